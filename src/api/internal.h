@@ -1,0 +1,27 @@
+/* internal.h - how the public objects are made, for the library's own layers and tests. */
+#ifndef MLP_API_INTERNAL_H
+#define MLP_API_INTERNAL_H
+
+#include "mlp.h"
+#include "graph/graph.h"
+#include "exec/plan.h"
+
+struct mlp_model {
+    mlp_graph *g;
+};
+
+struct mlp_session {
+    mlp_graph *g; /* the model's graph, cloned, with the adjoint graph appended */
+    mlp_plan *plan;
+    int nwrt;
+    int *wrt_name;     /* name index of each wrt */
+    mlp_id *grad;      /* node computing the gradient for each wrt */
+    bool *input_set;   /* per name: an input has been given values */
+};
+
+/* The graph behind a model (owned by the model). */
+static inline mlp_graph *mlp_model_graph(const mlp_model *m) { return m->g; }
+/* Wrap a graph as a model (takes ownership). */
+mlp_model *mlp_model_from_graph(mlp_graph *g);
+
+#endif

@@ -1,0 +1,194 @@
+/* session.c - compiled evaluation and gradients behind the public session API. */
+#include "api/internal.h"
+#include "base/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int find_name(const mlp_session *s, const char *name, mlp_error *err)
+{
+    int nm = mlp_graph_find(s->g, name, (int)strlen(name));
+    if (nm < 0)
+        mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "no value named '%s' in the model", name);
+    return nm;
+}
+
+/* Differentiate the loss with respect to the named values; fills s->grad. */
+static int add_gradients(mlp_session *s, const char *const *wrt, int nwrt, mlp_error *err)
+{
+    mlp_graph *g = s->g;
+    if (g->loss < 0)
+        return mlp_fail(err, MLP_ERR_INPUT, g->file, MLP_NOLOC,
+                        "the model has no loss statement, so there is nothing to differentiate");
+    s->nwrt = nwrt;
+    s->wrt_name = mlp_xmalloc((size_t)nwrt * sizeof *s->wrt_name);
+    s->grad = mlp_xmalloc((size_t)nwrt * sizeof *s->grad);
+    mlp_id *nodes = mlp_xmalloc((size_t)nwrt * sizeof *nodes);
+    for (int i = 0; i < nwrt; i++) {
+        int nm = find_name(s, wrt[i], err);
+        if (nm < 0) {
+            free(nodes);
+            return MLP_ERR_INPUT;
+        }
+        for (int j = 0; j < i; j++)
+            if (s->wrt_name[j] == nm) {
+                free(nodes);
+                return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "'%s' is listed twice", wrt[i]);
+            }
+        s->wrt_name[i] = nm;
+        nodes[i] = g->names[nm].node;
+    }
+    int rc = mlp_autodiff(g, g->names[g->loss].node, nodes, nwrt, s->grad, NULL);
+    free(nodes);
+    if (rc != MLP_OK && err && !mlp_failed(err))
+        *err = g->err;
+    return rc;
+}
+
+mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwrt, mlp_dtype dtype,
+                             int max_batch, mlp_error *err)
+{
+    mlp_session *s = mlp_xcalloc(1, sizeof *s);
+    s->g = mlp_graph_clone(m->g);
+    if (nwrt > 0 && add_gradients(s, wrt, nwrt, err) != MLP_OK) {
+        mlp_session_free(s);
+        return NULL;
+    }
+    /* Every named value and every gradient is kept after a run, so any can be read back. */
+    const mlp_graph *g = s->g;
+    mlp_id *targets = mlp_xmalloc((size_t)(g->nnames + nwrt) * sizeof *targets);
+    int nt = 0;
+    for (int i = 0; i < g->nnames; i++)
+        targets[nt++] = g->names[i].node;
+    for (int i = 0; i < nwrt; i++)
+        targets[nt++] = s->grad[i];
+    s->plan = mlp_plan_new(g, targets, nt, dtype, max_batch, err);
+    free(targets);
+    if (!s->plan) {
+        mlp_session_free(s);
+        return NULL;
+    }
+    s->input_set = mlp_xcalloc((size_t)g->nnames, sizeof *s->input_set);
+    return s;
+}
+
+void mlp_session_free(mlp_session *s)
+{
+    if (!s)
+        return;
+    mlp_plan_free(s->plan);
+    mlp_graph_free(s->g);
+    free(s->wrt_name);
+    free(s->grad);
+    free(s->input_set);
+    free(s);
+}
+
+int mlp_session_set_batch(mlp_session *s, int batch, mlp_error *err)
+{
+    if (batch < 1 || batch > mlp_plan_max_batch(s->plan))
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC,
+                        "batch size %d outside 1..%d (the session's maximum)", batch,
+                        mlp_plan_max_batch(s->plan));
+    mlp_plan_set_batch(s->plan, batch);
+    return MLP_OK;
+}
+
+int mlp_session_set(mlp_session *s, const char *name, const double *values, int rows,
+                    mlp_error *err)
+{
+    int nm = find_name(s, name, err);
+    if (nm < 0)
+        return MLP_ERR_INPUT;
+    if (s->g->names[nm].kind != MLP_INPUT)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC,
+                        "'%s' is not an input (only inputs are set per run)", name);
+    int batch = mlp_plan_batch(s->plan);
+    if (rows != 1 && rows != batch)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC,
+                        "%d rows given for '%s', but the batch has %d samples", rows, name, batch);
+    mlp_id id = s->g->names[nm].node;
+    char *buf = mlp_plan_buffer(s->plan, id);
+    s->input_set[nm] = true;
+    if (!buf) /* the outputs do not depend on this input */
+        return MLP_OK;
+    mlp_dtype t = mlp_plan_dtype(s->plan);
+    int64_t size = mlp_shape_size(mlp_node(s->g, id)->shape);
+    size_t row_bytes = (size_t)size * mlp_dtype_size(t);
+    for (int r = 0; r < batch; r++)
+        mlp_to_dtype(t, buf + (size_t)r * row_bytes, values + (rows == 1 ? 0 : (int64_t)r * size),
+                     size);
+    return MLP_OK;
+}
+
+int mlp_session_run(mlp_session *s, mlp_error *err)
+{
+    for (int i = 0; i < s->g->nnames; i++) {
+        const struct mlp_name *nm = &s->g->names[i];
+        if (nm->kind == MLP_INPUT && !s->input_set[i] && mlp_plan_buffer(s->plan, nm->node))
+            return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "input '%s' was not given a value",
+                            nm->text);
+    }
+    mlp_plan_run(s->plan);
+    return MLP_OK;
+}
+
+/* Copy a node's value for the batch; unbatched values give one sample, or `replicate` rows. */
+static void copy_value(const mlp_session *s, mlp_id id, int replicate, double *out)
+{
+    const struct mlp_node *n = mlp_node(s->g, id);
+    mlp_dtype t = mlp_plan_dtype(s->plan);
+    int64_t size = mlp_shape_size(n->shape);
+    const char *buf = mlp_plan_buffer(s->plan, id);
+    int rows = n->batched ? mlp_plan_batch(s->plan) : 1;
+    mlp_from_dtype(t, out, buf, rows * size);
+    for (int r = rows; r < replicate; r++)
+        memcpy(out + r * size, out, (size_t)size * sizeof *out);
+}
+
+int mlp_session_get(const mlp_session *s, const char *name, double *out, mlp_error *err)
+{
+    int nm = find_name(s, name, err);
+    if (nm < 0)
+        return MLP_ERR_INPUT;
+    copy_value(s, s->g->names[nm].node, 0, out);
+    return MLP_OK;
+}
+
+int mlp_session_is_batched(const mlp_session *s, const char *name)
+{
+    int nm = mlp_graph_find(s->g, name, (int)strlen(name));
+    return nm >= 0 && mlp_node(s->g, s->g->names[nm].node)->batched;
+}
+
+int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_error *err)
+{
+    int nm = find_name(s, name, err);
+    if (nm < 0)
+        return MLP_ERR_INPUT;
+    for (int i = 0; i < s->nwrt; i++)
+        if (s->wrt_name[i] == nm) {
+            /* A per-sample value's gradient is per sample even where it does not vary. */
+            bool per_sample = mlp_node(s->g, s->g->names[nm].node)->batched;
+            copy_value(s, s->grad[i], per_sample ? mlp_plan_batch(s->plan) : 0, out);
+            return MLP_OK;
+        }
+    return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC,
+                    "the session does not compute the gradient with respect to '%s'", name);
+}
+
+int mlp_session_load_params(mlp_session *s, const mlp_model *m, mlp_error *err)
+{
+    (void)err;
+    const mlp_graph *src = m->g;
+    for (int i = 0; i < src->nnames; i++) {
+        const struct mlp_name *nm = &src->names[i];
+        if (nm->kind != MLP_PARAM)
+            continue;
+        const struct mlp_node *n = mlp_node(src, nm->node);
+        memcpy(mlp_node_values(s->g, nm->node), mlp_node_values(src, nm->node),
+               (size_t)mlp_shape_size(n->shape) * sizeof(double));
+    }
+    mlp_plan_load_params(s->plan);
+    return MLP_OK;
+}

@@ -1,0 +1,271 @@
+/* plan.c - scheduling, liveness-based buffer reuse, and the run loop. */
+#include "exec/plan.h"
+#include "base/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN 64 /* cache line; also enough for any SIMD load */
+
+struct mlp_plan {
+    const mlp_graph *g;
+    mlp_dtype dtype;
+    int max_batch, batch;
+    int nsteps;
+    struct mlp_kargs *steps; /* one per scheduled op node, in order */
+    int64_t *offset;         /* per node: byte offset in the arena, or -1 */
+    char *arena;
+    size_t arena_bytes;
+};
+
+/* ---- a first-fit allocator over arena offsets, used only while planning ---- */
+
+struct block {
+    size_t off, size;
+};
+
+struct allocator {
+    struct block *free;
+    int nfree, cap;
+    size_t top; /* high-water mark */
+};
+
+static size_t alloc_block(struct allocator *a, size_t size)
+{
+    int best = -1;
+    for (int i = 0; i < a->nfree; i++)
+        if (a->free[i].size >= size && (best < 0 || a->free[i].size < a->free[best].size))
+            best = i;
+    if (best < 0) {
+        size_t off = a->top;
+        a->top += size;
+        return off;
+    }
+    size_t off = a->free[best].off;
+    a->free[best].off += size;
+    a->free[best].size -= size;
+    if (a->free[best].size == 0)
+        a->free[best] = a->free[--a->nfree];
+    return off;
+}
+
+/* Return a block, merging it with free neighbours so large values can reuse small gaps. */
+static void free_block(struct allocator *a, size_t off, size_t size)
+{
+    for (int i = 0; i < a->nfree;) {
+        struct block *b = &a->free[i];
+        if (b->off + b->size == off || off + size == b->off) {
+            if (b->off < off)
+                off = b->off;
+            size += b->size;
+            a->free[i] = a->free[--a->nfree];
+        } else {
+            i++;
+        }
+    }
+    if (off + size == a->top) {
+        a->top = off;
+        return;
+    }
+    mlp_xreserve(&a->free, &a->cap, a->nfree + 1, sizeof *a->free);
+    a->free[a->nfree++] = (struct block){off, size};
+}
+
+static size_t node_bytes(const mlp_graph *g, mlp_id id, mlp_dtype dtype, int max_batch)
+{
+    const struct mlp_node *n = mlp_node(g, id);
+    size_t rows = n->batched ? (size_t)max_batch : 1;
+    size_t bytes = rows * (size_t)mlp_shape_size(n->shape) * mlp_dtype_size(dtype);
+    return (bytes + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+static bool is_leaf(const mlp_graph *g, mlp_id id)
+{
+    return mlp_op(mlp_node(g, id)->op)->cls == MLP_CLASS_LEAF;
+}
+
+/* Assign arena offsets. Leaves and targets live for the whole run; other values from their
+ * computation to their last use. Returns the arena size, or 0 on overflow. */
+static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned)
+{
+    const mlp_graph *g = p->g;
+    int *last_use = mlp_xmalloc((size_t)g->n * sizeof *last_use);
+    for (mlp_id id = 0; id < g->n; id++) {
+        last_use[id] = -1;
+        if (needed[id])
+            for (int i = 0; i < mlp_op_arity(g->nodes[id].op); i++)
+                last_use[g->nodes[id].in[i]] = id;
+    }
+    struct allocator a = {0};
+    bool overflow = false;
+    for (mlp_id id = 0; id < g->n; id++)
+        if (needed[id] && pinned[id])
+            p->offset[id] = (int64_t)alloc_block(&a, node_bytes(g, id, p->dtype, p->max_batch));
+    for (mlp_id id = 0; id < g->n; id++) {
+        if (!needed[id] || pinned[id])
+            continue;
+        size_t bytes = node_bytes(g, id, p->dtype, p->max_batch);
+        overflow |= bytes > ((size_t)1 << 46);
+        p->offset[id] = (int64_t)alloc_block(&a, bytes);
+        /* Operands used for the last time here are freed after the output is placed, so a
+         * kernel never writes over its own inputs. */
+        const struct mlp_node *n = mlp_node(g, id);
+        for (int i = 0; i < mlp_op_arity(n->op); i++) {
+            mlp_id x = n->in[i];
+            bool dup = false; /* an operand used twice (x * x) is freed once */
+            for (int j = 0; j < i; j++)
+                dup |= n->in[j] == x;
+            if (!pinned[x] && last_use[x] == id && !dup)
+                free_block(&a, (size_t)p->offset[x], node_bytes(g, x, p->dtype, p->max_batch));
+        }
+    }
+    free(last_use);
+    free(a.free);
+    return overflow ? 0 : a.top;
+}
+
+static void build_steps(mlp_plan *p, const bool *needed)
+{
+    const mlp_graph *g = p->g;
+    int count = 0;
+    for (mlp_id id = 0; id < g->n; id++)
+        count += needed[id] && !is_leaf(g, id);
+    p->steps = mlp_xcalloc((size_t)count, sizeof *p->steps);
+    for (mlp_id id = 0; id < g->n; id++) {
+        if (!needed[id] || is_leaf(g, id))
+            continue;
+        const struct mlp_node *n = mlp_node(g, id);
+        struct mlp_kargs *k = &p->steps[p->nsteps++];
+        k->dtype = p->dtype;
+        k->out = p->arena + p->offset[id];
+        k->node = n;
+        for (int i = 0; i < mlp_op_arity(n->op); i++) {
+            const struct mlp_node *x = mlp_node(g, n->in[i]);
+            k->in[i] = p->arena + p->offset[n->in[i]];
+            k->inode[i] = x;
+            k->in_stride[i] = x->batched ? mlp_shape_size(x->shape) : 0;
+        }
+    }
+}
+
+mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, mlp_dtype dtype,
+                       int max_batch, mlp_error *err)
+{
+    if (max_batch < 1) {
+        mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "batch size must be at least 1");
+        return NULL;
+    }
+    mlp_plan *p = mlp_xcalloc(1, sizeof *p);
+    p->g = g;
+    p->dtype = dtype;
+    p->max_batch = max_batch;
+    p->batch = 1;
+    p->offset = mlp_xmalloc((size_t)g->n * sizeof *p->offset);
+    bool *needed = mlp_xmalloc((size_t)g->n * sizeof *needed);
+    bool *pinned = mlp_xcalloc((size_t)g->n, sizeof *pinned);
+    for (mlp_id id = 0; id < g->n; id++)
+        p->offset[id] = -1;
+    mlp_graph_ancestors(g, targets, ntargets, needed);
+    for (mlp_id id = 0; id < g->n; id++)
+        pinned[id] = needed[id] && is_leaf(g, id);
+    for (int i = 0; i < ntargets; i++)
+        pinned[targets[i]] = true;
+    p->arena_bytes = assign_offsets(p, needed, pinned);
+    free(pinned);
+    p->arena = p->arena_bytes ? aligned_alloc(ALIGN, p->arena_bytes) : NULL;
+    if (!p->arena) {
+        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
+                 "out of memory: the plan needs %zu bytes for batches of %d", p->arena_bytes,
+                 max_batch);
+        free(needed);
+        mlp_plan_free(p);
+        return NULL;
+    }
+    memset(p->arena, 0, p->arena_bytes);
+    build_steps(p, needed);
+    free(needed);
+    mlp_plan_load_params(p);
+    return p;
+}
+
+void mlp_plan_free(mlp_plan *p)
+{
+    if (!p)
+        return;
+    free(p->steps);
+    free(p->offset);
+    free(p->arena);
+    free(p);
+}
+
+void *mlp_plan_buffer(const mlp_plan *p, mlp_id id)
+{
+    if (id < 0 || id >= p->g->n || p->offset[id] < 0)
+        return NULL;
+    return p->arena + p->offset[id];
+}
+
+void mlp_to_dtype(mlp_dtype t, void *dst, const double *src, int64_t n)
+{
+    if (t == MLP_F64) {
+        memcpy(dst, src, (size_t)n * sizeof *src);
+        return;
+    }
+    float *d = dst;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (float)src[i];
+}
+
+void mlp_from_dtype(mlp_dtype t, double *dst, const void *src, int64_t n)
+{
+    if (t == MLP_F64) {
+        memcpy(dst, src, (size_t)n * sizeof *dst);
+        return;
+    }
+    const float *s = src;
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = s[i];
+}
+
+void mlp_plan_load_params(mlp_plan *p)
+{
+    const mlp_graph *g = p->g;
+    for (mlp_id id = 0; id < g->n; id++) {
+        const struct mlp_node *n = mlp_node(g, id);
+        if (p->offset[id] >= 0 && (n->op == MLP_OP_PARAM || n->op == MLP_OP_CONST))
+            mlp_to_dtype(p->dtype, p->arena + p->offset[id], g->pool + n->data,
+                         mlp_shape_size(n->shape));
+    }
+}
+
+void mlp_plan_store_params(const mlp_plan *p, mlp_graph *g)
+{
+    for (mlp_id id = 0; id < g->n && id < p->g->n; id++) {
+        const struct mlp_node *n = mlp_node(g, id);
+        if (p->offset[id] >= 0 && n->op == MLP_OP_PARAM) {
+            int64_t size = mlp_shape_size(n->shape);
+            mlp_from_dtype(p->dtype, g->pool + n->data, p->arena + p->offset[id], size);
+            mlp_pool_clear_text(g, n->data, size);
+        }
+    }
+}
+
+void mlp_plan_set_batch(mlp_plan *p, int batch)
+{
+    p->batch = batch < 1 ? 1 : batch > p->max_batch ? p->max_batch : batch;
+}
+
+int mlp_plan_batch(const mlp_plan *p) { return p->batch; }
+int mlp_plan_max_batch(const mlp_plan *p) { return p->max_batch; }
+mlp_dtype mlp_plan_dtype(const mlp_plan *p) { return p->dtype; }
+size_t mlp_plan_arena_bytes(const mlp_plan *p) { return p->arena_bytes; }
+
+void mlp_plan_run(mlp_plan *p)
+{
+    for (int s = 0; s < p->nsteps; s++) {
+        struct mlp_kargs *k = &p->steps[s];
+        k->batch = p->batch;
+        k->rows = k->node->batched ? p->batch : 1;
+        mlp_op(k->node->op)->forward(k);
+    }
+}

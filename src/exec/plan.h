@@ -1,0 +1,44 @@
+/* plan.h - a graph compiled for one dtype and a maximum batch size.
+ *
+ * Planning orders the nodes the targets need, gives every value a slot in one arena (values whose
+ * last use has passed hand their memory to later ones), and prepares each kernel's arguments.
+ * Running a plan then only calls kernels: no allocation, no graph walking.
+ */
+#ifndef MLP_EXEC_PLAN_H
+#define MLP_EXEC_PLAN_H
+
+#include "graph/graph.h"
+
+typedef struct mlp_plan mlp_plan;
+
+/* Plan the evaluation of `targets` (and everything they depend on). The graph must outlive the
+ * plan and not change while it exists. Parameters and constants are loaded from the graph. */
+mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, mlp_dtype dtype,
+                       int max_batch, mlp_error *err);
+void mlp_plan_free(mlp_plan *p);
+
+/* The buffer of a node (inputs: max_batch samples; unbatched values: one), or NULL if the plan
+ * does not compute or hold it. Targets, inputs and parameters keep their values between runs;
+ * other buffers are reused within a run. */
+void *mlp_plan_buffer(const mlp_plan *p, mlp_id id);
+/* Copy parameter and constant values from the graph's pool into the plan (converting dtype). */
+void mlp_plan_load_params(mlp_plan *p);
+/* Copy the plan's parameter values back into the graph's pool. */
+void mlp_plan_store_params(const mlp_plan *p, mlp_graph *g);
+/* Set the batch size of the following runs (1..max_batch). */
+void mlp_plan_set_batch(mlp_plan *p, int batch);
+int mlp_plan_batch(const mlp_plan *p);
+int mlp_plan_max_batch(const mlp_plan *p);
+mlp_dtype mlp_plan_dtype(const mlp_plan *p);
+/* Evaluate every scheduled node for the current batch. */
+void mlp_plan_run(mlp_plan *p);
+/* Bytes of the arena (for benchmarks and memory reports). */
+size_t mlp_plan_arena_bytes(const mlp_plan *p);
+
+/* Element size of a dtype in bytes. */
+static inline size_t mlp_dtype_size(mlp_dtype t) { return t == MLP_F64 ? 8 : 4; }
+/* Convert n values between float64 and a buffer of dtype t. */
+void mlp_to_dtype(mlp_dtype t, void *dst, const double *src, int64_t n);
+void mlp_from_dtype(mlp_dtype t, double *dst, const void *src, int64_t n);
+
+#endif

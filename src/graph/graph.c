@@ -1,0 +1,415 @@
+/* graph.c - node storage, hash-consing, names, constants and the value pool. */
+#include "graph/graph.h"
+#include "base/mem.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+mlp_graph *mlp_graph_new(const char *file)
+{
+    mlp_graph *g = mlp_xcalloc(1, sizeof *g);
+    g->file = mlp_xstrdup(file ? file : "<model>");
+    g->loss = -1;
+    return g;
+}
+
+void mlp_graph_free(mlp_graph *g)
+{
+    if (!g)
+        return;
+    if (g->pool_text)
+        for (int64_t i = 0; i < g->npool; i++)
+            free(g->pool_text[i]);
+    for (int i = 0; i < g->nnames; i++)
+        free(g->names[i].text);
+    free(g->nodes);
+    free(g->pool);
+    free(g->pool_text);
+    free(g->names);
+    free(g->outputs);
+    free(g->table);
+    free(g->file);
+    free(g);
+}
+
+static void *dup_array(const void *src, size_t bytes)
+{
+    if (!src)
+        return NULL;
+    void *d = mlp_xmalloc(bytes);
+    memcpy(d, src, bytes);
+    return d;
+}
+
+mlp_graph *mlp_graph_clone(const mlp_graph *g)
+{
+    mlp_graph *c = mlp_xmalloc(sizeof *c);
+    *c = *g;
+    c->nodes = dup_array(g->nodes, (size_t)g->cap * sizeof *g->nodes);
+    c->pool = dup_array(g->pool, (size_t)g->cappool * sizeof *g->pool);
+    c->pool_text = NULL;
+    if (g->pool_text) {
+        c->pool_text = mlp_xcalloc((size_t)g->cappool, sizeof *c->pool_text);
+        for (int64_t i = 0; i < g->npool; i++)
+            c->pool_text[i] = g->pool_text[i] ? mlp_xstrdup(g->pool_text[i]) : NULL;
+    }
+    c->names = dup_array(g->names, (size_t)g->capnames * sizeof *g->names);
+    for (int i = 0; i < g->nnames; i++)
+        c->names[i].text = mlp_xstrdup(g->names[i].text);
+    c->outputs = dup_array(g->outputs, (size_t)g->capoutputs * sizeof *g->outputs);
+    c->table = dup_array(g->table, (size_t)g->table_cap * sizeof *g->table);
+    c->file = mlp_xstrdup(g->file);
+    c->ctx = NULL;
+    mlp_error_clear(&c->err);
+    return c;
+}
+
+mlp_id mlp_graph_fail(mlp_graph *g, const char *fmt, ...)
+{
+    if (g->err.status != MLP_OK)
+        return MLP_NONE;
+    char msg[sizeof g->err.message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mlp_fail(&g->err, MLP_ERR_INPUT, g->file, g->loc, "%s", msg);
+    return MLP_NONE;
+}
+
+void mlp_graph_context(const mlp_graph *g, enum mlp_op op, char *buf, size_t size)
+{
+    if (g->ctx && g->ctxlen > 0)
+        snprintf(buf, size, "'%.*s'", g->ctxlen > 80 ? 80 : g->ctxlen, g->ctx);
+    else
+        snprintf(buf, size, "%s", mlp_op_name(op));
+}
+
+/* ---- pool ---- */
+
+int64_t mlp_pool_append(mlp_graph *g, const double *values, char *const *texts, int64_t n)
+{
+    if (n < 0 || g->npool + n > ((int64_t)1 << 40))
+        return -1;
+    if (g->npool + n > g->cappool) {
+        int64_t cap = g->cappool ? g->cappool : 256;
+        while (cap < g->npool + n)
+            cap *= 2;
+        double *pool = realloc(g->pool, (size_t)cap * sizeof *pool);
+        if (!pool)
+            return -1;
+        g->pool = pool;
+        if (g->pool_text) {
+            g->pool_text = mlp_xrealloc(g->pool_text, (size_t)cap * sizeof *g->pool_text);
+            memset(g->pool_text + g->cappool, 0, (size_t)(cap - g->cappool) * sizeof *g->pool_text);
+        }
+        g->cappool = cap;
+    }
+    int64_t off = g->npool;
+    if (values)
+        memcpy(g->pool + off, values, (size_t)n * sizeof *values);
+    else
+        memset(g->pool + off, 0, (size_t)n * sizeof *g->pool);
+    if (texts) {
+        if (!g->pool_text)
+            g->pool_text = mlp_xcalloc((size_t)g->cappool, sizeof *g->pool_text);
+        for (int64_t i = 0; i < n; i++)
+            g->pool_text[off + i] = texts[i] ? mlp_xstrdup(texts[i]) : NULL;
+    }
+    g->npool += n;
+    return off;
+}
+
+/* ---- hash-consing ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ULL + (h >> 29); }
+
+static uint64_t hash_node(const mlp_graph *g, const struct mlp_node *n, const double *values)
+{
+    uint64_t h = mix(0xcbf29ce484222325ULL, (uint64_t)n->op);
+    for (int i = 0; i < MLP_MAX_ARITY; i++)
+        h = mix(h, (uint64_t)(uint32_t)n->in[i]);
+    for (int i = 0; i < MLP_MAX_ATTR; i++)
+        h = mix(h, (uint64_t)(uint32_t)n->attr[i]);
+    h = mix(h, (uint64_t)n->shape.rank);
+    for (int i = 0; i < n->shape.rank; i++)
+        h = mix(h, (uint64_t)n->shape.dim[i]);
+    if (n->op == MLP_OP_CONST) {
+        int64_t size = mlp_shape_size(n->shape);
+        for (int64_t i = 0; i < size; i++) {
+            uint64_t bits;
+            memcpy(&bits, &values[i], sizeof bits);
+            h = mix(h, bits);
+        }
+    }
+    (void)g;
+    return h;
+}
+
+static bool same_node(const mlp_graph *g, const struct mlp_node *a, const struct mlp_node *b,
+                      const double *b_values)
+{
+    if (a->op != b->op || !mlp_shape_equal(a->shape, b->shape))
+        return false;
+    if (memcmp(a->in, b->in, sizeof a->in) || memcmp(a->attr, b->attr, sizeof a->attr))
+        return false;
+    if (a->op == MLP_OP_CONST)
+        return !memcmp(g->pool + a->data, b_values,
+                       (size_t)mlp_shape_size(a->shape) * sizeof *b_values);
+    return true;
+}
+
+static void table_insert(mlp_graph *g, mlp_id id, uint64_t h)
+{
+    int mask = g->table_cap - 1;
+    int i = (int)(h & (uint64_t)mask);
+    while (g->table[i] != MLP_NONE)
+        i = (i + 1) & mask;
+    g->table[i] = id;
+}
+
+static const double *node_values(const mlp_graph *g, const struct mlp_node *n)
+{
+    return n->op == MLP_OP_CONST ? g->pool + n->data : NULL;
+}
+
+static void table_grow(mlp_graph *g)
+{
+    int cap = g->table_cap ? g->table_cap * 2 : 256;
+    free(g->table);
+    g->table = mlp_xmalloc((size_t)cap * sizeof *g->table);
+    for (int i = 0; i < cap; i++)
+        g->table[i] = MLP_NONE;
+    g->table_cap = cap;
+    for (mlp_id id = 0; id < g->n; id++) {
+        const struct mlp_node *n = &g->nodes[id];
+        bool interned = n->op != MLP_OP_INPUT && n->op != MLP_OP_PARAM &&
+                        !(n->op == MLP_OP_CONST && !mlp_is_anon_const(g, id));
+        if (interned)
+            table_insert(g, id, hash_node(g, n, node_values(g, n)));
+    }
+}
+
+static mlp_id append_node(mlp_graph *g, const struct mlp_node *n)
+{
+    mlp_xreserve(&g->nodes, &g->cap, g->n + 1, sizeof *g->nodes);
+    g->nodes[g->n] = *n;
+    return g->n++;
+}
+
+/* Find an identical interned node or append this one. For constants, `values` are the values
+ * and n->data is assigned when the node is new. */
+static mlp_id intern(mlp_graph *g, struct mlp_node *n, const double *values)
+{
+    if (2 * (g->n + 1) > g->table_cap)
+        table_grow(g);
+    uint64_t h = hash_node(g, n, values);
+    int mask = g->table_cap - 1;
+    for (int i = (int)(h & (uint64_t)mask); g->table[i] != MLP_NONE; i = (i + 1) & mask)
+        if (same_node(g, &g->nodes[g->table[i]], n, values))
+            return g->table[i];
+    if (n->op == MLP_OP_CONST) {
+        n->data = mlp_pool_append(g, values, NULL, mlp_shape_size(n->shape));
+        if (n->data < 0)
+            return mlp_graph_fail(g, "out of memory for constant values");
+    }
+    mlp_id id = append_node(g, n);
+    table_insert(g, id, h);
+    return id;
+}
+
+static struct mlp_node blank_node(const mlp_graph *g, enum mlp_op op)
+{
+    struct mlp_node n;
+    memset(&n, 0, sizeof n);
+    n.op = op;
+    for (int i = 0; i < MLP_MAX_ARITY; i++)
+        n.in[i] = MLP_NONE;
+    n.data = -1;
+    n.name = -1;
+    n.loc = g->loc;
+    return n;
+}
+
+bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr,
+                 mlp_shape target, struct mlp_node *out)
+{
+    if (g->err.status != MLP_OK)
+        return false;
+    struct mlp_node n = blank_node(g, op);
+    int arity = mlp_op_arity(op);
+    for (int i = 0; i < arity; i++) {
+        if (in[i] == MLP_NONE)
+            return false;
+        n.in[i] = in[i];
+        n.batched |= g->nodes[in[i]].batched;
+    }
+    if (attr)
+        memcpy(n.attr, attr, sizeof n.attr);
+    if (op == MLP_OP_BATCH_SUM)
+        n.batched = false;
+    n.shape = target;
+    if (!mlp_op(op)->shape(g, &n, &n.shape))
+        return false;
+    if (mlp_shape_size(n.shape) > MLP_MAX_ELEMENTS) {
+        mlp_graph_fail(g, "value too large: more than %lld elements", (long long)MLP_MAX_ELEMENTS);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+mlp_id mlp_intern(mlp_graph *g, struct mlp_node *n) { return intern(g, n, NULL); }
+
+mlp_id mlp_make(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr, mlp_shape target)
+{
+    struct mlp_node n;
+    return mlp_prepare(g, op, in, attr, target, &n) ? intern(g, &n, NULL) : MLP_NONE;
+}
+
+/* ---- constants ---- */
+
+mlp_id mlp_const(mlp_graph *g, mlp_shape shape, const double *values)
+{
+    if (g->err.status != MLP_OK)
+        return MLP_NONE;
+    struct mlp_node n = blank_node(g, MLP_OP_CONST);
+    n.shape = shape;
+    return intern(g, &n, values);
+}
+
+mlp_id mlp_const_fill(mlp_graph *g, mlp_shape shape, double v)
+{
+    int64_t size = mlp_shape_size(shape);
+    if (size > MLP_MAX_ELEMENTS)
+        return mlp_graph_fail(g, "constant too large");
+    double one[1] = {v};
+    double *vals = size == 1 ? one : malloc((size_t)size * sizeof *vals);
+    if (!vals)
+        return mlp_graph_fail(g, "out of memory for a constant of %lld elements", (long long)size);
+    for (int64_t i = 0; i < size; i++)
+        vals[i] = v;
+    mlp_id id = mlp_const(g, shape, vals);
+    if (vals != one)
+        free(vals);
+    return id;
+}
+
+bool mlp_is_anon_const(const mlp_graph *g, mlp_id id)
+{
+    const struct mlp_node *n = &g->nodes[id];
+    return n->op == MLP_OP_CONST && (n->name < 0 || g->names[n->name].kind != MLP_CONST);
+}
+
+bool mlp_is_const_value(const mlp_graph *g, mlp_id id, double v)
+{
+    if (id == MLP_NONE || !mlp_is_anon_const(g, id))
+        return false;
+    const double *x = mlp_node_values(g, id);
+    int64_t size = mlp_shape_size(g->nodes[id].shape);
+    for (int64_t i = 0; i < size; i++)
+        if (x[i] != v)
+            return false;
+    return true;
+}
+
+void mlp_pool_set_text(mlp_graph *g, int64_t off, const char *text)
+{
+    if (!g->pool_text)
+        g->pool_text = mlp_xcalloc((size_t)g->cappool, sizeof *g->pool_text);
+    if (!g->pool_text[off])
+        g->pool_text[off] = mlp_xstrdup(text);
+}
+
+void mlp_pool_clear_text(mlp_graph *g, int64_t off, int64_t n)
+{
+    if (!g->pool_text)
+        return;
+    for (int64_t i = off; i < off + n; i++) {
+        free(g->pool_text[i]);
+        g->pool_text[i] = NULL;
+    }
+}
+
+/* ---- names ---- */
+
+static int add_name(mlp_graph *g, const char *text, mlp_id node, mlp_kind kind, mlp_srcloc loc)
+{
+    mlp_xreserve(&g->names, &g->capnames, g->nnames + 1, sizeof *g->names);
+    struct mlp_name *nm = &g->names[g->nnames];
+    memset(nm, 0, sizeof *nm);
+    nm->text = mlp_xstrdup(text);
+    nm->node = node;
+    nm->kind = kind;
+    nm->loc = loc;
+    if (g->nodes[node].name < 0)
+        g->nodes[node].name = g->nnames;
+    return g->nnames++;
+}
+
+mlp_id mlp_graph_declare(mlp_graph *g, mlp_kind kind, const char *name, mlp_shape shape,
+                         const double *values, char *const *texts, mlp_srcloc loc)
+{
+    static const enum mlp_op op_of_kind[] = {
+        [MLP_INPUT] = MLP_OP_INPUT, [MLP_PARAM] = MLP_OP_PARAM, [MLP_CONST] = MLP_OP_CONST};
+    struct mlp_node n = blank_node(g, op_of_kind[kind]);
+    n.loc = loc;
+    n.shape = shape;
+    n.batched = kind == MLP_INPUT;
+    if (kind != MLP_INPUT) {
+        n.data = mlp_pool_append(g, values, texts, mlp_shape_size(shape));
+        if (n.data < 0)
+            return mlp_graph_fail(g, "out of memory for the values of '%s'", name);
+    }
+    mlp_id id = append_node(g, &n);
+    add_name(g, name, id, kind, loc);
+    return id;
+}
+
+int mlp_graph_define(mlp_graph *g, const char *name, mlp_id node, mlp_srcloc loc)
+{
+    return add_name(g, name, node, MLP_DEF, loc);
+}
+
+int mlp_graph_find(const mlp_graph *g, const char *name, int len)
+{
+    for (int i = 0; i < g->nnames; i++)
+        if ((int)strlen(g->names[i].text) == len && !memcmp(g->names[i].text, name, (size_t)len))
+            return i;
+    return -1;
+}
+
+/* ---- whole-graph helpers ---- */
+
+void mlp_graph_ancestors(const mlp_graph *g, const mlp_id *roots, int nroots, bool *mark)
+{
+    memset(mark, 0, (size_t)g->n * sizeof *mark);
+    for (int i = 0; i < nroots; i++)
+        if (roots[i] != MLP_NONE)
+            mark[roots[i]] = true;
+    /* Operands precede their users, so one backward sweep suffices. */
+    for (mlp_id id = g->n - 1; id >= 0; id--) {
+        if (!mark[id])
+            continue;
+        for (int i = 0; i < mlp_op_arity(g->nodes[id].op); i++)
+            mark[g->nodes[id].in[i]] = true;
+    }
+}
+
+void mlp_eval_const_op(const mlp_graph *g, const struct mlp_node *n, double *out)
+{
+    struct mlp_kargs k;
+    memset(&k, 0, sizeof k);
+    k.dtype = MLP_F64;
+    k.rows = 1;
+    k.batch = 1;
+    k.out = out;
+    k.node = n;
+    for (int i = 0; i < mlp_op_arity(n->op); i++) {
+        k.in[i] = mlp_node_values(g, n->in[i]);
+        k.inode[i] = &g->nodes[n->in[i]];
+    }
+    mlp_op(n->op)->forward(&k);
+}

@@ -1,0 +1,79 @@
+/* activation.c - elementwise activations and functions, and the derivatives their rules emit.
+ *
+ * Conventions at the kinks, as the seed and PyTorch define them: step(z) = 1 for z >= 0 and its
+ * derivative is 0 everywhere; relu'(0) = 0, so drelu(z) = 1 for z > 0 and 0 otherwise. */
+#include "graph/ops/common.h"
+
+#include <tgmath.h>
+
+/* Numerically stable logistic: never exponentiates a large positive number. */
+static inline double sigmoid_d(double v) { return v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)); }
+static inline float sigmoid_f(float v) { return v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)); }
+static inline double dsigmoid_d(double v) { double s = sigmoid_d(v); return s * (1 - s); }
+static inline float dsigmoid_f(float v) { float s = sigmoid_f(v); return s * (1 - s); }
+
+#define ACTIVATION(ID, cls_, fwd_expr, vjp_fn, math_, latex_)                                   \
+    MLP_UNARY_FORWARD(ID##_forward, fwd_expr)                                                   \
+    const struct mlp_op_info mlp_op_info_##ID = {                                               \
+        .cls = cls_, .shape = mlp_shape_same, .forward = ID##_forward, .vjp = vjp_fn,           \
+        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_};
+
+/* dx = gy * d(x) for an activation with derivative op d. */
+#define CHAIN_VJP(fname, DOP)                                                                   \
+    static void fname(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])        \
+    {                                                                                           \
+        (void)need;                                                                             \
+        gx[0] = mlp_mul(g, gy, mlp_unary(g, DOP, mlp_operand(g, y, 0)));                       \
+    }
+
+static void identity_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)g, (void)y, (void)need;
+    gx[0] = gy;
+}
+
+/* exp: dx = gy * exp(x), which is the node itself. */
+static void exp_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    gx[0] = mlp_mul(g, gy, y);
+}
+
+static void log_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    gx[0] = mlp_div(g, gy, mlp_operand(g, y, 0));
+}
+
+CHAIN_VJP(sigmoid_vjp, MLP_OP_DSIGMOID)
+CHAIN_VJP(tanh_vjp, MLP_OP_DTANH)
+CHAIN_VJP(relu_vjp, MLP_OP_DRELU)
+
+/* d/dx sigma'(x) = sigma'(x) (1 - 2 sigma(x)) */
+static void dsigmoid_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    mlp_id x = mlp_operand(g, y, 0);
+    mlp_id s = mlp_unary(g, MLP_OP_SIGMOID, x);
+    gx[0] = mlp_mul(g, gy, mlp_mul(g, y, mlp_sub(g, mlp_scalar(g, 1), mlp_mul(g, mlp_scalar(g, 2), s))));
+}
+
+/* d/dx tanh'(x) = -2 tanh(x) tanh'(x) */
+static void dtanh_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    mlp_id t = mlp_unary(g, MLP_OP_TANH, mlp_operand(g, y, 0));
+    gx[0] = mlp_mul(g, gy, mlp_mul(g, mlp_mul(g, mlp_scalar(g, -2), t), y));
+}
+
+ACTIVATION(STEP, MLP_CLASS_PIECEWISE, v >= 0 ? 1 : 0, NULL, "step", "\\operatorname{step}")
+ACTIVATION(SIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(sigmoid, v), sigmoid_vjp, "σ", "\\sigma")
+ACTIVATION(TANH, MLP_CLASS_SMOOTH, tanh(v), tanh_vjp, "tanh", "\\tanh")
+ACTIVATION(RELU, MLP_CLASS_PIECEWISE, v > 0 ? v : (v != v ? v : 0), relu_vjp, "relu",
+           "\\operatorname{relu}")
+ACTIVATION(IDENTITY, MLP_CLASS_PIECEWISE, v, identity_vjp, "id", "\\operatorname{id}")
+ACTIVATION(EXP, MLP_CLASS_SMOOTH, exp(v), exp_vjp, "exp", "\\exp")
+ACTIVATION(LOG, MLP_CLASS_SMOOTH, log(v), log_vjp, "log", "\\log")
+ACTIVATION(DSIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(dsigmoid, v), dsigmoid_vjp, "σ'", "\\sigma'")
+ACTIVATION(DTANH, MLP_CLASS_SMOOTH, 1 - tanh(v) * tanh(v), dtanh_vjp, "tanh'", "\\tanh'")
+ACTIVATION(DRELU, MLP_CLASS_PIECEWISE, v > 0 ? 1 : 0, NULL, "relu'", "\\operatorname{relu}'")

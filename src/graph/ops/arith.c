@@ -1,0 +1,66 @@
+/* arith.c - elementwise + - * / and negation; a scalar operand broadcasts to the other's shape. */
+#include "graph/ops/common.h"
+
+/* add: y = a + b;  da = gy, db = gy */
+MLP_BINARY_FORWARD(add_forward, a + b)
+static void add_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)g, (void)y, (void)need;
+    gx[0] = gx[1] = gy;
+}
+const struct mlp_op_info mlp_op_info_ADD = {
+    .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_elementwise, .forward = add_forward,
+    .vjp = add_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "+", .prec = MLP_PREC_ADD,
+    .math = "+", .latex = "+"};
+
+/* sub: y = a - b;  da = gy, db = -gy */
+MLP_BINARY_FORWARD(sub_forward, a - b)
+static void sub_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)y;
+    gx[0] = gy;
+    gx[1] = need[1] ? mlp_neg(g, gy) : MLP_NONE;
+}
+const struct mlp_op_info mlp_op_info_SUB = {
+    .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_elementwise, .forward = sub_forward,
+    .vjp = sub_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "-", .prec = MLP_PREC_ADD,
+    .math = "−", .latex = "-"};
+
+/* mul: y = a * b (elementwise);  da = gy * b, db = gy * a */
+MLP_BINARY_FORWARD(mul_forward, a * b)
+static void mul_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    const struct mlp_node *n = mlp_node(g, y);
+    mlp_id a = n->in[0], b = n->in[1];
+    gx[0] = need[0] ? mlp_mul(g, gy, b) : MLP_NONE;
+    gx[1] = need[1] ? mlp_mul(g, gy, a) : MLP_NONE;
+}
+const struct mlp_op_info mlp_op_info_MUL = {
+    .cls = MLP_CLASS_BILINEAR, .shape = mlp_shape_elementwise, .forward = mul_forward,
+    .vjp = mul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "*", .prec = MLP_PREC_MUL,
+    .math = "∘", .latex = "\\circ"};
+
+/* div: y = a / b;  da = gy / b, db = -gy * y / b */
+MLP_BINARY_FORWARD(div_forward, a / b)
+static void div_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    mlp_id b = mlp_operand(g, y, 1);
+    gx[0] = need[0] ? mlp_div(g, gy, b) : MLP_NONE;
+    gx[1] = need[1] ? mlp_neg(g, mlp_div(g, mlp_mul(g, gy, y), b)) : MLP_NONE;
+}
+const struct mlp_op_info mlp_op_info_DIV = {
+    .cls = MLP_CLASS_SMOOTH, .shape = mlp_shape_elementwise, .forward = div_forward,
+    .vjp = div_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "/", .prec = MLP_PREC_MUL,
+    .math = "/", .latex = "/"};
+
+/* neg: y = -a;  da = -gy */
+MLP_UNARY_FORWARD(neg_forward, -v)
+static void neg_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)y, (void)need;
+    gx[0] = mlp_neg(g, gy);
+}
+const struct mlp_op_info mlp_op_info_NEG = {
+    .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_same, .forward = neg_forward, .vjp = neg_vjp,
+    .syntax = MLP_SYNTAX_PREFIX, .symbol = "-", .prec = MLP_PREC_UNARY, .math = "−",
+    .latex = "-"};

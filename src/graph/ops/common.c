@@ -1,0 +1,58 @@
+/* common.c - shape rules shared by several ops, and typed GEMM dispatch. */
+#include "graph/ops/common.h"
+#include "tensor/gemm.h"
+
+#include <stdio.h>
+
+bool mlp_shape_same(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
+{
+    *out = mlp_in_shape(g, n, 0);
+    return true;
+}
+
+bool mlp_shape_elementwise(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
+{
+    mlp_shape a = mlp_in_shape(g, n, 0), b = mlp_in_shape(g, n, 1);
+    if (mlp_shape_equal(a, b) || b.rank == 0) {
+        *out = a;
+        return true;
+    }
+    if (a.rank == 0) {
+        *out = b;
+        return true;
+    }
+    char ctx[100], sa[64], sb[64];
+    mlp_graph_context(g, n->op, ctx, sizeof ctx);
+    mlp_shape_format(a, sa);
+    mlp_shape_format(b, sb);
+    const char *sym = mlp_op(n->op)->symbol;
+    mlp_graph_fail(g, "shape mismatch in %s: %s %s %s (elementwise operands need equal shapes, or "
+                      "one scalar)", ctx, sa, sym ? sym : ",", sb);
+    return false;
+}
+
+bool mlp_shape_to_scalar(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
+{
+    (void)g;
+    (void)n;
+    *out = mlp_shape_scalar();
+    return true;
+}
+
+bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need)
+{
+    char ctx[100], s[64];
+    mlp_graph_context(g, n->op, ctx, sizeof ctx);
+    mlp_shape_format(mlp_in_shape(g, n, 0), s);
+    mlp_graph_fail(g, "%s needs %s, got %s in %s", mlp_op_name(n->op), need, s, ctx);
+    return false;
+}
+
+void mlp_gemm_any(mlp_dtype dtype, int ta, int tb, int M, int N, int K, const void *A, int lda,
+                  const void *B, int ldb, void *C, int ldc)
+{
+    if (dtype == MLP_F64)
+        mlp_gemm_f64(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
+    else
+        mlp_gemm_f32(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+}

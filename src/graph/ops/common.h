@@ -1,0 +1,87 @@
+/* common.h - shared pieces of the op families: dtype dispatch, elementwise loops, shape rules. */
+#ifndef MLP_GRAPH_OPS_COMMON_H
+#define MLP_GRAPH_OPS_COMMON_H
+
+#include <math.h>
+#include <string.h>
+#include "graph/graph.h"
+
+/* Run the statements once with T = double or T = float, by the kernel's dtype. */
+#define MLP_DISPATCH(dtype, ...)                                                                \
+    do {                                                                                        \
+        if ((dtype) == MLP_F64) {                                                               \
+            typedef double T;                                                                   \
+            __VA_ARGS__                                                                         \
+        } else {                                                                                \
+            typedef float T;                                                                    \
+            __VA_ARGS__                                                                         \
+        }                                                                                       \
+    } while (0)
+
+/* Pick the float or double version of a scalar function by the argument's type. */
+#define MLP_GENERIC(fn, v) _Generic((v), float: fn##_f, default: fn##_d)(v)
+
+/* A forward kernel computing y = EXPR(v) for each element v of the single operand. A unary op's
+ * operand is batched exactly when its result is, so rows * size elements are contiguous. */
+#define MLP_UNARY_FORWARD(fname, EXPR)                                                          \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t count = (int64_t)k->rows * mlp_shape_size(k->node->shape);                      \
+        MLP_DISPATCH(k->dtype, const T *x = k->in[0]; T *y = k->out;                            \
+                     for (int64_t i = 0; i < count; i++) {                                      \
+                         T v = x[i];                                                            \
+                         y[i] = (T)(EXPR);                                                      \
+                     });                                                                        \
+    }
+
+/* A forward kernel computing y = EXPR(a, b) elementwise; either operand may be a scalar
+ * (broadcast) or unbatched (in_stride 0). */
+#define MLP_BINARY_FORWARD(fname, EXPR)                                                         \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t n = mlp_shape_size(k->node->shape);                                             \
+        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
+        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
+            const T *A = (const T *)k->in[0] + r * k->in_stride[0];                             \
+            const T *B = (const T *)k->in[1] + r * k->in_stride[1];                             \
+            T *Y = (T *)k->out + r * n;                                                         \
+            if (na == n && nb == n) {                                                           \
+                for (int64_t i = 0; i < n; i++) {                                               \
+                    T a = A[i], b = B[i];                                                       \
+                    Y[i] = (T)(EXPR);                                                           \
+                }                                                                               \
+            } else if (na == n) {                                                               \
+                T b = B[0];                                                                     \
+                for (int64_t i = 0; i < n; i++) {                                               \
+                    T a = A[i];                                                                 \
+                    Y[i] = (T)(EXPR);                                                           \
+                }                                                                               \
+            } else {                                                                            \
+                T a = A[0];                                                                     \
+                for (int64_t i = 0; i < n; i++) {                                               \
+                    T b = B[i];                                                                 \
+                    Y[i] = (T)(EXPR);                                                           \
+                }                                                                               \
+            }                                                                                   \
+        });                                                                                     \
+    }
+
+/* Shape rules shared by several ops. */
+bool mlp_shape_same(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
+bool mlp_shape_elementwise(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
+bool mlp_shape_to_scalar(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
+/* Report "<what> needs <need>, got [dims] in 'expr'". */
+bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need);
+
+/* Operand shapes, for brevity in rules. */
+static inline mlp_shape mlp_in_shape(const mlp_graph *g, const struct mlp_node *n, int i)
+{
+    return g->nodes[n->in[i]].shape;
+}
+
+/* GEMM on untyped buffers of the kernel's dtype. */
+void mlp_gemm_any(mlp_dtype dtype, int ta, int tb, int M, int N, int K, const void *A, int lda,
+                  const void *B, int ldb, void *C, int ldc);
+
+#endif

@@ -1,0 +1,214 @@
+/* linalg.c - matrix products, transpose, outer and dot products (per sample). */
+#include "graph/ops/common.h"
+
+#include <stdio.h>
+
+/* ---- matmul: [m,k]@[k,n] -> [m,n], [m,k]@[k] -> [m], [k]@[k,n] -> [n], [k]@[k] -> [] ---- */
+
+/* A vector on the left acts as one row, on the right as one column. */
+static void matmul_dims(mlp_shape a, mlp_shape b, int *m, int *k, int *n)
+{
+    *m = a.rank == 2 ? a.dim[0] : 1;
+    *k = a.rank == 2 ? a.dim[1] : a.dim[0];
+    *n = b.rank == 2 ? b.dim[1] : 1;
+}
+
+static bool matmul_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
+{
+    mlp_shape a = mlp_in_shape(g, nd, 0), b = mlp_in_shape(g, nd, 1);
+    bool ranks_ok = a.rank >= 1 && a.rank <= 2 && b.rank >= 1 && b.rank <= 2;
+    int ka = ranks_ok ? (a.rank == 2 ? a.dim[1] : a.dim[0]) : 0;
+    if (!ranks_ok || ka != b.dim[0]) {
+        char ctx[100], sa[64], sb[64];
+        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
+        mlp_shape_format(a, sa);
+        mlp_shape_format(b, sb);
+        mlp_graph_fail(g, "shape mismatch in %s: %s @ %s%s", ctx, sa, sb,
+                       ranks_ok ? " (inner dimensions differ)"
+                                : " (@ needs vectors or matrices; use * to scale)");
+        return false;
+    }
+    if (a.rank == 2 && b.rank == 2)
+        *out = mlp_shape_2d(a.dim[0], b.dim[1]);
+    else if (a.rank == 2)
+        *out = mlp_shape_1d(a.dim[0]);
+    else if (b.rank == 2)
+        *out = mlp_shape_1d(b.dim[1]);
+    else
+        *out = mlp_shape_scalar();
+    return true;
+}
+
+static void matmul_forward(const struct mlp_kargs *k)
+{
+    int m, kk, n;
+    matmul_dims(k->inode[0]->shape, k->inode[1]->shape, &m, &kk, &n);
+    size_t es = k->dtype == MLP_F64 ? sizeof(double) : sizeof(float);
+    const char *A = k->in[0], *B = k->in[1];
+    char *Y = k->out;
+    bool a_batched = k->in_stride[0] != 0, b_batched = k->in_stride[1] != 0;
+    bool b_vector = k->inode[1]->shape.rank == 1, a_vector = k->inode[0]->shape.rank == 1;
+    if (k->rows > 1 && !a_batched && b_batched && b_vector) {
+        /* W @ x over a batch: the vectors are the rows of X, so Y = X W^T in one GEMM. */
+        mlp_gemm_any(k->dtype, 0, 1, k->rows, m, kk, B, kk, A, kk, Y, m);
+    } else if (k->rows > 1 && a_batched && !b_batched && a_vector) {
+        /* x @ W over a batch: Y = X W. */
+        mlp_gemm_any(k->dtype, 0, 0, k->rows, n, kk, A, kk, B, n, Y, n);
+    } else {
+        for (int r = 0; r < k->rows; r++)
+            mlp_gemm_any(k->dtype, 0, 0, m, n, kk, A + (size_t)(r * k->in_stride[0]) * es, kk,
+                         B + (size_t)(r * k->in_stride[1]) * es, n,
+                         Y + (size_t)r * (size_t)m * (size_t)n * es, n);
+    }
+}
+
+static void matmul_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    mlp_id a = mlp_operand(g, y, 0), b = mlp_operand(g, y, 1);
+    int ra = mlp_node(g, a)->shape.rank, rb = mlp_node(g, b)->shape.rank;
+    gx[0] = gx[1] = MLP_NONE;
+    if (ra == 2 && rb == 2) { /* Y = A B:  dA = dY B^T,  dB = A^T dY */
+        if (need[0])
+            gx[0] = mlp_matmul(g, gy, mlp_transpose(g, b));
+        if (need[1])
+            gx[1] = mlp_matmul(g, mlp_transpose(g, a), gy);
+    } else if (ra == 2) { /* y = A x:  dA = dy x^T,  dx = A^T dy */
+        if (need[0])
+            gx[0] = mlp_outer(g, gy, b);
+        if (need[1])
+            gx[1] = mlp_matmul(g, mlp_transpose(g, a), gy);
+    } else if (rb == 2) { /* y = x B (x a row):  dx = B dy,  dB = x dy^T */
+        if (need[0])
+            gx[0] = mlp_matmul(g, b, gy);
+        if (need[1])
+            gx[1] = mlp_outer(g, a, gy);
+    } else { /* y = a . b */
+        if (need[0])
+            gx[0] = mlp_mul(g, gy, b);
+        if (need[1])
+            gx[1] = mlp_mul(g, gy, a);
+    }
+}
+
+const struct mlp_op_info mlp_op_info_MATMUL = {
+    .cls = MLP_CLASS_BILINEAR, .shape = matmul_shape, .forward = matmul_forward,
+    .vjp = matmul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "@", .prec = MLP_PREC_MUL,
+    .math = "", .latex = ""};
+
+/* ---- transpose: [m,n] -> [n,m] ---- */
+
+static bool transpose_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
+{
+    mlp_shape a = mlp_in_shape(g, nd, 0);
+    if (a.rank != 2)
+        return mlp_shape_require(g, nd, "a matrix");
+    *out = mlp_shape_2d(a.dim[1], a.dim[0]);
+    return true;
+}
+
+static void transpose_forward(const struct mlp_kargs *k)
+{
+    int m = k->inode[0]->shape.dim[0], n = k->inode[0]->shape.dim[1];
+    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+        const T *x = (const T *)k->in[0] + r * k->in_stride[0];
+        T *y = (T *)k->out + (int64_t)r * m * n;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                y[(int64_t)j * m + i] = x[(int64_t)i * n + j];
+    });
+}
+
+static void transpose_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)y, (void)need;
+    gx[0] = mlp_transpose(g, gy);
+}
+
+const struct mlp_op_info mlp_op_info_TRANSPOSE = {
+    .cls = MLP_CLASS_LINEAR, .shape = transpose_shape, .forward = transpose_forward,
+    .vjp = transpose_vjp, .syntax = MLP_SYNTAX_T, .prec = MLP_PREC_POSTFIX, .math = "ᵀ",
+    .latex = "^\\top"};
+
+/* ---- outer: [m] x [n] -> [m,n] ---- */
+
+static bool outer_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
+{
+    mlp_shape a = mlp_in_shape(g, nd, 0), b = mlp_in_shape(g, nd, 1);
+    if (a.rank != 1 || b.rank != 1) {
+        char ctx[100], sa[64], sb[64];
+        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
+        mlp_shape_format(a, sa);
+        mlp_shape_format(b, sb);
+        mlp_graph_fail(g, "outer needs two vectors, got %s and %s in %s", sa, sb, ctx);
+        return false;
+    }
+    *out = mlp_shape_2d(a.dim[0], b.dim[0]);
+    return true;
+}
+
+static void outer_forward(const struct mlp_kargs *k)
+{
+    int m = k->node->shape.dim[0], n = k->node->shape.dim[1];
+    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+        const T *a = (const T *)k->in[0] + r * k->in_stride[0];
+        const T *b = (const T *)k->in[1] + r * k->in_stride[1];
+        T *y = (T *)k->out + (int64_t)r * m * n;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                y[(int64_t)i * n + j] = a[i] * b[j];
+    });
+}
+
+static void outer_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    mlp_id a = mlp_operand(g, y, 0), b = mlp_operand(g, y, 1);
+    gx[0] = need[0] ? mlp_matmul(g, gy, b) : MLP_NONE; /* dA = dY b */
+    gx[1] = need[1] ? mlp_matmul(g, a, gy) : MLP_NONE; /* db = a^T dY */
+}
+
+const struct mlp_op_info mlp_op_info_OUTER = {
+    .cls = MLP_CLASS_BILINEAR, .shape = outer_shape, .forward = outer_forward,
+    .vjp = outer_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "outer",
+    .latex = "\\operatorname{outer}"};
+
+/* ---- dot: sum of the elementwise product of two equal-shaped values ---- */
+
+static bool dot_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
+{
+    mlp_shape a = mlp_in_shape(g, nd, 0), b = mlp_in_shape(g, nd, 1);
+    if (!mlp_shape_equal(a, b)) {
+        char ctx[100], sa[64], sb[64];
+        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
+        mlp_shape_format(a, sa);
+        mlp_shape_format(b, sb);
+        mlp_graph_fail(g, "shape mismatch in %s: dot of %s and %s (dot needs equal shapes)", ctx,
+                       sa, sb);
+        return false;
+    }
+    *out = mlp_shape_scalar();
+    return true;
+}
+
+static void dot_forward(const struct mlp_kargs *k)
+{
+    int64_t n = mlp_shape_size(k->inode[0]->shape);
+    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+        const T *a = (const T *)k->in[0] + r * k->in_stride[0];
+        const T *b = (const T *)k->in[1] + r * k->in_stride[1];
+        double s = 0;
+        for (int64_t i = 0; i < n; i++)
+            s += (double)a[i] * (double)b[i];
+        ((T *)k->out)[r] = (T)s;
+    });
+}
+
+static void dot_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    mlp_id a = mlp_operand(g, y, 0), b = mlp_operand(g, y, 1);
+    gx[0] = need[0] ? mlp_mul(g, gy, b) : MLP_NONE;
+    gx[1] = need[1] ? mlp_mul(g, gy, a) : MLP_NONE;
+}
+
+const struct mlp_op_info mlp_op_info_DOT = {
+    .cls = MLP_CLASS_BILINEAR, .shape = dot_shape, .forward = dot_forward, .vjp = dot_vjp,
+    .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "dot", .latex = "\\operatorname{dot}"};

@@ -1,0 +1,85 @@
+/* reduce.c - reductions of a sample to a scalar (sum, mean, sumsq), and of a batch to one value. */
+#include "graph/ops/common.h"
+
+/* Per-sample sum of f(x) over all elements, accumulated in double for both dtypes. */
+#define REDUCE_FORWARD(fname, TERM, FINISH)                                                     \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t n = mlp_shape_size(k->inode[0]->shape);                                         \
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
+            const T *x = (const T *)k->in[0] + r * k->in_stride[0];                             \
+            double s = 0;                                                                       \
+            for (int64_t i = 0; i < n; i++) {                                                   \
+                double v = x[i];                                                                \
+                s += (TERM);                                                                    \
+            }                                                                                   \
+            ((T *)k->out)[r] = (T)(FINISH);                                                     \
+        });                                                                                     \
+    }
+
+/* Spread a scalar adjoint back over the operand's shape. */
+static mlp_id spread(mlp_graph *g, mlp_id y, mlp_id s)
+{
+    return mlp_broadcast(g, s, mlp_node(g, mlp_operand(g, y, 0))->shape);
+}
+
+/* ---- sum(x) ---- */
+REDUCE_FORWARD(sum_forward, v, s)
+static void sum_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    gx[0] = spread(g, y, gy);
+}
+const struct mlp_op_info mlp_op_info_SUM = {
+    .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_to_scalar, .forward = sum_forward,
+    .vjp = sum_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "Σ",
+    .latex = "\\sum"};
+
+/* ---- mean(x) ---- */
+REDUCE_FORWARD(mean_forward, v, s / (double)n)
+static void mean_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    mlp_shape xs = mlp_node(g, mlp_operand(g, y, 0))->shape;
+    gx[0] = spread(g, y, mlp_div(g, gy, mlp_scalar(g, (double)mlp_shape_size(xs))));
+}
+const struct mlp_op_info mlp_op_info_MEAN = {
+    .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_to_scalar, .forward = mean_forward,
+    .vjp = mean_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "mean",
+    .latex = "\\operatorname{mean}"};
+
+/* ---- sumsq(x) = sum of squares = ||x||^2;  dx = 2 gy x ---- */
+REDUCE_FORWARD(sumsq_forward, v *v, s)
+static void sumsq_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)need;
+    gx[0] = mlp_mul(g, mlp_mul(g, mlp_scalar(g, 2), gy), mlp_operand(g, y, 0));
+}
+const struct mlp_op_info mlp_op_info_SUMSQ = {
+    .cls = MLP_CLASS_SMOOTH, .shape = mlp_shape_to_scalar, .forward = sumsq_forward,
+    .vjp = sumsq_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "sumsq",
+    .latex = "\\operatorname{sumsq}"};
+
+/* ---- batch_sum(x): the sum over the samples of a batch (unbatched result) ----
+ * Autodiff emits it where a batched value's adjoint flows into a parameter. Applied to a value
+ * that does not vary per sample it means batch * x, the sum of that value over every sample. */
+static void batch_sum_forward(const struct mlp_kargs *k)
+{
+    int64_t n = mlp_shape_size(k->node->shape);
+    bool per_sample = k->in_stride[0] != 0;
+    int rows = per_sample ? k->batch : 1;
+    double scale = per_sample ? 1.0 : (double)k->batch;
+    MLP_DISPATCH(k->dtype, T *y = k->out; const T *x = k->in[0];
+                 for (int64_t i = 0; i < n; i++) y[i] = 0;
+                 for (int r = 0; r < rows; r++) for (int64_t i = 0; i < n; i++) y[i] += x[r * n + i];
+                 if (scale != 1.0) for (int64_t i = 0; i < n; i++) y[i] = (T)(y[i] * scale););
+}
+static void batch_sum_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
+{
+    (void)g, (void)y, (void)need;
+    gx[0] = gy; /* each sample's value contributes once; gy reaches every sample unchanged */
+}
+const struct mlp_op_info mlp_op_info_BATCH_SUM = {
+    .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_same, .forward = batch_sum_forward,
+    .vjp = batch_sum_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "Σ_batch",
+    .latex = "\\sum_{\\text{batch}}"};

@@ -1,0 +1,773 @@
+/* parser.c - recursive descent over the model language (grammar in README.md).
+ *
+ * The parser builds the graph directly through the smart constructors: each expression node is
+ * built with g->loc at its operator and g->ctx spanning its source text, so a shape error reads
+ * "model.mlp:7:9: error: shape mismatch in 'W1 @ x': [2,3] @ [4]".
+ */
+#include "lang/parser.h"
+#include "base/mem.h"
+#include "base/strbuf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct parser {
+    struct mlp_lexer lx;
+    struct mlp_token tok;  /* current token */
+    const char *prev_end;  /* end of the previous token: expression spans end here */
+    mlp_graph *g;          /* NULL when parsing a bare literal */
+    const char *file;
+    mlp_error *err;
+    bool in_expr; /* inside an expression '/' divides, so literals there take no fractions */
+};
+
+/* Reserved: declarations, and the connectives of `mlp verify` specs. */
+static const char *const keywords[] = {"input", "param", "const", "output", "loss",
+                                       "and",   "or",    "not",   "in"};
+
+static void next(struct parser *ps)
+{
+    ps->prev_end = ps->tok.start + ps->tok.len;
+    ps->tok = mlp_lex_next(&ps->lx);
+}
+
+static bool fail_at(struct parser *ps, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);
+static bool fail_at(struct parser *ps, mlp_srcloc loc, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mlp_fail(ps->err, MLP_ERR_INPUT, ps->file, loc, "%s", msg);
+    return false;
+}
+
+/* "expected X, got Y" at the current token. */
+static bool expected(struct parser *ps, const char *what)
+{
+    char got[64];
+    mlp_tok_describe(&ps->tok, got, sizeof got);
+    if (ps->tok.kind == TOK_ERROR)
+        return fail_at(ps, ps->tok.loc, "unexpected character %s", got);
+    return fail_at(ps, ps->tok.loc, "expected %s, got %s", what, got);
+}
+
+static bool accept(struct parser *ps, enum mlp_tok kind)
+{
+    if (ps->tok.kind != kind)
+        return false;
+    next(ps);
+    return true;
+}
+
+static bool expect(struct parser *ps, enum mlp_tok kind, const char *what)
+{
+    return accept(ps, kind) || expected(ps, what);
+}
+
+static bool is_word(const struct mlp_token *t, const char *w)
+{
+    return t->kind == TOK_IDENT && t->len == (int)strlen(w) && !memcmp(t->start, w, (size_t)t->len);
+}
+
+/* ---- numbers and literals ---- */
+
+/* A non-negative integer token (dimension or index). */
+static bool parse_int(struct parser *ps, const char *what, int max, int *out)
+{
+    if (ps->tok.kind != TOK_NUMBER)
+        return expected(ps, what);
+    char buf[32];
+    long v = -1;
+    if (ps->tok.len < (int)sizeof buf) {
+        memcpy(buf, ps->tok.start, (size_t)ps->tok.len);
+        buf[ps->tok.len] = 0;
+        char *end;
+        errno = 0;
+        v = strtol(buf, &end, 10);
+        if (*end || errno)
+            v = -1;
+    }
+    if (v < 0 || v > max)
+        return fail_at(ps, ps->tok.loc, "%s must be an integer from 0 to %d, got '%.*s'", what, max,
+                       ps->tok.len > 30 ? 30 : ps->tok.len, ps->tok.start);
+    *out = (int)v;
+    next(ps);
+    return true;
+}
+
+/* A number token's value; errors for out-of-range values like 1e999. */
+static bool number_value(struct parser *ps, const struct mlp_token *t, double *out)
+{
+    char buf[128];
+    if (t->len >= (int)sizeof buf)
+        return fail_at(ps, t->loc, "number too long");
+    memcpy(buf, t->start, (size_t)t->len);
+    buf[t->len] = 0;
+    errno = 0;
+    double v = strtod(buf, NULL);
+    if (errno == ERANGE && isinf(v))
+        return fail_at(ps, t->loc, "number out of range: %s", buf);
+    *out = v; /* underflow to 0 or a subnormal is the nearest double: accepted */
+    return true;
+}
+
+/* number := ['+'|'-'] NUM ['/' NUM]; writes the value and its text. */
+static bool parse_number(struct parser *ps, double *value, mlp_strbuf *text)
+{
+    bool neg = false;
+    if (ps->tok.kind == TOK_MINUS || ps->tok.kind == TOK_PLUS) {
+        neg = ps->tok.kind == TOK_MINUS;
+        next(ps);
+    }
+    if (ps->tok.kind != TOK_NUMBER)
+        return expected(ps, "a number");
+    struct mlp_token num = ps->tok;
+    double v;
+    if (!number_value(ps, &num, &v))
+        return false;
+    next(ps);
+    if (neg)
+        mlp_sb_putc(text, '-');
+    mlp_sb_putn(text, num.start, (size_t)num.len);
+    if (ps->tok.kind == TOK_SLASH && !ps->in_expr) {
+        next(ps);
+        struct mlp_token den = ps->tok;
+        double d;
+        if (den.kind != TOK_NUMBER)
+            return expected(ps, "a denominator");
+        if (!number_value(ps, &den, &d))
+            return false;
+        if (d == 0)
+            return fail_at(ps, den.loc, "division by zero in a literal");
+        next(ps);
+        mlp_sb_putc(text, '/');
+        mlp_sb_putn(text, den.start, (size_t)den.len);
+        v /= d;
+    }
+    *value = neg ? -v : v;
+    return true;
+}
+
+void mlp_literal_free(struct mlp_literal *lit)
+{
+    for (int64_t i = 0; i < lit->n; i++)
+        free(lit->texts[i]);
+    free(lit->values);
+    free(lit->texts);
+    memset(lit, 0, sizeof *lit);
+}
+
+static bool literal_push(struct parser *ps, struct mlp_literal *lit, double v, char *text)
+{
+    if (lit->n >= MLP_MAX_ELEMENTS) {
+        free(text);
+        return fail_at(ps, ps->tok.loc, "literal too large");
+    }
+    if (lit->n == lit->cap) {
+        int64_t cap = lit->cap ? lit->cap * 2 : 16;
+        lit->values = mlp_xrealloc(lit->values, (size_t)cap * sizeof *lit->values);
+        lit->texts = mlp_xrealloc(lit->texts, (size_t)cap * sizeof *lit->texts);
+        lit->cap = cap;
+    }
+    lit->values[lit->n] = v;
+    lit->texts[lit->n++] = text;
+    return true;
+}
+
+/* One element at nesting `depth`; all lists at a depth must have equal length (dims[depth]) and
+ * all numbers must sit at the same depth (*leaf_depth). */
+static bool literal_element(struct parser *ps, struct mlp_literal *lit, int depth, int *dims,
+                            int *leaf_depth)
+{
+    if (ps->tok.kind != TOK_LBRACK) {
+        if (*leaf_depth >= 0 && *leaf_depth != depth)
+            return fail_at(ps, ps->tok.loc, "inconsistent nesting: a number where a list was "
+                                            "expected, or the other way round");
+        *leaf_depth = depth;
+        mlp_strbuf text = {0};
+        double v;
+        if (!parse_number(ps, &v, &text)) {
+            mlp_sb_free(&text);
+            return false;
+        }
+        return literal_push(ps, lit, v, mlp_sb_take(&text));
+    }
+    mlp_srcloc open = ps->tok.loc;
+    if (depth >= MLP_MAX_RANK)
+        return fail_at(ps, open, "literal nested deeper than %d levels", MLP_MAX_RANK);
+    if (*leaf_depth >= 0 && *leaf_depth <= depth)
+        return fail_at(ps, open, "inconsistent nesting: a list where a number was expected");
+    next(ps);
+    int count = 0;
+    if (ps->tok.kind == TOK_RBRACK)
+        return fail_at(ps, open, "empty list in a literal");
+    do {
+        if (ps->tok.kind == TOK_RBRACK) /* trailing comma */
+            break;
+        if (!literal_element(ps, lit, depth + 1, dims, leaf_depth))
+            return false;
+        count++;
+    } while (accept(ps, TOK_COMMA));
+    if (!expect(ps, TOK_RBRACK, "',' or ']'"))
+        return false;
+    if (dims[depth] == 0)
+        dims[depth] = count;
+    else if (dims[depth] != count)
+        return fail_at(ps, open, "ragged literal: this list has %d elements, an earlier one at the "
+                                 "same level has %d", count, dims[depth]);
+    return true;
+}
+
+static bool parse_literal(struct parser *ps, struct mlp_literal *lit)
+{
+    int dims[MLP_MAX_RANK + 1] = {0}, leaf_depth = -1;
+    memset(lit, 0, sizeof *lit);
+    if (!literal_element(ps, lit, 0, dims, &leaf_depth)) {
+        mlp_literal_free(lit);
+        return false;
+    }
+    lit->shape.rank = leaf_depth;
+    for (int i = 0; i < leaf_depth; i++)
+        lit->shape.dim[i] = dims[i];
+    return true;
+}
+
+int mlp_literal_fit(const struct mlp_literal *lit, mlp_shape shape, const char *what,
+                    double *out, char **texts_out, const char *file, mlp_srcloc loc,
+                    mlp_error *err)
+{
+    int64_t size = mlp_shape_size(shape);
+    bool fill = lit->n == 1 && lit->shape.rank == 0;
+    if (!fill && !mlp_shape_equal(lit->shape, shape)) {
+        char want[64], got[64];
+        mlp_shape_format(shape, want);
+        mlp_shape_format(lit->shape, got);
+        return mlp_fail(err, MLP_ERR_INPUT, file, loc,
+                        "%s has shape %s but the literal has shape %s (%lld values)", what, want,
+                        got, (long long)lit->n);
+    }
+    for (int64_t i = 0; i < size; i++) {
+        out[i] = lit->values[fill ? 0 : i];
+        if (texts_out)
+            texts_out[i] = lit->texts[fill ? 0 : i];
+    }
+    return MLP_OK;
+}
+
+int mlp_parse_literal_text(const char *text, const char *where, struct mlp_literal *lit,
+                           mlp_error *err)
+{
+    struct parser ps = {.file = where, .err = err};
+    mlp_lex_init(&ps.lx, text);
+    next(&ps);
+    memset(lit, 0, sizeof *lit);
+    if (!parse_literal(&ps, lit))
+        goto fail;
+    if (ps.tok.kind != TOK_EOF && ps.tok.kind != TOK_NEWLINE) {
+        mlp_literal_free(lit);
+        expected(&ps, "end of value");
+        goto fail;
+    }
+    return MLP_OK;
+fail:
+    if (err && err->line == 1)
+        mlp_error_attach_source(err, text);
+    return MLP_ERR_INPUT;
+}
+
+/* ---- declarations ---- */
+
+static bool check_new_name(struct parser *ps, const struct mlp_token *t)
+{
+    for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
+        if (is_word(t, keywords[i]))
+            return fail_at(ps, t->loc, "'%s' is a keyword and cannot name a value", keywords[i]);
+    if (mlp_op_lookup(t->start, t->len) >= 0)
+        return fail_at(ps, t->loc, "'%.*s' is a function and cannot name a value", t->len, t->start);
+    int prev = mlp_graph_find(ps->g, t->start, t->len);
+    if (prev >= 0) {
+        mlp_srcloc at = ps->g->names[prev].loc;
+        return fail_at(ps, t->loc, "redefinition of '%.*s' (first defined at line %d, column %d)",
+                       t->len, t->start, at.line, at.col);
+    }
+    return true;
+}
+
+/* Optional shape: '[' INT {',' INT} ']'. */
+static bool parse_shape(struct parser *ps, mlp_shape *shape)
+{
+    *shape = mlp_shape_scalar();
+    if (!accept(ps, TOK_LBRACK))
+        return true;
+    int64_t size = 1;
+    do {
+        if (shape->rank == MLP_MAX_RANK)
+            return fail_at(ps, ps->tok.loc, "more than %d dimensions", MLP_MAX_RANK);
+        mlp_srcloc at = ps->tok.loc;
+        int d;
+        if (!parse_int(ps, "a dimension", 1 << 30, &d))
+            return false;
+        if (d == 0)
+            return fail_at(ps, at, "dimensions must be positive");
+        size *= d;
+        if (size > MLP_MAX_ELEMENTS)
+            return fail_at(ps, at, "shape too large: more than %lld elements",
+                           (long long)MLP_MAX_ELEMENTS);
+        shape->dim[shape->rank++] = d;
+    } while (accept(ps, TOK_COMMA));
+    return expect(ps, TOK_RBRACK, "',' or ']'");
+}
+
+/* `~ NAME [(args)]` for a parameter. */
+static bool parse_init(struct parser *ps, struct mlp_init *init)
+{
+    static const struct {
+        const char *name;
+        int nargs;
+    } inits[] = {
+#define MLP_INIT_ROW(id, name, nargs) {name, nargs},
+        MLP_INITS(MLP_INIT_ROW)
+#undef MLP_INIT_ROW
+    };
+    struct mlp_token t = ps->tok;
+    if (t.kind != TOK_IDENT)
+        return expected(ps, "an initialiser (zeros, ones, normal(mean, std), uniform(lo, hi), "
+                            "xavier, xavier_normal, he, he_uniform)");
+    int kind = -1;
+    for (int i = 1; i < MLP_INIT_COUNT; i++)
+        if (is_word(&t, inits[i].name))
+            kind = i;
+    if (kind < 0)
+        return fail_at(ps, t.loc, "unknown initialiser '%.*s' (known: zeros, ones, normal, uniform, "
+                                  "xavier, xavier_normal, he, he_uniform)", t.len, t.start);
+    next(ps);
+    init->kind = (enum mlp_init_kind)kind;
+    int nargs = 0;
+    if (accept(ps, TOK_LPAREN)) {
+        if (ps->tok.kind != TOK_RPAREN) {
+            do {
+                mlp_strbuf text = {0};
+                double v = 0;
+                bool ok = parse_number(ps, &v, &text);
+                mlp_sb_free(&text);
+                if (!ok)
+                    return false;
+                if (nargs < 2)
+                    init->arg[nargs] = v;
+                nargs++;
+            } while (accept(ps, TOK_COMMA));
+        }
+        if (!expect(ps, TOK_RPAREN, "',' or ')'"))
+            return false;
+    }
+    if (nargs != inits[kind].nargs)
+        return fail_at(ps, t.loc, "%s takes %d argument%s, got %d", inits[kind].name,
+                       inits[kind].nargs, inits[kind].nargs == 1 ? "" : "s", nargs);
+    if (init->kind == MLP_INIT_NORMAL && !(init->arg[1] >= 0))
+        return fail_at(ps, t.loc, "normal(mean, std) needs std >= 0");
+    if (init->kind == MLP_INIT_UNIFORM && !(init->arg[0] <= init->arg[1]))
+        return fail_at(ps, t.loc, "uniform(lo, hi) needs lo <= hi");
+    return true;
+}
+
+/* input NAME [shape] | param NAME [shape] (= literal | ~ init) | const NAME [shape] = literal */
+static bool declaration(struct parser *ps, mlp_kind kind)
+{
+    next(ps);
+    struct mlp_token name = ps->tok;
+    if (name.kind != TOK_IDENT)
+        return expected(ps, "a name");
+    if (!check_new_name(ps, &name))
+        return false;
+    next(ps);
+    mlp_shape shape;
+    if (!parse_shape(ps, &shape))
+        return false;
+    char *text = mlp_xstrndup(name.start, (size_t)name.len);
+    bool ok = false;
+    double *values = NULL;
+    char **texts = NULL;
+    struct mlp_literal lit = {0};
+    struct mlp_init init = {MLP_INIT_NONE, {0, 0}};
+    if (kind == MLP_INPUT) {
+        ok = true;
+    } else if (kind == MLP_PARAM && accept(ps, TOK_TILDE)) {
+        ok = parse_init(ps, &init);
+    } else if (ps->tok.kind != TOK_ASSIGN) {
+        expected(ps, kind == MLP_PARAM ? "'= value' or '~ initialiser'" : "'= value'");
+    } else {
+        next(ps);
+        mlp_srcloc at = ps->tok.loc;
+        if (parse_literal(ps, &lit)) {
+            int64_t size = mlp_shape_size(shape);
+            values = malloc((size_t)size * sizeof *values);
+            texts = malloc((size_t)size * sizeof *texts);
+            if (!values || !texts)
+                fail_at(ps, at, "out of memory for %lld values", (long long)size);
+            else
+                ok = mlp_literal_fit(&lit, shape, text, values, texts, ps->file, at, ps->err) ==
+                     MLP_OK;
+        }
+    }
+    if (ok) {
+        mlp_id id = mlp_graph_declare(ps->g, kind, text, shape, values, texts, name.loc);
+        ok = id != MLP_NONE;
+        if (ok && kind == MLP_PARAM)
+            ps->g->names[ps->g->nnames - 1].init = init;
+    }
+    free(values);
+    free(texts);
+    mlp_literal_free(&lit);
+    free(text);
+    return ok;
+}
+
+/* ---- expressions ---- */
+
+static mlp_id expr(struct parser *ps);
+
+/* Build through the graph with location and source span set, so errors point at the code. */
+static void set_context(struct parser *ps, mlp_srcloc loc, const char *span_start)
+{
+    ps->g->loc = loc;
+    ps->g->ctx = span_start;
+    ps->g->ctxlen = (int)(ps->prev_end - span_start);
+}
+
+/* Turn a building error into the parser's error. */
+static mlp_id checked(struct parser *ps, mlp_id id)
+{
+    if (id == MLP_NONE && ps->g->err.status != MLP_OK && !mlp_failed(ps->err))
+        *ps->err = ps->g->err;
+    return id;
+}
+
+static mlp_id literal_const(struct parser *ps)
+{
+    struct mlp_literal lit;
+    mlp_srcloc at = ps->tok.loc;
+    const char *start = ps->tok.start;
+    if (!parse_literal(ps, &lit))
+        return MLP_NONE;
+    set_context(ps, at, start);
+    mlp_id id = checked(ps, mlp_const(ps->g, lit.shape, lit.values));
+    if (id != MLP_NONE)
+        for (int64_t i = 0; i < lit.n; i++)
+            mlp_pool_set_text(ps->g, mlp_node(ps->g, id)->data + i, lit.texts[i]);
+    mlp_literal_free(&lit);
+    return id;
+}
+
+/* '[' INT {',' INT} ']' after a value or in unindex(...): index positions. */
+static bool parse_indices(struct parser *ps, int32_t *idx, int *nidx)
+{
+    *nidx = 0;
+    do {
+        if (*nidx == MLP_MAX_RANK)
+            return fail_at(ps, ps->tok.loc, "more than %d indices", MLP_MAX_RANK);
+        int v;
+        if (!parse_int(ps, "an index", 1 << 30, &v))
+            return false;
+        idx[(*nidx)++] = v;
+    } while (accept(ps, TOK_COMMA));
+    return true;
+}
+
+/* name(args): ops callable by name; broadcast and unindex take a shape argument. */
+static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
+{
+    int op = mlp_op_lookup(fn.start, fn.len);
+    if (op < 0 || mlp_op(op)->cls == MLP_CLASS_LEAF || op == MLP_OP_INDEX) {
+        fail_at(ps, fn.loc, "unknown function '%.*s'", fn.len, fn.start);
+        return MLP_NONE;
+    }
+    next(ps); /* '(' */
+    mlp_id args[MLP_MAX_ARITY] = {MLP_NONE, MLP_NONE, MLP_NONE};
+    int nargs = 0, arity = mlp_op_arity(op);
+    bool shaped = op == MLP_OP_BROADCAST || op == MLP_OP_UNINDEX;
+    mlp_shape target = mlp_shape_scalar();
+    int32_t idx[MLP_MAX_RANK];
+    int nidx = 0;
+    if (ps->tok.kind != TOK_RPAREN) {
+        do {
+            if (nargs >= arity) {
+                fail_at(ps, ps->tok.loc, "%s takes %d argument%s", mlp_op_name(op), arity,
+                        arity == 1 ? "" : "s");
+                return MLP_NONE;
+            }
+            args[nargs] = expr(ps);
+            if (args[nargs++] == MLP_NONE)
+                return MLP_NONE;
+        } while (nargs < arity && accept(ps, TOK_COMMA));
+    }
+    if (nargs < arity) {
+        expected(ps, "another argument");
+        return MLP_NONE;
+    }
+    if (shaped) {
+        if (!expect(ps, TOK_COMMA, "',' and a shape") || !parse_shape(ps, &target))
+            return MLP_NONE;
+        if (op == MLP_OP_UNINDEX &&
+            (!expect(ps, TOK_COMMA, "',' and indices") || !parse_indices(ps, idx, &nidx)))
+            return MLP_NONE;
+    }
+    if (!expect(ps, TOK_RPAREN, "')'"))
+        return MLP_NONE;
+    set_context(ps, fn.loc, start);
+    if (op == MLP_OP_UNINDEX)
+        return checked(ps, mlp_unindex(ps->g, args[0], target, idx, nidx));
+    return checked(ps, mlp_build(ps->g, (enum mlp_op)op, args, NULL, target));
+}
+
+static mlp_id primary(struct parser *ps)
+{
+    struct mlp_token t = ps->tok;
+    const char *start = t.start;
+    if (t.kind == TOK_NUMBER || t.kind == TOK_LBRACK)
+        return literal_const(ps);
+    if (accept(ps, TOK_LPAREN)) {
+        mlp_id e = expr(ps);
+        if (e != MLP_NONE && !expect(ps, TOK_RPAREN, "')'"))
+            return MLP_NONE;
+        return e;
+    }
+    if (t.kind != TOK_IDENT) {
+        expected(ps, "a value");
+        return MLP_NONE;
+    }
+    next(ps);
+    if (ps->tok.kind == TOK_LPAREN)
+        return call(ps, t, start);
+    int nm = mlp_graph_find(ps->g, t.start, t.len);
+    if (nm < 0) {
+        if (mlp_op_lookup(t.start, t.len) >= 0)
+            fail_at(ps, t.loc, "'%.*s' is a function: call it as %.*s(...)", t.len, t.start, t.len,
+                    t.start);
+        else
+            fail_at(ps, t.loc, "unknown name '%.*s'", t.len, t.start);
+        return MLP_NONE;
+    }
+    return ps->g->names[nm].node;
+}
+
+/* primary { '[' indices ']' | '.T' } */
+static mlp_id postfix(struct parser *ps)
+{
+    const char *start = ps->tok.start;
+    mlp_id e = primary(ps);
+    while (e != MLP_NONE) {
+        mlp_srcloc at = ps->tok.loc;
+        if (accept(ps, TOK_LBRACK)) {
+            int32_t idx[MLP_MAX_RANK];
+            int nidx;
+            if (!parse_indices(ps, idx, &nidx) || !expect(ps, TOK_RBRACK, "',' or ']'"))
+                return MLP_NONE;
+            set_context(ps, at, start);
+            e = checked(ps, mlp_index(ps->g, e, idx, nidx));
+        } else if (accept(ps, TOK_DOT)) {
+            if (!is_word(&ps->tok, "T")) {
+                expected(ps, "'T' (transpose) after '.'");
+                return MLP_NONE;
+            }
+            next(ps);
+            set_context(ps, at, start);
+            e = checked(ps, mlp_transpose(ps->g, e));
+        } else {
+            break;
+        }
+    }
+    return e;
+}
+
+/* ['-' | '+'] unary | postfix */
+static mlp_id unary(struct parser *ps)
+{
+    struct mlp_token t = ps->tok;
+    if (accept(ps, TOK_MINUS)) {
+        mlp_id e = unary(ps);
+        set_context(ps, t.loc, t.start);
+        return checked(ps, mlp_neg(ps->g, e));
+    }
+    if (accept(ps, TOK_PLUS))
+        return unary(ps);
+    return postfix(ps);
+}
+
+/* Left-associative binary levels, as in Python: {* / @} binds tighter than {+ -}. */
+static mlp_id binary(struct parser *ps, int level)
+{
+    const char *start = ps->tok.start;
+    mlp_id left = level == MLP_PREC_MUL ? unary(ps) : binary(ps, MLP_PREC_MUL);
+    for (;;) {
+        struct mlp_token t = ps->tok;
+        enum mlp_op op;
+        if (level == MLP_PREC_ADD && t.kind == TOK_PLUS)
+            op = MLP_OP_ADD;
+        else if (level == MLP_PREC_ADD && t.kind == TOK_MINUS)
+            op = MLP_OP_SUB;
+        else if (level == MLP_PREC_MUL && t.kind == TOK_STAR)
+            op = MLP_OP_MUL;
+        else if (level == MLP_PREC_MUL && t.kind == TOK_SLASH)
+            op = MLP_OP_DIV;
+        else if (level == MLP_PREC_MUL && t.kind == TOK_AT)
+            op = MLP_OP_MATMUL;
+        else
+            return left;
+        if (left == MLP_NONE)
+            return MLP_NONE;
+        next(ps);
+        mlp_id right = level == MLP_PREC_MUL ? unary(ps) : binary(ps, MLP_PREC_MUL);
+        if (right == MLP_NONE)
+            return MLP_NONE;
+        set_context(ps, t.loc, start);
+        mlp_id in[2] = {left, right};
+        left = checked(ps, mlp_build(ps->g, op, in, NULL, mlp_shape_scalar()));
+    }
+}
+
+static mlp_id expr(struct parser *ps)
+{
+    bool outer = ps->in_expr;
+    ps->in_expr = true;
+    mlp_id e = binary(ps, MLP_PREC_ADD);
+    ps->in_expr = outer;
+    return e;
+}
+
+/* ---- statements ---- */
+
+static bool assignment(struct parser *ps)
+{
+    struct mlp_token name = ps->tok;
+    if (!check_new_name(ps, &name))
+        return false;
+    next(ps);
+    if (!expect(ps, TOK_ASSIGN, "'=' (a statement is NAME = EXPRESSION)"))
+        return false;
+    mlp_id e = expr(ps);
+    if (e == MLP_NONE)
+        return false;
+    char *text = mlp_xstrndup(name.start, (size_t)name.len);
+    mlp_graph_define(ps->g, text, e, name.loc);
+    free(text);
+    return true;
+}
+
+/* The name a marker statement refers to; it must exist. */
+static int marked_name(struct parser *ps, const char *what)
+{
+    struct mlp_token t = ps->tok;
+    if (t.kind != TOK_IDENT) {
+        expected(ps, what);
+        return -1;
+    }
+    int nm = mlp_graph_find(ps->g, t.start, t.len);
+    if (nm < 0)
+        fail_at(ps, t.loc, "unknown name '%.*s'", t.len, t.start);
+    else
+        next(ps);
+    return nm;
+}
+
+static bool output_statement(struct parser *ps)
+{
+    mlp_graph *g = ps->g;
+    next(ps);
+    do {
+        mlp_srcloc at = ps->tok.loc;
+        int nm = marked_name(ps, "a name to output");
+        if (nm < 0)
+            return false;
+        for (int i = 0; i < g->noutputs; i++)
+            if (g->outputs[i] == nm)
+                return fail_at(ps, at, "'%s' is already an output", g->names[nm].text);
+        mlp_xreserve(&g->outputs, &g->capoutputs, g->noutputs + 1, sizeof *g->outputs);
+        g->outputs[g->noutputs++] = nm;
+    } while (accept(ps, TOK_COMMA));
+    return true;
+}
+
+static bool loss_statement(struct parser *ps)
+{
+    mlp_graph *g = ps->g;
+    next(ps);
+    mlp_srcloc at = ps->tok.loc;
+    int nm = marked_name(ps, "the name of the loss");
+    if (nm < 0)
+        return false;
+    if (g->loss >= 0)
+        return fail_at(ps, at, "a model has at most one loss; '%s' is already the loss",
+                       g->names[g->loss].text);
+    mlp_shape s = mlp_node(g, g->names[nm].node)->shape;
+    if (s.rank != 0) {
+        char buf[64];
+        mlp_shape_format(s, buf);
+        return fail_at(ps, at, "the loss must be a scalar per sample, but '%s' has shape %s "
+                               "(reduce it with sum, mean or sumsq)", g->names[nm].text, buf);
+    }
+    g->loss = nm;
+    return true;
+}
+
+static bool statement(struct parser *ps)
+{
+    const struct mlp_token *t = &ps->tok;
+    if (t->kind != TOK_IDENT)
+        return expected(ps, "a statement (input, param, const, output, loss or NAME = ...)");
+    if (is_word(t, "input"))
+        return declaration(ps, MLP_INPUT);
+    if (is_word(t, "param"))
+        return declaration(ps, MLP_PARAM);
+    if (is_word(t, "const"))
+        return declaration(ps, MLP_CONST);
+    if (is_word(t, "output"))
+        return output_statement(ps);
+    if (is_word(t, "loss"))
+        return loss_statement(ps);
+    return assignment(ps);
+}
+
+mlp_graph *mlp_parse_model(const char *text, size_t len, const char *file, mlp_error *err)
+{
+    mlp_error local;
+    if (!err)
+        err = &local;
+    mlp_error_clear(err);
+    if (strlen(text) != len) {
+        struct mlp_lexer lx;
+        mlp_lex_init(&lx, text);
+        while (*lx.p)
+            mlp_lex_next(&lx);
+        mlp_fail(err, MLP_ERR_INPUT, file, lx.loc, "the file contains a NUL byte (not a text file?)");
+        return NULL;
+    }
+    struct parser ps = {.file = file, .err = err};
+    ps.g = mlp_graph_new(file);
+    mlp_lex_init(&ps.lx, text);
+    next(&ps);
+    while (ps.tok.kind != TOK_EOF) {
+        if (accept(&ps, TOK_NEWLINE))
+            continue;
+        ps.g->ctx = NULL;
+        if (!statement(&ps))
+            break;
+        if (ps.tok.kind != TOK_NEWLINE && ps.tok.kind != TOK_EOF) {
+            expected(&ps, "end of line");
+            break;
+        }
+    }
+    ps.g->ctx = NULL;
+    if (mlp_failed(err)) {
+        mlp_error_attach_source(err, text);
+        mlp_graph_free(ps.g);
+        return NULL;
+    }
+    ps.g->loc = MLP_NOLOC;
+    return ps.g;
+}

@@ -1,0 +1,33 @@
+/* shape.c - shape helpers. */
+#include "tensor/shape.h"
+
+#include <stdio.h>
+
+mlp_shape mlp_shape_1d(int n) { return (mlp_shape){1, {n}}; }
+mlp_shape mlp_shape_2d(int m, int n) { return (mlp_shape){2, {m, n}}; }
+
+int64_t mlp_shape_size(mlp_shape s)
+{
+    int64_t n = 1;
+    for (int i = 0; i < s.rank; i++)
+        n *= s.dim[i];
+    return n;
+}
+
+bool mlp_shape_equal(mlp_shape a, mlp_shape b)
+{
+    if (a.rank != b.rank)
+        return false;
+    for (int i = 0; i < a.rank; i++)
+        if (a.dim[i] != b.dim[i])
+            return false;
+    return true;
+}
+
+void mlp_shape_format(mlp_shape s, char buf[64])
+{
+    int n = snprintf(buf, 64, "[");
+    for (int i = 0; i < s.rank; i++)
+        n += snprintf(buf + n, 64 - n, i ? ",%d" : "%d", s.dim[i]);
+    snprintf(buf + n, 64 - n, "]");
+}
