@@ -66,8 +66,10 @@ mlp_model *mlp_model_load(const char *path, mlp_error *err);
 mlp_model *mlp_model_parse(const char *text, const char *filename, mlp_error *err);
 /* Free a model (NULL is fine). */
 void mlp_model_free(mlp_model *m);
+/* Flags for mlp_model_write. */
+enum { MLP_WRITE_VALUES = 1 /* parameters as literal values, not `~ INIT` */ };
 /* Write the canonical text of the model; parsing it gives the same graph. */
-int mlp_model_write(const mlp_model *m, FILE *out, mlp_error *err);
+int mlp_model_write(const mlp_model *m, FILE *out, int flags, mlp_error *err);
 /* Redraw every parameter declared with `~ INIT` from a seeded generator (default seed: 1). */
 int mlp_model_init_params(mlp_model *m, uint64_t seed, mlp_error *err);
 
@@ -117,8 +119,24 @@ int mlp_session_is_batched(const mlp_session *s, const char *name);
 /* Copy the gradient of the loss with respect to a `wrt` name: batch * size doubles for inputs,
  * size doubles for parameters (summed over the batch). */
 int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_error *err);
+/* Replace one parameter's values in the session only (the model is unchanged). */
+int mlp_session_set_param(mlp_session *s, const char *name, const double *values, mlp_error *err);
 /* Copy the model's current parameter values into the session. */
 int mlp_session_load_params(mlp_session *s, const mlp_model *m, mlp_error *err);
+
+/* ---- tables of numbers (CSV) ------------------------------------------------------------ */
+
+/* A rectangular table of numbers, with column names when the file had a header row. */
+typedef struct mlp_table {
+    int rows, cols;
+    char **names;   /* cols names, or NULL without a header */
+    double *values; /* rows * cols, row-major */
+} mlp_table;
+
+/* Read a CSV file of numbers (comma-separated; an optional first row of column names; blank
+ * lines and lines starting with '#' are skipped). Errors give file:line:col. */
+mlp_table *mlp_table_read_csv(const char *path, mlp_error *err);
+void mlp_table_free(mlp_table *t);
 
 /* ---- number formatting ------------------------------------------------------------------- */
 

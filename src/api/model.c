@@ -50,10 +50,11 @@ void mlp_model_free(mlp_model *m)
     free(m);
 }
 
-int mlp_model_write(const mlp_model *m, FILE *out, mlp_error *err)
+int mlp_model_write(const mlp_model *m, FILE *out, int flags, mlp_error *err)
 {
     mlp_strbuf b = {0};
-    mlp_print_model(m->g, NULL, &b);
+    struct mlp_print_options opt = {.values = (flags & MLP_WRITE_VALUES) != 0};
+    mlp_print_model(m->g, &opt, &b);
     size_t len = b.len, n = fwrite(mlp_sb_str(&b), 1, len, out);
     mlp_sb_free(&b);
     if (n != len || ferror(out))

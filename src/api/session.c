@@ -177,6 +177,22 @@ int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_er
                     "the session does not compute the gradient with respect to '%s'", name);
 }
 
+int mlp_session_set_param(mlp_session *s, const char *name, const double *values, mlp_error *err)
+{
+    int nm = find_name(s, name, err);
+    if (nm < 0)
+        return MLP_ERR_INPUT;
+    if (s->g->names[nm].kind != MLP_PARAM)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "'%s' is not a parameter", name);
+    mlp_id id = s->g->names[nm].node;
+    int64_t size = mlp_shape_size(mlp_node(s->g, id)->shape);
+    memcpy(mlp_node_values(s->g, id), values, (size_t)size * sizeof *values);
+    void *buf = mlp_plan_buffer(s->plan, id);
+    if (buf)
+        mlp_to_dtype(mlp_plan_dtype(s->plan), buf, values, size);
+    return MLP_OK;
+}
+
 int mlp_session_load_params(mlp_session *s, const mlp_model *m, mlp_error *err)
 {
     (void)err;

@@ -1,0 +1,144 @@
+/* args.c - option parsing shared by the subcommands: `--name value`, `--name=value`, flags. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *arg, size_t len)
+{
+    for (; opts->name; opts++)
+        if (strlen(opts->name) == len && !strncmp(opts->name, arg, len))
+            return opts;
+    return NULL;
+}
+
+int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
+{
+    fprintf(stderr, "mlp %s: ", a->cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'mlp %s --help')\n", a->cmd);
+    return EXIT_BAD_INPUT;
+}
+
+int cli_report(const mlp_error *err)
+{
+    mlp_error_print(err, stderr);
+    return EXIT_BAD_INPUT;
+}
+
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct cli_opt *opts, struct cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(usage, stdout);
+            return -1;
+        }
+        if (strncmp(arg, "-", 1) || !strcmp(arg, "-")) {
+            if (a->npos == (int)(sizeof a->pos / sizeof *a->pos))
+                return cli_usage_error(a, "too many arguments");
+            a->pos[a->npos++] = arg;
+            continue;
+        }
+        const char *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        const struct cli_opt *o = find_opt(opts, arg, len);
+        if (!o)
+            return cli_usage_error(a, "unknown option '%.*s'", (int)len, arg);
+        const char *value = NULL;
+        if (o->takes_value) {
+            if (eq)
+                value = eq + 1;
+            else if (i + 1 < argc)
+                value = argv[++i];
+            else
+                return cli_usage_error(a, "option '%s' needs a value", o->name);
+        } else if (eq) {
+            return cli_usage_error(a, "option '%s' takes no value", o->name);
+        }
+        if (a->ngiven == CLI_MAX_GIVEN)
+            return cli_usage_error(a, "too many options");
+        a->given[a->ngiven].name = o->name;
+        a->given[a->ngiven++].value = value;
+    }
+    return 0;
+}
+
+const char *cli_get(const struct cli_args *a, const char *name)
+{
+    for (int i = a->ngiven - 1; i >= 0; i--)
+        if (!strcmp(a->given[i].name, name))
+            return a->given[i].value;
+    return NULL;
+}
+
+bool cli_flag(const struct cli_args *a, const char *name)
+{
+    for (int i = 0; i < a->ngiven; i++)
+        if (!strcmp(a->given[i].name, name))
+            return true;
+    return false;
+}
+
+bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out)
+{
+    const char *v = cli_get(a, name);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*v == 0 || *end || errno || x < lo || x > hi) {
+        cli_usage_error(a, "%s must be an integer from %ld to %ld, got '%s'", name, lo, hi, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+bool cli_double(const struct cli_args *a, const char *name, double *out)
+{
+    const char *v = cli_get(a, name);
+    if (!v)
+        return true;
+    char *end;
+    double x = strtod(v, &end);
+    if (*v == 0 || *end || !(x == x) || x - x != 0) {
+        cli_usage_error(a, "%s must be a finite number, got '%s'", name, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+int cli_split_names(const char *list, char **buf, const char **names, int max)
+{
+    *buf = strdup(list);
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(*buf, ",", &save); tok && n < max;
+         tok = strtok_r(NULL, ",", &save))
+        names[n++] = tok;
+    return n;
+}
+
+bool cli_dtype(const struct cli_args *a, mlp_dtype *out)
+{
+    const char *v = cli_get(a, "--dtype");
+    *out = MLP_F64;
+    if (!v || !strcmp(v, "f64") || !strcmp(v, "float64"))
+        return true;
+    if (!strcmp(v, "f32") || !strcmp(v, "float32")) {
+        *out = MLP_F32;
+        return true;
+    }
+    cli_usage_error(a, "--dtype must be f64 or f32, got '%s'", v);
+    return false;
+}

@@ -1,0 +1,107 @@
+/* cli.h - what the subcommands share: options, inputs, and printing values. */
+#ifndef MLP_CLI_H
+#define MLP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "mlp.h"
+
+/* Exit statuses, as every subcommand documents them. */
+enum { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+/* ---- options ---- */
+
+struct cli_opt {
+    const char *name; /* "--set" */
+    bool takes_value;
+};
+
+#define CLI_MAX_GIVEN 256
+struct cli_args {
+    const char *cmd;
+    const char *pos[16];
+    int npos;
+    struct {
+        const char *name;
+        const char *value;
+    } given[CLI_MAX_GIVEN];
+    int ngiven;
+};
+
+/* Parse argv (after the subcommand) against the allowed options. Prints usage on --help
+ * (returns -1) and an error on a bad option (returns EXIT_BAD_INPUT); 0 when all is well. */
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct cli_opt *opts, struct cli_args *a);
+/* The last value given for an option, or NULL. */
+const char *cli_get(const struct cli_args *a, const char *name);
+/* Whether a flag was given. */
+bool cli_flag(const struct cli_args *a, const char *name);
+/* Print "mlp CMD: message" to stderr and return EXIT_BAD_INPUT. */
+int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print an mlp_error and return EXIT_BAD_INPUT. */
+int cli_report(const mlp_error *err);
+/* Parse an option as an integer/float within bounds; prints the error. */
+bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out);
+bool cli_double(const struct cli_args *a, const char *name, double *out);
+/* Split "a,b,c" into up to max names (pointers into a copy owned by the caller: *buf). */
+int cli_split_names(const char *list, char **buf, const char **names, int max);
+/* --dtype f64|f32 (default f64). */
+bool cli_dtype(const struct cli_args *a, mlp_dtype *out);
+
+/* ---- model and inputs ---- */
+
+/* Load the model named by the first positional argument and apply `--set NAME=VALUE` for
+ * parameters; NULL (with the error printed) on failure. */
+mlp_model *cli_load_model(const struct cli_args *a);
+
+/* Values for the model's inputs: from --set (one sample, shared by all rows) and --data
+ * (one sample per CSV row). Inputs given neither are drawn from N(0, 1) when `random_fill`. */
+struct cli_inputs {
+    int batch;
+    mlp_table *data;
+    int ninputs;
+    struct cli_input {
+        const char *name;
+        size_t size;
+        double *values; /* size * rows */
+        int rows;       /* 1 or batch */
+    } *in;
+};
+int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fill,
+                    uint64_t seed, struct cli_inputs *out);
+/* Set every loaded input in a session (its batch must already be set). */
+int cli_inputs_apply(const struct cli_inputs *in, mlp_session *s, mlp_error *err);
+void cli_inputs_free(struct cli_inputs *in);
+
+/* A model evaluated on its inputs: what eval, grad and gradcheck start from. */
+struct cli_run {
+    mlp_model *model;
+    struct cli_inputs inputs;
+    mlp_session *session;
+    mlp_dtype dtype;
+};
+/* Load the model and inputs, compile a session (with gradients for `wrt`) and run it once.
+ * Prints any error and returns its exit status. */
+int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
+                  struct cli_run *run);
+void cli_run_free(struct cli_run *run);
+/* Rank and dims of a named value; returns the element count. */
+size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_MAX_RANK]);
+
+/* ---- printing values ---- */
+
+/* Print values of shape dims as a number or nested lists; `batch` > 0 adds a leading batch
+ * axis. JSON mode writes null for NaN and infinities. */
+void cli_print_value(FILE *f, const double *v, int batch, int rank, const int *dims, bool json);
+/* Print a string as a JSON string literal. */
+void cli_print_json_string(FILE *f, const char *s);
+
+/* The subcommands. */
+int cmd_eval(int argc, char **argv);
+int cmd_grad(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+int cmd_print(int argc, char **argv);
+
+#endif

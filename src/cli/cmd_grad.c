@@ -1,0 +1,95 @@
+/* cmd_grad.c - `mlp grad`: the loss and its gradient with respect to named values. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+
+static const char usage[] =
+    "usage: mlp grad MODEL --wrt NAME[,NAME...] [--set NAME=VALUE]... [--data FILE.csv]\n"
+    "                [--json] [--dtype f64|f32]\n"
+    "\n"
+    "Print the loss and its gradient with respect to each named input, parameter or\n"
+    "intermediate value, computed by evaluating the adjoint graph (`mlp derive` prints it).\n"
+    "Over a batch (--data) the loss is the sum over the samples: parameter gradients are\n"
+    "summed, input gradients are given per sample.\n"
+    "\n"
+    "  --wrt NAMES       comma-separated names to differentiate with respect to\n"
+    "  --set NAME=VALUE  value of an input (or a parameter); see `mlp eval --help`\n"
+    "  --data FILE.csv   a batch of samples, one per row; see `mlp eval --help`\n"
+    "  --json            print {\"loss\": {\"name\": L, \"value\": v}, \"grad\": {NAME: value}}\n"
+    "  --dtype T         f64 (default) or f32\n"
+    "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "\n"
+    "Exit status: 0 ok, 2 bad usage or bad input.\n";
+
+int cmd_grad(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {{"--wrt", true},   {"--set", true},  {"--data", true},
+                                          {"--json", false}, {"--dtype", true}, {"--seed", true},
+                                          {NULL, false}};
+    struct cli_args a;
+    int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (a.npos > 1)
+        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
+    const char *list = cli_get(&a, "--wrt");
+    if (!list)
+        return cli_usage_error(&a, "--wrt NAME[,NAME...] is required");
+    char *buf;
+    const char *wrt[64];
+    int nwrt = cli_split_names(list, &buf, wrt, 64);
+    if (nwrt == 0) {
+        free(buf);
+        return cli_usage_error(&a, "--wrt needs at least one name");
+    }
+    struct cli_run run;
+    rc = cli_run_start(&a, wrt, nwrt, false, &run);
+    if (rc != EXIT_OK) {
+        cli_run_free(&run);
+        free(buf);
+        return rc;
+    }
+    bool json = cli_flag(&a, "--json"), batched = cli_get(&a, "--data") != NULL;
+    int batch = run.inputs.batch;
+    const char *loss = mlp_model_name(run.model, MLP_LOSS, 0);
+    double *lv = malloc((size_t)batch * sizeof *lv), total = 0;
+    mlp_session_get(run.session, loss, lv, NULL);
+    for (int r = 0; r < (mlp_session_is_batched(run.session, loss) ? batch : 1); r++)
+        total += lv[r];
+    free(lv);
+    char num[32];
+    if (json) {
+        printf("{\"loss\": {\"name\": ");
+        cli_print_json_string(stdout, loss);
+        printf(", \"value\": ");
+        cli_print_value(stdout, &total, 0, 0, NULL, true);
+        printf("}, \"grad\": {");
+    } else if (batched) {
+        printf("%s = %s  (sum over %d samples)\n", loss, mlp_format_double(total, num), batch);
+    } else {
+        printf("%s = %s\n", loss, mlp_format_double(total, num));
+    }
+    for (int i = 0; i < nwrt; i++) {
+        int rank, dims[MLP_MAX_RANK];
+        size_t size = cli_shape(run.model, wrt[i], &rank, dims);
+        bool per_sample = mlp_session_is_batched(run.session, wrt[i]);
+        double *g = malloc(size * (size_t)batch * sizeof *g);
+        mlp_session_grad(run.session, wrt[i], g, NULL);
+        if (json) {
+            printf(i ? ", " : "");
+            cli_print_json_string(stdout, wrt[i]);
+            printf(": ");
+        } else {
+            printf("d%s/d%s = ", loss, wrt[i]);
+        }
+        cli_print_value(stdout, g, batched && per_sample ? batch : 0, rank, dims, json);
+        if (!json)
+            putchar('\n');
+        free(g);
+    }
+    if (json)
+        printf("}}\n");
+    cli_run_free(&run);
+    free(buf);
+    return EXIT_OK;
+}

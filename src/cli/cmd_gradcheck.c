@@ -1,0 +1,227 @@
+/* cmd_gradcheck.c - `mlp gradcheck`: analytic gradients against central finite differences.
+ *
+ * For each checked element v of an input or parameter, numeric = (L(v+h) - L(v-h)) / 2h with
+ * h = 1e-6 max(1, |v|), in float64, where L is the loss summed over the batch. The error of an
+ * element is |analytic - numeric| / max(|analytic|, |numeric|, floor), floor = 1e-3 max(1, |L|):
+ * relative where gradients are large, absolute (scaled by the loss) where they are near zero,
+ * so rounding noise in L(v+h) - L(v-h) does not fail exact zeros. */
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mlp gradcheck MODEL [--wrt NAME[,NAME...]] [--set NAME=VALUE]... [--data FILE.csv]\n"
+    "                     [--tol T] [--max-checks N] [--seed N] [--json]\n"
+    "\n"
+    "Compare the gradient of the loss (from the adjoint graph) with central finite\n"
+    "differences in float64, and print the worst error per input and parameter.\n"
+    "Inputs without a value get seeded N(0, 1) values.\n"
+    "\n"
+    "  --wrt NAMES       what to check (default: every parameter and input)\n"
+    "  --tol T           largest acceptable error (default 1e-6)\n"
+    "  --max-checks N    check at most N elements of each value, evenly spread (default 2000)\n"
+    "  --seed N          seed for unset inputs and initialised parameters (default 1)\n"
+    "  --set, --data     values, as for `mlp eval`\n"
+    "  --json            print {\"tolerance\": T, \"ok\": bool, \"results\": {NAME: {...}}}\n"
+    "\n"
+    "The error of an element is |analytic - numeric| / max(|analytic|, |numeric|, floor),\n"
+    "floor = 1e-3 max(1, |L|). Exit status: 0 all within tolerance, 1 some gradient is not,\n"
+    "2 bad usage or bad input.\n";
+
+struct check {
+    const char *name;
+    int checked, total;
+    double worst;
+    size_t worst_at;
+};
+
+/* The loss summed over the batch, for the session's current values. */
+static double total_loss(const struct cli_run *run, const char *loss, double *scratch)
+{
+    mlp_session_run(run->session, NULL);
+    mlp_session_get(run->session, loss, scratch, NULL);
+    int rows = mlp_session_is_batched(run->session, loss) ? run->inputs.batch : 1;
+    double t = 0;
+    for (int r = 0; r < rows; r++)
+        t += scratch[r];
+    return t;
+}
+
+/* Values of a parameter (size) or an input expanded to every sample (batch * size). */
+static double *current_values(const struct cli_run *run, const char *name, size_t n, bool input)
+{
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return NULL;
+    if (!input) {
+        mlp_model_get_values(run->model, name, v, NULL);
+        return v;
+    }
+    mlp_session_get(run->session, name, v, NULL);
+    return v;
+}
+
+static void set_values(struct cli_run *run, const char *name, const double *v, bool input)
+{
+    if (input)
+        mlp_session_set(run->session, name, v, run->inputs.batch, NULL);
+    else
+        mlp_session_set_param(run->session, name, v, NULL);
+}
+
+static void check_one(struct cli_run *run, const char *loss, double floor_scale, long max_checks,
+                      struct check *c)
+{
+    bool input = mlp_model_kind(run->model, c->name) == MLP_INPUT;
+    size_t size = mlp_model_size(run->model, c->name);
+    size_t n = input ? size * (size_t)run->inputs.batch : size;
+    double *v = current_values(run, c->name, n, input);
+    double *analytic = malloc(n * sizeof *analytic);
+    double *scratch = malloc((size_t)run->inputs.batch * sizeof *scratch);
+    if (!v || !analytic || !scratch) {
+        free(v), free(analytic), free(scratch);
+        c->worst = INFINITY;
+        return;
+    }
+    total_loss(run, loss, scratch);
+    mlp_session_grad(run->session, c->name, analytic, NULL);
+    c->total = (int)n;
+    size_t stride = n > (size_t)max_checks ? (n + (size_t)max_checks - 1) / (size_t)max_checks : 1;
+    for (size_t e = 0; e < n; e += stride) {
+        double orig = v[e], h = 1e-6 * fmax(1.0, fabs(orig));
+        v[e] = orig + h;
+        set_values(run, c->name, v, input);
+        double up = total_loss(run, loss, scratch);
+        v[e] = orig - h;
+        set_values(run, c->name, v, input);
+        double down = total_loss(run, loss, scratch);
+        v[e] = orig;
+        double numeric = (up - down) / (2 * h), a = analytic[e];
+        double err = fabs(a - numeric) / fmax(fmax(fabs(a), fabs(numeric)), floor_scale);
+        if (!(err <= c->worst) || c->checked == 0) { /* NaN counts as the worst */
+            c->worst = err;
+            c->worst_at = e;
+        }
+        c->checked++;
+    }
+    set_values(run, c->name, v, input);
+    free(v), free(analytic), free(scratch);
+}
+
+static void print_text(const char *file, const struct check *c, int n, double tol, int batch)
+{
+    printf("gradcheck %s: float64 central differences, batch of %d\n", file, batch);
+    printf("  %-12s %10s  %-12s %s\n", "name", "checked", "worst error", "");
+    bool ok = true;
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        bool pass = c[i].worst <= tol;
+        ok &= pass;
+        if (!(c[i].worst <= worst))
+            worst = c[i].worst;
+        char count[48];
+        snprintf(count, sizeof count, "%d/%d", c[i].checked, c[i].total);
+        printf("  %-12s %10s  %-12.3g %s\n", c[i].name, count, c[i].worst,
+               pass ? "ok" : "MISMATCH");
+    }
+    if (ok)
+        printf("ok: every gradient agrees with finite differences (worst %.3g, tolerance %g)\n",
+               worst, tol);
+    else
+        printf("FAILED: some gradients differ from finite differences (tolerance %g)\n", tol);
+}
+
+static void print_json(const struct check *c, int n, double tol)
+{
+    bool ok = true;
+    for (int i = 0; i < n; i++)
+        ok &= c[i].worst <= tol;
+    printf("{\"tolerance\": %g, \"ok\": %s, \"results\": {", tol, ok ? "true" : "false");
+    for (int i = 0; i < n; i++) {
+        printf(i ? ", " : "");
+        cli_print_json_string(stdout, c[i].name);
+        printf(": {\"checked\": %d, \"total\": %d, \"worst_error\": ", c[i].checked, c[i].total);
+        cli_print_value(stdout, &c[i].worst, 0, 0, NULL, true);
+        printf(", \"worst_index\": %zu, \"ok\": %s}", c[i].worst_at,
+               c[i].worst <= tol ? "true" : "false");
+    }
+    printf("}}\n");
+}
+
+int cmd_gradcheck(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {
+        {"--wrt", true},  {"--set", true},  {"--data", true},       {"--tol", true},
+        {"--seed", true}, {"--json", false}, {"--max-checks", true}, {NULL, false}};
+    struct cli_args a;
+    int rc = cli_parse(argc, argv, "gradcheck", usage, opts, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (a.npos > 1)
+        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
+    double tol = 1e-6;
+    long max_checks = 2000;
+    if (!cli_double(&a, "--tol", &tol) || !cli_int(&a, "--max-checks", 1, 1L << 30, &max_checks))
+        return EXIT_BAD_INPUT;
+    /* The names to check: --wrt, or every parameter and input (needs the model first). */
+    mlp_error err = {0};
+    mlp_model *probe = cli_load_model(&a);
+    if (!probe)
+        return EXIT_BAD_INPUT;
+    if (!mlp_model_name(probe, MLP_LOSS, 0)) {
+        mlp_model_free(probe);
+        return cli_usage_error(&a, "%s has no `loss` statement: gradcheck checks the gradient "
+                                   "of the loss", a.pos[0]);
+    }
+    char *buf = NULL;
+    const char **names = NULL;
+    int n = 0;
+    if (cli_get(&a, "--wrt")) {
+        names = calloc(64, sizeof *names);
+        n = cli_split_names(cli_get(&a, "--wrt"), &buf, names, 64);
+    } else {
+        int np = mlp_model_count(probe, MLP_PARAM), ni = mlp_model_count(probe, MLP_INPUT);
+        names = calloc((size_t)(np + ni) + 1, sizeof *names);
+        for (int i = 0; i < np; i++)
+            names[n++] = mlp_model_name(probe, MLP_PARAM, i);
+        for (int i = 0; i < ni; i++)
+            names[n++] = mlp_model_name(probe, MLP_INPUT, i);
+    }
+    struct cli_run run;
+    rc = n ? cli_run_start(&a, names, n, true, &run) : cli_usage_error(&a, "nothing to check");
+    struct check *c = calloc((size_t)n + 1, sizeof *c);
+    if (rc == EXIT_OK) {
+        const char *loss = mlp_model_name(run.model, MLP_LOSS, 0);
+        double *scratch = malloc((size_t)run.inputs.batch * sizeof *scratch);
+        double L = total_loss(&run, loss, scratch);
+        free(scratch);
+        for (int i = 0; i < n; i++) {
+            c[i].name = names[i];
+            if (mlp_model_kind(run.model, names[i]) != MLP_INPUT &&
+                mlp_model_kind(run.model, names[i]) != MLP_PARAM) {
+                rc = cli_usage_error(&a, "--wrt %s: gradcheck perturbs inputs and parameters only",
+                                     names[i]);
+                break;
+            }
+            check_one(&run, loss, 1e-3 * fmax(1.0, fabs(L)), max_checks, &c[i]);
+        }
+        if (rc == EXIT_OK) {
+            if (cli_flag(&a, "--json"))
+                print_json(c, n, tol);
+            else
+                print_text(a.pos[0], c, n, tol, run.inputs.batch);
+            for (int i = 0; i < n; i++)
+                if (!(c[i].worst <= tol))
+                    rc = EXIT_CHECK_FAILED;
+        }
+    }
+    (void)err;
+    free(c);
+    cli_run_free(&run);
+    free(names);
+    free(buf);
+    mlp_model_free(probe);
+    return rc;
+}

@@ -1,0 +1,257 @@
+/* inputs.c - the model a command works on, and the values of its inputs (--set, --data). */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rng.h"
+
+/* Split "NAME=VALUE"; returns false if there is no '='. */
+static bool split_set(const char *arg, char *name, size_t size, const char **value)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || (size_t)(eq - arg) >= size || eq == arg)
+        return false;
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = 0;
+    *value = eq + 1;
+    return true;
+}
+
+/* Parse a --set value for a named value of the model. */
+static double *parse_set_value(const mlp_model *m, const char *name, const char *text)
+{
+    int dims[MLP_MAX_RANK];
+    int rank = mlp_model_shape(m, name, dims);
+    size_t size = mlp_model_size(m, name);
+    double *v = malloc(size * sizeof *v);
+    char where[300];
+    snprintf(where, sizeof where, "--set %s", name);
+    mlp_error err = {0};
+    if (!v || mlp_parse_value(text, rank, dims, v, where, &err) != MLP_OK) {
+        if (!v)
+            fprintf(stderr, "mlp: out of memory\n");
+        else
+            cli_report(&err);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+mlp_model *cli_load_model(const struct cli_args *a)
+{
+    if (a->npos < 1) {
+        cli_usage_error(a, "missing MODEL (a .mlp file)");
+        return NULL;
+    }
+    mlp_error err = {0};
+    mlp_model *m = mlp_model_load(a->pos[0], &err);
+    if (!m) {
+        cli_report(&err);
+        return NULL;
+    }
+    long seed = 1;
+    if (!cli_int(a, "--seed", 0, 0x7fffffffL, &seed))
+        goto fail;
+    if (seed != 1)
+        mlp_model_init_params(m, (uint64_t)seed, NULL);
+    for (int i = 0; i < a->ngiven; i++) {
+        if (strcmp(a->given[i].name, "--set"))
+            continue;
+        char name[256];
+        const char *text;
+        if (!split_set(a->given[i].value, name, sizeof name, &text)) {
+            cli_usage_error(a, "--set needs NAME=VALUE, got '%s'", a->given[i].value);
+            goto fail;
+        }
+        int kind = mlp_model_kind(m, name);
+        if (kind < 0) {
+            cli_usage_error(a, "--set %s: the model has no value named '%s'", name, name);
+            goto fail;
+        }
+        if (kind != MLP_INPUT && kind != MLP_PARAM) {
+            cli_usage_error(a, "--set %s: only inputs and parameters can be set", name);
+            goto fail;
+        }
+        if (kind != MLP_PARAM)
+            continue;
+        double *v = parse_set_value(m, name, text);
+        if (!v || mlp_model_set_values(m, name, v, &err) != MLP_OK) {
+            free(v);
+            goto fail;
+        }
+        free(v);
+    }
+    return m;
+fail:
+    mlp_model_free(m);
+    return NULL;
+}
+
+static struct cli_input *find_input(struct cli_inputs *in, const char *name, size_t len)
+{
+    for (int i = 0; i < in->ninputs; i++)
+        if (strlen(in->in[i].name) == len && !strncmp(in->in[i].name, name, len))
+            return &in->in[i];
+    return NULL;
+}
+
+/* Column "x[1,2]" -> the input x and the flat element index; "x" for a scalar input. */
+static struct cli_input *column_target(struct cli_inputs *in, const mlp_model *m,
+                                       const char *col, size_t *elem)
+{
+    const char *br = strchr(col, '[');
+    size_t len = br ? (size_t)(br - col) : strlen(col);
+    struct cli_input *ci = find_input(in, col, len);
+    if (!ci)
+        return NULL;
+    int dims[MLP_MAX_RANK];
+    int rank = mlp_model_shape(m, ci->name, dims);
+    size_t flat = 0;
+    int k = 0;
+    const char *p = br ? br + 1 : NULL;
+    while (p && k < rank) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= dims[k])
+            return NULL;
+        flat = flat * (size_t)dims[k++] + (size_t)v;
+        p = end;
+        if (*p == ',')
+            p++;
+        else
+            break;
+    }
+    if (k != rank || (br && (!p || strcmp(p, "]"))))
+        return NULL;
+    *elem = flat;
+    return ci;
+}
+
+/* Give the rows of the data table to the inputs it covers. */
+static int take_columns(const struct cli_args *a, const mlp_model *m, struct cli_inputs *in)
+{
+    mlp_table *t = in->data;
+    int *col_input = calloc((size_t)t->cols, sizeof *col_input);
+    size_t *col_elem = calloc((size_t)t->cols, sizeof *col_elem);
+    int rc = EXIT_OK;
+    if (!col_input || !col_elem) {
+        rc = cli_usage_error(a, "out of memory");
+        goto done;
+    }
+    if (t->names) {
+        for (int c = 0; c < t->cols && rc == EXIT_OK; c++) {
+            struct cli_input *ci = column_target(in, m, t->names[c], &col_elem[c]);
+            if (!ci)
+                rc = cli_usage_error(a, "%s: column '%s' names no input element (expected "
+                                        "NAME for a scalar input, NAME[i] or NAME[i,j])",
+                                     cli_get(a, "--data"), t->names[c]);
+            else if (ci->rows == 1 && ci->values)
+                rc = cli_usage_error(a, "%s: column '%s' is for input '%s', which --set already "
+                                        "gives", cli_get(a, "--data"), t->names[c], ci->name);
+            col_input[c] = (int)(ci - in->in);
+        }
+    } else {
+        size_t need = 0;
+        for (int i = 0; i < in->ninputs; i++)
+            need += in->in[i].values ? 0 : in->in[i].size;
+        if (need != (size_t)t->cols)
+            rc = cli_usage_error(a, "%s has %d columns, but the inputs not given by --set need %zu "
+                                    "(in declaration order, flattened; or add a header row)",
+                                 cli_get(a, "--data"), t->cols, need);
+        for (int i = 0, c = 0; i < in->ninputs && rc == EXIT_OK; i++)
+            for (size_t e = 0; !in->in[i].values && e < in->in[i].size; e++, c++) {
+                col_input[c] = i;
+                col_elem[c] = e;
+            }
+    }
+    for (int c = 0; c < t->cols && rc == EXIT_OK; c++) {
+        struct cli_input *ci = &in->in[col_input[c]];
+        if (!ci->values) {
+            ci->values = calloc(ci->size * (size_t)t->rows, sizeof *ci->values);
+            ci->rows = t->rows;
+            if (!ci->values)
+                rc = cli_usage_error(a, "out of memory for the data");
+        }
+        for (int r = 0; r < t->rows && rc == EXIT_OK; r++)
+            ci->values[(size_t)r * ci->size + col_elem[c]] = t->values[(size_t)r * t->cols + c];
+    }
+done:
+    free(col_input);
+    free(col_elem);
+    return rc;
+}
+
+int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fill,
+                    uint64_t seed, struct cli_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    in->batch = 1;
+    in->ninputs = mlp_model_count(m, MLP_INPUT);
+    in->in = calloc((size_t)in->ninputs + 1, sizeof *in->in);
+    for (int i = 0; i < in->ninputs; i++) {
+        in->in[i].name = mlp_model_name(m, MLP_INPUT, i);
+        in->in[i].size = mlp_model_size(m, in->in[i].name);
+    }
+    for (int i = 0; i < a->ngiven; i++) {
+        char name[256];
+        const char *text;
+        if (strcmp(a->given[i].name, "--set") ||
+            !split_set(a->given[i].value, name, sizeof name, &text))
+            continue;
+        struct cli_input *ci = find_input(in, name, strlen(name));
+        if (!ci)
+            continue; /* a parameter: applied when the model was loaded */
+        free(ci->values);
+        ci->values = parse_set_value(m, name, text);
+        ci->rows = 1;
+        if (!ci->values)
+            return EXIT_BAD_INPUT;
+    }
+    const char *data = cli_get(a, "--data");
+    if (data) {
+        mlp_error err = {0};
+        in->data = mlp_table_read_csv(data, &err);
+        if (!in->data)
+            return cli_report(&err);
+        in->batch = in->data->rows;
+        int rc = take_columns(a, m, in);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    for (int i = 0; i < in->ninputs; i++) {
+        struct cli_input *ci = &in->in[i];
+        if (ci->values)
+            continue;
+        if (!random_fill)
+            return cli_usage_error(a, "input '%s' has no value: give it with --set %s=VALUE or "
+                                      "in --data", ci->name, ci->name);
+        mlp_rng rng;
+        mlp_rng_seed(&rng, seed, (uint64_t)i + 1);
+        ci->values = malloc(ci->size * sizeof *ci->values);
+        ci->rows = 1;
+        for (size_t e = 0; ci->values && e < ci->size; e++)
+            ci->values[e] = mlp_rng_normal(&rng);
+    }
+    return EXIT_OK;
+}
+
+int cli_inputs_apply(const struct cli_inputs *in, mlp_session *s, mlp_error *err)
+{
+    for (int i = 0; i < in->ninputs; i++) {
+        int rc = mlp_session_set(s, in->in[i].name, in->in[i].values, in->in[i].rows, err);
+        if (rc != MLP_OK)
+            return rc;
+    }
+    return MLP_OK;
+}
+
+void cli_inputs_free(struct cli_inputs *in)
+{
+    for (int i = 0; i < in->ninputs; i++)
+        free(in->in[i].values);
+    free(in->in);
+    mlp_table_free(in->data);
+    memset(in, 0, sizeof *in);
+}

@@ -1,0 +1,47 @@
+/* main.c - `mlp`: dispatch to a subcommand (one file per subcommand). */
+#include "cli/cli.h"
+
+#include <string.h>
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"eval", cmd_eval, "evaluate a model's outputs and loss (one sample or a CSV batch)"},
+    {"grad", cmd_grad, "the loss and its gradient with respect to inputs and parameters"},
+    {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
+    {"print", cmd_print, "the canonical text of a model"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mlp COMMAND [ARGS]   (mlp COMMAND --help for details)\n\n"
+               "mlp %s: multilayer perceptrons and their computation graphs.\n\ncommands:\n",
+            MLP_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nExit status: 0 ok, 1 a check failed, 2 bad usage or bad input.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("mlp %s\n", MLP_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "mlp: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_BAD_INPUT;
+}

@@ -1,0 +1,41 @@
+/* run.c - load, compile and evaluate once: the common start of eval, grad and gradcheck. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_MAX_RANK])
+{
+    *rank = mlp_model_shape(m, name, dims);
+    return mlp_model_size(m, name);
+}
+
+int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
+                  struct cli_run *run)
+{
+    memset(run, 0, sizeof *run);
+    if (!cli_dtype(a, &run->dtype))
+        return EXIT_BAD_INPUT;
+    long seed = 1;
+    if (!cli_int(a, "--seed", 0, 0x7fffffffL, &seed))
+        return EXIT_BAD_INPUT;
+    run->model = cli_load_model(a);
+    if (!run->model)
+        return EXIT_BAD_INPUT;
+    int rc = cli_inputs_load(a, run->model, random_fill, (uint64_t)seed, &run->inputs);
+    if (rc != EXIT_OK)
+        return rc;
+    mlp_error err = {0};
+    run->session = mlp_session_new(run->model, wrt, nwrt, run->dtype, run->inputs.batch, &err);
+    if (!run->session || mlp_session_set_batch(run->session, run->inputs.batch, &err) ||
+        cli_inputs_apply(&run->inputs, run->session, &err) || mlp_session_run(run->session, &err))
+        return cli_report(&err);
+    return EXIT_OK;
+}
+
+void cli_run_free(struct cli_run *run)
+{
+    mlp_session_free(run->session);
+    cli_inputs_free(&run->inputs);
+    mlp_model_free(run->model);
+    memset(run, 0, sizeof *run);
+}
