@@ -74,10 +74,13 @@ test: all $(UNIT)
 	$(UNIT)
 	MLP=$(abspath $(MLP)) BUILD=$(abspath $(BUILD)) python3 tests/cli/run.py
 
+# Everything CI runs: the tests on a release build and on an ASan+UBSan build, and a
+# warnings-as-errors build with clang.
 check:
 	$(MAKE) test
 	$(MAKE) SAN=1 test
-	@echo "check: all tests passed (release and ASan+UBSan builds)"
+	$(MAKE) CC=clang BUILD=build/clang all
+	@echo "check: all tests passed (release and ASan+UBSan builds; gcc and clang clean)"
 
 demo: all
 	@sh examples/seed/demo.sh $(MLP)

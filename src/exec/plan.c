@@ -27,7 +27,8 @@ struct block {
 struct allocator {
     struct block *free;
     int nfree, cap;
-    size_t top; /* high-water mark */
+    size_t top;  /* end of the used region: blocks beyond it are free */
+    size_t peak; /* the largest top ever: the arena size */
 };
 
 static size_t alloc_block(struct allocator *a, size_t size)
@@ -39,6 +40,8 @@ static size_t alloc_block(struct allocator *a, size_t size)
     if (best < 0) {
         size_t off = a->top;
         a->top += size;
+        if (a->top > a->peak)
+            a->peak = a->top;
         return off;
     }
     size_t off = a->free[best].off;
@@ -121,7 +124,7 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
     }
     free(last_use);
     free(a.free);
-    return overflow ? 0 : a.top;
+    return overflow ? 0 : a.peak;
 }
 
 static void build_steps(mlp_plan *p, const bool *needed)

@@ -23,6 +23,7 @@ struct parser {
     const char *file;
     mlp_error *err;
     bool in_expr; /* inside an expression '/' divides, so literals there take no fractions */
+    struct mlp_token defining; /* the name the current statement defines, for messages */
 };
 
 /* Reserved: declarations, and the connectives of `mlp verify` specs. */
@@ -68,6 +69,39 @@ static bool accept(struct parser *ps, enum mlp_tok kind)
 static bool expect(struct parser *ps, enum mlp_tok kind, const char *what)
 {
     return accept(ps, kind) || expected(ps, what);
+}
+
+/* Edit distance between two short words (for "did you mean"), capped at 3. */
+static int distance(const char *a, int la, const char *b, int lb)
+{
+    if (la > 32 || lb > 32)
+        return 3;
+    int d[33][33];
+    for (int i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (int j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb] < 3 ? d[la][lb] : 3;
+}
+
+/* " (did you mean 'sigmoid'?)" when a known word is close to t, else "". */
+static void suggest(const struct mlp_token *t, const char *const *words, int n, char *buf, int size)
+{
+    int best = 3;
+    buf[0] = 0;
+    for (int i = 0; i < n; i++) {
+        int d = distance(t->start, t->len, words[i], (int)strlen(words[i]));
+        if (d < best && d < t->len) {
+            best = d;
+            snprintf(buf, (size_t)size, " (did you mean '%s'?)", words[i]);
+        }
+    }
 }
 
 static bool is_word(const struct mlp_token *t, const char *w)
@@ -214,13 +248,15 @@ static bool literal_element(struct parser *ps, struct mlp_literal *lit, int dept
             return false;
         count++;
     } while (accept(ps, TOK_COMMA));
+    if (ps->tok.kind == TOK_EOF)
+        return fail_at(ps, open, "'[' is never closed");
     if (!expect(ps, TOK_RBRACK, "',' or ']'"))
         return false;
     if (dims[depth] == 0)
         dims[depth] = count;
     else if (dims[depth] != count)
-        return fail_at(ps, open, "ragged literal: this list has %d elements, an earlier one at the "
-                                 "same level has %d", count, dims[depth]);
+        return fail_at(ps, open, "ragged literal: this list has %d element%s, an earlier one at the "
+                                 "same level has %d", count, count == 1 ? "" : "s", dims[depth]);
     return true;
 }
 
@@ -484,7 +520,12 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
 {
     int op = mlp_op_lookup(fn.start, fn.len);
     if (op < 0 || mlp_op(op)->cls == MLP_CLASS_LEAF || op == MLP_OP_INDEX) {
-        fail_at(ps, fn.loc, "unknown function '%.*s'", fn.len, fn.start);
+        const char *names[MLP_OP_COUNT];
+        for (int i = 0; i < MLP_OP_COUNT; i++)
+            names[i] = mlp_op_name(i);
+        char hint[64];
+        suggest(&fn, names, MLP_OP_COUNT, hint, sizeof hint);
+        fail_at(ps, fn.loc, "unknown function '%.*s'%s", fn.len, fn.start, hint);
         return MLP_NONE;
     }
     next(ps); /* '(' */
@@ -510,6 +551,11 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
         expected(ps, "another argument");
         return MLP_NONE;
     }
+    if (!shaped && ps->tok.kind == TOK_COMMA) {
+        fail_at(ps, ps->tok.loc, "%s takes %d argument%s", mlp_op_name(op), arity,
+                arity == 1 ? "" : "s");
+        return MLP_NONE;
+    }
     if (shaped) {
         if (!expect(ps, TOK_COMMA, "',' and a shape") || !parse_shape(ps, &target))
             return MLP_NONE;
@@ -525,6 +571,54 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
     return checked(ps, mlp_build(ps->g, (enum mlp_op)op, args, NULL, target));
 }
 
+/* Line of a later statement or declaration that defines the name, or 0. */
+static int defined_later(const struct parser *ps, const struct mlp_token *t)
+{
+    struct mlp_lexer lx = ps->lx;
+    int line = 0;
+    bool line_start = true;
+    for (struct mlp_token k = mlp_lex_next(&lx); k.kind != TOK_EOF; k = mlp_lex_next(&lx)) {
+        if (k.kind == TOK_NEWLINE) {
+            line_start = true;
+            continue;
+        }
+        bool decl = is_word(&k, "input") || is_word(&k, "param") || is_word(&k, "const");
+        if (line_start && decl)
+            continue;
+        if (line_start && k.len == t->len && !memcmp(k.start, t->start, (size_t)t->len)) {
+            line = k.loc.line;
+            break;
+        }
+        line_start = false;
+    }
+    return line;
+}
+
+static void unknown_name(struct parser *ps, const struct mlp_token *t)
+{
+    const struct mlp_token *d = &ps->defining;
+    int later = defined_later(ps, t);
+    if (mlp_op_lookup(t->start, t->len) >= 0) {
+        fail_at(ps, t->loc, "'%.*s' is a function: call it as %.*s(...)", t->len, t->start,
+                t->len, t->start);
+    } else if (d->len == t->len && !memcmp(d->start, t->start, (size_t)t->len)) {
+        fail_at(ps, t->loc, "'%.*s' is used in its own definition (a model is a graph without "
+                            "cycles: a statement can only use names defined before it)",
+                t->len, t->start);
+    } else if (later) {
+        fail_at(ps, t->loc, "'%.*s' is used before its definition on line %d (a statement can "
+                            "only use names defined before it)", t->len, t->start, later);
+    } else {
+        const char **names = mlp_xmalloc((size_t)(ps->g->nnames + 1) * sizeof *names);
+        for (int i = 0; i < ps->g->nnames; i++)
+            names[i] = ps->g->names[i].text;
+        char hint[300];
+        suggest(t, names, ps->g->nnames, hint, sizeof hint);
+        free(names);
+        fail_at(ps, t->loc, "unknown name '%.*s'%s", t->len, t->start, hint);
+    }
+}
+
 static mlp_id primary(struct parser *ps)
 {
     struct mlp_token t = ps->tok;
@@ -533,6 +627,10 @@ static mlp_id primary(struct parser *ps)
         return literal_const(ps);
     if (accept(ps, TOK_LPAREN)) {
         mlp_id e = expr(ps);
+        if (e != MLP_NONE && ps->tok.kind == TOK_EOF) {
+            fail_at(ps, t.loc, "'(' is never closed");
+            return MLP_NONE;
+        }
         if (e != MLP_NONE && !expect(ps, TOK_RPAREN, "')'"))
             return MLP_NONE;
         return e;
@@ -546,11 +644,7 @@ static mlp_id primary(struct parser *ps)
         return call(ps, t, start);
     int nm = mlp_graph_find(ps->g, t.start, t.len);
     if (nm < 0) {
-        if (mlp_op_lookup(t.start, t.len) >= 0)
-            fail_at(ps, t.loc, "'%.*s' is a function: call it as %.*s(...)", t.len, t.start, t.len,
-                    t.start);
-        else
-            fail_at(ps, t.loc, "unknown name '%.*s'", t.len, t.start);
+        unknown_name(ps, &t);
         return MLP_NONE;
     }
     return ps->g->names[nm].node;
@@ -650,7 +744,9 @@ static bool assignment(struct parser *ps)
     next(ps);
     if (!expect(ps, TOK_ASSIGN, "'=' (a statement is NAME = EXPRESSION)"))
         return false;
+    ps->defining = name;
     mlp_id e = expr(ps);
+    ps->defining.len = 0;
     if (e == MLP_NONE)
         return false;
     char *text = mlp_xstrndup(name.start, (size_t)name.len);

@@ -24,16 +24,9 @@ static double shift_of(const double *xd, const float *xf, int64_t n)
     return isfinite(m) ? m : 0;
 }
 
-/* log(sum(exp(x - shift))) + shift for one sample. */
-static double lse_of(const double *xd, const float *xf, int64_t n)
-{
-    double m = shift_of(xd, xf, n), s = 0;
-    for (int64_t i = 0; i < n; i++)
-        s += exp((xd ? xd[i] : xf[i]) - m);
-    return log(s) + m;
-}
-
-/* Each kernel walks the samples; `mode` picks what to write. */
+/* Each kernel walks the samples; `mode` picks what to write. With m the maximum and
+ * s = sum(exp(x - m)): softmax = exp(x - m) / s, log_softmax = (x - m) - log(s),
+ * logsumexp = m + log(s); x - m is exact, so no precision is lost to large inputs. */
 enum { SOFTMAX, LOG_SOFTMAX, LOGSUMEXP };
 
 static void softmax_family(const struct mlp_kargs *k, int mode)
@@ -43,14 +36,17 @@ static void softmax_family(const struct mlp_kargs *k, int mode)
     for (int r = 0; r < k->rows; r++) {
         const double *xd = f64 ? (const double *)k->in[0] + r * k->in_stride[0] : NULL;
         const float *xf = f64 ? NULL : (const float *)k->in[0] + r * k->in_stride[0];
-        double lse = lse_of(xd, xf, n);
+        double m = shift_of(xd, xf, n), s = 0;
+        for (int64_t i = 0; i < n; i++)
+            s += exp((xd ? xd[i] : xf[i]) - m);
+        double log_s = log(s);
         if (mode == LOGSUMEXP) {
-            MLP_DISPATCH(k->dtype, ((T *)k->out)[r] = (T)lse;);
+            MLP_DISPATCH(k->dtype, ((T *)k->out)[r] = (T)(m + log_s););
             continue;
         }
         MLP_DISPATCH(k->dtype, T *y = (T *)k->out + r * n; for (int64_t i = 0; i < n; i++) {
-            double v = (xd ? xd[i] : xf[i]) - lse;
-            y[i] = (T)(mode == SOFTMAX ? exp(v) : v);
+            double v = (xd ? xd[i] : xf[i]) - m;
+            y[i] = (T)(mode == SOFTMAX ? exp(v) / s : v - log_s);
         });
     }
 }

@@ -1,0 +1,147 @@
+/* util.c - helpers shared by the unit tests. */
+#include "util.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+#include "base/rng.h"
+
+mlp_model *parse_ok(const char *text)
+{
+    mlp_error err = {0};
+    mlp_model *m = mlp_model_parse(text, "test.mlp", &err);
+    if (!m)
+        mlp_error_print(&err, stderr);
+    return m;
+}
+
+const char *parse_error(const char *text)
+{
+    static char buf[700];
+    mlp_error err = {0};
+    mlp_model *m = mlp_model_parse(text, "test.mlp", &err);
+    if (m) {
+        mlp_model_free(m);
+        return "";
+    }
+    snprintf(buf, sizeof buf, "%d:%d: %s", err.line, err.col, err.message);
+    return buf;
+}
+
+/* Apply "name=value" to a session. */
+static int apply_set(const mlp_model *m, mlp_session *s, const char *set)
+{
+    char name[64];
+    const char *eq = strchr(set, '=');
+    if (!eq || eq - set >= (int)sizeof name)
+        return 1;
+    memcpy(name, set, (size_t)(eq - set));
+    name[eq - set] = 0;
+    int dims[MLP_MAX_RANK];
+    int rank = mlp_model_shape(m, name, dims);
+    double *v = malloc(mlp_model_size(m, name) * sizeof *v);
+    mlp_error err = {0};
+    int rc = mlp_parse_value(eq + 1, rank, dims, v, name, &err) ||
+             mlp_session_set(s, name, v, 1, &err);
+    if (rc)
+        mlp_error_print(&err, stderr);
+    free(v);
+    return rc;
+}
+
+int eval_model(const char *text, const char *const *sets, const char *name, double *out)
+{
+    mlp_model *m = parse_ok(text);
+    if (!m)
+        return 1;
+    mlp_error err = {0};
+    mlp_session *s = mlp_session_new(m, NULL, 0, MLP_F64, 1, &err);
+    int rc = !s;
+    for (int i = 0; !rc && sets && sets[i]; i++)
+        rc = apply_set(m, s, sets[i]);
+    if (!rc)
+        rc = mlp_session_run(s, &err) || mlp_session_get(s, name, out, &err);
+    if (rc && err.status)
+        mlp_error_print(&err, stderr);
+    mlp_session_free(s);
+    mlp_model_free(m);
+    return rc;
+}
+
+static double total_loss(mlp_session *s, const char *loss)
+{
+    double v;
+    mlp_session_run(s, NULL);
+    mlp_session_get(s, loss, &v, NULL);
+    return v;
+}
+
+double gradient_error(const char *text, unsigned seed)
+{
+    mlp_model *m = parse_ok(text);
+    if (!m)
+        return INFINITY;
+    int ni = mlp_model_count(m, MLP_INPUT), np = mlp_model_count(m, MLP_PARAM);
+    const char *names[64];
+    int n = 0;
+    for (int i = 0; i < ni; i++)
+        names[n++] = mlp_model_name(m, MLP_INPUT, i);
+    for (int i = 0; i < np; i++)
+        names[n++] = mlp_model_name(m, MLP_PARAM, i);
+    mlp_error err = {0};
+    mlp_session *s = mlp_session_new(m, names, n, MLP_F64, 1, &err);
+    if (!s) {
+        mlp_error_print(&err, stderr);
+        mlp_model_free(m);
+        return INFINITY;
+    }
+    mlp_rng rng;
+    mlp_rng_seed(&rng, seed, 7);
+    double *vals[64];
+    for (int i = 0; i < n; i++) {
+        size_t size = mlp_model_size(m, names[i]);
+        vals[i] = malloc(size * sizeof(double));
+        for (size_t e = 0; e < size; e++)
+            vals[i][e] = mlp_rng_uniform(&rng) * 2 - 1.2; /* away from kinks at 0 mostly */
+        if (i < ni)
+            mlp_session_set(s, names[i], vals[i], 1, NULL);
+        else
+            mlp_session_set_param(s, names[i], vals[i], NULL);
+    }
+    const char *loss = mlp_model_name(m, MLP_LOSS, 0);
+    double worst = 0;
+    total_loss(s, loss);
+    for (int i = 0; i < n; i++) {
+        size_t size = mlp_model_size(m, names[i]);
+        double *g = malloc(size * sizeof *g);
+        total_loss(s, loss);
+        mlp_session_grad(s, names[i], g, NULL);
+        for (size_t e = 0; e < size; e++) {
+            double orig = vals[i][e], h = 1e-6;
+            double fx[2];
+            for (int k = 0; k < 2; k++) {
+                vals[i][e] = orig + (k ? -h : h);
+                if (i < ni)
+                    mlp_session_set(s, names[i], vals[i], 1, NULL);
+                else
+                    mlp_session_set_param(s, names[i], vals[i], NULL);
+                fx[k] = total_loss(s, loss);
+            }
+            vals[i][e] = orig;
+            if (i < ni)
+                mlp_session_set(s, names[i], vals[i], 1, NULL);
+            else
+                mlp_session_set_param(s, names[i], vals[i], NULL);
+            double num = (fx[0] - fx[1]) / (2 * h);
+            double errv = fabs(num - g[e]) / fmax(1.0, fmax(fabs(num), fabs(g[e])));
+            if (!(errv <= worst))
+                worst = errv;
+        }
+        free(g);
+    }
+    for (int i = 0; i < n; i++)
+        free(vals[i]);
+    mlp_session_free(s);
+    mlp_model_free(m);
+    return worst;
+}

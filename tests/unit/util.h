@@ -1,0 +1,18 @@
+/* util.h - helpers shared by the unit tests. */
+#ifndef MLP_TEST_UTIL_H
+#define MLP_TEST_UTIL_H
+
+#include "mlp.h"
+
+/* Parse a model from text; NULL (and the error printed) on failure. */
+mlp_model *parse_ok(const char *text);
+/* Parse text expected to fail; returns "line:col: message" in a static buffer ("" if it parsed). */
+const char *parse_error(const char *text);
+/* Evaluate `name` of model text with inputs given as "x=[1,2]" strings (NULL-terminated list)
+ * into out; returns 0 on success. */
+int eval_model(const char *text, const char *const *sets, const char *name, double *out);
+/* Largest error between the model's analytic gradients (every input and parameter) and central
+ * finite differences, at seeded random inputs, in float64. */
+double gradient_error(const char *text, unsigned seed);
+
+#endif
