@@ -12,6 +12,7 @@ static const struct command {
     {"grad", cmd_grad, "the loss and its gradient with respect to inputs and parameters"},
     {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
     {"print", cmd_print, "the canonical text of a model"},
+    {"derive", cmd_derive, "the backpropagation equations, as text, LaTeX or a model file"},
 };
 
 static void usage(FILE *f)
