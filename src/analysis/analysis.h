@@ -27,6 +27,48 @@ void mlp_backprop_free(struct mlp_backprop *bp);
  * (the first one backpropagation reaches). */
 bool mlp_backprop_names(const struct mlp_backprop *bp, mlp_id id, mlp_id *primal);
 
+/* ---- facts about values, and what they imply for signs (facts.c, signs.c) ---- */
+
+enum { SIGN_NEG = 1, SIGN_ZERO = 2, SIGN_POS = 4, SIGN_ANY = 7 };
+
+/* "z1 < 0": every element of a named value compared with a number. */
+struct mlp_fact {
+    mlp_id node;
+    unsigned signs; /* the signs the fact leaves possible (SIGN_* bits) */
+    bool exact;     /* "== c": the value is c */
+    double value;
+    char text[160]; /* the fact as written, normalised: "z1 < 0" */
+};
+
+/* Parse facts ("z1 < 0, h1 == 0", also separated by `and`) about the graph's named values and
+ * append them to *facts (*n of them). Errors read `where:1:col: error: ...`. */
+int mlp_facts_parse(const mlp_graph *g, const char *text, const char *where,
+                    struct mlp_fact **facts, int *n, mlp_error *err);
+
+enum mlp_sign_cause {
+    SIGN_OPEN,          /* nothing known beyond what the op guarantees */
+    SIGN_ASSUMED,       /* a fact */
+    SIGN_FROM_OPERANDS, /* what the operands' signs imply: relu(z) = 0 when z < 0 */
+    SIGN_FROM_USER,     /* what a user's sign implies: z <= 0 when relu(z) = 0 */
+};
+
+/* The signs a node's elements can have, and the reason the set is that small. */
+struct mlp_sign {
+    unsigned set;
+    enum mlp_sign_cause cause;
+    int fact;    /* SIGN_ASSUMED: index of the fact */
+    mlp_id user; /* SIGN_FROM_USER: the node whose sign implied this one */
+};
+
+/* The sign of every node of g under the facts, by propagation forwards through the ops and
+ * backwards through relu and step (exact over the reals). NULL with err when the facts
+ * contradict each other or the model (h == 0 for h = sigmoid(z)). */
+struct mlp_sign *mlp_signs(const mlp_graph *g, const struct mlp_fact *facts, int nfacts,
+                           mlp_error *err);
+/* Append why node id has its sign: "relu'(z1) = 0 because z1 < 0 (assumed)". */
+void mlp_sign_explain(const mlp_graph *g, const struct mlp_sign *signs,
+                      const struct mlp_fact *facts, mlp_id id, mlp_strbuf *out);
+
 /* ---- mathematics (mathprint.c) ---- */
 
 enum mlp_math_style { MLP_MATH_TEXT, MLP_MATH_LATEX };
@@ -48,6 +90,8 @@ enum { MATH_SUM = 1, MATH_PRODUCT = 2, MATH_UNARY = 3, MATH_POSTFIX = 4, MATH_AT
 
 /* Append node id as mathematics: W2ᵀ ȳ, h̄ ∘ σ'(z), \bar{h} \circ \sigma'(z). */
 void mlp_math_expr(struct mlp_math *m, mlp_id id, mlp_strbuf *out);
+/* Node id's own expression, even when it has a name: relu(z1) for h1 = relu(z1). */
+void mlp_math_definition(struct mlp_math *m, mlp_id id, mlp_strbuf *out);
 /* The same, in parentheses when it binds more loosely than min_prec. */
 void mlp_math_operand(struct mlp_math *m, mlp_id id, int min_prec, mlp_strbuf *out);
 /* A model name as a symbol: W1 -> "W1" or "W_{1}"; with a bar: "W̄1" or "\bar{W}_{1}". */

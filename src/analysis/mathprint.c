@@ -230,8 +230,12 @@ static bool put_name(struct mlp_math *m, mlp_id id, mlp_strbuf *out)
 
 void mlp_math_expr(struct mlp_math *m, mlp_id id, mlp_strbuf *out)
 {
-    if (put_name(m, id, out))
-        return;
+    if (!put_name(m, id, out))
+        mlp_math_definition(m, id, out);
+}
+
+void mlp_math_definition(struct mlp_math *m, mlp_id id, mlp_strbuf *out)
+{
     const struct mlp_node n = *mlp_node(m->g, id);
     bool tex = latex(m);
     if (transparent(&n)) {

@@ -90,6 +90,10 @@ void cli_run_free(struct cli_run *run);
 /* Rank and dims of a named value; returns the element count. */
 size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_MAX_RANK]);
 
+/* After `mlp grad` ran: the inactive relu/step units and the exactly-zero gradient entries
+ * (text lines, or a JSON member `, "sparsity": {...}` to splice into grad's object). */
+void cli_print_sparsity(const struct cli_run *run, const char *const *wrt, int nwrt, bool json);
+
 /* ---- printing values ---- */
 
 /* Print values of shape dims as a number or nested lists; `batch` > 0 adds a leading batch
@@ -104,5 +108,6 @@ int cmd_grad(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_print(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
+int cmd_zeros(int argc, char **argv);
 
 #endif

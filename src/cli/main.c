@@ -13,6 +13,7 @@ static const struct command {
     {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
     {"print", cmd_print, "the canonical text of a model"},
     {"derive", cmd_derive, "the backpropagation equations, as text, LaTeX or a model file"},
+    {"zeros", cmd_zeros, "which gradients facts like `z1 < 0` force to zero, and why"},
 };
 
 static void usage(FILE *f)
