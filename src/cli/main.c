@@ -14,6 +14,8 @@ static const struct command {
     {"print", cmd_print, "the canonical text of a model"},
     {"derive", cmd_derive, "the backpropagation equations, as text, LaTeX or a model file"},
     {"zeros", cmd_zeros, "which gradients facts like `z1 < 0` force to zero, and why"},
+    {"convert", cmd_convert, "rewrite activations (sigmoid <-> tanh) into an equivalent model"},
+    {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
 };
 
 static void usage(FILE *f)
