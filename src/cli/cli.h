@@ -116,6 +116,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_grad(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_print(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
 int cmd_zeros(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_temp_beside(const char *path, char *tmp, size_t size)
@@ -14,8 +15,14 @@ int cli_temp_beside(const char *path, char *tmp, size_t size)
         return -1;
     }
     int fd = mkstemp(tmp);
-    if (fd < 0)
+    if (fd < 0) {
         fprintf(stderr, "mlp: cannot create a file beside %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    /* mkstemp makes the file private; the result gets the usual permissions. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     return fd;
 }
 
