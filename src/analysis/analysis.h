@@ -23,8 +23,9 @@ struct mlp_backprop {
 int mlp_backprop_build(struct mlp_backprop *bp, const mlp_graph *model, const char *const *wrt,
                        int nwrt, mlp_error *err);
 void mlp_backprop_free(struct mlp_backprop *bp);
-/* Whether node id is the adjoint of a named primal node; *primal receives the latest such node
- * (the first one backpropagation reaches). */
+/* Whether node id is the adjoint of a named primal node (constants never count: they are
+ * written as numbers); *primal receives the latest such node (the first one backpropagation
+ * reaches). */
 bool mlp_backprop_names(const struct mlp_backprop *bp, mlp_id id, mlp_id *primal);
 
 /* ---- facts about values, and what they imply for signs (facts.c, signs.c) ---- */

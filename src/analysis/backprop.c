@@ -69,6 +69,8 @@ void mlp_backprop_free(struct mlp_backprop *bp)
 
 bool mlp_backprop_names(const struct mlp_backprop *bp, mlp_id id, mlp_id *primal)
 {
+    if (mlp_is_anon_const(bp->g, id)) /* a number is written as the number */
+        return false;
     for (mlp_id p = bp->nprimal - 1; p >= 0 && bp->adj; p--)
         if (bp->adj[p] == id && bp->g->nodes[p].name >= 0) {
             if (primal)

@@ -198,6 +198,8 @@ static int canonicalize(struct derive *d, mlp_error *err)
 static const char *display_name(void *ctx, mlp_id id)
 {
     struct derive *d = ctx;
+    if (mlp_is_anon_const(d->g, id)) /* the 1 of b + 1 is a number, whatever else equals 1 */
+        return NULL;
     for (int i = 0; i < d->current || i < d->value_upto; i++) {
         const struct equation *e = &d->eq[i];
         bool bar = e->root == id && i < d->current;

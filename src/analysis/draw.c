@@ -34,6 +34,8 @@ enum kind { K_INPUT, K_PARAM, K_CONST, K_NUMBER, K_VALUE, K_OP, K_ADJOINT };
 static enum kind kind_of(const struct drawing *d, mlp_id id)
 {
     const struct mlp_node *n = mlp_node(d->g, id);
+    if (mlp_is_anon_const(d->g, id) && n->name < 0)
+        return K_NUMBER;
     if (id >= d->nprimal)
         return K_ADJOINT;
     if (n->op == MLP_OP_INPUT)
@@ -41,7 +43,7 @@ static enum kind kind_of(const struct drawing *d, mlp_id id)
     if (n->op == MLP_OP_PARAM)
         return K_PARAM;
     if (n->op == MLP_OP_CONST)
-        return mlp_is_anon_const(d->g, id) && n->name < 0 ? K_NUMBER : K_CONST;
+        return K_CONST;
     return n->name >= 0 ? K_VALUE : K_OP;
 }
 

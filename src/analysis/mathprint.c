@@ -20,7 +20,13 @@ static bool transparent(const struct mlp_node *n)
     return n->op == MLP_OP_BATCH_SUM || n->op == MLP_OP_BROADCAST;
 }
 
-static bool is_scalar(const mlp_graph *g, mlp_id id) { return g->nodes[id].shape.rank == 0; }
+/* Whether a value is written as a scalar: a broadcast scalar is written as the scalar. */
+static bool is_scalar(const mlp_graph *g, mlp_id id)
+{
+    while (transparent(&g->nodes[id]))
+        id = g->nodes[id].in[0];
+    return g->nodes[id].shape.rank == 0;
+}
 
 static bool is_number(const mlp_graph *g, mlp_id id)
 {
