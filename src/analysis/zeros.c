@@ -122,18 +122,32 @@ static void factors(const struct zeros *z, mlp_id id, bool transposed, struct fa
         factors(z, b, op == MLP_OP_OUTER && mlp_node(z->bp.g, b)->shape.rank == 1, f, n);
 }
 
+/* An expression written one level deep: its own adjoint name must not stand for it. */
+static void write_definition(struct zeros *z, mlp_id id, mlp_strbuf *out)
+{
+    struct mlp_math m = {.g = z->bp.g, .style = MLP_MATH_TEXT, .name = partial_name, .ctx = z};
+    mlp_math_definition(&m, id, out);
+}
+
+/* Factors joined by ·. An adjoint that is a sum keeps its name (∂L/∂y); one that is a single
+ * derivative is written as it (relu'(a), rather than ∂L/∂a where L = relu(a) + ...). */
 static void write_factors(struct zeros *z, const struct factor *f, int n, mlp_strbuf *out)
 {
     for (int i = 0; i < n; i++) {
+        enum mlp_op op = z->bp.g->nodes[f[i].id].op;
+        bool sum = op == MLP_OP_ADD || op == MLP_OP_SUB;
+        bool derivative = !sum && f[i].id >= z->bp.nprimal && partial_name(z, f[i].id);
         mlp_sb_puts(out, i ? " \xc2\xb7 " : "");
-        write_node(z, f[i].id, n > 1 ? (f[i].transposed ? MATH_POSTFIX : MATH_PRODUCT) : 0, out);
+        if (derivative)
+            write_definition(z, f[i].id, out);
+        else
+            write_node(z, f[i].id, n > 1 ? (f[i].transposed ? MATH_POSTFIX : MATH_PRODUCT) : 0,
+                       out);
         mlp_sb_puts(out, f[i].transposed ? "\xe1\xb5\x80" : "");
     }
 }
 
 /* ---- explaining a zero ---- */
-
-static void explain_product(struct zeros *z, mlp_id id, const char *lhs, int depth, mlp_strbuf *out);
 
 /* The terms of a sum (through additions and subtractions). */
 static void terms(const mlp_graph *g, mlp_id id, mlp_id **t, int *n)
@@ -148,6 +162,28 @@ static void terms(const mlp_graph *g, mlp_id id, mlp_id **t, int *n)
     (*t)[(*n)++] = id;
 }
 
+/* A sum as its terms, each a product of factors: a + b + c in program order. */
+static void write_sum(struct zeros *z, mlp_id id, mlp_strbuf *out)
+{
+    mlp_id *t = NULL;
+    int n = 0;
+    terms(z->bp.g, id, &t, &n);
+    for (int i = 0; i < n; i++) {
+        struct factor *f = NULL;
+        int k = 0;
+        factors(z, t[i], false, &f, &k);
+        mlp_sb_puts(out, i ? " + " : "");
+        if (n > 1 && k == 1 && t[i] == f[0].id) /* a term that is no product: parenthesise sums */
+            write_node(z, t[i], MATH_SUM + 1, out);
+        else
+            write_factors(z, f, k, out);
+        free(f);
+    }
+    free(t);
+}
+
+static void explain_product(struct zeros *z, mlp_id id, const char *lhs, int depth, mlp_strbuf *out);
+
 /* Why a factor that folds to 0 is 0. */
 static void explain_zero(struct zeros *z, mlp_id id, int depth, mlp_strbuf *out)
 {
@@ -161,14 +197,15 @@ static void explain_zero(struct zeros *z, mlp_id id, int depth, mlp_strbuf *out)
         mlp_id *t = NULL;
         int n = 0;
         terms(g, id, &t, &n);
-        write_node(z, id, 0, out);
-        mlp_sb_puts(out, " = 0, for each of its terms is 0: ");
+        mlp_sb_puts(out, "each term is 0: ");
         for (int i = 0; i < n; i++) {
+            bool repeated = false;
+            for (int j = 0; j < i; j++)
+                repeated |= t[j] == t[i];
+            if (repeated)
+                continue;
             mlp_sb_puts(out, i ? "; " : "");
-            mlp_strbuf lhs = {0};
-            write_node(z, t[i], 0, &lhs);
-            explain_product(z, t[i], mlp_sb_str(&lhs), depth + 1, out);
-            mlp_sb_free(&lhs);
+            explain_product(z, t[i], NULL, depth + 1, out);
         }
         free(t);
         return;
@@ -182,21 +219,31 @@ static void explain_product(struct zeros *z, mlp_id id, const char *lhs, int dep
     struct factor *f = NULL;
     int n = 0;
     factors(z, id, false, &f, &n);
+    bool single = n == 1 && f[0].id == id; /* not a product */
+    bool leaf = mlp_op(z->bp.g->nodes[id].op)->cls == MLP_CLASS_LEAF;
     int zero = 0;
     while (zero < n && !folds_to_zero(z, f[zero].id))
         zero++;
-    if (n == 1 && f[0].id == id) { /* not a product: only the facts can say why */
-        mlp_sign_explain(z->bp.g, z->signs, z->facts, id, out);
-    } else {
-        if (lhs)
-            mlp_sb_printf(out, "%s = ", lhs);
+    if (lhs && !(single && leaf)) {
+        mlp_sb_printf(out, "%s = ", lhs);
+        if (single)
+            write_sum(z, id, out);
+        else
+            write_factors(z, f, n, out);
+        mlp_sb_puts(out, ", and ");
+    } else if (!single) {
         write_factors(z, f, n, out);
         mlp_sb_puts(out, ", and ");
-        if (zero < n)
-            explain_zero(z, f[zero].id, depth, out);
-        else
-            mlp_sb_puts(out, "the product folds to 0");
     }
+    enum mlp_op op = z->bp.g->nodes[id].op;
+    if (single && (op == MLP_OP_ADD || op == MLP_OP_SUB) && !z->substituted[id] && depth < 8)
+        explain_zero(z, id, depth + 1, out);
+    else if (single)
+        mlp_sign_explain(z->bp.g, z->signs, z->facts, id, out);
+    else if (zero < n)
+        explain_zero(z, f[zero].id, depth, out);
+    else
+        mlp_sb_puts(out, "the product folds to 0");
     free(f);
 }
 
@@ -253,7 +300,10 @@ static char *why(struct zeros *z, int i, bool zero)
         int n = 0;
         factors(z, z->bp.grad[i], false, &f, &n);
         mlp_sb_printf(&out, "%s = ", mlp_sb_str(&lhs));
-        write_factors(z, f, n, &out);
+        if (n == 1 && f[0].id == z->bp.grad[i])
+            write_definition(z, f[0].id, &out);
+        else
+            write_factors(z, f, n, &out);
         mlp_sb_puts(&out, n > 1 ? ", and none of these factors is known to be zero"
                                 : ", which is not known to be zero");
         free(f);

@@ -207,3 +207,28 @@ TEST(zeros_yes_means_zero_at_every_sample)
     mlp_zero_results_free(r, n);
     mlp_model_free(m);
 }
+
+/* Reasons for sums (every term zero) and for adjoints that are a single derivative. */
+TEST(zeros_reasons_for_sums_and_single_derivatives)
+{
+    mlp_model *m = parse_ok("input x\nparam w = 1\nparam v = 1\nparam c = 1\na = w * x\n"
+                            "b = v * x\nL = relu(a) + relu(b) + c * x\nloss L\n");
+    CHECK(m);
+    const char *facts[] = {"a < 0", "b <= 0, c == 0"};
+    const char *wrt[] = {"w", "x"};
+    mlp_zero_result *r;
+    int n;
+    CHECK(mlp_zeros(m, facts, 2, wrt, 2, &r, &n, NULL) == MLP_OK && n == 2);
+    CHECK(r[0].always_zero && r[1].always_zero);
+    CHECK_STR(r[0].why, "∂L/∂w = relu'(a) · x, and relu'(a) = 0 because a < 0 (assumed)");
+    CHECK_STR(r[1].why, "∂L/∂x = relu'(a) · w + relu'(b) · v + c, and each term is 0: "
+                        "relu'(a) · w, and relu'(a) = 0 because a < 0 (assumed); relu'(b) · v, "
+                        "and relu'(b) = 0 because b ≤ 0 (assumed); c = 0 (assumed)");
+    mlp_zero_results_free(r, n);
+    /* Facts that contradict through the model: x == 0 makes a = w · x zero, not negative. */
+    const char *clash[] = {"a < 0", "x == 0"};
+    mlp_error err = {0};
+    CHECK(mlp_zeros(m, clash, 2, wrt, 2, &r, &n, &err) == MLP_ERR_INPUT);
+    CHECK(strstr(err.message, "cannot all hold"));
+    mlp_model_free(m);
+}
