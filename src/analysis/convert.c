@@ -199,7 +199,7 @@ static bool output_uses(const struct convert *c, mlp_id act, struct use **uses, 
 }
 
 /* d += k * (the product with the activation replaced by ones): Q 1, 1ᵀ Q, or q. */
-static void absorb(mlp_graph *g, const struct use *u, mlp_id act, double k)
+static void absorb(mlp_graph *g, const struct use *u, double k)
 {
     const struct mlp_node *pn = mlp_node(g, u->product);
     const double *q = mlp_node_values(g, u->q);
@@ -218,7 +218,6 @@ static void absorb(mlp_graph *g, const struct use *u, mlp_id act, double k)
                 sum += q[(int64_t)j * qs.dim[1] + i];
         d[i] += k * sum;
     }
-    (void)act;
     mlp_pool_clear_text(g, g->nodes[u->bias].data, n);
 }
 
@@ -230,7 +229,7 @@ static bool fold_output(struct convert *c, mlp_id act)
     if (ok) {
         mlp_sb_puts(&c->report, "; output side folded into ");
         for (int i = 0; i < n; i++) {
-            absorb(c->g, &uses[i], act, uses[i].sign * c->id->gamma);
+            absorb(c->g, &uses[i], uses[i].sign * c->id->gamma);
             scale(c->g, uses[i].q, c->id->alpha);
             const struct mlp_node *pn = mlp_node(c->g, uses[i].product);
             const char *q = mlp_node_name(c->g, uses[i].q);

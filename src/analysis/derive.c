@@ -288,40 +288,49 @@ static bool is_wrt(const struct derive *d, mlp_id primal)
     return false;
 }
 
+/* "# d_L = d_R = d_S = 1" for the run of constant equations from i (a named constant would
+ * print in place of every use of the number); returns the last equation of the run. */
+static int comment_constants(struct derive *d, int i, mlp_strbuf *out)
+{
+    const mlp_id root = d->eq[i].root;
+    const char *sep = "# ";
+    for (; i < d->neq && is_constant_eq(d, i) && !is_wrt(d, d->eq[i].primal) &&
+           d->eq[i].root == root; i++) {
+        char *name = adjoint_name(d->g, d->eq[i].name);
+        mlp_sb_printf(out, "%s%s", sep, name);
+        free(name);
+        sep = " = ";
+    }
+    mlp_sb_puts(out, " = ");
+    mlp_print_expr(d->g, root, 0, out);
+    mlp_sb_puts(out, " (folded into the statements below)\n");
+    return i - 1;
+}
+
 static void print_model(struct derive *d, mlp_strbuf *out)
 {
     mlp_graph *g = d->g;
     mlp_sb_printf(out, "# Backpropagation for the loss %s (mlp derive --format mlp): evaluate it "
                        "with\n# `mlp eval`; each output d_NAME is the adjoint dL/dNAME.\n",
                   g->names[g->loss].text);
-    g->noutputs = 0;
     int *wrt_name = mlp_xcalloc((size_t)d->bp.nwrt, sizeof *wrt_name);
     for (int i = 0; i < d->neq; i++) {
         const struct equation *e = &d->eq[i];
-        char *name = adjoint_name(g, e->name);
         if (is_constant_eq(d, i) && !is_wrt(d, e->primal)) {
-            /* A named constant would print in place of every use of the number. */
-            mlp_sb_printf(out, "# %s", name);
-            for (; i + 1 < d->neq && is_constant_eq(d, i + 1) && !is_wrt(d, d->eq[i + 1].primal) &&
-                   d->eq[i + 1].root == e->root; i++) {
-                free(name);
-                name = adjoint_name(g, d->eq[i + 1].name);
-                mlp_sb_printf(out, " = %s", name);
-            }
-            mlp_sb_puts(out, " = ");
-            mlp_print_expr(g, e->root, 0, out);
-            mlp_sb_puts(out, " (folded into the statements below)\n");
-        } else {
-            if (e->temp)
-                define(g, e->name, d->map[e->primal]);
-            define(g, name, e->root);
+            i = comment_constants(d, i, out);
+            continue;
         }
+        char *name = adjoint_name(g, e->name);
+        if (e->temp)
+            define(g, e->name, d->map[e->primal]);
+        define(g, name, e->root);
+        free(name);
         for (int w = 0; w < d->bp.nwrt; w++)
             if (d->bp.wrt[w] == e->primal)
                 wrt_name[w] = g->nnames - 1;
-        free(name);
     }
     /* The outputs are the adjoints asked for, in the order asked. */
+    g->noutputs = 0;
     for (int w = 0; w < d->bp.nwrt; w++) {
         mlp_xreserve(&g->outputs, &g->capoutputs, g->noutputs + 1, sizeof *g->outputs);
         g->outputs[g->noutputs++] = wrt_name[w];

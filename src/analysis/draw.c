@@ -158,7 +158,7 @@ static bool ordered_operands(enum mlp_op op)
     return op == MLP_OP_SUB || op == MLP_OP_DIV || op == MLP_OP_MATMUL || op == MLP_OP_OUTER;
 }
 
-/* The adjoint of a named value that node id is, as x̄ (NULL if none). */
+/* Append x̄ if node id is the adjoint of a named value x; whether it is. */
 static bool bar_name(const struct drawing *d, mlp_id id, mlp_strbuf *out)
 {
     mlp_id p;
