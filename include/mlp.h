@@ -138,6 +138,84 @@ typedef struct mlp_table {
 mlp_table *mlp_table_read_csv(const char *path, mlp_error *err);
 void mlp_table_free(mlp_table *t);
 
+/* ---- explaining a model: draw, derive, zeros, convert, equiv (src/analysis) ------------- */
+
+/* The op computing a named value ("relu", "matmul", "add"), or NULL for inputs, parameters,
+ * constants and unknown names. */
+const char *mlp_model_op(const mlp_model *m, const char *name);
+
+typedef enum mlp_draw_format { MLP_DRAW_DOT, MLP_DRAW_MERMAID } mlp_draw_format;
+/* What mlp_draw draws. With input values, every node shows its value (for one sample). */
+typedef struct mlp_draw_options {
+    mlp_draw_format format;
+    int grad;                        /* with values: each node's adjoint dL/dnode too; without:
+                                        the adjoint graph itself, drawn beside the forward one */
+    int ninputs;                     /* 0, or every input of the model: */
+    const char *const *input_names;  /*   their names */
+    const double *const *input_values; /* and values (row-major, one sample each) */
+} mlp_draw_options;
+/* The computation graph as Graphviz DOT or Mermaid text (malloc'ed: free it), or NULL. The same
+ * model and options always give the same bytes. */
+char *mlp_draw(const mlp_model *m, const mlp_draw_options *opt, mlp_error *err);
+
+typedef enum mlp_derive_format {
+    MLP_DERIVE_TEXT,  /* ȳ = y − s, h̄ = r + W2ᵀ ȳ, ... (UTF-8) */
+    MLP_DERIVE_LATEX, /* an aligned environment */
+    MLP_DERIVE_MLP,   /* a model file whose outputs are the adjoints d_NAME (run it with eval) */
+} mlp_derive_format;
+/* The backpropagation equations of the model's loss with respect to the named values
+ * (malloc'ed text: free it), or NULL with err filled. */
+char *mlp_derive(const mlp_model *m, const char *const *wrt, int nwrt, mlp_derive_format format,
+                 mlp_error *err);
+
+/* One verdict of mlp_zeros. */
+typedef struct mlp_zero_result {
+    char *name;      /* the value differentiated with respect to */
+    int always_zero; /* 1: dL/dname is 0 for every value of everything the facts leave open */
+    char *why;       /* the chain of factors: which one is 0, or which are not known to be 0 */
+} mlp_zero_result;
+/* Which gradients the facts force to zero. Each fact string holds facts like "z1 < 0" or
+ * "h1 == 0, z2 > 0" (comparisons of a named value with a number; every element of the value).
+ * wrt NULL means every parameter. Fills *out with a malloc'ed array of *n results. */
+int mlp_zeros(const mlp_model *m, const char *const *facts, int nfacts, const char *const *wrt,
+              int nwrt, mlp_zero_result **out, int *n, mlp_error *err);
+/* Free the results of mlp_zeros. */
+void mlp_zero_results_free(mlp_zero_result *r, int n);
+
+/* Flags for mlp_convert_activation. */
+enum { MLP_CONVERT_OUTPUTS = 1 /* also activations whose value is an output or the loss */ };
+/* An equivalent model with every activation `from` ("sigmoid") rewritten as `to` ("tanh"):
+ * the constants of the identity are folded into the neighbouring affine layers' parameters where
+ * that is possible, written out explicitly where not. If report is non-NULL it receives a
+ * malloc'ed description of what was done, one line per activation. */
+mlp_model *mlp_convert_activation(const mlp_model *m, const char *from, const char *to, int flags,
+                                  char **report, mlp_error *err);
+
+/* How mlp_equiv samples the inputs. */
+typedef struct mlp_equiv_options {
+    int samples;     /* random samples (besides the zero and large-magnitude ones) */
+    int bounded;     /* 1: inputs uniform in [lo, hi] (extremes at the bounds); 0: N(0, 2^2)
+                        samples, and extremes of magnitude 1e2 to 1e6 */
+    double lo, hi;
+    double tol;      /* equal when |a - b| <= tol * max(1, |a|, |b|) */
+    uint64_t seed;
+} mlp_equiv_options;
+/* What mlp_equiv found: the largest difference between the models' outputs. */
+typedef struct mlp_equiv_result {
+    int equivalent;     /* every output within tol on every sample */
+    int nsamples;
+    double max_abs;     /* largest |a - b| */
+    double max_rel;     /* largest |a - b| / max(1, |a|, |b|) */
+    char output[256];   /* where the largest relative difference is: output name, */
+    int index;          /*   flat element index, */
+    int sample;         /*   sample number (0: all-zero inputs) */
+    double a, b;        /*   and the two values */
+} mlp_equiv_result;
+/* Evaluate both models in float64 on the same inputs and compare their outputs (by name; the
+ * loss when a model has no outputs). The models must have the same inputs and outputs. */
+int mlp_equiv(const mlp_model *a, const mlp_model *b, const mlp_equiv_options *opt,
+              mlp_equiv_result *res, mlp_error *err);
+
 /* ---- number formatting ------------------------------------------------------------------- */
 
 /* Write the shortest decimal that reads back as exactly v ("0.1", "1e-09", "nan", "inf").

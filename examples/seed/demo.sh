@@ -14,3 +14,20 @@ echo
 echo "== Problem 4: residual MLP, x-bar by the adjoint graph"
 run grad "$D/residual.mlp" --wrt x --set 'x=[1, 2, 3]' --set 's=[0, 1, 0]'
 run gradcheck "$D/residual.mlp" --set 'x=[1, 2, 3]' --set 's=[0, 1, 0]'
+
+echo
+echo "== Problem 2: sigmoid hidden units as tanh hidden units (W1/2, b1/2, W2/2, b2 + sum_j W2[:, j]/2)"
+TMP=$(mktemp -d)
+run convert "$D/sigmoid-mlp.mlp" --activation sigmoid=tanh -o "$TMP/tanh.mlp"
+cat "$TMP/tanh.mlp"
+run equiv "$D/sigmoid-mlp.mlp" "$TMP/tanh.mlp"
+rm -rf "$TMP"
+
+echo
+echo "== Problem 3: which weight gradients are zero when h1's input is negative"
+run zeros "$D/relu-net.mlp" --assume 'z1 < 0' --wrt w1,w2,w3
+
+echo
+echo "== Problem 4: the computation graph and the backpropagation equations"
+run draw "$D/residual.mlp" --format mermaid
+run derive "$D/residual.mlp" --wrt x

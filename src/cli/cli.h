@@ -90,6 +90,19 @@ void cli_run_free(struct cli_run *run);
 /* Rank and dims of a named value; returns the element count. */
 size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_MAX_RANK]);
 
+/* ---- result files ---- */
+
+/* Write text to path (NULL or "-": stdout) through a temporary file renamed into place. */
+int cli_write_output(const char *path, const char *text);
+/* Create a temporary file beside path (its name in tmp); the fd, or -1 with the error printed. */
+int cli_temp_beside(const char *path, char *tmp, size_t size);
+/* Rename tmp to path; on failure print the error and remove tmp. */
+int cli_commit_file(const char *tmp, const char *path);
+
+/* After `mlp grad` ran: the inactive relu/step units and the exactly-zero gradient entries
+ * (text lines, or a JSON member `, "sparsity": {...}` to splice into grad's object). */
+void cli_print_sparsity(const struct cli_run *run, const char *const *wrt, int nwrt, bool json);
+
 /* ---- printing values ---- */
 
 /* Print values of shape dims as a number or nested lists; `batch` > 0 adds a leading batch
@@ -103,5 +116,10 @@ int cmd_eval(int argc, char **argv);
 int cmd_grad(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_print(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
+int cmd_derive(int argc, char **argv);
+int cmd_zeros(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_equiv(int argc, char **argv);
 
 #endif

@@ -16,6 +16,9 @@ static const char usage[] =
     "  --set NAME=VALUE  value of an input (or a parameter); see `mlp eval --help`\n"
     "  --data FILE.csv   a batch of samples, one per row; see `mlp eval --help`\n"
     "  --json            print {\"loss\": {\"name\": L, \"value\": v}, \"grad\": {NAME: value}}\n"
+    "  --sparsity        also report the inactive units (named relu or step values that are\n"
+    "                    exactly 0) and the gradient entries that are exactly 0, with counts\n"
+    "                    and fractions (JSON: a \"sparsity\" member)\n"
     "  --dtype T         f64 (default) or f32\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
     "\n"
@@ -25,7 +28,7 @@ int cmd_grad(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--wrt", true},   {"--set", true},  {"--data", true},
                                           {"--json", false}, {"--dtype", true}, {"--seed", true},
-                                          {NULL, false}};
+                                          {"--sparsity", false}, {NULL, false}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
     if (rc)
@@ -88,7 +91,11 @@ int cmd_grad(int argc, char **argv)
         free(g);
     }
     if (json)
-        printf("}}\n");
+        printf("}");
+    if (cli_flag(&a, "--sparsity"))
+        cli_print_sparsity(&run, wrt, nwrt, json);
+    if (json)
+        printf("}\n");
     cli_run_free(&run);
     free(buf);
     return EXIT_OK;

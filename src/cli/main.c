@@ -12,6 +12,11 @@ static const struct command {
     {"grad", cmd_grad, "the loss and its gradient with respect to inputs and parameters"},
     {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
     {"print", cmd_print, "the canonical text of a model"},
+    {"draw", cmd_draw, "the computation graph as DOT, Mermaid, SVG or PNG"},
+    {"derive", cmd_derive, "the backpropagation equations, as text, LaTeX or a model file"},
+    {"zeros", cmd_zeros, "which gradients facts like `z1 < 0` force to zero, and why"},
+    {"convert", cmd_convert, "rewrite activations (sigmoid <-> tanh) into an equivalent model"},
+    {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
 };
 
 static void usage(FILE *f)

@@ -174,6 +174,10 @@ TEST(gradients_match_finite_differences)
             double err = gradient_error(fixed, seed);
             CHECK_MSG(err < 1e-7, "%s (seed %u): gradient error %g", gradient_cases[i].name, seed,
                       err);
+            /* mlp derive's model file computes the same gradients (test_derive.c). */
+            err = derived_gradient_error(fixed, seed);
+            CHECK_MSG(err < 1e-12, "%s (seed %u): derived gradients differ by %g",
+                      gradient_cases[i].name, seed, err);
         }
     }
 }

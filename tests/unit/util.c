@@ -145,3 +145,71 @@ double gradient_error(const char *text, unsigned seed)
     mlp_model_free(m);
     return worst;
 }
+
+/* Random values for every input, set in both sessions. */
+static void set_random_inputs(const mlp_model *m, mlp_session *a, mlp_session *b, mlp_rng *rng)
+{
+    for (int i = 0; i < mlp_model_count(m, MLP_INPUT); i++) {
+        const char *name = mlp_model_name(m, MLP_INPUT, i);
+        size_t size = mlp_model_size(m, name);
+        double *v = malloc(size * sizeof *v);
+        for (size_t e = 0; e < size; e++)
+            v[e] = 2 * mlp_rng_normal(rng);
+        mlp_session_set(a, name, v, 1, NULL);
+        mlp_session_set(b, name, v, 1, NULL);
+        free(v);
+    }
+}
+
+/* How far d_NAME (derived) is from the gradient, over every wrt name. */
+static double compare_adjoints(const mlp_model *m, mlp_session *sg, mlp_session *sd,
+                               const char *const *wrt, int n)
+{
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        size_t size = mlp_model_size(m, wrt[i]);
+        double *g = malloc(size * sizeof *g), *v = malloc(size * sizeof *v);
+        char name[80];
+        snprintf(name, sizeof name, "d_%s", wrt[i]);
+        if (mlp_session_grad(sg, wrt[i], g, NULL) || mlp_session_get(sd, name, v, NULL))
+            worst = INFINITY;
+        for (size_t e = 0; e < size && worst < INFINITY; e++)
+            worst = fmax(worst, fabs(g[e] - v[e]) / fmax(1, fabs(g[e])));
+        free(g);
+        free(v);
+    }
+    return worst;
+}
+
+double derived_gradient_error(const char *text, unsigned seed)
+{
+    mlp_model *m = parse_ok(text);
+    if (!m)
+        return INFINITY;
+    const char *wrt[64];
+    int n = 0;
+    for (int k = MLP_INPUT; k <= MLP_PARAM; k++)
+        for (int i = 0; i < mlp_model_count(m, (mlp_kind)k) && n < 64; i++)
+            wrt[n++] = mlp_model_name(m, (mlp_kind)k, i);
+    mlp_error err = {0};
+    char *derived = mlp_derive(m, wrt, n, MLP_DERIVE_MLP, &err);
+    mlp_model *d = derived ? mlp_model_parse(derived, "derived.mlp", &err) : NULL;
+    mlp_session *sg = mlp_session_new(m, wrt, n, MLP_F64, 1, &err);
+    mlp_session *sd = d ? mlp_session_new(d, NULL, 0, MLP_F64, 1, &err) : NULL;
+    double worst = INFINITY;
+    if (sg && sd) {
+        mlp_rng rng;
+        mlp_rng_seed(&rng, seed, 3);
+        set_random_inputs(m, sg, sd, &rng);
+        if (!mlp_session_run(sg, &err) && !mlp_session_run(sd, &err))
+            worst = compare_adjoints(m, sg, sd, wrt, n);
+    }
+    if (err.status)
+        mlp_error_print(&err, stderr);
+    mlp_session_free(sg);
+    mlp_session_free(sd);
+    mlp_model_free(d);
+    mlp_model_free(m);
+    free(derived);
+    return worst;
+}

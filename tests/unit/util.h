@@ -15,4 +15,9 @@ int eval_model(const char *text, const char *const *sets, const char *name, doub
  * finite differences, at seeded random inputs, in float64. */
 double gradient_error(const char *text, unsigned seed);
 
+/* Largest relative difference between the outputs d_NAME of the model file `mlp derive
+ * --format mlp` writes and the session's gradients, for every input and parameter, at seeded
+ * random inputs; INFINITY if anything fails. */
+double derived_gradient_error(const char *text, unsigned seed);
+
 #endif

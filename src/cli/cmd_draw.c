@@ -1,0 +1,187 @@
+/* cmd_draw.c - `mlp draw`: the computation graph as DOT, Mermaid, SVG or PNG. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: mlp draw MODEL [--format dot|mermaid|svg|png] [--grad] [--set NAME=VALUE]...\n"
+    "                [-o FILE]\n"
+    "\n"
+    "Draw the computation graph: every value the outputs and the loss depend on. Inputs are\n"
+    "blue ellipses, parameters yellow boxes, constants grey dashed boxes, ops circles, and the\n"
+    "values a statement names green ellipses headed by their name; operands whose order\n"
+    "matters arrive on edges labelled a and b (a - b, a @ b). Outputs and the loss have a\n"
+    "double border. The same model always gives the same bytes.\n"
+    "\n"
+    "  --format F        dot (Graphviz, the default), mermaid (`graph LR`), or svg / png,\n"
+    "                    rendered by Graphviz's `dot` program, which must be installed; with\n"
+    "                    -o FILE.svg or FILE.png the format follows the extension\n"
+    "  --set NAME=VALUE  values of the inputs (all of them) and parameters: every node then\n"
+    "                    shows its value for that sample\n"
+    "  --grad            with values: each node also shows dL/dnode, the adjoint (a check for a\n"
+    "                    hand computation); without: draw the adjoint graph itself, in a red\n"
+    "                    `backward` cluster beside the forward one\n"
+    "  -o FILE           write to FILE (complete or not at all) instead of stdout\n"
+    "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "\n"
+    "Exit status: 0 ok, 2 bad usage, bad input, or `dot` missing or failing.\n";
+
+enum format { DOT, MERMAID, SVG, PNG };
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static bool parse_format(const struct cli_args *a, enum format *f)
+{
+    static const char *const names[] = {"dot", "mermaid", "svg", "png"};
+    const char *v = cli_get(a, "--format"), *out = cli_get(a, "-o");
+    *f = DOT;
+    if (!v) {
+        *f = out && ends_with(out, ".svg") ? SVG : out && ends_with(out, ".png") ? PNG : DOT;
+        return true;
+    }
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, names[i])) {
+            *f = (enum format)i;
+            return true;
+        }
+    cli_usage_error(a, "--format must be dot, mermaid, svg or png, got '%s'", v);
+    return false;
+}
+
+/* Whether any --set names an input: then values are drawn. */
+static bool sets_inputs(const struct cli_args *a, const mlp_model *m)
+{
+    for (int i = 0; i < a->ngiven; i++) {
+        const char *v = a->given[i].value, *eq = v ? strchr(v, '=') : NULL;
+        char name[256];
+        if (strcmp(a->given[i].name, "--set") || !eq || (size_t)(eq - v) >= sizeof name)
+            continue;
+        snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
+        if (mlp_model_kind(m, name) == MLP_INPUT)
+            return true;
+    }
+    return false;
+}
+
+/* Run `dot -Tfmt -o out in`; EXIT_OK, or the error printed. */
+static int run_dot(const char *fmt, const char *in, const char *out)
+{
+    char tflag[16];
+    snprintf(tflag, sizeof tflag, "-T%s", fmt);
+    char *argv[] = {"dot", tflag, "-o", (char *)out, (char *)in, NULL};
+    pid_t pid;
+    int err = posix_spawnp(&pid, "dot", NULL, NULL, argv, environ);
+    if (err == ENOENT) {
+        fprintf(stderr, "mlp draw: --format %s needs Graphviz's `dot` program, which is not on "
+                        "PATH (install the graphviz package, or use --format dot or mermaid)\n",
+                fmt);
+        return EXIT_BAD_INPUT;
+    }
+    int status = 0;
+    if (err || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        fprintf(stderr, "mlp draw: Graphviz's `dot -T%s` failed%s%s\n", fmt, err ? ": " : "",
+                err ? strerror(err) : "");
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+static int copy_to_stdout(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[8192];
+    size_t n;
+    bool ok = f != NULL;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = fwrite(buf, 1, n, stdout) == n;
+    if (f)
+        fclose(f);
+    return ok ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
+/* DOT text -> SVG or PNG at out (or stdout), through temporary files. */
+static int render(const char *dot, const char *fmt, const char *out)
+{
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char in[4200], res[4200], base[4100];
+    snprintf(base, sizeof base, "%s/mlp-draw", dir);
+    int fd = cli_temp_beside(base, in, sizeof in);
+    if (fd < 0)
+        return EXIT_BAD_INPUT;
+    bool wrote = write(fd, dot, strlen(dot)) == (ssize_t)strlen(dot);
+    close(fd);
+    int rfd = wrote ? cli_temp_beside(out ? out : base, res, sizeof res) : -1;
+    int rc = rfd < 0 ? EXIT_BAD_INPUT : EXIT_OK;
+    if (rfd >= 0) {
+        close(rfd);
+        rc = run_dot(fmt, in, res);
+        if (rc == EXIT_OK && out)
+            rc = cli_commit_file(res, out);
+        else if (rc == EXIT_OK)
+            rc = copy_to_stdout(res);
+        if (!out || rc != EXIT_OK)
+            unlink(res);
+    }
+    unlink(in);
+    return rc;
+}
+
+int cmd_draw(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {{"--format", true}, {"--grad", false}, {"--set", true},
+                                          {"-o", true},       {"--seed", true},  {NULL, false}};
+    struct cli_args a;
+    int rc = cli_parse(argc, argv, "draw", usage, opts, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (a.npos > 1)
+        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
+    enum format format;
+    if (!parse_format(&a, &format))
+        return EXIT_BAD_INPUT;
+    mlp_model *m = cli_load_model(&a);
+    if (!m)
+        return EXIT_BAD_INPUT;
+    struct cli_inputs in = {0};
+    mlp_draw_options o = {.format = format == MERMAID ? MLP_DRAW_MERMAID : MLP_DRAW_DOT,
+                          .grad = cli_flag(&a, "--grad")};
+    const char **names = NULL;
+    const double **values = NULL;
+    if (sets_inputs(&a, m)) {
+        rc = cli_inputs_load(&a, m, false, 1, &in);
+        names = calloc((size_t)in.ninputs + 1, sizeof *names);
+        values = calloc((size_t)in.ninputs + 1, sizeof *values);
+        for (int i = 0; rc == EXIT_OK && i < in.ninputs; i++) {
+            names[i] = in.in[i].name;
+            values[i] = in.in[i].values;
+        }
+        o.ninputs = in.ninputs;
+        o.input_names = names;
+        o.input_values = values;
+    }
+    mlp_error err = {0};
+    char *text = rc == EXIT_OK ? mlp_draw(m, &o, &err) : NULL;
+    if (rc == EXIT_OK && !text)
+        rc = cli_report(&err);
+    else if (text && (format == DOT || format == MERMAID))
+        rc = cli_write_output(cli_get(&a, "-o"), text);
+    else if (text)
+        rc = render(text, format == SVG ? "svg" : "png", cli_get(&a, "-o"));
+    free(text);
+    free(names);
+    free(values);
+    cli_inputs_free(&in);
+    mlp_model_free(m);
+    return rc;
+}
