@@ -14,7 +14,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(EXTRA_CPPFLAGS)
-LDLIBS  := -lm $(EXTRA_LDLIBS)
+LDLIBS  := -lm -lpthread $(EXTRA_LDLIBS)
 
 ifeq ($(SAN),1)
   BUILD  := build/san

@@ -203,7 +203,7 @@ mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, 
     p->max_batch = max_batch;
     p->batch = 1;
     p->offset = mlp_xmalloc((size_t)g->n * sizeof *p->offset);
-    p->gemm = mlp_gemm_ctx_new(MLP_GEMM_AUTO);
+    p->gemm = mlp_gemm_ctx_new(MLP_GEMM_AUTO, 1);
     if (!p->gemm)
         return plan_fail(p, err, 0);
     bool *needed = mlp_xmalloc((size_t)g->n * sizeof *needed);
@@ -294,6 +294,22 @@ void mlp_plan_store_params(const mlp_plan *p, mlp_graph *g)
         }
     }
 }
+
+int mlp_plan_set_threads(mlp_plan *p, int threads)
+{
+    if (threads == mlp_gemm_ctx_threads(p->gemm))
+        return MLP_OK;
+    mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO, threads);
+    if (!ctx)
+        return MLP_ERR_NOMEM;
+    mlp_gemm_ctx_free(p->gemm);
+    p->gemm = ctx;
+    for (int s = 0; s < p->nsteps; s++)
+        p->steps[s].k.gemm = ctx;
+    return MLP_OK;
+}
+
+int mlp_plan_threads(const mlp_plan *p) { return mlp_gemm_ctx_threads(p->gemm); }
 
 void mlp_plan_set_batch(mlp_plan *p, int batch)
 {

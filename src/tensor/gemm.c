@@ -1,13 +1,18 @@
 /* gemm.c - the GEMM entry points: argument edge cases, the small-product path, the choice of
- * kernel set by CPU detection, and the packed kernels for the baseline instruction set. */
+ * kernel set by CPU detection, splitting large products over the context's threads, and the
+ * packed kernels for the baseline instruction set. */
 #include "tensor/gemm.h"
 #include "tensor/gemm_kernels.h"
+#include "tensor/pool.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 struct mlp_gemm_ctx {
     mlp_gemm_isa isa; /* resolved: GENERIC or AVX2 */
-    void *ws;         /* MLP_GEMM_WS_BYTES of packing space */
+    mlp_pool *pool;   /* threads - 1 workers, or NULL for one thread */
+    int threads;
+    void **ws; /* per thread: MLP_GEMM_WS_BYTES of packing space */
 };
 
 /* The best kernel set this CPU runs (the OS must also save the wide registers, which
@@ -22,19 +27,23 @@ static mlp_gemm_isa best_isa(void)
     return MLP_GEMM_GENERIC;
 }
 
-static void *workspace_new(void) { return aligned_alloc(MLP_GEMM_WS_ALIGN, MLP_GEMM_WS_BYTES); }
-
-mlp_gemm_ctx *mlp_gemm_ctx_new(mlp_gemm_isa isa)
+mlp_gemm_ctx *mlp_gemm_ctx_new(mlp_gemm_isa isa, int threads)
 {
-    mlp_gemm_ctx *ctx = malloc(sizeof *ctx);
+    mlp_gemm_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NULL;
     mlp_gemm_isa best = best_isa();
     ctx->isa = isa == MLP_GEMM_AUTO || (isa == MLP_GEMM_AVX2 && best != MLP_GEMM_AVX2)
                    ? best : isa;
-    ctx->ws = workspace_new();
-    if (!ctx->ws) {
-        free(ctx);
+    ctx->threads = threads < 1 ? 1 : threads > MLP_GEMM_MAX_THREADS ? MLP_GEMM_MAX_THREADS : threads;
+    ctx->ws = calloc((size_t)ctx->threads, sizeof *ctx->ws);
+    bool ok = ctx->ws != NULL;
+    for (int i = 0; ok && i < ctx->threads; i++)
+        ok = (ctx->ws[i] = aligned_alloc(MLP_GEMM_WS_ALIGN, MLP_GEMM_WS_BYTES)) != NULL;
+    if (ok && ctx->threads > 1)
+        ok = (ctx->pool = mlp_pool_new(ctx->threads)) != NULL;
+    if (!ok) {
+        mlp_gemm_ctx_free(ctx);
         return NULL;
     }
     return ctx;
@@ -44,11 +53,15 @@ void mlp_gemm_ctx_free(mlp_gemm_ctx *ctx)
 {
     if (!ctx)
         return;
+    mlp_pool_free(ctx->pool);
+    for (int i = 0; ctx->ws && i < ctx->threads; i++)
+        free(ctx->ws[i]);
     free(ctx->ws);
     free(ctx);
 }
 
 mlp_gemm_isa mlp_gemm_ctx_isa(const mlp_gemm_ctx *ctx) { return ctx ? ctx->isa : best_isa(); }
+int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx) { return ctx ? ctx->threads : 1; }
 
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa)
 {
@@ -57,9 +70,27 @@ const char *mlp_gemm_isa_name(mlp_gemm_isa isa)
 
 /* Packing costs O(MK + KN) and pads to whole micro-tiles; below this volume, or for a single
  * row or column, plain loops are faster. */
-static int small_product(int M, int N, int K)
+static bool small_product(int M, int N, int K)
 {
     return M < 4 || N < 4 || (double)M * N * K < 16.0 * 16 * 16;
+}
+
+/* Widest AVX2 register in bytes: column parts are multiples of its micro-tile width (NR), the
+ * larger of the two kernel sets', so no part boundary cuts through a micro-tile. */
+#define VEC_WIDTH_AVX2 32
+
+/* How many threads to split a product over, and *cols, the columns each takes (a multiple of
+ * nr). Handing work to a thread costs microseconds, so small products run on one. */
+static int split_columns(const mlp_gemm_ctx *ctx, int M, int N, int K, int nr, int *cols)
+{
+    int parts = ctx->threads;
+    if (parts > 1 && (double)M * N * K < 64.0 * 64 * 64)
+        parts = 1;
+    if (parts > (N + nr - 1) / nr)
+        parts = (N + nr - 1) / nr;
+    int per = (N + parts - 1) / parts;
+    *cols = (per + nr - 1) / nr * nr;
+    return parts;
 }
 
 #define VEC_BYTES 16
@@ -67,29 +98,17 @@ static int small_product(int M, int N, int K)
 #define REAL double
 #define SUFFIX f64_generic
 #include "tensor/gemm_impl.h"
-#define GEMM_NAME mlp_gemm_f64
-#define SMALL_NAME gemm_small_f64
-#define PACKED_GENERIC mlp_gemm_packed_f64_generic
-#define PACKED_AVX2 mlp_gemm_packed_f64_avx2
-#include "tensor/gemm_driver.h"
-#undef REAL
 #undef SUFFIX
-#undef GEMM_NAME
-#undef SMALL_NAME
-#undef PACKED_GENERIC
-#undef PACKED_AVX2
+#define TYPE f64
+#include "tensor/gemm_driver.h"
+#undef TYPE
+#undef REAL
 
 #define REAL float
 #define SUFFIX f32_generic
 #include "tensor/gemm_impl.h"
-#define GEMM_NAME mlp_gemm_f32
-#define SMALL_NAME gemm_small_f32
-#define PACKED_GENERIC mlp_gemm_packed_f32_generic
-#define PACKED_AVX2 mlp_gemm_packed_f32_avx2
-#include "tensor/gemm_driver.h"
-#undef REAL
 #undef SUFFIX
-#undef GEMM_NAME
-#undef SMALL_NAME
-#undef PACKED_GENERIC
-#undef PACKED_AVX2
+#define TYPE f32
+#include "tensor/gemm_driver.h"
+#undef TYPE
+#undef REAL

@@ -6,8 +6,9 @@
  *
  * Products are computed by packed panels and a register-blocked micro-kernel (gemm_impl.h), in
  * a build for the baseline instruction set and one for AVX2+FMA chosen at run time by CPU
- * detection. A context owns the packing workspace, so callers that keep one (a plan) allocate
- * nothing per product; results depend only on the kernel set, never on the context's history.
+ * detection. A context owns the packing workspace and an optional pool of threads, so callers
+ * that keep one (a plan) allocate nothing per product; results depend only on the kernel set,
+ * never on the thread count or the context's history.
  */
 #ifndef MLP_TENSOR_GEMM_H
 #define MLP_TENSOR_GEMM_H
@@ -17,12 +18,17 @@ typedef enum mlp_gemm_isa { MLP_GEMM_AUTO, MLP_GEMM_GENERIC, MLP_GEMM_AVX2 } mlp
 
 typedef struct mlp_gemm_ctx mlp_gemm_ctx;
 
-/* A context using kernel set `isa` (one the CPU lacks falls back to GENERIC); NULL if out of
- * memory. Not for use by two threads at once. */
-mlp_gemm_ctx *mlp_gemm_ctx_new(mlp_gemm_isa isa);
+#define MLP_GEMM_MAX_THREADS 64
+
+/* A context using kernel set `isa` (one the CPU lacks falls back to GENERIC) and up to
+ * `threads` threads (clamped to 1..MLP_GEMM_MAX_THREADS; a large product is split by columns,
+ * and its result is bit-identical for any thread count). NULL if out of memory or threads.
+ * Not for use by two threads at once. */
+mlp_gemm_ctx *mlp_gemm_ctx_new(mlp_gemm_isa isa, int threads);
 void mlp_gemm_ctx_free(mlp_gemm_ctx *ctx);
-/* The kernel set a context (or NULL: a call without one) runs. */
+/* The kernel set a context (or NULL: a call without one) runs, and its thread count. */
 mlp_gemm_isa mlp_gemm_ctx_isa(const mlp_gemm_ctx *ctx);
+int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx);
 /* "generic" or "avx2". */
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa);
 

@@ -1,6 +1,10 @@
 /* gemm_driver.h - the public GEMM entry for one element type, instantiated by gemm.c.
- * Expects REAL, GEMM_NAME (public function), SMALL_NAME (its unpacked path) and PACKED_GENERIC,
- * PACKED_AVX2 (the two packed builds). */
+ * Expects REAL and TYPE (f64 or f32): defines mlp_gemm_<TYPE> over the packed kernels
+ * mlp_gemm_packed_<TYPE>_generic and _avx2. */
+
+#define D_CAT2(a, b) a##_##b
+#define D_CAT(a, b) D_CAT2(a, b)
+#define D(name) D_CAT(name, TYPE)
 
 /* op(X)[r][c] for a row-major X with row stride ld. */
 #define OP(X, t, ld, r, c) ((t) ? X[(size_t)(c) * (ld) + (r)] : X[(size_t)(r) * (ld) + (c)])
@@ -8,8 +12,8 @@
 /* Products too small to repay packing, one output row at a time: with op(B) stored by rows the
  * row is built by axpy steps over contiguous rows of B, otherwise each element is a dot product
  * over a contiguous row of B. */
-static void SMALL_NAME(int ta, int tb, int M, int N, int K, REAL alpha, const REAL *A, int lda,
-                       const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
+static void D(small)(int ta, int tb, int M, int N, int K, REAL alpha, const REAL *A, int lda,
+                     const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
 {
     for (int i = 0; i < M; i++) {
         REAL *restrict c = C + (size_t)i * ldc;
@@ -34,8 +38,37 @@ static void SMALL_NAME(int ta, int tb, int M, int N, int K, REAL alpha, const RE
     }
 }
 
-void GEMM_NAME(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL alpha, const REAL *A,
-               int lda, const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
+/* One packed product, split by columns over the context's threads. */
+struct D(job) {
+    const mlp_gemm_ctx *ctx;
+    int ta, tb, M, N, K, lda, ldb, ldc, cols; /* cols: columns per part, a multiple of NR */
+    REAL alpha, beta;
+    const REAL *A, *B;
+    REAL *C;
+};
+
+/* Part `part` computes columns [part * cols, ...) of C with its own workspace. Every element
+ * of C goes through the same arithmetic whichever part computes it, so the result does not
+ * depend on the number of threads. */
+static void D(part)(void *arg, int part, int parts)
+{
+    const struct D(job) *j = arg;
+    int j0 = part * j->cols, n = j->N - j0 < j->cols ? j->N - j0 : j->cols;
+    (void)parts;
+    if (n <= 0)
+        return;
+    const REAL *B = j->tb ? j->B + (size_t)j0 * j->ldb : j->B + j0;
+    if (j->ctx->isa == MLP_GEMM_AVX2)
+        D_CAT(D(mlp_gemm_packed), avx2)(j->ta, j->tb, j->M, n, j->K, j->alpha, j->A, j->lda, B,
+                                        j->ldb, j->beta, j->C + j0, j->ldc, j->ctx->ws[part]);
+    else
+        D_CAT(D(mlp_gemm_packed), generic)(j->ta, j->tb, j->M, n, j->K, j->alpha, j->A, j->lda,
+                                           B, j->ldb, j->beta, j->C + j0, j->ldc,
+                                           j->ctx->ws[part]);
+}
+
+void D(mlp_gemm)(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL alpha,
+                 const REAL *A, int lda, const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
 {
     if (M <= 0 || N <= 0)
         return;
@@ -45,17 +78,23 @@ void GEMM_NAME(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL alph
                 C[(size_t)i * ldc + j] = beta != 0 ? beta * C[(size_t)i * ldc + j] : 0;
         return;
     }
-    void *ws = ctx ? ctx->ws : NULL;
-    if (small_product(M, N, K) || (!ws && !(ws = workspace_new()))) {
-        SMALL_NAME(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    mlp_gemm_ctx *own = NULL;
+    if (!small_product(M, N, K) && !ctx)
+        ctx = own = mlp_gemm_ctx_new(MLP_GEMM_AUTO, 1);
+    if (small_product(M, N, K) || !ctx) {
+        D(small)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    if (mlp_gemm_ctx_isa(ctx) == MLP_GEMM_AVX2)
-        PACKED_AVX2(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws);
+    struct D(job) job = {ctx, ta, tb, M, N, K, lda, ldb, ldc, N, alpha, beta, A, B, C};
+    int parts = split_columns(ctx, M, N, K, 2 * VEC_WIDTH_AVX2 / (int)sizeof(REAL), &job.cols);
+    if (parts > 1)
+        mlp_pool_run(ctx->pool, D(part), &job);
     else
-        PACKED_GENERIC(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws);
-    if (!ctx)
-        free(ws);
+        D(part)(&job, 0, 1);
+    mlp_gemm_ctx_free(own);
 }
 
 #undef OP
+#undef D_CAT2
+#undef D_CAT
+#undef D

@@ -92,7 +92,22 @@ static void G(pack_b)(int tb, const REAL *B, int ldb, int p0, int kc, int j0, in
     }
 }
 
-/* C[0:mr, 0:nr] = alpha * (A panel x B panel) + beta * C; beta = 0 never reads C. */
+/* C[0:MR, 0:NR] = alpha * acc + beta * C; beta = 0 never reads C. */
+static void G(store_tile)(G(vec) acc[MR][2], REAL *C, int ldc, REAL alpha, REAL beta)
+{
+    for (int i = 0; i < MR; i++)
+        for (int h = 0; h < 2; h++) {
+            REAL *c = C + (size_t)i * ldc + h * VL;
+            G(vec) v = alpha * acc[i][h];
+            if (beta != 0)
+                v += beta * G(load)(c);
+            G(store)(c, v);
+        }
+}
+
+/* C[0:mr, 0:nr] = alpha * (A panel x B panel) + beta * C. A partial tile goes through a
+ * buffer and the same store code, so an element's arithmetic never depends on where the tile
+ * boundaries fall (results are identical for any split of the columns over threads). */
 static void G(kernel)(int kc, const REAL *restrict a, const REAL *restrict b, REAL *restrict C,
                       int ldc, int mr, int nr, REAL alpha, REAL beta)
 {
@@ -108,25 +123,15 @@ static void G(kernel)(int kc, const REAL *restrict a, const REAL *restrict b, RE
         }
     }
     if (mr == MR && nr == NR) {
-        for (int i = 0; i < MR; i++)
-            for (int h = 0; h < 2; h++) {
-                REAL *c = C + (size_t)i * ldc + h * VL;
-                G(vec) v = alpha * acc[i][h];
-                if (beta != 0)
-                    v += beta * G(load)(c);
-                G(store)(c, v);
-            }
+        G(store_tile)(acc, C, ldc, alpha, beta);
         return;
     }
     REAL tile[MR * NR];
-    for (int i = 0; i < MR; i++)
-        for (int h = 0; h < 2; h++)
-            G(store)(tile + i * NR + h * VL, acc[i][h]);
+    for (int i = 0; i < mr && beta != 0; i++)
+        memcpy(tile + i * NR, C + (size_t)i * ldc, (size_t)nr * sizeof *tile);
+    G(store_tile)(acc, tile, NR, alpha, beta);
     for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) {
-            REAL *c = C + (size_t)i * ldc + j;
-            *c = alpha * tile[i * NR + j] + (beta != 0 ? beta * *c : 0);
-        }
+        memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
 }
 
 /* The largest block size <= max that splits n into equal parts (a multiple of `unit`), so no

@@ -110,24 +110,28 @@ static bool check_one(mlp_dtype t, mlp_gemm_ctx *ctx, int ta, int tb, struct dim
     return ok;
 }
 
-/* The kernel sets to test: every one this CPU runs, and no context (the default). */
-static int contexts(mlp_gemm_ctx *ctx[3])
+/* The contexts to test: none (the default), each kernel set this CPU runs, and both with
+ * threads (3 for generic, so parts end at odd places). */
+static int contexts(mlp_gemm_ctx *ctx[5])
 {
     int n = 0;
     ctx[n++] = NULL;
-    ctx[n++] = mlp_gemm_ctx_new(MLP_GEMM_GENERIC);
-    mlp_gemm_ctx *avx2 = mlp_gemm_ctx_new(MLP_GEMM_AVX2);
-    if (mlp_gemm_ctx_isa(avx2) == MLP_GEMM_AVX2)
-        ctx[n++] = avx2;
-    else
-        mlp_gemm_ctx_free(avx2);
+    ctx[n++] = mlp_gemm_ctx_new(MLP_GEMM_GENERIC, 1);
+    ctx[n++] = mlp_gemm_ctx_new(MLP_GEMM_GENERIC, 3);
+    for (int threads = 1; threads <= 2; threads++) {
+        mlp_gemm_ctx *avx2 = mlp_gemm_ctx_new(MLP_GEMM_AVX2, threads);
+        if (mlp_gemm_ctx_isa(avx2) == MLP_GEMM_AVX2)
+            ctx[n++] = avx2;
+        else
+            mlp_gemm_ctx_free(avx2);
+    }
     return n;
 }
 
 TEST(gemm_matches_reference)
 {
     static const double ab[][2] = {{1, 0}, {-2.5, 0}, {1, 1}, {0.5, -2}};
-    mlp_gemm_ctx *ctx[3];
+    mlp_gemm_ctx *ctx[5];
     int nctx = contexts(ctx);
     mlp_rng rng;
     mlp_rng_seed(&rng, 42, 3);
@@ -139,9 +143,10 @@ TEST(gemm_matches_reference)
                     const double *s = ab[(c + (size_t)tr + (size_t)x) % 4];
                     mlp_dtype dt = t ? MLP_F32 : MLP_F64;
                     CHECK_MSG(check_one(dt, ctx[x], ta, tb, cases[c], s[0], s[1], pad, &rng),
-                              "%s %s, trans %d%d, %dx%dx%d, alpha %g beta %g, pad %d",
+                              "%s %s x%d, trans %d%d, %dx%dx%d, alpha %g beta %g, pad %d",
                               dt == MLP_F64 ? "f64" : "f32",
-                              mlp_gemm_isa_name(mlp_gemm_ctx_isa(ctx[x])), ta, tb, cases[c].M,
+                              mlp_gemm_isa_name(mlp_gemm_ctx_isa(ctx[x])),
+                              mlp_gemm_ctx_threads(ctx[x]), ta, tb, cases[c].M,
                               cases[c].N, cases[c].K, s[0], s[1], pad);
                 }
     for (int x = 1; x < nctx; x++)
@@ -162,28 +167,40 @@ TEST(gemm_degenerate_sizes)
     CHECK(isnan(Cf[0]) && Cf[1] == 1);
 }
 
-TEST(gemm_is_deterministic_and_independent_of_the_context)
+TEST(gemm_is_deterministic_for_any_thread_count)
 {
-    /* The same kernel set gives bit-identical results with or without a context, and on a
-     * context reused after a product of other sizes (no state carried between calls). */
-    enum { M = 70, N = 90, K = 300 };
+    /* The same kernel set gives bit-identical results with or without a context, on a context
+     * reused after a product of other sizes, and split over any number of threads. */
+    enum { M = 70, N = 333, K = 300 };
     mlp_rng rng;
     mlp_rng_seed(&rng, 5, 1);
     float *A = malloc(M * K * sizeof *A), *B = malloc(K * N * sizeof *B);
     float *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
+    double *D1 = malloc(M * N * sizeof *D1), *D2 = malloc(M * N * sizeof *D2);
+    double *Ad = malloc(M * K * sizeof *Ad), *Bd = malloc(K * N * sizeof *Bd);
     for (int i = 0; i < M * K; i++)
-        A[i] = (float)mlp_rng_normal(&rng);
+        Ad[i] = A[i] = (float)mlp_rng_normal(&rng);
     for (int i = 0; i < K * N; i++)
-        B[i] = (float)mlp_rng_normal(&rng);
-    mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO);
-    CHECK(ctx && mlp_gemm_ctx_isa(ctx) == mlp_gemm_ctx_isa(NULL));
+        Bd[i] = B[i] = (float)mlp_rng_normal(&rng);
     mlp_gemm_f32(NULL, 0, 1, M, N, K, 1, A, K, B, K, 0, C1, N);
-    mlp_gemm_f32(ctx, 1, 0, 20, 30, 40, 1, A, 20, B, 30, 0, C2, 30);
-    mlp_gemm_f32(ctx, 0, 1, M, N, K, 1, A, K, B, K, 0, C2, N);
-    CHECK(!memcmp(C1, C2, M * N * sizeof *C1));
-    mlp_gemm_ctx_free(ctx);
+    mlp_gemm_f64(NULL, 1, 0, M, N, K, 1, Ad, M, Bd, N, 0, D1, N);
+    for (int threads = 1; threads <= 4; threads++) {
+        mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO, threads);
+        CHECK(ctx && mlp_gemm_ctx_isa(ctx) == mlp_gemm_ctx_isa(NULL));
+        CHECK(mlp_gemm_ctx_threads(ctx) == threads);
+        mlp_gemm_f32(ctx, 1, 0, 20, 30, 40, 1, A, 20, B, 30, 0, C2, 30);
+        mlp_gemm_f32(ctx, 0, 1, M, N, K, 1, A, K, B, K, 0, C2, N);
+        mlp_gemm_f64(ctx, 1, 0, M, N, K, 1, Ad, M, Bd, N, 0, D2, N);
+        CHECK_MSG(!memcmp(C1, C2, M * N * sizeof *C1), "float, %d threads", threads);
+        CHECK_MSG(!memcmp(D1, D2, M * N * sizeof *D1), "double, %d threads", threads);
+        mlp_gemm_ctx_free(ctx);
+    }
     free(A);
     free(B);
     free(C1);
     free(C2);
+    free(Ad);
+    free(Bd);
+    free(D1);
+    free(D2);
 }
