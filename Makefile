@@ -42,15 +42,16 @@ all: $(LIB_A) $(LIB_SO) $(MLP) $(EXAMPLES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(KERNEL_FLAGS) -fPIC -MMD -MP -c $< -o $@
 
 # The hot kernels get the vectoriser's full attention, and multiply-adds may become FMA
 # instructions. gemm_avx2.c is the AVX2+FMA build of the GEMM kernels, chosen at run time only on
-# CPUs that have both; the rest of the build stays portable (no -march=native).
+# CPUs that have both; the rest of the build stays portable (no -march=native). KERNEL_FLAGS
+# come after CFLAGS, so they hold even when CFLAGS is given on the command line.
 GEMM_OBJ := $(BUILD)/src/tensor/gemm.o $(BUILD)/src/tensor/gemm_avx2.o
-$(GEMM_OBJ): CFLAGS += -O3 -ffp-contract=fast
+$(GEMM_OBJ): KERNEL_FLAGS := -O3 -ffp-contract=fast
 ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
-$(BUILD)/src/tensor/gemm_avx2.o: CFLAGS += -mavx2 -mfma
+$(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
 endif
 
 $(LIB_A): $(LIB_OBJ)
