@@ -36,7 +36,7 @@ LIB_SO := $(BUILD)/libmlp.so
 MLP    := $(BUILD)/mlp
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all check test unit cli-tests demo install clean examples
+.PHONY: all check test unit cli-tests demo install clean examples bench
 all: $(LIB_A) $(LIB_SO) $(MLP) $(EXAMPLES)
 	@ln -sf $(MLP) mlp 2>/dev/null || true
 
@@ -72,6 +72,15 @@ $(BUILD)/examples/%: examples/api/%.c $(LIB_A)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 examples: $(EXAMPLES)
+
+# Benchmarks (run on demand, never by the tests): the timing program, then the side-by-side
+# comparison with PyTorch (bench/compare.py; see bench/RESULTS.md).
+BENCH := $(BUILD)/mlp-bench
+$(BENCH): bench/mlp-bench.c $(LIB_A)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+bench: $(BENCH)
+	/usr/bin/python3 bench/compare.py --bench $(abspath $(BENCH))
 
 unit: $(UNIT)
 	$(UNIT)
