@@ -27,8 +27,9 @@
 #define MR 6
 #define NR (2 * VL)
 #define KC MLP_GEMM_KC
-#define MC (MLP_GEMM_A_BYTES / (KC * (int)sizeof(REAL)))
-#define NC (MLP_GEMM_B_BYTES / (KC * (int)sizeof(REAL)))
+/* Whole micro-tiles: balanced() rounds block sizes up to MR and NR multiples within these. */
+#define MC (MLP_GEMM_A_BYTES / (KC * (int)sizeof(REAL)) / MR * MR)
+#define NC (MLP_GEMM_B_BYTES / (KC * (int)sizeof(REAL)) / NR * NR)
 
 typedef REAL G(vec) __attribute__((vector_size(VEC_BYTES)));
 

@@ -11,7 +11,9 @@
 /* Blocking in bytes, the same for both element types: a KC-deep block of op(A) (MC rows) stays
  * in L2, a KC x NR micro-panel of op(B) in L1, and the KC x NC block of op(B) in L2/L3. With
  * KC = 256: MC = 144 rows (float) or 72 (double), NC = 1024 columns (float) or 512 (double). */
+#ifndef MLP_GEMM_KC /* -DMLP_GEMM_KC=... to experiment; 256 is BLIS's choice for Zen */
 #define MLP_GEMM_KC 256
+#endif
 #define MLP_GEMM_A_BYTES (144 * MLP_GEMM_KC * 4)
 #define MLP_GEMM_B_BYTES (1024 * MLP_GEMM_KC * 4)
 #define MLP_GEMM_WS_BYTES (MLP_GEMM_A_BYTES + MLP_GEMM_B_BYTES)
