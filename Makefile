@@ -14,7 +14,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(EXTRA_CPPFLAGS)
-LDLIBS  := -lm $(EXTRA_LDLIBS)
+LDLIBS  := -lm -lpthread $(EXTRA_LDLIBS)
 
 ifeq ($(SAN),1)
   BUILD  := build/san
@@ -36,16 +36,23 @@ LIB_SO := $(BUILD)/libmlp.so
 MLP    := $(BUILD)/mlp
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all check test unit cli-tests demo install clean examples
+.PHONY: all check test unit cli-tests demo install clean examples bench
 all: $(LIB_A) $(LIB_SO) $(MLP) $(EXAMPLES)
 	@ln -sf $(MLP) mlp 2>/dev/null || true
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(KERNEL_FLAGS) -fPIC -MMD -MP -c $< -o $@
 
-# The hot kernels get the vectoriser's full attention.
-$(BUILD)/src/tensor/gemm.o: CFLAGS += -O3
+# The hot kernels get the vectoriser's full attention, and multiply-adds may become FMA
+# instructions. gemm_avx2.c is the AVX2+FMA build of the GEMM kernels, chosen at run time only on
+# CPUs that have both; the rest of the build stays portable (no -march=native). KERNEL_FLAGS
+# come after CFLAGS, so they hold even when CFLAGS is given on the command line.
+GEMM_OBJ := $(BUILD)/src/tensor/gemm.o $(BUILD)/src/tensor/gemm_avx2.o
+$(GEMM_OBJ): KERNEL_FLAGS := -O3 -ffp-contract=fast
+ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
+$(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
+endif
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -65,6 +72,15 @@ $(BUILD)/examples/%: examples/api/%.c $(LIB_A)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 examples: $(EXAMPLES)
+
+# Benchmarks (run on demand, never by the tests): the timing program, then the side-by-side
+# comparison with PyTorch (bench/compare.py; see bench/RESULTS.md).
+BENCH := $(BUILD)/mlp-bench
+$(BENCH): bench/mlp-bench.c $(LIB_A)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+bench: $(BENCH)
+	/usr/bin/python3 bench/compare.py --bench $(abspath $(BENCH))
 
 unit: $(UNIT)
 	$(UNIT)

@@ -124,6 +124,14 @@ int mlp_session_set_param(mlp_session *s, const char *name, const double *values
 /* Copy the model's current parameter values into the session. */
 int mlp_session_load_params(mlp_session *s, const mlp_model *m, mlp_error *err);
 
+/* ---- speed ------------------------------------------------------------------------------ */
+
+/* Run the session's matrix products on `threads` threads (1..64; initially 1). Large products
+ * are split by columns, so results are bit-identical for every thread count. */
+int mlp_session_set_threads(mlp_session *s, int threads, mlp_error *err);
+/* The session's thread count. */
+int mlp_session_threads(const mlp_session *s);
+
 /* ---- tables of numbers (CSV) ------------------------------------------------------------ */
 
 /* A rectangular table of numbers, with column names when the file had a header row. */

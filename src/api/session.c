@@ -1,6 +1,7 @@
 /* session.c - compiled evaluation and gradients behind the public session API. */
 #include "api/internal.h"
 #include "base/mem.h"
+#include "tensor/gemm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,18 @@ int mlp_session_set_batch(mlp_session *s, int batch, mlp_error *err)
     mlp_plan_set_batch(s->plan, batch);
     return MLP_OK;
 }
+
+int mlp_session_set_threads(mlp_session *s, int threads, mlp_error *err)
+{
+    if (threads < 1 || threads > MLP_GEMM_MAX_THREADS)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "thread count %d outside 1..%d",
+                        threads, MLP_GEMM_MAX_THREADS);
+    if (mlp_plan_set_threads(s->plan, threads) != MLP_OK)
+        return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "cannot start %d threads", threads);
+    return MLP_OK;
+}
+
+int mlp_session_threads(const mlp_session *s) { return mlp_plan_threads(s->plan); }
 
 int mlp_session_set(mlp_session *s, const char *name, const double *values, int rows,
                     mlp_error *err)

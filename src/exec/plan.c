@@ -1,21 +1,29 @@
 /* plan.c - scheduling, liveness-based buffer reuse, and the run loop. */
 #include "exec/plan.h"
 #include "base/mem.h"
+#include "graph/lower.h"
+#include "tensor/gemm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define ALIGN 64 /* cache line; also enough for any SIMD load */
 
+struct step {
+    mlp_forward_fn forward;
+    struct mlp_kargs k;
+};
+
 struct mlp_plan {
     const mlp_graph *g;
     mlp_dtype dtype;
     int max_batch, batch;
     int nsteps;
-    struct mlp_kargs *steps; /* one per scheduled op node, in order */
+    struct step *steps;      /* one per scheduled op node, in order */
     int64_t *offset;         /* per node: byte offset in the arena, or -1 */
     char *arena;
     size_t arena_bytes;
+    mlp_gemm_ctx *gemm;      /* packing workspace for the matrix products */
 };
 
 /* ---- a first-fit allocator over arena offsets, used only while planning ---- */
@@ -87,17 +95,38 @@ static bool is_leaf(const mlp_graph *g, mlp_id id)
     return mlp_op(mlp_node(g, id)->op)->cls == MLP_CLASS_LEAF;
 }
 
+/* Which nodes the plan computes or holds, and how each is computed: walking back from the
+ * targets through the lowered operands, so a transpose read as a view, or an outer product fused
+ * into its batch_sum, is computed only if something else reads it. */
+static void lower_needed(const mlp_graph *g, const mlp_id *targets, int ntargets, bool *needed,
+                         struct mlp_lowered *low)
+{
+    memset(needed, 0, (size_t)g->n * sizeof *needed);
+    for (int i = 0; i < ntargets; i++)
+        if (targets[i] != MLP_NONE)
+            needed[targets[i]] = true;
+    /* Lowered operands have smaller ids than their user, so one backward sweep suffices. */
+    for (mlp_id id = g->n - 1; id >= 0; id--) {
+        low[id].arity = 0;
+        if (!needed[id] || is_leaf(g, id))
+            continue;
+        mlp_lower(g, id, &low[id]);
+        for (int i = 0; i < low[id].arity; i++)
+            needed[low[id].in[i]] = true;
+    }
+}
+
 /* Assign arena offsets. Leaves and targets live for the whole run; other values from their
  * computation to their last use. Returns the arena size, or 0 on overflow. */
-static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned)
+static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned,
+                             const struct mlp_lowered *low)
 {
     const mlp_graph *g = p->g;
     int *last_use = mlp_xmalloc((size_t)g->n * sizeof *last_use);
     for (mlp_id id = 0; id < g->n; id++) {
         last_use[id] = -1;
-        if (needed[id])
-            for (int i = 0; i < mlp_op_arity(g->nodes[id].op); i++)
-                last_use[g->nodes[id].in[i]] = id;
+        for (int i = 0; i < low[id].arity; i++)
+            last_use[low[id].in[i]] = id;
     }
     struct allocator a = {0};
     bool overflow = false;
@@ -112,12 +141,11 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
         p->offset[id] = (int64_t)alloc_block(&a, bytes);
         /* Operands used for the last time here are freed after the output is placed, so a
          * kernel never writes over its own inputs. */
-        const struct mlp_node *n = mlp_node(g, id);
-        for (int i = 0; i < mlp_op_arity(n->op); i++) {
-            mlp_id x = n->in[i];
+        for (int i = 0; i < low[id].arity; i++) {
+            mlp_id x = low[id].in[i];
             bool dup = false; /* an operand used twice (x * x) is freed once */
             for (int j = 0; j < i; j++)
-                dup |= n->in[j] == x;
+                dup |= low[id].in[j] == x;
             if (!pinned[x] && last_use[x] == id && !dup)
                 free_block(&a, (size_t)p->offset[x], node_bytes(g, x, p->dtype, p->max_batch));
         }
@@ -127,7 +155,7 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
     return overflow ? 0 : a.peak;
 }
 
-static void build_steps(mlp_plan *p, const bool *needed)
+static void build_steps(mlp_plan *p, const bool *needed, const struct mlp_lowered *low)
 {
     const mlp_graph *g = p->g;
     int count = 0;
@@ -137,18 +165,29 @@ static void build_steps(mlp_plan *p, const bool *needed)
     for (mlp_id id = 0; id < g->n; id++) {
         if (!needed[id] || is_leaf(g, id))
             continue;
-        const struct mlp_node *n = mlp_node(g, id);
-        struct mlp_kargs *k = &p->steps[p->nsteps++];
+        struct step *s = &p->steps[p->nsteps++];
+        struct mlp_kargs *k = &s->k;
+        s->forward = low[id].forward;
         k->dtype = p->dtype;
         k->out = p->arena + p->offset[id];
-        k->node = n;
-        for (int i = 0; i < mlp_op_arity(n->op); i++) {
-            const struct mlp_node *x = mlp_node(g, n->in[i]);
-            k->in[i] = p->arena + p->offset[n->in[i]];
-            k->inode[i] = x;
+        k->node = mlp_node(g, id);
+        k->gemm = p->gemm;
+        for (int i = 0; i < low[id].arity; i++) {
+            const struct mlp_node *x = mlp_node(g, low[id].in[i]);
+            k->in[i] = p->arena + p->offset[low[id].in[i]];
+            k->inode[i] = mlp_node(g, low[id].operand[i]);
             k->in_stride[i] = x->batched ? mlp_shape_size(x->shape) : 0;
+            k->trans[i] = low[id].trans[i];
         }
     }
+}
+
+static mlp_plan *plan_fail(mlp_plan *p, mlp_error *err, size_t bytes)
+{
+    mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
+             "out of memory: the plan needs %zu bytes for batches of %d", bytes, p->max_batch);
+    mlp_plan_free(p);
+    return NULL;
 }
 
 mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, mlp_dtype dtype,
@@ -164,29 +203,31 @@ mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, 
     p->max_batch = max_batch;
     p->batch = 1;
     p->offset = mlp_xmalloc((size_t)g->n * sizeof *p->offset);
+    p->gemm = mlp_gemm_ctx_new(MLP_GEMM_AUTO, 1);
+    if (!p->gemm)
+        return plan_fail(p, err, 0);
     bool *needed = mlp_xmalloc((size_t)g->n * sizeof *needed);
     bool *pinned = mlp_xcalloc((size_t)g->n, sizeof *pinned);
+    struct mlp_lowered *low = mlp_xmalloc((size_t)g->n * sizeof *low);
     for (mlp_id id = 0; id < g->n; id++)
         p->offset[id] = -1;
-    mlp_graph_ancestors(g, targets, ntargets, needed);
+    lower_needed(g, targets, ntargets, needed, low);
     for (mlp_id id = 0; id < g->n; id++)
         pinned[id] = needed[id] && is_leaf(g, id);
     for (int i = 0; i < ntargets; i++)
         pinned[targets[i]] = true;
-    p->arena_bytes = assign_offsets(p, needed, pinned);
+    p->arena_bytes = assign_offsets(p, needed, pinned, low);
     free(pinned);
     p->arena = p->arena_bytes ? aligned_alloc(ALIGN, p->arena_bytes) : NULL;
     if (!p->arena) {
-        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
-                 "out of memory: the plan needs %zu bytes for batches of %d", p->arena_bytes,
-                 max_batch);
         free(needed);
-        mlp_plan_free(p);
-        return NULL;
+        free(low);
+        return plan_fail(p, err, p->arena_bytes);
     }
     memset(p->arena, 0, p->arena_bytes);
-    build_steps(p, needed);
+    build_steps(p, needed, low);
     free(needed);
+    free(low);
     mlp_plan_load_params(p);
     return p;
 }
@@ -198,6 +239,7 @@ void mlp_plan_free(mlp_plan *p)
     free(p->steps);
     free(p->offset);
     free(p->arena);
+    mlp_gemm_ctx_free(p->gemm);
     free(p);
 }
 
@@ -253,6 +295,22 @@ void mlp_plan_store_params(const mlp_plan *p, mlp_graph *g)
     }
 }
 
+int mlp_plan_set_threads(mlp_plan *p, int threads)
+{
+    if (threads == mlp_gemm_ctx_threads(p->gemm))
+        return MLP_OK;
+    mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO, threads);
+    if (!ctx)
+        return MLP_ERR_NOMEM;
+    mlp_gemm_ctx_free(p->gemm);
+    p->gemm = ctx;
+    for (int s = 0; s < p->nsteps; s++)
+        p->steps[s].k.gemm = ctx;
+    return MLP_OK;
+}
+
+int mlp_plan_threads(const mlp_plan *p) { return mlp_gemm_ctx_threads(p->gemm); }
+
 void mlp_plan_set_batch(mlp_plan *p, int batch)
 {
     p->batch = batch < 1 ? 1 : batch > p->max_batch ? p->max_batch : batch;
@@ -266,9 +324,9 @@ size_t mlp_plan_arena_bytes(const mlp_plan *p) { return p->arena_bytes; }
 void mlp_plan_run(mlp_plan *p)
 {
     for (int s = 0; s < p->nsteps; s++) {
-        struct mlp_kargs *k = &p->steps[s];
+        struct mlp_kargs *k = &p->steps[s].k;
         k->batch = p->batch;
         k->rows = k->node->batched ? p->batch : 1;
-        mlp_op(k->node->op)->forward(k);
+        p->steps[s].forward(k);
     }
 }

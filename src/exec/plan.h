@@ -25,6 +25,11 @@ void *mlp_plan_buffer(const mlp_plan *p, mlp_id id);
 void mlp_plan_load_params(mlp_plan *p);
 /* Copy the plan's parameter values back into the graph's pool. */
 void mlp_plan_store_params(const mlp_plan *p, mlp_graph *g);
+/* Run the matrix products of the following runs on `threads` threads (1..MLP_GEMM_MAX_THREADS;
+ * results are bit-identical for any count). MLP_OK, or MLP_ERR_NOMEM (the plan keeps its
+ * threads) when threads or memory cannot be had. */
+int mlp_plan_set_threads(mlp_plan *p, int threads);
+int mlp_plan_threads(const mlp_plan *p);
 /* Set the batch size of the following runs (1..max_batch). */
 void mlp_plan_set_batch(mlp_plan *p, int batch);
 int mlp_plan_batch(const mlp_plan *p);

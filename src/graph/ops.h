@@ -94,6 +94,8 @@ enum mlp_syntax {
 /* Operator precedence in the language, loosest first (Python's order for these operators). */
 enum { MLP_PREC_ADD = 1, MLP_PREC_MUL = 2, MLP_PREC_UNARY = 3, MLP_PREC_POSTFIX = 4, MLP_PREC_ATOM = 5 };
 
+struct mlp_gemm_ctx;
+
 /* Everything a kernel needs to compute one node for one run. Values are row-major; a batched
  * value holds `rows` samples back to back, an unbatched one a single sample (in_stride 0). */
 struct mlp_kargs {
@@ -105,6 +107,11 @@ struct mlp_kargs {
     int64_t in_stride[MLP_MAX_ARITY]; /* elements from one sample of in[i] to the next, or 0 */
     const struct mlp_node *node;
     const struct mlp_node *inode[MLP_MAX_ARITY];
+    /* Set only by plans (graph/lower.h), for kernels that accept it (matmul): in[i] holds the
+     * transpose of operand i (a view of the source of a transpose node; inode[i] still gives the
+     * operand's own shape). */
+    bool trans[MLP_MAX_ARITY];
+    struct mlp_gemm_ctx *gemm; /* the running plan's GEMM workspace, or NULL */
 };
 
 /* Infer the result shape from the operands (and attributes) already in *n; on a mismatch report

@@ -1,14 +1,42 @@
 /* gemm.h - general matrix multiply, row-major: C = alpha * op(A) * op(B) + beta * C.
  *
  * op(X) is X or its transpose (trans_x nonzero). op(A) is M x K, op(B) is K x N, C is M x N;
- * lda, ldb, ldc are row strides in elements. beta = 0 overwrites C without reading it, so C may
- * hold garbage (or NaN) on entry. No allocation: blocks are packed into fixed stack buffers. */
+ * lda, ldb, ldc are row strides in elements (a stride of 0 repeats one row). beta = 0 overwrites
+ * C without reading it, so C may hold garbage (or NaN) on entry.
+ *
+ * Products are computed by packed panels and a register-blocked micro-kernel (gemm_impl.h), in
+ * a build for the baseline instruction set and one for AVX2+FMA chosen at run time by CPU
+ * detection. A context owns the packing workspace and an optional pool of threads, so callers
+ * that keep one (a plan) allocate nothing per product; results depend only on the kernel set,
+ * never on the thread count or the context's history.
+ */
 #ifndef MLP_TENSOR_GEMM_H
 #define MLP_TENSOR_GEMM_H
 
-void mlp_gemm_f64(int trans_a, int trans_b, int M, int N, int K, double alpha, const double *A,
-                  int lda, const double *B, int ldb, double beta, double *C, int ldc);
-void mlp_gemm_f32(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
-                  int lda, const float *B, int ldb, float beta, float *C, int ldc);
+/* Kernel sets. AUTO resolves to the best one the running CPU supports. */
+typedef enum mlp_gemm_isa { MLP_GEMM_AUTO, MLP_GEMM_GENERIC, MLP_GEMM_AVX2 } mlp_gemm_isa;
+
+typedef struct mlp_gemm_ctx mlp_gemm_ctx;
+
+#define MLP_GEMM_MAX_THREADS 64
+
+/* A context using kernel set `isa` (one the CPU lacks falls back to GENERIC) and up to
+ * `threads` threads (clamped to 1..MLP_GEMM_MAX_THREADS; a large product is split by columns,
+ * and its result is bit-identical for any thread count). NULL if out of memory or threads.
+ * Not for use by two threads at once. */
+mlp_gemm_ctx *mlp_gemm_ctx_new(mlp_gemm_isa isa, int threads);
+void mlp_gemm_ctx_free(mlp_gemm_ctx *ctx);
+/* The kernel set a context (or NULL: a call without one) runs, and its thread count. */
+mlp_gemm_isa mlp_gemm_ctx_isa(const mlp_gemm_ctx *ctx);
+int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx);
+/* "generic" or "avx2". */
+const char *mlp_gemm_isa_name(mlp_gemm_isa isa);
+
+/* ctx may be NULL: the call then uses the best kernels and a temporary workspace. */
+void mlp_gemm_f64(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K, double alpha,
+                  const double *A, int lda, const double *B, int ldb, double beta, double *C,
+                  int ldc);
+void mlp_gemm_f32(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
 #endif

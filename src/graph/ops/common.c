@@ -48,11 +48,11 @@ bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need)
     return false;
 }
 
-void mlp_gemm_any(mlp_dtype dtype, int ta, int tb, int M, int N, int K, const void *A, int lda,
-                  const void *B, int ldb, void *C, int ldc)
+void mlp_gemm_any(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K, const void *A,
+                  int lda, const void *B, int ldb, double beta, void *C, int ldc)
 {
-    if (dtype == MLP_F64)
-        mlp_gemm_f64(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
+    if (k->dtype == MLP_F64)
+        mlp_gemm_f64(k->gemm, ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
     else
-        mlp_gemm_f32(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+        mlp_gemm_f32(k->gemm, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, (float)beta, C, ldc);
 }

@@ -80,8 +80,9 @@ static inline mlp_shape mlp_in_shape(const mlp_graph *g, const struct mlp_node *
     return g->nodes[n->in[i]].shape;
 }
 
-/* GEMM on untyped buffers of the kernel's dtype. */
-void mlp_gemm_any(mlp_dtype dtype, int ta, int tb, int M, int N, int K, const void *A, int lda,
-                  const void *B, int ldb, void *C, int ldc);
+/* C = op(A) op(B) + beta C on untyped buffers of the kernel's dtype, with the kernel's GEMM
+ * context (its packing workspace). */
+void mlp_gemm_any(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K, const void *A,
+                  int lda, const void *B, int ldb, double beta, void *C, int ldc);
 
 #endif

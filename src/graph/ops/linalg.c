@@ -1,5 +1,6 @@
 /* linalg.c - matrix products, transpose, outer and dot products (per sample). */
 #include "graph/ops/common.h"
+#include "graph/lower.h"
 
 #include <stdio.h>
 
@@ -39,27 +40,61 @@ static bool matmul_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out
     return true;
 }
 
+/* The GEMM view of a matmul's operands as stored: op(A) is m x k and op(B) is k x n; an operand
+ * the plan reads through a transpose view (k->trans) is stored as its transpose, which changes
+ * its row stride and sets the GEMM's transpose flag. */
+struct mm_layout {
+    int m, k, n, lda, ldb;
+    bool ta, tb;
+};
+
+static struct mm_layout mm_layout(const struct mlp_kargs *k)
+{
+    struct mm_layout l;
+    matmul_dims(k->inode[0]->shape, k->inode[1]->shape, &l.m, &l.k, &l.n);
+    l.ta = k->trans[0];
+    l.tb = k->trans[1];
+    l.lda = l.ta ? l.m : l.k;
+    l.ldb = l.tb ? l.k : l.n;
+    return l;
+}
+
+/* Operand i of sample r, as bytes. */
+static const char *sample(const struct mlp_kargs *k, int i, int r)
+{
+    size_t es = k->dtype == MLP_F64 ? sizeof(double) : sizeof(float);
+    return (const char *)k->in[i] + (size_t)r * (size_t)k->in_stride[i] * es;
+}
+
 static void matmul_forward(const struct mlp_kargs *k)
 {
-    int m, kk, n;
-    matmul_dims(k->inode[0]->shape, k->inode[1]->shape, &m, &kk, &n);
+    struct mm_layout l = mm_layout(k);
     size_t es = k->dtype == MLP_F64 ? sizeof(double) : sizeof(float);
-    const char *A = k->in[0], *B = k->in[1];
-    char *Y = k->out;
     bool a_batched = k->in_stride[0] != 0, b_batched = k->in_stride[1] != 0;
-    bool b_vector = k->inode[1]->shape.rank == 1, a_vector = k->inode[0]->shape.rank == 1;
-    if (k->rows > 1 && !a_batched && b_batched && b_vector) {
-        /* W @ x over a batch: the vectors are the rows of X, so Y = X W^T in one GEMM. */
-        mlp_gemm_any(k->dtype, 0, 1, k->rows, m, kk, B, kk, A, kk, Y, m);
-    } else if (k->rows > 1 && a_batched && !b_batched && a_vector) {
-        /* x @ W over a batch: Y = X W. */
-        mlp_gemm_any(k->dtype, 0, 0, k->rows, n, kk, A, kk, B, n, Y, n);
+    bool a_vector = k->inode[0]->shape.rank == 1, b_vector = k->inode[1]->shape.rank == 1;
+    if (!a_batched && b_batched && b_vector) {
+        /* W @ x over a batch: the vectors are the rows of X, so Y = X op(W)^T in one GEMM. */
+        mlp_gemm_any(k, 0, !l.ta, k->rows, l.m, l.k, k->in[1], l.k, k->in[0], l.lda, 0, k->out,
+                     l.m);
+    } else if (a_batched && a_vector && !b_batched) {
+        /* x @ W over a batch: Y = X op(W). */
+        mlp_gemm_any(k, 0, l.tb, k->rows, l.n, l.k, k->in[0], l.k, k->in[1], l.ldb, 0, k->out,
+                     l.n);
     } else {
         for (int r = 0; r < k->rows; r++)
-            mlp_gemm_any(k->dtype, 0, 0, m, n, kk, A + (size_t)(r * k->in_stride[0]) * es, kk,
-                         B + (size_t)(r * k->in_stride[1]) * es, n,
-                         Y + (size_t)r * (size_t)m * (size_t)n * es, n);
+            mlp_gemm_any(k, l.ta, l.tb, l.m, l.n, l.k, sample(k, 0, r), l.lda, sample(k, 1, r),
+                         l.ldb, 0, (char *)k->out + (size_t)r * (size_t)l.m * (size_t)l.n * es,
+                         l.n);
     }
+}
+
+/* batch_sum(a @ b): the per-sample products accumulated into one result. */
+void mlp_batch_matmul_forward(const struct mlp_kargs *k)
+{
+    struct mm_layout l = mm_layout(k);
+    for (int r = 0; r < k->batch; r++)
+        mlp_gemm_any(k, l.ta, l.tb, l.m, l.n, l.k, sample(k, 0, r), l.lda, sample(k, 1, r), l.ldb,
+                     r ? 1 : 0, k->out, l.n);
 }
 
 static void matmul_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
@@ -164,6 +199,16 @@ static void outer_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool
     mlp_id a = mlp_operand(g, y, 0), b = mlp_operand(g, y, 1);
     gx[0] = need[0] ? mlp_matmul(g, gy, b) : MLP_NONE; /* dA = dY b */
     gx[1] = need[1] ? mlp_matmul(g, a, gy) : MLP_NONE; /* db = a^T dY */
+}
+
+/* batch_sum(outer(a, b)) = sum over samples of a b^T = A^T B, with the samples of a and b as the
+ * rows of A and B: one GEMM whose inner dimension is the batch. An operand that does not vary
+ * per sample has stride 0, which the GEMM reads as the same row repeated. */
+void mlp_batch_outer_forward(const struct mlp_kargs *k)
+{
+    int m = k->inode[0]->shape.dim[0], n = k->inode[1]->shape.dim[0];
+    mlp_gemm_any(k, 1, 0, m, n, k->batch, k->in[0], (int)k->in_stride[0], k->in[1],
+                 (int)k->in_stride[1], 0, k->out, n);
 }
 
 const struct mlp_op_info mlp_op_info_OUTER = {

@@ -1,0 +1,206 @@
+/* test_gemm.c - GEMM against a naive reference: every transpose combination, sizes that are odd,
+ * tiny, and that cross every blocking boundary, row strides wider than the rows, alpha and beta,
+ * both element types, and every kernel set this CPU can run. */
+#include "test.h"
+
+#include <float.h>
+#include <stdlib.h>
+
+#include "base/rng.h"
+#include "mlp.h"
+#include "tensor/gemm.h"
+
+struct dims {
+    int M, N, K;
+};
+
+/* Tiny, odd, exactly one micro-tile (6 x 16 / 6 x 8), just past it, and across KC (256),
+ * MC (144 float rows, 72 double rows) and NC (1024 float columns, 512 double columns). */
+static const struct dims cases[] = {
+    {1, 1, 1},    {1, 7, 3},     {5, 1, 9},    {3, 3, 3},      {4, 4, 4},     {6, 16, 1},
+    {6, 8, 2},    {7, 17, 5},    {16, 16, 16}, {17, 17, 17},   {13, 35, 29},  {129, 33, 17},
+    {37, 129, 65}, {150, 40, 300}, {80, 1030, 9}, {73, 515, 257}, {2, 300, 40}, {300, 2, 40},
+};
+
+static void fill(mlp_rng *rng, double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = mlp_rng_uniform(rng) * 2 - 1;
+}
+
+/* C = alpha op(A) op(B) + beta C in the given dtype, through mlp_gemm_f32/f64 (values in and out
+ * as double). */
+static void gemm(mlp_dtype t, mlp_gemm_ctx *ctx, int ta, int tb, struct dims d, double alpha,
+                 const double *A, int lda, const double *B, int ldb, double beta, double *C, int ldc,
+                 size_t na, size_t nb, size_t nc)
+{
+    if (t == MLP_F64) {
+        mlp_gemm_f64(ctx, ta, tb, d.M, d.N, d.K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    float *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b), *c = malloc(nc * sizeof *c);
+    for (size_t i = 0; i < na; i++)
+        a[i] = (float)A[i];
+    for (size_t i = 0; i < nb; i++)
+        b[i] = (float)B[i];
+    for (size_t i = 0; i < nc; i++)
+        c[i] = (float)C[i];
+    mlp_gemm_f32(ctx, ta, tb, d.M, d.N, d.K, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+    for (size_t i = 0; i < nc; i++)
+        C[i] = c[i];
+    free(a);
+    free(b);
+    free(c);
+}
+
+#define AT(X, t, ld, r, c) ((t) ? X[(size_t)(c) * (ld) + (r)] : X[(size_t)(r) * (ld) + (c)])
+
+/* Compare one product with the naive sum, element by element, within the error bound of a
+ * K-term sum: |error| <= (K + 2) eps (|alpha| sum |a b| + |beta c|). Entries of C beyond N in
+ * each row (the stride padding) must be untouched. */
+static bool check_one(mlp_dtype t, mlp_gemm_ctx *ctx, int ta, int tb, struct dims d, double alpha,
+                      double beta, int pad, mlp_rng *rng)
+{
+    int ar = ta ? d.K : d.M, ac = ta ? d.M : d.K, br = tb ? d.N : d.K, bc = tb ? d.K : d.N;
+    int lda = ac + pad, ldb = bc + pad, ldc = d.N + pad;
+    size_t na = (size_t)ar * lda, nb = (size_t)br * ldb, nc = (size_t)d.M * ldc;
+    double *A = malloc(na * sizeof *A), *B = malloc(nb * sizeof *B), *C = malloc(nc * sizeof *C);
+    double *C0 = malloc(nc * sizeof *C0);
+    fill(rng, A, na);
+    fill(rng, B, nb);
+    fill(rng, C, nc);
+    if (t == MLP_F32) /* the reference sees exactly the values the float product sees */
+        for (size_t i = 0; i < nc; i++)
+            C[i] = (float)C[i];
+    for (int i = 0; i < d.M && beta == 0; i++)
+        for (int j = 0; j < d.N; j++)
+            C[(size_t)i * ldc + j] = NAN; /* beta = 0 must not read C */
+    memcpy(C0, C, nc * sizeof *C);
+    gemm(t, ctx, ta, tb, d, alpha, A, lda, B, ldb, beta, C, ldc, na, nb, nc);
+    double eps = t == MLP_F64 ? DBL_EPSILON : FLT_EPSILON;
+    bool ok = true;
+    for (int i = 0; i < d.M && ok; i++) {
+        for (int j = 0; j < ldc && ok; j++) {
+            size_t at = (size_t)i * ldc + j;
+            if (j >= d.N) {
+                ok = C[at] == C0[at];
+                continue;
+            }
+            long double s = 0, mag = 0;
+            for (int p = 0; p < d.K; p++) {
+                double a = AT(A, ta, lda, i, p), b = AT(B, tb, ldb, p, j);
+                if (t == MLP_F32)
+                    a = (float)a, b = (float)b;
+                s += (long double)a * b;
+                mag += fabsl((long double)a * b);
+            }
+            double c0 = beta != 0 ? C0[at] : 0;
+            double want = (double)(alpha * s + beta * c0);
+            double bound = (d.K + 2) * eps * (double)(fabs(alpha) * mag + fabs(beta * c0));
+            ok = fabs(C[at] - want) <= bound + DBL_MIN;
+            if (!ok)
+                fprintf(stderr, "C[%d][%d] = %.17g, expected %.17g (bound %g)\n", i, j, C[at],
+                        want, bound);
+        }
+    }
+    free(A);
+    free(B);
+    free(C);
+    free(C0);
+    return ok;
+}
+
+/* The contexts to test: none (the default), each kernel set this CPU runs, and both with
+ * threads (3 for generic, so parts end at odd places). */
+static int contexts(mlp_gemm_ctx *ctx[5])
+{
+    int n = 0;
+    ctx[n++] = NULL;
+    ctx[n++] = mlp_gemm_ctx_new(MLP_GEMM_GENERIC, 1);
+    ctx[n++] = mlp_gemm_ctx_new(MLP_GEMM_GENERIC, 3);
+    for (int threads = 1; threads <= 2; threads++) {
+        mlp_gemm_ctx *avx2 = mlp_gemm_ctx_new(MLP_GEMM_AVX2, threads);
+        if (mlp_gemm_ctx_isa(avx2) == MLP_GEMM_AVX2)
+            ctx[n++] = avx2;
+        else
+            mlp_gemm_ctx_free(avx2);
+    }
+    return n;
+}
+
+TEST(gemm_matches_reference)
+{
+    static const double ab[][2] = {{1, 0}, {-2.5, 0}, {1, 1}, {0.5, -2}};
+    mlp_gemm_ctx *ctx[5];
+    int nctx = contexts(ctx);
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 42, 3);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (int tr = 0; tr < 4; tr++)
+            for (int x = 0; x < nctx; x++)
+                for (int t = 0; t < 2; t++) {
+                    int ta = tr & 1, tb = tr >> 1, pad = (int)(c % 3);
+                    const double *s = ab[(c + (size_t)tr + (size_t)x) % 4];
+                    mlp_dtype dt = t ? MLP_F32 : MLP_F64;
+                    CHECK_MSG(check_one(dt, ctx[x], ta, tb, cases[c], s[0], s[1], pad, &rng),
+                              "%s %s x%d, trans %d%d, %dx%dx%d, alpha %g beta %g, pad %d",
+                              dt == MLP_F64 ? "f64" : "f32",
+                              mlp_gemm_isa_name(mlp_gemm_ctx_isa(ctx[x])),
+                              mlp_gemm_ctx_threads(ctx[x]), ta, tb, cases[c].M,
+                              cases[c].N, cases[c].K, s[0], s[1], pad);
+                }
+    for (int x = 1; x < nctx; x++)
+        mlp_gemm_ctx_free(ctx[x]);
+}
+
+TEST(gemm_degenerate_sizes)
+{
+    /* K = 0 or alpha = 0: C = beta C (beta = 0 clears even NaN); M or N = 0: nothing touched. */
+    double C[4] = {1, 2, NAN, 4}, A[1] = {5}, B[1] = {7};
+    mlp_gemm_f64(NULL, 0, 0, 2, 2, 0, 1.0, A, 1, B, 2, 3.0, C, 2);
+    CHECK(C[0] == 3 && C[1] == 6 && isnan(C[2]) && C[3] == 12);
+    mlp_gemm_f64(NULL, 0, 0, 2, 2, 3, 0.0, A, 3, B, 2, 0.0, C, 2);
+    CHECK(C[0] == 0 && C[1] == 0 && C[2] == 0 && C[3] == 0);
+    float Cf[2] = {NAN, 1};
+    mlp_gemm_f32(NULL, 1, 1, 0, 2, 3, 1.0f, NULL, 1, NULL, 1, 0.0f, Cf, 2);
+    mlp_gemm_f32(NULL, 1, 1, 1, 0, 3, 1.0f, NULL, 1, NULL, 1, 0.0f, Cf, 2);
+    CHECK(isnan(Cf[0]) && Cf[1] == 1);
+}
+
+TEST(gemm_is_deterministic_for_any_thread_count)
+{
+    /* The same kernel set gives bit-identical results with or without a context, on a context
+     * reused after a product of other sizes, and split over any number of threads. */
+    enum { M = 70, N = 333, K = 300 };
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 5, 1);
+    float *A = malloc(M * K * sizeof *A), *B = malloc(K * N * sizeof *B);
+    float *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
+    double *D1 = malloc(M * N * sizeof *D1), *D2 = malloc(M * N * sizeof *D2);
+    double *Ad = malloc(M * K * sizeof *Ad), *Bd = malloc(K * N * sizeof *Bd);
+    for (int i = 0; i < M * K; i++)
+        Ad[i] = A[i] = (float)mlp_rng_normal(&rng);
+    for (int i = 0; i < K * N; i++)
+        Bd[i] = B[i] = (float)mlp_rng_normal(&rng);
+    mlp_gemm_f32(NULL, 0, 1, M, N, K, 1, A, K, B, K, 0, C1, N);
+    mlp_gemm_f64(NULL, 1, 0, M, N, K, 1, Ad, M, Bd, N, 0, D1, N);
+    for (int threads = 1; threads <= 4; threads++) {
+        mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO, threads);
+        CHECK(ctx && mlp_gemm_ctx_isa(ctx) == mlp_gemm_ctx_isa(NULL));
+        CHECK(mlp_gemm_ctx_threads(ctx) == threads);
+        mlp_gemm_f32(ctx, 1, 0, 20, 30, 40, 1, A, 20, B, 30, 0, C2, 30);
+        mlp_gemm_f32(ctx, 0, 1, M, N, K, 1, A, K, B, K, 0, C2, N);
+        mlp_gemm_f64(ctx, 1, 0, M, N, K, 1, Ad, M, Bd, N, 0, D2, N);
+        CHECK_MSG(!memcmp(C1, C2, M * N * sizeof *C1), "float, %d threads", threads);
+        CHECK_MSG(!memcmp(D1, D2, M * N * sizeof *D1), "double, %d threads", threads);
+        mlp_gemm_ctx_free(ctx);
+    }
+    free(A);
+    free(B);
+    free(C1);
+    free(C2);
+    free(Ad);
+    free(Bd);
+    free(D1);
+    free(D2);
+}
