@@ -12,6 +12,7 @@ static const struct command {
     {"grad", cmd_grad, "the loss and its gradient with respect to inputs and parameters"},
     {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
     {"print", cmd_print, "the canonical text of a model"},
+    {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
 };
 
 static void usage(FILE *f)

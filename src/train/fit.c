@@ -97,7 +97,8 @@ int mlp_fit_init(struct mlp_fit *f, const mlp_graph *model, const mlp_dataset *d
     mlp_id *targets = mlp_xmalloc(((size_t)f->nparams + 2) * sizeof *targets);
     targets[0] = f->loss;
     targets[1] = f->head != MLP_HEAD_NONE ? f->pred : f->loss;
-    memcpy(targets + 2, f->grad, (size_t)f->nparams * sizeof *targets);
+    for (int i = 0; i < f->nparams; i++)
+        targets[2 + i] = f->grad[i];
     if (train_batch > 0)
         f->train = mlp_plan_new(f->g, targets, 2 + f->nparams, MLP_F32, train_batch, err);
     if (train_batch <= 0 || f->train)
