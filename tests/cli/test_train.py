@@ -203,3 +203,11 @@ class Train(MlpTestCase):
         self.assertEqual(j["samples"], 10000)
         self.assertEqual(sum(map(sum, j["confusion"])), 10000)
         self.assertEqual([sum(row) for row in j["confusion"]], [1000] * 10)
+
+
+class Examples(MlpTestCase):
+    def test_train_xor_example_learns_xor(self):
+        exe = os.path.join(os.environ.get("BUILD", "build/release"), "examples", "train_xor")
+        proc = subprocess.run([exe], capture_output=True, text=True, timeout=600)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertTrue(proc.stdout.endswith("4 of 4 right\n"), proc.stdout)
