@@ -5,6 +5,13 @@
 
 mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
 {
+    size_t n = strlen(spec);
+    bool csv = n >= 4 && !strcmp(spec + n - 4, ".csv");
+    if (!csv && (cli_get(a, "--label") || cli_get(a, "--features"))) {
+        cli_usage_error(a, "--label and --features name CSV columns, but '%s' is not a .csv file",
+                        spec);
+        return NULL;
+    }
     mlp_error err = {0};
     mlp_dataset *d = mlp_dataset_load(spec, cli_get(a, "--label"), cli_get(a, "--features"), &err);
     if (!d)

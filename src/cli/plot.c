@@ -10,7 +10,7 @@
 #define PH 300
 #define ML 60 /* margins inside a panel: left, right, top, bottom */
 #define MR 20
-#define MT 36
+#define MT 48
 #define MB 44
 
 struct axis {
@@ -57,17 +57,18 @@ static double py(double v, struct axis a) { return MT + (a.hi - v) / (a.hi - a.l
 
 static void axes(FILE *f, const char *title, const char *ylabel, struct axis a, int n)
 {
-    fprintf(f, "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
+    fprintf(f, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
             (ML + PW - MR) / 2, title);
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n",
             ML, MT, PW - ML - MR, PH - MT - MB);
-    for (double v = a.lo; v <= a.hi + a.step / 2; v += a.step) {
-        double y = py(v, a);
-        char buf[32];
+    /* Tick labels show as many decimals as the step needs: 0.1 steps give 0.3, not 0.30000000000000004. */
+    int decimals = a.step >= 1 ? 0 : (int)ceil(-log10(a.step) - 1e-9);
+    for (int k = 0; a.lo + k * a.step <= a.hi + a.step / 2; k++) {
+        double v = a.lo + k * a.step, y = py(v, a);
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>\n", ML, y,
                 PW - MR, y);
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, y + 4,
-                mlp_format_double(fabs(v) < a.step * 1e-9 ? 0 : round(v / a.step) * a.step, buf));
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", ML - 6, y + 4,
+                decimals, fabs(v) < a.step * 1e-9 ? 0.0 : v);
     }
     int every = n > 10 ? (n + 9) / 10 : 1;
     for (int e = 1; e <= n; e += every)
@@ -96,10 +97,11 @@ static void curve(FILE *f, const mlp_epoch_stats *st, int n, int series, struct 
                     py(value(&st[i], series), a), color);
     if (!any)
         return;
-    int y = MT + 14 + 16 * legend_row;
+    /* The legend sits above the plot, where no curve can hide it. */
+    int x = PW - MR - 130 + 66 * legend_row, y = MT - 10;
     fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>"
-               "<text x=\"%d\" y=\"%d\">%s</text>\n", PW - MR - 70, y - 4, PW - MR - 52, y - 4,
-            color, PW - MR - 46, y, label);
+               "<text x=\"%d\" y=\"%d\">%s</text>\n", x, y - 4, x + 18, y - 4, color, x + 24, y,
+            label);
 }
 
 static void panel(FILE *f, const mlp_epoch_stats *st, int n, int first, int x0)

@@ -181,6 +181,8 @@ class Train(MlpTestCase):
         r = self.fails(2, "eval", self.model(), "--metrics", "--data", TEST, "--weights",
                        "tests/fixtures/weights/fixture.safetensors")
         self.assertIn("tensor 'W' names no parameter of the model", r.err)
+        r = self.fails(2, "train", self.model(), "--data", TRAIN, "--label", "c")
+        self.assertIn("--label and --features name CSV columns, but '" + TRAIN + "' is not a .csv", r.err)
         r = self.fails(2, "eval", self.model(), "--metrics")
         self.assertIn("--metrics needs --data SPEC", r.err)
 
