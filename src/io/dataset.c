@@ -216,23 +216,23 @@ int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_
     size_t n = (size_t)train->n, f = (size_t)train->nfeat;
     bool per_feature = how == MLP_SCALE_STANDARD;
     double *shift = calloc(f, sizeof *shift), *scale = calloc(f, sizeof *scale);
-    if (!shift || !scale) {
+    double *sq = per_feature ? calloc(f, sizeof *sq) : NULL;
+    if (!shift || !scale || (per_feature && !sq)) {
         free(shift);
         free(scale);
+        free(sq);
         return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
     }
     if (per_feature) { /* mean and standard deviation of each feature, in double */
-        double *sq = calloc(f, sizeof *sq);
-        for (size_t i = 0; sq && i < n * f; i++) {
+        for (size_t i = 0; i < n * f; i++) {
             shift[i % f] += train->x[i];
             sq[i % f] += (double)train->x[i] * train->x[i];
         }
-        for (size_t k = 0; sq && k < f; k++) {
+        for (size_t k = 0; k < f; k++) {
             shift[k] /= (double)n;
             double var = sq[k] / (double)n - shift[k] * shift[k];
             scale[k] = var > 1e-24 ? 1 / sqrt(var) : 1;
         }
-        free(sq);
     } else { /* one min and max over every feature: images keep their relative intensities */
         double lo = INFINITY, hi = -INFINITY;
         for (size_t i = 0; i < n * f; i++) {
@@ -244,6 +244,7 @@ int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_
     }
     affine(train, shift, scale, per_feature);
     affine(test, shift, scale, per_feature);
+    free(sq);
     free(shift);
     free(scale);
     return MLP_OK;
