@@ -176,3 +176,31 @@ TEST(corrupt_gzip_is_an_error_not_garbage)
     unlink(path);
     free(buf);
 }
+
+TEST(corrupt_csv_data_sets_each_give_their_error)
+{
+    struct {
+        const char *text, *message;
+        int line, col;
+    } cases[] = {
+        {"a,b,label\n1,2,0\n1,x2,1\n", "'x2' is not a number", 3, 3},
+        {"a,b,label\n1,2,0\n1,2\n", "row has 2 fields, expected 3", 3, 1},
+        {"a,b,label\n", "no data rows", 0, 0},
+        {"1,2,0\n3,4,1\n", "a CSV data set needs a header row naming its columns", 0, 0},
+        {"a,,label\n1,2,0\n", "empty column name in the header", 1, 3},
+    };
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/mlp-test-%d-bad.csv", (int)getpid());
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        FILE *f = fopen(path, "w");
+        CHECK(f && fputs(cases[i].text, f) >= 0 && !fclose(f));
+        mlp_error err = {0};
+        CHECK_MSG(!mlp_dataset_load(path, "label", NULL, &err), "case %zu loaded", i);
+        if (strcmp(err.message, cases[i].message) || err.line != cases[i].line ||
+            err.col != cases[i].col)
+            test_fail(__FILE__, __LINE__, "case %zu: %d:%d: '%s'\n  expected %d:%d: '%s'", i,
+                      err.line, err.col, err.message, cases[i].line, cases[i].col,
+                      cases[i].message);
+    }
+    unlink(path);
+}
