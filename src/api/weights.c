@@ -96,9 +96,7 @@ int mlp_model_load_npy(mlp_model *m, const char *name, const char *path, mlp_err
     mlp_id id = param_for(m->g, &t, path, err);
     if (id != MLP_NONE)
         store(m->g, id, t.values);
-    struct mlp_tensor_list l = {1, &t};
-    l.t = mlp_xmalloc(sizeof *l.t);
-    l.t[0] = t;
-    mlp_tensor_list_free(&l);
+    free(t.name);
+    free(t.values);
     return id == MLP_NONE ? MLP_ERR_INPUT : MLP_OK;
 }
