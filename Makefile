@@ -14,7 +14,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(EXTRA_CPPFLAGS)
-LDLIBS  := -lm -lpthread $(EXTRA_LDLIBS)
+LDLIBS  := -lm -lpthread -lz $(EXTRA_LDLIBS)
 
 ifeq ($(SAN),1)
   BUILD  := build/san
@@ -22,7 +22,7 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 
-LAYERS  := base tensor graph graph/ops lang exec io api analysis
+LAYERS  := base tensor graph graph/ops lang exec io train api analysis
 LIB_SRC := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

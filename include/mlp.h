@@ -224,6 +224,117 @@ typedef struct mlp_equiv_result {
 int mlp_equiv(const mlp_model *a, const mlp_model *b, const mlp_equiv_options *opt,
               mlp_equiv_result *res, mlp_error *err);
 
+/* ---- files written atomically ------------------------------------------------------------ */
+
+typedef struct mlp_outfile mlp_outfile;
+
+/* Start writing `path`: the text goes to a temporary file beside it until committed. */
+mlp_outfile *mlp_outfile_open(const char *path, mlp_error *err);
+/* The stream to write to. */
+FILE *mlp_outfile_stream(mlp_outfile *o);
+/* Flush, sync and rename the temporary file over `path`; frees o, also on failure. */
+int mlp_outfile_commit(mlp_outfile *o, mlp_error *err);
+/* Discard what was written, leaving `path` as it was; frees o (NULL is fine). */
+void mlp_outfile_abort(mlp_outfile *o);
+
+/* ---- weights files (safetensors, npy) ---------------------------------------------------- */
+
+/* Save every parameter, by name, to a safetensors file as F32 or F64 (written atomically). */
+int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype, mlp_error *err);
+/* Load the parameters from a safetensors file (F32 or F64): each must be there with its shape,
+ * and a tensor that names no parameter is an error. The model is unchanged on failure. */
+int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err);
+/* Load one parameter from a .npy array (float32 or float64, C order) of the same shape. */
+int mlp_model_load_npy(mlp_model *m, const char *name, const char *path, mlp_error *err);
+
+/* ---- data sets --------------------------------------------------------------------------- */
+
+/* Samples for training and evaluation: per sample a row of features and a row of targets (a
+ * class index for classifiers). Training binds the features to the model's first input and
+ * the targets to its second. */
+typedef struct mlp_dataset mlp_dataset;
+
+/* Load a data set named by `spec`:
+ *   "fashion-mnist", "fashion-mnist:train", "fashion-mnist:test"   (Debian's dataset-fashion-mnist
+ *                      in /usr/share/datasets/fashion-mnist)
+ *   "IMAGES,LABELS"    two IDX files, gzipped or not (the MNIST format)
+ *   "FILE.csv"         a CSV file with a header row: `label` names the target columns
+ *                      (comma-separated), `features` the feature columns (NULL: all others). */
+mlp_dataset *mlp_dataset_load(const char *spec, const char *label, const char *features,
+                              mlp_error *err);
+/* A data set of n samples from row-major arrays of nfeat features and ntarget targets (copied). */
+mlp_dataset *mlp_dataset_new(int n, int nfeat, const double *x, int ntarget, const double *y,
+                             mlp_error *err);
+void mlp_dataset_free(mlp_dataset *d);
+/* Samples, features per sample, targets per sample. */
+int mlp_dataset_count(const mlp_dataset *d);
+int mlp_dataset_features(const mlp_dataset *d);
+int mlp_dataset_targets(const mlp_dataset *d);
+/* Copy sample i's features and targets into x and y (either may be NULL). */
+void mlp_dataset_sample(const mlp_dataset *d, int i, double *x, double *y);
+
+/* Feature scaling; the statistics come from the training set and apply to every set. */
+typedef enum mlp_scale {
+    MLP_SCALE_AUTO,     /* UNIT for byte-valued data (IDX images), NONE otherwise */
+    MLP_SCALE_NONE,     /* as stored */
+    MLP_SCALE_UNIT,     /* (x - min) / (max - min) with min and max over all features: [0, 1] */
+    MLP_SCALE_STANDARD, /* per feature (x - mean) / std (std 0 counts as 1) */
+} mlp_scale;
+/* Scale train's features, and test's (may be NULL) with train's statistics. */
+int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err);
+
+/* ---- training ---------------------------------------------------------------------------- */
+
+/* Numbers of one epoch; accuracies are NaN for regression, test values NaN without test data. */
+typedef struct mlp_epoch_stats {
+    int epoch, epochs; /* 1-based */
+    double lr;         /* the learning rate used in this epoch */
+    double train_loss, train_acc; /* means over the epoch's minibatches, as they were trained */
+    double test_loss, test_acc;   /* on the test set after the epoch */
+    double seconds;               /* wall time of the epoch, including the test evaluation */
+} mlp_epoch_stats;
+
+typedef struct mlp_train_options {
+    const char *optimizer; /* "sgd", "adam" or "adamw" */
+    double lr;             /* base learning rate */
+    double momentum;       /* sgd: heavy-ball momentum (0: none) */
+    int nesterov;          /* sgd: Nesterov momentum */
+    double beta1, beta2, eps; /* adam, adamw */
+    double weight_decay;   /* sgd, adam: L2 added to the gradient; adamw: decoupled */
+    const char *schedule;  /* "constant", "step" (lr *= gamma every step_epochs) or "cosine" */
+    int step_epochs;
+    double gamma;
+    double min_lr;         /* cosine: the rate reached at the end */
+    int epochs, batch;
+    uint64_t seed;         /* for the shuffling of each epoch */
+    /* Called after each minibatch and each epoch (either may be NULL); nonzero stops training. */
+    int (*on_batch)(void *user, int epoch, int done, int total, double loss);
+    int (*on_epoch)(void *user, const mlp_epoch_stats *stats);
+    void *user;
+} mlp_train_options;
+
+/* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,
+ * constant schedule (step: every 10 epochs, gamma 0.1), 10 epochs, batch 32, seed 1. */
+void mlp_train_defaults(mlp_train_options *o);
+/* Minimise the batch mean of the model's per-sample loss over `train` by minibatch gradient
+ * descent in float32 (test may be NULL). The model's parameters are updated in place. */
+int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,
+              const mlp_train_options *o, mlp_error *err);
+
+/* How a model does on a data set. */
+typedef struct mlp_metrics {
+    int n;              /* samples */
+    double loss;        /* mean per-sample loss */
+    int classes;        /* softmax_xent: the number of logits; bce_logits: 2; otherwise 0 */
+    double accuracy;    /* fraction right (per element for bce_logits); NaN for regression */
+    double mse;         /* squared_error: mean of (y - t)^2 over samples and elements; else NaN */
+    int64_t *confusion; /* classes x classes counts, row = true class, column = predicted */
+} mlp_metrics;
+
+/* Evaluate the model on every sample (in float32). */
+int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err);
+void mlp_metrics_free(mlp_metrics *mt);
+
 /* ---- number formatting ------------------------------------------------------------------- */
 
 /* Write the shortest decimal that reads back as exactly v ("0.1", "1e-09", "nan", "inf").

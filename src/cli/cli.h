@@ -103,6 +103,43 @@ int cli_commit_file(const char *tmp, const char *path);
  * (text lines, or a JSON member `, "sparsity": {...}` to splice into grad's object). */
 void cli_print_sparsity(const struct cli_run *run, const char *const *wrt, int nwrt, bool json);
 
+/* ---- data sets and training output (data.c, progress.c, plot.c) ---- */
+
+/* Load the data set `spec` with the CSV options --label and --features; prints any error. */
+mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec);
+/* --scale auto|none|unit|standard (default auto); prints the error. */
+bool cli_scale(const struct cli_args *a, mlp_scale *out);
+/* Apply `--weights FILE.safetensors` and `--weights NAME=FILE.npy` (each may repeat). */
+bool cli_load_weights(const struct cli_args *a, mlp_model *m);
+
+/* A progress bar for one epoch on a terminal: "epoch 1/10 [====>   ] 312/469  loss 0.512
+ * 12.3k samples/s  eta 0:03", redrawn at most ten times a second. */
+struct cli_progress {
+    FILE *out;    /* NULL: draw nothing */
+    double start; /* when the epoch began */
+    double drawn; /* when it was last drawn */
+    int batch;    /* samples per batch */
+};
+void cli_progress_start(struct cli_progress *p);
+void cli_progress_update(struct cli_progress *p, int epoch, int epochs, int done, int total,
+                         double loss);
+/* Erase the bar so the next line starts clean. */
+void cli_progress_clear(struct cli_progress *p);
+/* Seconds since an arbitrary start (monotonic). */
+double cli_now(void);
+
+/* Write learning curves as an SVG chart: loss (train and test) and, when accuracies are
+ * known, accuracy, per epoch. Written atomically. */
+int cli_plot_svg(const char *path, const mlp_epoch_stats *st, int n, mlp_error *err);
+/* Write the per-epoch numbers as CSV (epoch,train_loss,train_acc,test_loss,test_acc,seconds),
+ * atomically; unknown values are empty fields. */
+int cli_log_csv(const char *path, const mlp_epoch_stats *st, int n, mlp_error *err);
+/* Print accuracy, per-class precision and recall and the confusion matrix (or the mean
+ * squared error of a regression). */
+void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json);
+/* `mlp eval --metrics`: load the model and --data, evaluate, print the metrics. */
+int cli_eval_metrics(const struct cli_args *a);
+
 /* ---- printing values ---- */
 
 /* Print values of shape dims as a number or nested lists; `batch` > 0 adds a leading batch
@@ -121,5 +158,6 @@ int cmd_derive(int argc, char **argv);
 int cmd_zeros(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

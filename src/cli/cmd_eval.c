@@ -6,8 +6,13 @@
 
 static const char usage[] =
     "usage: mlp eval MODEL [--set NAME=VALUE]... [--data FILE.csv] [--json] [--dtype f64|f32]\n"
+    "       mlp eval MODEL --metrics --data SPEC [--weights FILE] [--label COLS] [--scale HOW]\n"
     "\n"
     "Evaluate the model and print every `output` and the `loss`.\n"
+    "With --metrics, evaluate it on a data set as `mlp train` reads one (fashion-mnist:test,\n"
+    "IMAGES,LABELS, FILE.csv with --label/--features; --scale as in train, with statistics from\n"
+    "this data) and print the mean loss and, for classifiers, the accuracy, per-class precision\n"
+    "and recall and the confusion matrix; for squared_error models, the mean squared error.\n"
     "\n"
     "  --set NAME=VALUE  value of an input (or a parameter): 0.5, [1, 2, 3], [[1, 2], [3, 4]],\n"
     "                    fractions like 1/3; a single number fills every element\n"
@@ -19,6 +24,7 @@ static const char usage[] =
     "                    has a leading batch axis)\n"
     "  --dtype T         f64 (default) or f32\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
@@ -82,14 +88,18 @@ static void print_csv_rows(const struct cli_run *run, const char **names, int n,
 
 int cmd_eval(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--set", true},  {"--data", true}, {"--json", false},
-                                          {"--dtype", true}, {"--seed", true}, {NULL, false}};
+    static const struct cli_opt opts[] = {
+        {"--set", true},     {"--data", true},    {"--json", false},    {"--dtype", true},
+        {"--seed", true},    {"--weights", true}, {"--metrics", false}, {"--label", true},
+        {"--features", true}, {"--scale", true},  {NULL, false}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "eval", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     if (a.npos > 1)
         return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
+    if (cli_flag(&a, "--metrics"))
+        return cli_eval_metrics(&a);
     struct cli_run run;
     rc = cli_run_start(&a, NULL, 0, false, &run);
     int cap = rc == EXIT_OK ? mlp_model_count(run.model, MLP_OUTPUT) + 1 : 1;

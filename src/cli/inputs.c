@@ -56,6 +56,8 @@ mlp_model *cli_load_model(const struct cli_args *a)
         goto fail;
     if (seed != 1)
         mlp_model_init_params(m, (uint64_t)seed, NULL);
+    if (!cli_load_weights(a, m))
+        goto fail;
     for (int i = 0; i < a->ngiven; i++) {
         if (strcmp(a->given[i].name, "--set"))
             continue;

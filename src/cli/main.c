@@ -17,6 +17,7 @@ static const struct command {
     {"zeros", cmd_zeros, "which gradients facts like `z1 < 0` force to zero, and why"},
     {"convert", cmd_convert, "rewrite activations (sigmoid <-> tanh) into an equivalent model"},
     {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
+    {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
 };
 
 static void usage(FILE *f)

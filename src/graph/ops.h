@@ -54,7 +54,12 @@
     /* softmax family (over a vector) */                                                        \
     X(SOFTMAX, "softmax", 1)                                                                    \
     X(LOG_SOFTMAX, "log_softmax", 1)                                                            \
-    X(LOGSUMEXP, "logsumexp", 1)
+    X(LOGSUMEXP, "logsumexp", 1)                                                                \
+    /* training losses (per sample), and the derivative softmax_xent's rule emits */            \
+    X(SQUARED_ERROR, "squared_error", 2)                                                        \
+    X(BCE_LOGITS, "bce_logits", 2)                                                              \
+    X(SOFTMAX_XENT, "softmax_xent", 2)                                                          \
+    X(DSOFTMAX_XENT, "dsoftmax_xent", 2)
 
 enum mlp_op {
 #define MLP_OP_ENUM(id, name, arity) MLP_OP_##id,

@@ -49,13 +49,17 @@ class Derive(MlpTestCase):
         rng = random.Random(3)
         for path in models:
             inputs, params = declared(path, "input"), declared(path, "param")
+            # Class-index inputs of softmax_xent need integer values (0 and 1 exist in every
+            # example's classes); everything else gets Gaussian values.
+            labels = set(re.findall(r"softmax_xent\([^,]+,\s*(\w+)\)", open(path).read()))
             wrt = ",".join(n for n, _ in inputs + params)
             derived = self.write("derived.mlp", self.ok("derive", path, "--wrt", wrt,
                                                         "--format", "mlp").out)
             for _ in range(3):
                 sets = []
                 for name, size in inputs:
-                    vals = [round(rng.gauss(0, 2), 6) for _ in range(size)]
+                    vals = [rng.randrange(2) if name in labels else round(rng.gauss(0, 2), 6)
+                            for _ in range(size)]
                     sets += ["--set", f"{name}=[{', '.join(map(str, vals))}]" if size > 1
                              else f"{name}={vals[0]}"]
                 got = self.ok("eval", derived, *sets, "--json").json()["values"]

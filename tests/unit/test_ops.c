@@ -114,6 +114,50 @@ TEST(forward_softmax_family_is_stable)
     CHECK(y[0] == 0 && y[1] == -1000);
 }
 
+TEST(forward_losses_by_hand)
+{
+    double y[4];
+    /* 1/2 ((1 - 0)^2 + (2 - 4)^2) = 2.5 */
+    CHECK(!eval_expr("input a[2]", "squared_error(a, [0, 4])", (const char *const[]){"a=[1, 2]", NULL}, y));
+    CHECK(y[0] == 2.5);
+    /* bce(z, t) = log(1 + e^z) - z t: at z = 0 it is log 2 for any t. */
+    CHECK(!EVAL1("input z[2]", "bce_logits(z, [1, 0])", "z=[0, 0]", y));
+    CHECK_CLOSE(y[0], 2 * log(2.0), 1e-15);
+    CHECK(!EVAL1("input z[2]", "bce_logits(z, [1, 0])", "z=[2, -3]", y));
+    CHECK_CLOSE(y[0], log(1 + exp(-2.0)) + log(1 + exp(-3.0)), 1e-15);
+    /* Stable at large logits: exact zero loss, and a finite one for a confident wrong answer. */
+    CHECK(!EVAL1("input z[2]", "bce_logits(z, [1, 0])", "z=[1000, -1000]", y));
+    CHECK(y[0] == 0);
+    CHECK(!EVAL1("input z", "bce_logits(z, 0)", "z=1000", y));
+    CHECK(y[0] == 1000);
+    /* softmax_xent(z, c) = logsumexp(z) - z[c] = -log softmax(z)[c] */
+    CHECK(!EVAL1("input z[3]", "softmax_xent(z, 2)", "z=[1, 2, 3]", y));
+    CHECK_CLOSE(y[0], log(exp(1) + exp(2) + exp(3)) - 3, 1e-15);
+    CHECK(!EVAL1("input z[3]", "softmax_xent(z, 0)", "z=[1000, 1000, -1000]", y));
+    CHECK_CLOSE(y[0], log(2.0), 1e-15);
+    CHECK(!EVAL1("input z[3]", "softmax_xent(z, 2)", "z=[1e6, 0, -1e6]", y));
+    CHECK(y[0] == 2e6);
+    /* A label that is not a class index gives NaN, never a read out of bounds. */
+    CHECK(!EVAL1("input c", "softmax_xent([1, 2, 3], c)", "c=3", y) && isnan(y[0]));
+    CHECK(!EVAL1("input c", "softmax_xent([1, 2, 3], c)", "c=-1", y) && isnan(y[0]));
+    CHECK(!EVAL1("input c", "softmax_xent([1, 2, 3], c)", "c=0.5", y) && isnan(y[0]));
+    /* Its gradient: softmax(z) - onehot(c). */
+    CHECK(!EVAL1("input z[3]", "dsoftmax_xent(z, 1)", "z=[0, 0, 0]", y));
+    CHECK_CLOSE(y[0], 1.0 / 3, 1e-15);
+    CHECK_CLOSE(y[1], 1.0 / 3 - 1, 1e-15);
+    CHECK(!EVAL1("input c", "dsoftmax_xent([1, 2], c)", "c=7", y) && isnan(y[0]) && isnan(y[1]));
+}
+
+TEST(loss_shape_errors)
+{
+    CHECK_STR(parse_error("input z[3]\ninput c[2]\ny = softmax_xent(z, c)\n"),
+              "3:5: softmax_xent needs a vector of logits and a scalar class index, got [3] and [2] "
+              "in 'softmax_xent(z, c)'");
+    CHECK_STR(parse_error("input z[3]\ny = squared_error(z, [1, 2])\n"),
+              "2:5: shape mismatch in 'squared_error(z, [1, 2])': squared_error needs a prediction "
+              "and a target of equal shapes, got [3] and [2]");
+}
+
 /* Each op inside a small model with a scalar loss; inputs and parameters get random values. */
 static const struct {
     const char *name, *model;
@@ -151,6 +195,10 @@ static const struct {
     {"softmax", "input a[4]\nL = sumsq(softmax(a) - [1, 0, 0, 0])"},
     {"log_softmax", "input a[4]\nL = dot(log_softmax(a), [0.1, 0.2, 0.3, 0.4])"},
     {"logsumexp", "input a[4]\nL = logsumexp(a) * logsumexp(a)"},
+    {"squared_error", "input a[3]\ninput t[3]\nL = squared_error(a, t) * sum(a)"},
+    {"bce_logits", "input z[3]\ninput t[3]\nL = bce_logits(z * 3, t) * sum(z)"},
+    {"softmax_xent", "input z[4]\nconst c = 2\nL = softmax_xent(z * 2, c) * sum(z)"},
+    {"dsoftmax_xent", "input z[4]\nconst c = 3\nL = sumsq(dsoftmax_xent(z, c) + z)"},
     {"residual", "input x[3]\nparam W1[2,3]\nparam b1[2]\nparam W2[3,2]\nparam b2[3]\nconst r[2] = [1, -1]\n"
                  "input s[3]\nz = W1 @ x + b1\nh = sigmoid(z)\ny = x + W2 @ h + b2\n"
                  "L = 0.5 * sumsq(y - s) + dot(r, h)"},

@@ -80,6 +80,13 @@ static inline mlp_shape mlp_in_shape(const mlp_graph *g, const struct mlp_node *
     return g->nodes[n->in[i]].shape;
 }
 
+/* Bytes per element of a kernel's dtype. */
+static inline size_t mlp_dtype_bytes(mlp_dtype t) { return t == MLP_F64 ? sizeof(double) : sizeof(float); }
+
+/* sum(exp(x - m)) over n values of the dtype, where m (stored in *shift) is their maximum (0 if
+ * that is infinite): logsumexp(x) = m + log(result), and no finite input overflows. */
+double mlp_sum_exp_shifted(mlp_dtype dtype, const void *x, int64_t n, double *shift);
+
 /* C = op(A) op(B) + beta C on untyped buffers of the kernel's dtype, with the kernel's GEMM
  * context (its packing workspace). */
 void mlp_gemm_any(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K, const void *A,

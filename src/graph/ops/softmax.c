@@ -24,6 +24,17 @@ static double shift_of(const double *xd, const float *xf, int64_t n)
     return isfinite(m) ? m : 0;
 }
 
+double mlp_sum_exp_shifted(mlp_dtype dtype, const void *x, int64_t n, double *shift)
+{
+    const double *xd = dtype == MLP_F64 ? x : NULL;
+    const float *xf = dtype == MLP_F64 ? NULL : x;
+    double m = shift_of(xd, xf, n), s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += exp((xd ? xd[i] : xf[i]) - m);
+    *shift = m;
+    return s;
+}
+
 /* Each kernel walks the samples; `mode` picks what to write. With m the maximum and
  * s = sum(exp(x - m)): softmax = exp(x - m) / s, log_softmax = (x - m) - log(s),
  * logsumexp = m + log(s); x - m is exact, so no precision is lost to large inputs. */
@@ -33,13 +44,12 @@ static void softmax_family(const struct mlp_kargs *k, int mode)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
     bool f64 = k->dtype == MLP_F64;
+    size_t es = mlp_dtype_bytes(k->dtype);
     for (int r = 0; r < k->rows; r++) {
-        const double *xd = f64 ? (const double *)k->in[0] + r * k->in_stride[0] : NULL;
-        const float *xf = f64 ? NULL : (const float *)k->in[0] + r * k->in_stride[0];
-        double m = shift_of(xd, xf, n), s = 0;
-        for (int64_t i = 0; i < n; i++)
-            s += exp((xd ? xd[i] : xf[i]) - m);
-        double log_s = log(s);
+        const void *x = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
+        const double *xd = f64 ? x : NULL;
+        const float *xf = f64 ? NULL : x;
+        double m, s = mlp_sum_exp_shifted(k->dtype, x, n, &m), log_s = log(s);
         if (mode == LOGSUMEXP) {
             MLP_DISPATCH(k->dtype, ((T *)k->out)[r] = (T)(m + log_s););
             continue;

@@ -1,0 +1,102 @@
+/* weights.c - a model's parameters to and from weight files, matched by name. */
+#include "api/internal.h"
+#include "base/mem.h"
+#include "io/tensorfile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype, mlp_error *err)
+{
+    const mlp_graph *g = m->g;
+    struct mlp_tensor_list l = {0, mlp_xcalloc((size_t)g->nnames + 1, sizeof *l.t)};
+    for (int i = 0; i < g->nnames; i++) {
+        const struct mlp_name *nm = &g->names[i];
+        if (nm->kind != MLP_PARAM)
+            continue;
+        const struct mlp_node *n = mlp_node(g, nm->node);
+        struct mlp_tensor *t = &l.t[l.n++];
+        t->name = nm->text;
+        t->rank = n->shape.rank;
+        memcpy(t->dim, n->shape.dim, sizeof t->dim);
+        t->size = mlp_shape_size(n->shape);
+        t->values = mlp_node_values(g, nm->node);
+    }
+    int rc = mlp_safetensors_write(path, &l, dtype, err);
+    free(l.t); /* names and values belong to the graph */
+    return rc;
+}
+
+/* The parameter a tensor is for, checked against its shape; MLP_NONE with err set. */
+static mlp_id param_for(const mlp_graph *g, const struct mlp_tensor *t, const char *path,
+                        mlp_error *err)
+{
+    int nm = mlp_graph_find(g, t->name, (int)strlen(t->name));
+    if (nm < 0 || g->names[nm].kind != MLP_PARAM) {
+        mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s' names no parameter of the "
+                 "model%s", t->name, nm < 0 ? "" : " (it is an input, constant or statement)");
+        return MLP_NONE;
+    }
+    mlp_shape want = mlp_node(g, g->names[nm].node)->shape;
+    mlp_shape got = {t->rank, {0}};
+    memcpy(got.dim, t->dim, sizeof got.dim);
+    if (!mlp_shape_equal(want, got)) {
+        char sw[64], sg[64];
+        mlp_shape_format(want, sw);
+        mlp_shape_format(got, sg);
+        mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s' has shape %s, but the model's "
+                 "parameter has shape %s", t->name, sg, sw);
+        return MLP_NONE;
+    }
+    return g->names[nm].node;
+}
+
+static void store(mlp_graph *g, mlp_id id, const double *values)
+{
+    const struct mlp_node *n = mlp_node(g, id);
+    int64_t size = mlp_shape_size(n->shape);
+    memcpy(mlp_node_values(g, id), values, (size_t)size * sizeof *values);
+    mlp_pool_clear_text(g, n->data, size);
+}
+
+int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err)
+{
+    struct mlp_tensor_list l;
+    int rc = mlp_safetensors_read(path, &l, err);
+    if (rc != MLP_OK)
+        return rc;
+    mlp_graph *g = m->g;
+    mlp_id *ids = mlp_xmalloc(((size_t)l.n + 1) * sizeof *ids);
+    for (int i = 0; i < l.n && rc == MLP_OK; i++)
+        if ((ids[i] = param_for(g, &l.t[i], path, err)) == MLP_NONE)
+            rc = MLP_ERR_INPUT;
+    for (int i = 0; i < g->nnames && rc == MLP_OK; i++) {
+        bool found = g->names[i].kind != MLP_PARAM;
+        for (int k = 0; k < l.n && !found; k++)
+            found = ids[k] == g->names[i].node;
+        if (!found)
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no tensor for the model's "
+                          "parameter '%s'", g->names[i].text);
+    }
+    /* All checked before anything changes: a bad file leaves the model as it was. */
+    for (int i = 0; i < l.n && rc == MLP_OK; i++)
+        store(g, ids[i], l.t[i].values);
+    free(ids);
+    mlp_tensor_list_free(&l);
+    return rc;
+}
+
+int mlp_model_load_npy(mlp_model *m, const char *name, const char *path, mlp_error *err)
+{
+    struct mlp_tensor t;
+    int rc = mlp_npy_read(path, &t, err);
+    if (rc != MLP_OK)
+        return rc;
+    t.name = mlp_xstrdup(name);
+    mlp_id id = param_for(m->g, &t, path, err);
+    if (id != MLP_NONE)
+        store(m->g, id, t.values);
+    free(t.name);
+    free(t.values);
+    return id == MLP_NONE ? MLP_ERR_INPUT : MLP_OK;
+}

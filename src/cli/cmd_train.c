@@ -1,0 +1,240 @@
+/* cmd_train.c - `mlp train`: fit a model's parameters to a data set. */
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: mlp train MODEL --data SPEC [options]\n"
+    "\n"
+    "Train the model's parameters by minibatch gradient descent on the batch mean of its\n"
+    "per-sample `loss` (float32). The data's features feed the model's first input, its\n"
+    "targets the second: a class index for softmax_xent, 0/1 for bce_logits, values for\n"
+    "squared_error, which also decide the accuracy printed per epoch.\n"
+    "\n"
+    "data:\n"
+    "  --data SPEC          fashion-mnist[:train|:test], IMAGES,LABELS (two IDX files, gzipped\n"
+    "                       or not), or FILE.csv (with a header row)\n"
+    "  --test-data SPEC     evaluated after every epoch (fashion-mnist's default: its test split)\n"
+    "  --label COLS         CSV: the target column(s), comma-separated\n"
+    "  --features COLS      CSV: the feature columns (default: all the others)\n"
+    "  --scale HOW          auto (default: unit for byte images, else none), none, unit\n"
+    "                       ((x - min) / (max - min) over all features) or standard (per feature\n"
+    "                       (x - mean) / std); statistics from the training data\n"
+    "optimisation:\n"
+    "  --epochs N           passes over the data (default 10)\n"
+    "  --batch N            samples per minibatch (default 32); the data is shuffled each epoch\n"
+    "  --optimizer NAME     sgd (default), adam or adamw, with torch.optim's formulas\n"
+    "  --lr X               learning rate (default 0.01)\n"
+    "  --momentum X         sgd momentum (default 0); --nesterov for Nesterov momentum\n"
+    "  --weight-decay X     L2 for sgd and adam, decoupled for adamw (default 0)\n"
+    "  --beta1 X --beta2 X --eps X   adam's (default 0.9, 0.999, 1e-8)\n"
+    "  --schedule NAME      constant (default), step (lr *= --gamma every --step-epochs, default\n"
+    "                       0.1 and 10) or cosine (down to --min-lr, default 0), per epoch\n"
+    "  --seed N             initial weights and shuffling (default 1)\n"
+    "  --weights FILE       start from weights: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
+    "output:\n"
+    "  --save FILE          the trained weights as safetensors (written atomically)\n"
+    "  --save-dtype T       f32 (default) or f64\n"
+    "  --log FILE.csv       per-epoch numbers: epoch,train_loss,train_acc,test_loss,test_acc,seconds\n"
+    "  --plot FILE.svg      learning curves (loss, and accuracy for classifiers)\n"
+    "  --quiet              no progress bar (it is drawn on stderr only when that is a terminal)\n"
+    "  --json               print the per-epoch numbers as JSON at the end instead of lines\n"
+    "\n"
+    "Exit status: 0 ok, 2 bad usage or bad input.\n";
+
+static const struct cli_opt opts[] = {
+    {"--data", true},   {"--test-data", true}, {"--label", true},     {"--features", true},
+    {"--scale", true},  {"--epochs", true},    {"--batch", true},     {"--optimizer", true},
+    {"--lr", true},     {"--momentum", true},  {"--nesterov", false}, {"--weight-decay", true},
+    {"--beta1", true},  {"--beta2", true},     {"--eps", true},       {"--schedule", true},
+    {"--gamma", true},  {"--step-epochs", true}, {"--min-lr", true},  {"--seed", true},
+    {"--weights", true}, {"--set", true},      {"--save", true},      {"--save-dtype", true},
+    {"--log", true},    {"--plot", true},      {"--quiet", false},    {"--json", false},
+    {NULL, false}};
+
+struct run {
+    const struct cli_args *a;
+    struct cli_progress progress;
+    mlp_epoch_stats *st;
+    int n;
+    mlp_error err; /* a failed --log or --plot write stops training */
+};
+
+static int on_batch(void *user, int epoch, int done, int total, double loss)
+{
+    struct run *r = user;
+    cli_progress_update(&r->progress, epoch, r->st[0].epochs, done, total, loss);
+    return 0;
+}
+
+static void print_epoch(const mlp_epoch_stats *s, bool show_lr)
+{
+    printf("epoch %d/%d  train loss %.4f", s->epoch, s->epochs, s->train_loss);
+    if (!isnan(s->train_acc))
+        printf("  acc %.2f%%", 100 * s->train_acc);
+    if (!isnan(s->test_loss))
+        printf("  test loss %.4f", s->test_loss);
+    if (!isnan(s->test_acc))
+        printf("  acc %.2f%%", 100 * s->test_acc);
+    if (show_lr)
+        printf("  lr %.3g", s->lr);
+    printf("  (%.1f s)\n", s->seconds);
+    fflush(stdout);
+}
+
+static int on_epoch(void *user, const mlp_epoch_stats *s)
+{
+    struct run *r = user;
+    cli_progress_clear(&r->progress);
+    r->st[r->n++] = *s;
+    const char *log = cli_get(r->a, "--log"), *plot = cli_get(r->a, "--plot");
+    if (!cli_flag(r->a, "--json"))
+        print_epoch(s, cli_get(r->a, "--schedule") && strcmp(cli_get(r->a, "--schedule"), "constant"));
+    if ((log && cli_log_csv(log, r->st, r->n, &r->err)) ||
+        (plot && cli_plot_svg(plot, r->st, r->n, &r->err)))
+        return 1;
+    cli_progress_start(&r->progress);
+    return 0;
+}
+
+/* Numeric options into o; false (with the message printed) on a bad value. */
+static bool read_options(const struct cli_args *a, mlp_train_options *o)
+{
+    long epochs = o->epochs, batch = o->batch, step = o->step_epochs, seed = 1;
+    bool ok = cli_int(a, "--epochs", 1, 1000000, &epochs) && cli_int(a, "--batch", 1, 1 << 20, &batch) &&
+              cli_int(a, "--step-epochs", 1, 1000000, &step) &&
+              cli_int(a, "--seed", 0, 0x7fffffffL, &seed) && cli_double(a, "--lr", &o->lr) &&
+              cli_double(a, "--momentum", &o->momentum) &&
+              cli_double(a, "--weight-decay", &o->weight_decay) &&
+              cli_double(a, "--beta1", &o->beta1) && cli_double(a, "--beta2", &o->beta2) &&
+              cli_double(a, "--eps", &o->eps) && cli_double(a, "--gamma", &o->gamma) &&
+              cli_double(a, "--min-lr", &o->min_lr);
+    if (!ok)
+        return false;
+    o->epochs = (int)epochs;
+    o->batch = (int)batch;
+    o->step_epochs = (int)step;
+    o->seed = (uint64_t)seed;
+    o->nesterov = cli_flag(a, "--nesterov");
+    if (cli_get(a, "--optimizer"))
+        o->optimizer = cli_get(a, "--optimizer");
+    if (cli_get(a, "--schedule"))
+        o->schedule = cli_get(a, "--schedule");
+    if (!(o->lr > 0)) {
+        cli_usage_error(a, "--lr must be positive");
+        return false;
+    }
+    return true;
+}
+
+/* Output files are checked before training, not after minutes of it. */
+static bool outputs_writable(const struct cli_args *a)
+{
+    const char *names[] = {"--save", "--log", "--plot"};
+    for (int i = 0; i < 3; i++) {
+        const char *path = cli_get(a, names[i]);
+        mlp_error err = {0};
+        mlp_outfile *o = path ? mlp_outfile_open(path, &err) : NULL;
+        if (path && !o) {
+            cli_report(&err);
+            return false;
+        }
+        mlp_outfile_abort(o);
+    }
+    return true;
+}
+
+static void print_json(const mlp_epoch_stats *st, int n)
+{
+    printf("{\"epochs\": [");
+    for (int i = 0; i < n; i++) {
+        double v[6] = {st[i].lr, st[i].train_loss, st[i].train_acc, st[i].test_loss,
+                       st[i].test_acc, st[i].seconds};
+        const char *k[6] = {"lr", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"};
+        printf("%s{\"epoch\": %d", i ? ", " : "", st[i].epoch);
+        for (int j = 0; j < 6; j++) {
+            printf(", \"%s\": ", k[j]);
+            cli_print_value(stdout, &v[j], 0, 0, NULL, true);
+        }
+        putchar('}');
+    }
+    printf("]}\n");
+}
+
+/* Load the training and test data and scale them; false with the error printed. */
+static bool load_data(const struct cli_args *a, mlp_dataset **train, mlp_dataset **test)
+{
+    const char *spec = cli_get(a, "--data"), *tspec = cli_get(a, "--test-data");
+    mlp_scale scale;
+    if (!spec) {
+        cli_usage_error(a, "missing --data SPEC (the training data)");
+        return false;
+    }
+    if (!cli_scale(a, &scale))
+        return false;
+    if (!tspec && (!strcmp(spec, "fashion-mnist") || !strcmp(spec, "fashion-mnist:train")))
+        tspec = "fashion-mnist:test";
+    *train = cli_load_data(a, spec);
+    *test = *train && tspec ? cli_load_data(a, tspec) : NULL;
+    if (!*train || (tspec && !*test))
+        return false;
+    mlp_error err = {0};
+    if (mlp_dataset_scale(*train, *test, scale, &err) != MLP_OK) {
+        cli_report(&err);
+        return false;
+    }
+    return true;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    struct cli_args a;
+    int rc = cli_parse(argc, argv, "train", usage, opts, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (a.npos > 1)
+        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
+    mlp_train_options o;
+    mlp_train_defaults(&o);
+    const char *sdt = cli_get(&a, "--save-dtype");
+    if (sdt && strcmp(sdt, "f32") && strcmp(sdt, "f64"))
+        return cli_usage_error(&a, "--save-dtype must be f32 or f64, got '%s'", sdt);
+    if (!read_options(&a, &o) || !outputs_writable(&a))
+        return EXIT_BAD_INPUT;
+    mlp_model *m = cli_load_model(&a);
+    mlp_dataset *train = NULL, *test = NULL;
+    struct run r = {.a = &a, .st = calloc((size_t)o.epochs, sizeof *r.st)};
+    rc = m && r.st && load_data(&a, &train, &test) ? EXIT_OK : EXIT_BAD_INPUT;
+    if (rc == EXIT_OK) {
+        bool bar = !cli_flag(&a, "--quiet") && !cli_flag(&a, "--json") && isatty(STDERR_FILENO);
+        r.progress = (struct cli_progress){.out = bar ? stderr : NULL, .batch = o.batch};
+        r.st[0].epochs = o.epochs;
+        o.on_batch = on_batch;
+        o.on_epoch = on_epoch;
+        o.user = &r;
+        cli_progress_start(&r.progress);
+        double t0 = cli_now();
+        if (mlp_train(m, train, test, &o, &r.err) != MLP_OK || r.err.status != MLP_OK)
+            rc = cli_report(&r.err);
+        double secs = cli_now() - t0;
+        if (rc == EXIT_OK && cli_get(&a, "--save") &&
+            mlp_model_save_weights(m, cli_get(&a, "--save"), sdt && !strcmp(sdt, "f64") ? MLP_F64
+                                   : MLP_F32, &r.err) != MLP_OK)
+            rc = cli_report(&r.err);
+        if (rc == EXIT_OK && cli_flag(&a, "--json"))
+            print_json(r.st, r.n);
+        else if (rc == EXIT_OK)
+            printf("trained %d epochs in %.1f s (%.0f samples/s)%s%s\n", r.n, secs,
+                   secs > 0 ? (double)r.n * mlp_dataset_count(train) / secs : 0,
+                   cli_get(&a, "--save") ? "; weights saved to " : "",
+                   cli_get(&a, "--save") ? cli_get(&a, "--save") : "");
+    }
+    free(r.st);
+    mlp_dataset_free(train);
+    mlp_dataset_free(test);
+    mlp_model_free(m);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* data.c - what train and eval --metrics share: data sets, scaling and weight files. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
+{
+    size_t n = strlen(spec);
+    bool csv = n >= 4 && !strcmp(spec + n - 4, ".csv");
+    if (!csv && (cli_get(a, "--label") || cli_get(a, "--features"))) {
+        cli_usage_error(a, "--label and --features name CSV columns, but '%s' is not a .csv file",
+                        spec);
+        return NULL;
+    }
+    mlp_error err = {0};
+    mlp_dataset *d = mlp_dataset_load(spec, cli_get(a, "--label"), cli_get(a, "--features"), &err);
+    if (!d)
+        cli_report(&err);
+    return d;
+}
+
+bool cli_scale(const struct cli_args *a, mlp_scale *out)
+{
+    static const char *const names[] = {"auto", "none", "unit", "standard"};
+    const char *v = cli_get(a, "--scale");
+    for (int i = 0; i < 4; i++)
+        if (!v || !strcmp(v, names[i])) {
+            *out = v ? (mlp_scale)i : MLP_SCALE_AUTO;
+            return true;
+        }
+    cli_usage_error(a, "--scale must be auto, none, unit or standard, got '%s'", v);
+    return false;
+}
+
+bool cli_load_weights(const struct cli_args *a, mlp_model *m)
+{
+    for (int i = 0; i < a->ngiven; i++) {
+        if (strcmp(a->given[i].name, "--weights"))
+            continue;
+        const char *v = a->given[i].value, *eq = strchr(v, '=');
+        mlp_error err = {0};
+        int rc;
+        if (eq) {
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
+            rc = mlp_model_load_npy(m, name, eq + 1, &err);
+        } else {
+            rc = mlp_model_load_weights(m, v, &err);
+        }
+        if (rc != MLP_OK) {
+            cli_report(&err);
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,251 @@
+/* dataset.c - data sets: what a spec names (a built-in set, two IDX files, a CSV file), their
+ * accessors, and feature scaling. */
+#include "io/dataset.h"
+#include "base/error.h"
+#include "base/mem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FASHION_DIR "/usr/share/datasets/fashion-mnist"
+
+mlp_dataset *mlp_dataset_wrap(int n, int nfeat, int ntarget, float *x, float *y,
+                              const char *x_source, const char *y_source)
+{
+    mlp_dataset *d = mlp_xcalloc(1, sizeof *d);
+    d->n = n;
+    d->nfeat = nfeat;
+    d->ntarget = ntarget;
+    d->x = x;
+    d->y = y;
+    d->x_source = mlp_xstrdup(x_source);
+    d->y_source = mlp_xstrdup(y_source);
+    return d;
+}
+
+mlp_dataset *mlp_dataset_alloc(int n, int nfeat, int ntarget, const char *x_source,
+                               const char *y_source, mlp_error *err)
+{
+    float *x = calloc((size_t)n * (size_t)nfeat + 1, sizeof *x);
+    float *y = calloc((size_t)n * (size_t)ntarget + 1, sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        mlp_fail(err, MLP_ERR_NOMEM, x_source, MLP_NOLOC, "out of memory for %d samples", n);
+        return NULL;
+    }
+    return mlp_dataset_wrap(n, nfeat, ntarget, x, y, x_source, y_source);
+}
+
+void mlp_dataset_free(mlp_dataset *d)
+{
+    if (!d)
+        return;
+    free(d->x);
+    free(d->y);
+    free(d->x_source);
+    free(d->y_source);
+    free(d);
+}
+
+mlp_dataset *mlp_dataset_new(int n, int nfeat, const double *x, int ntarget, const double *y,
+                             mlp_error *err)
+{
+    if (n < 1 || nfeat < 1 || ntarget < 1) {
+        mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "a data set needs at least one sample, "
+                 "feature and target (got %d, %d, %d)", n, nfeat, ntarget);
+        return NULL;
+    }
+    mlp_dataset *d = mlp_dataset_alloc(n, nfeat, ntarget, "<arrays>", "<arrays>", err);
+    for (size_t i = 0; d && i < (size_t)n * (size_t)nfeat; i++)
+        d->x[i] = (float)x[i];
+    for (size_t i = 0; d && i < (size_t)n * (size_t)ntarget; i++)
+        d->y[i] = (float)y[i];
+    return d;
+}
+
+int mlp_dataset_count(const mlp_dataset *d) { return d->n; }
+int mlp_dataset_features(const mlp_dataset *d) { return d->nfeat; }
+int mlp_dataset_targets(const mlp_dataset *d) { return d->ntarget; }
+
+void mlp_dataset_sample(const mlp_dataset *d, int i, double *x, double *y)
+{
+    for (int k = 0; x && k < d->nfeat; k++)
+        x[k] = d->x[(size_t)i * (size_t)d->nfeat + (size_t)k];
+    for (int k = 0; y && k < d->ntarget; k++)
+        y[k] = d->y[(size_t)i * (size_t)d->ntarget + (size_t)k];
+}
+
+/* ---- CSV: a header row names the columns; the user names the label columns ---- */
+
+/* Index of column `name` (len bytes), or -1. */
+static int column(const mlp_table *t, const char *name, size_t len)
+{
+    for (int c = 0; c < t->cols; c++)
+        if (strlen(t->names[c]) == len && !strncmp(t->names[c], name, len))
+            return c;
+    return -1;
+}
+
+/* Mark the columns a comma-separated list names (as `mark`); -1 when a name is unknown. */
+static int mark_columns(const mlp_table *t, const char *list, int *role, int mark,
+                        const char *path, mlp_error *err)
+{
+    int count = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        int c = column(t, p, len);
+        if (c < 0)
+            return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no column named '%.*s' in the "
+                            "header row", (int)len, p), -1;
+        if (role[c])
+            return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "column '%s' is named twice "
+                            "(as a label and a feature, or twice in one list)", t->names[c]), -1;
+        role[c] = mark;
+        count++;
+        p += len + (p[len] == ',');
+    }
+    return count;
+}
+
+enum { UNUSED, LABEL, FEATURE };
+
+static mlp_dataset *csv_dataset(const char *path, const char *label, const char *features,
+                                mlp_error *err)
+{
+    if (!label || !*label) {
+        mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "name the label column(s) of a CSV data "
+                 "set (--label NAME)");
+        return NULL;
+    }
+    mlp_table *t = mlp_table_read_csv(path, err);
+    if (!t)
+        return NULL;
+    mlp_dataset *d = NULL;
+    int *role = mlp_xcalloc((size_t)t->cols, sizeof *role);
+    int nlabel = -1, nfeat = -1;
+    if (!t->names)
+        mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "a CSV data set needs a header row naming "
+                 "its columns");
+    else if ((nlabel = mark_columns(t, label, role, LABEL, path, err)) >= 0)
+        nfeat = features ? mark_columns(t, features, role, FEATURE, path, err)
+                         : t->cols - nlabel;
+    if (nfeat == 0)
+        mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no feature columns are left");
+    if (nfeat > 0)
+        d = mlp_dataset_alloc(t->rows, nfeat, nlabel, path, path, err);
+    for (int r = 0; d && r < t->rows; r++)
+        for (int c = 0, fi = 0, li = 0; c < t->cols; c++) {
+            float v = (float)t->values[(size_t)r * (size_t)t->cols + (size_t)c];
+            if (role[c] == LABEL)
+                d->y[(size_t)r * (size_t)nlabel + (size_t)li++] = v;
+            else if (role[c] == FEATURE || (!features && role[c] == UNUSED))
+                d->x[(size_t)r * (size_t)nfeat + (size_t)fi++] = v;
+        }
+    free(role);
+    mlp_table_free(t);
+    return d;
+}
+
+/* ---- specs ---- */
+
+static mlp_dataset *fashion_mnist(const char *split, mlp_error *err)
+{
+    bool train = !split || !strcmp(split, "train");
+    if (!train && strcmp(split, "test")) {
+        mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "unknown split 'fashion-mnist:%s' (use "
+                 "fashion-mnist:train or fashion-mnist:test)", split);
+        return NULL;
+    }
+    const char *prefix = train ? "train" : "t10k";
+    char images[300], labels[300];
+    snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", FASHION_DIR, prefix);
+    snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", FASHION_DIR, prefix);
+    FILE *f = fopen(images, "rb");
+    if (!f) {
+        mlp_fail(err, MLP_ERR_IO, images, MLP_NOLOC, "fashion-mnist is not installed (install "
+                 "Debian's dataset-fashion-mnist package)");
+        return NULL;
+    }
+    fclose(f);
+    return mlp_idx_dataset(images, labels, err);
+}
+
+mlp_dataset *mlp_dataset_load(const char *spec, const char *label, const char *features,
+                              mlp_error *err)
+{
+    if (!strncmp(spec, "fashion-mnist", 13) && (!spec[13] || spec[13] == ':'))
+        return fashion_mnist(spec[13] ? spec + 14 : NULL, err);
+    const char *comma = strchr(spec, ',');
+    if (comma) {
+        char *images = mlp_xstrndup(spec, (size_t)(comma - spec));
+        mlp_dataset *d = mlp_idx_dataset(images, comma + 1, err);
+        free(images);
+        return d;
+    }
+    size_t n = strlen(spec);
+    if (n >= 4 && !strcmp(spec + n - 4, ".csv"))
+        return csv_dataset(spec, label, features, err);
+    mlp_fail(err, MLP_ERR_INPUT, spec, MLP_NOLOC, "not a data set: expected fashion-mnist[:train|"
+             ":test], IMAGES,LABELS (two IDX files) or a .csv file");
+    return NULL;
+}
+
+/* ---- scaling ---- */
+
+static void affine(mlp_dataset *d, const double *shift, const double *scale, bool per_feature)
+{
+    for (size_t i = 0; d && i < (size_t)d->n; i++)
+        for (int k = 0; k < d->nfeat; k++) {
+            int s = per_feature ? k : 0;
+            float *v = &d->x[i * (size_t)d->nfeat + (size_t)k];
+            *v = (float)((*v - shift[s]) * scale[s]);
+        }
+}
+
+int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err)
+{
+    if (test && test->nfeat != train->nfeat)
+        return mlp_fail(err, MLP_ERR_INPUT, test->x_source, MLP_NOLOC, "%d features per sample, "
+                        "but the training data has %d", test->nfeat, train->nfeat);
+    if (how == MLP_SCALE_AUTO)
+        how = train->bytes ? MLP_SCALE_UNIT : MLP_SCALE_NONE;
+    if (how == MLP_SCALE_NONE)
+        return MLP_OK;
+    size_t n = (size_t)train->n, f = (size_t)train->nfeat;
+    bool per_feature = how == MLP_SCALE_STANDARD;
+    double *shift = calloc(f, sizeof *shift), *scale = calloc(f, sizeof *scale);
+    double *sq = per_feature ? calloc(f, sizeof *sq) : NULL;
+    if (!shift || !scale || (per_feature && !sq)) {
+        free(shift);
+        free(scale);
+        free(sq);
+        return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
+    }
+    if (per_feature) { /* mean and standard deviation of each feature, in double */
+        for (size_t i = 0; i < n * f; i++) {
+            shift[i % f] += train->x[i];
+            sq[i % f] += (double)train->x[i] * train->x[i];
+        }
+        for (size_t k = 0; k < f; k++) {
+            shift[k] /= (double)n;
+            double var = sq[k] / (double)n - shift[k] * shift[k];
+            scale[k] = var > 1e-24 ? 1 / sqrt(var) : 1;
+        }
+    } else { /* one min and max over every feature: images keep their relative intensities */
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n * f; i++) {
+            lo = fmin(lo, train->x[i]);
+            hi = fmax(hi, train->x[i]);
+        }
+        shift[0] = lo;
+        scale[0] = hi > lo ? 1 / (hi - lo) : 1;
+    }
+    affine(train, shift, scale, per_feature);
+    affine(test, shift, scale, per_feature);
+    free(sq);
+    free(shift);
+    free(scale);
+    return MLP_OK;
+}

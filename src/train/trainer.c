@@ -1,0 +1,228 @@
+/* trainer.c - minibatch training.
+ *
+ * Convention: the model's loss is per sample and training minimises its mean over each
+ * minibatch, as PyTorch's losses do by default (reduction='mean'). The plan computes parameter
+ * gradients summed over the batch; the optimizer receives them scaled by 1 / batch. A last
+ * partial batch is kept, as PyTorch's DataLoader does (drop_last=False).
+ *
+ * Determinism: the samples are shuffled each epoch by a generator seeded from the options'
+ * seed, and everything runs on one thread, so a seed gives the same weights on every run.
+ * The hot loop allocates nothing: inputs are gathered into the plan's buffers, the optimizer
+ * updates the plan's parameter buffers in place.
+ */
+#include "train/trainer.h"
+#include "train/fit.h"
+#include "train/optimizer.h"
+#include "base/mem.h"
+#include "base/rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EVAL_BATCH 500
+#define SHUFFLE_STREAM 0x5348554646ULL /* "SHUFF" */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int check_options(const mlp_train_options *o, mlp_error *err)
+{
+    enum mlp_schedule_kind kind;
+    if (!o->optimizer || !mlp_optimizer_find(o->optimizer))
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "unknown optimizer '%s' (use %s)",
+                        o->optimizer ? o->optimizer : "", mlp_optimizer_names());
+    if (!o->schedule || !mlp_schedule_parse(o->schedule, &kind))
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "unknown schedule '%s' (use "
+                        "constant, step or cosine)", o->schedule ? o->schedule : "");
+    if (o->epochs < 1 || o->batch < 1)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "epochs and batch size must be at "
+                        "least 1 (got %d and %d)", o->epochs, o->batch);
+    if (!(o->lr > 0) || !isfinite(o->lr))
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "the learning rate must be a "
+                        "positive number");
+    return MLP_OK;
+}
+
+/* The optimizer, its state and the schedule. */
+struct opt_state {
+    const struct mlp_optimizer *opt;
+    struct mlp_opt_hparams h;
+    struct mlp_schedule sched;
+    float **state; /* nparams * nstate arrays */
+    int64_t t;
+};
+
+static int opt_init(struct opt_state *s, const struct mlp_fit *f, const mlp_train_options *o,
+                    mlp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->opt = mlp_optimizer_find(o->optimizer); /* names checked by check_options */
+    mlp_schedule_parse(o->schedule, &s->sched.kind);
+    s->h = (struct mlp_opt_hparams){o->momentum, o->nesterov != 0, o->beta1, o->beta2, o->eps,
+                                    o->weight_decay};
+    s->sched.base = o->lr;
+    s->sched.step_epochs = o->step_epochs;
+    s->sched.gamma = o->gamma;
+    s->sched.min_lr = o->min_lr;
+    s->sched.epochs = o->epochs;
+    int n = f->nparams * s->opt->nstate;
+    s->state = mlp_xcalloc((size_t)n + 1, sizeof *s->state);
+    for (int i = 0; i < n; i++) {
+        int64_t size = mlp_shape_size(mlp_node(f->g, f->param[i / s->opt->nstate])->shape);
+        if (!(s->state[i] = calloc((size_t)size, sizeof(float))))
+            return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory for the "
+                            "optimizer's state");
+    }
+    return MLP_OK;
+}
+
+static void opt_free(struct opt_state *s, const struct mlp_fit *f)
+{
+    for (int i = 0; s->state && i < f->nparams * s->opt->nstate; i++)
+        free(s->state[i]);
+    free(s->state);
+}
+
+/* One optimizer step on every parameter, from the gradients of a batch of b samples. */
+static void update(struct opt_state *s, const struct mlp_fit *f, double lr, int b)
+{
+    s->t++;
+    for (int i = 0; i < f->nparams; i++) {
+        int64_t size = mlp_shape_size(mlp_node(f->g, f->param[i])->shape);
+        s->opt->step(&s->h, lr, s->t, size, mlp_plan_buffer(f->train, f->param[i]),
+                     mlp_plan_buffer(f->train, f->grad[i]), 1.0f / (float)b,
+                     s->state + (size_t)i * (size_t)s->opt->nstate);
+    }
+}
+
+static void shuffle(int *perm, int n, mlp_rng *rng)
+{
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)mlp_rng_below(rng, (uint64_t)i + 1);
+        int t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
+
+/* The fraction of predictions right, or NaN when the model makes none (regression). */
+static double accuracy(const struct mlp_fit *f, const struct mlp_tally *t)
+{
+    bool classifies = f->head == MLP_HEAD_CLASSES || f->head == MLP_HEAD_BINARY;
+    return classifies && t->seen ? (double)t->right / (double)t->seen : NAN;
+}
+
+/* Copy the trained parameters from the training plan to the evaluation plan. */
+static void sync_eval(const struct mlp_fit *f)
+{
+    for (int i = 0; i < f->nparams; i++)
+        memcpy(mlp_plan_buffer(f->eval, f->param[i]), mlp_plan_buffer(f->train, f->param[i]),
+               (size_t)mlp_shape_size(mlp_node(f->g, f->param[i])->shape) * sizeof(float));
+}
+
+/* One epoch over the shuffled training set; fills the train half of st. Returns nonzero when
+ * a callback asked to stop. */
+static int train_epoch(const struct mlp_fit *f, struct opt_state *s, const mlp_dataset *d,
+                       const mlp_train_options *o, const int *perm, mlp_epoch_stats *st)
+{
+    struct mlp_tally t = {0};
+    int nb = (d->n + o->batch - 1) / o->batch, stop = 0;
+    for (int k = 0; k < nb && !stop; k++) {
+        int start = k * o->batch, b = d->n - start < o->batch ? d->n - start : o->batch;
+        mlp_fit_load(f, f->train, d, perm + start, b);
+        mlp_plan_run(f->train);
+        mlp_fit_tally(f, f->train, b, &t);
+        update(s, f, st->lr, b);
+        if (o->on_batch)
+            stop = o->on_batch(o->user, st->epoch, k + 1, nb, t.loss / (double)t.n);
+    }
+    st->train_loss = t.loss / (double)t.n;
+    st->train_acc = accuracy(f, &t);
+    return stop;
+}
+
+int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_dataset *test,
+                    const mlp_train_options *o, mlp_error *err)
+{
+    int rc = check_options(o, err);
+    if (rc != MLP_OK)
+        return rc;
+    struct mlp_fit f;
+    struct opt_state s = {0};
+    int batch = o->batch < train->n ? o->batch : train->n;
+    rc = mlp_fit_init(&f, model, train, batch, EVAL_BATCH, err);
+    if (rc == MLP_OK && test && (test->nfeat != train->nfeat || test->ntarget != train->ntarget))
+        rc = mlp_fail(err, MLP_ERR_INPUT, test->x_source, MLP_NOLOC, "the test data has %d "
+                      "features and %d targets per sample, the training data %d and %d",
+                      test->nfeat, test->ntarget, train->nfeat, train->ntarget);
+    if (rc == MLP_OK)
+        rc = mlp_fit_check_targets(&f, train, err);
+    if (rc == MLP_OK && test)
+        rc = mlp_fit_check_targets(&f, test, err);
+    if (rc == MLP_OK)
+        rc = opt_init(&s, &f, o, err);
+    int *perm = rc == MLP_OK ? malloc((size_t)train->n * sizeof *perm) : NULL;
+    if (rc == MLP_OK && !perm)
+        rc = mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
+    mlp_rng rng;
+    mlp_rng_seed(&rng, o->seed, SHUFFLE_STREAM);
+    for (int e = 0, stop = 0; rc == MLP_OK && e < o->epochs && !stop; e++) {
+        double t0 = now();
+        mlp_epoch_stats st = {.epoch = e + 1, .epochs = o->epochs, .test_loss = NAN,
+                              .test_acc = NAN, .lr = mlp_schedule_lr(&s.sched, e)};
+        shuffle(perm, train->n, &rng);
+        stop = train_epoch(&f, &s, train, o, perm, &st);
+        if (test && !stop) {
+            struct mlp_tally t = {0};
+            sync_eval(&f);
+            mlp_fit_evaluate(&f, test, &t);
+            st.test_loss = t.loss / (double)t.n;
+            st.test_acc = accuracy(&f, &t);
+        }
+        st.seconds = now() - t0;
+        if (o->on_epoch && !stop)
+            stop = o->on_epoch(o->user, &st);
+    }
+    if (rc == MLP_OK)
+        mlp_plan_store_params(f.train, model);
+    free(perm);
+    if (s.opt)
+        opt_free(&s, &f);
+    mlp_fit_free(&f);
+    return rc;
+}
+
+int mlp_evaluate_graph(const mlp_graph *model, const mlp_dataset *d, mlp_metrics *out,
+                       mlp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->accuracy = out->mse = out->loss = NAN;
+    struct mlp_fit f;
+    int rc = mlp_fit_init(&f, model, d, 0, EVAL_BATCH, err);
+    if (rc == MLP_OK)
+        rc = mlp_fit_check_targets(&f, d, err);
+    if (rc == MLP_OK) {
+        int classes = f.head == MLP_HEAD_CLASSES ? f.classes : f.head == MLP_HEAD_BINARY ? 2 : 0;
+        struct mlp_tally t = {.classes = classes};
+        if (classes)
+            t.confusion = mlp_xcalloc((size_t)classes * (size_t)classes, sizeof *t.confusion);
+        mlp_fit_evaluate(&f, d, &t);
+        out->n = (int)t.n;
+        out->loss = t.loss / (double)t.n;
+        out->classes = classes;
+        out->confusion = t.confusion;
+        out->accuracy = accuracy(&f, &t);
+        if (f.head == MLP_HEAD_REGRESSION)
+            out->mse = t.sqerr / (double)t.seen;
+    }
+    mlp_fit_free(&f);
+    return rc;
+}
