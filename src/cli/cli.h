@@ -94,10 +94,6 @@ size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_M
 
 /* Write text to path (NULL or "-": stdout) through a temporary file renamed into place. */
 int cli_write_output(const char *path, const char *text);
-/* Create a temporary file beside path (its name in tmp); the fd, or -1 with the error printed. */
-int cli_temp_beside(const char *path, char *tmp, size_t size);
-/* Rename tmp to path; on failure print the error and remove tmp. */
-int cli_commit_file(const char *tmp, const char *path);
 
 /* After `mlp grad` ran: the inactive relu/step units and the exactly-zero gradient entries
  * (text lines, or a JSON member `, "sparsity": {...}` to splice into grad's object). */

@@ -74,14 +74,19 @@ static bool sets_inputs(const struct cli_args *a, const mlp_model *m)
     return false;
 }
 
-/* Run `dot -Tfmt -o out in`; EXIT_OK, or the error printed. */
-static int run_dot(const char *fmt, const char *in, const char *out)
+/* Run `dot -Tfmt` reading DOT from in_fd and writing to out_fd; EXIT_OK, or the error printed. */
+static int run_dot(const char *fmt, int in_fd, int out_fd)
 {
     char tflag[16];
     snprintf(tflag, sizeof tflag, "-T%s", fmt);
-    char *argv[] = {"dot", tflag, "-o", (char *)out, (char *)in, NULL};
+    char *argv[] = {"dot", tflag, NULL};
+    posix_spawn_file_actions_t io;
+    posix_spawn_file_actions_init(&io);
+    posix_spawn_file_actions_adddup2(&io, in_fd, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&io, out_fd, STDOUT_FILENO);
     pid_t pid;
-    int err = posix_spawnp(&pid, "dot", NULL, NULL, argv, environ);
+    int err = posix_spawnp(&pid, "dot", &io, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&io);
     if (err == ENOENT) {
         fprintf(stderr, "mlp draw: --format %s needs Graphviz's `dot` program, which is not on "
                         "PATH (install the graphviz package, or use --format dot or mermaid)\n",
@@ -97,43 +102,28 @@ static int run_dot(const char *fmt, const char *in, const char *out)
     return EXIT_OK;
 }
 
-static int copy_to_stdout(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char buf[8192];
-    size_t n;
-    bool ok = f != NULL;
-    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        ok = fwrite(buf, 1, n, stdout) == n;
-    if (f)
-        fclose(f);
-    return ok ? EXIT_OK : EXIT_BAD_INPUT;
-}
-
-/* DOT text -> SVG or PNG at out (or stdout), through temporary files. */
+/* DOT text -> SVG or PNG at out (written atomically) or on stdout. */
 static int render(const char *dot, const char *fmt, const char *out)
 {
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    char in[4200], res[4200], base[4100];
-    snprintf(base, sizeof base, "%s/mlp-draw", dir);
-    int fd = cli_temp_beside(base, in, sizeof in);
-    if (fd < 0)
+    FILE *in = tmpfile(); /* anonymous: removed when closed, whatever happens */
+    if (!in || fputs(dot, in) == EOF || fflush(in) || fseek(in, 0, SEEK_SET)) {
+        fprintf(stderr, "mlp draw: cannot create a temporary file: %s\n", strerror(errno));
+        if (in)
+            fclose(in);
         return EXIT_BAD_INPUT;
-    bool wrote = write(fd, dot, strlen(dot)) == (ssize_t)strlen(dot);
-    close(fd);
-    int rfd = wrote ? cli_temp_beside(out ? out : base, res, sizeof res) : -1;
-    int rc = rfd < 0 ? EXIT_BAD_INPUT : EXIT_OK;
-    if (rfd >= 0) {
-        close(rfd);
-        rc = run_dot(fmt, in, res);
-        if (rc == EXIT_OK && out)
-            rc = cli_commit_file(res, out);
-        else if (rc == EXIT_OK)
-            rc = copy_to_stdout(res);
-        if (!out || rc != EXIT_OK)
-            unlink(res);
     }
-    unlink(in);
+    mlp_error err = {0};
+    mlp_outfile *o = out ? mlp_outfile_open(out, &err) : NULL;
+    int rc = out && !o ? cli_report(&err) : EXIT_OK;
+    if (rc == EXIT_OK) {
+        fflush(stdout);
+        rc = run_dot(fmt, fileno(in), o ? fileno(mlp_outfile_stream(o)) : STDOUT_FILENO);
+    }
+    fclose(in);
+    if (o && rc == EXIT_OK && mlp_outfile_commit(o, &err) != MLP_OK)
+        rc = cli_report(&err);
+    else if (o && rc != EXIT_OK)
+        mlp_outfile_abort(o);
     return rc;
 }
 
