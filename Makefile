@@ -14,6 +14,8 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(EXTRA_CPPFLAGS)
+# verify: Z3 (exact linear real arithmetic) and GMP (exact rationals)
+EXTRA_LDLIBS += -lz3 -lgmp
 LDLIBS  := -lm $(EXTRA_LDLIBS)
 
 ifeq ($(SAN),1)
@@ -22,7 +24,7 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 
-LAYERS  := base tensor graph graph/ops lang exec io api
+LAYERS  := base tensor graph graph/ops lang exec io api analysis/verify
 LIB_SRC := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -103,5 +103,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_grad(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_print(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const struct command {
     {"grad", cmd_grad, "the loss and its gradient with respect to inputs and parameters"},
     {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
     {"print", cmd_print, "the canonical text of a model"},
+    {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
 };
 
 static void usage(FILE *f)
