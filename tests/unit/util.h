@@ -15,4 +15,7 @@ int eval_model(const char *text, const char *const *sets, const char *name, doub
  * finite differences, at seeded random inputs, in float64. */
 double gradient_error(const char *text, unsigned seed);
 
+/* "1/1000...0" with n zeros (n <= 1000), in a static buffer: 10^-n as an exact rational. */
+const char *one_over_10_to(int n);
+
 #endif

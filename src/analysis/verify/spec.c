@@ -221,7 +221,7 @@ static bool unexpected(struct sp *p, const char *what)
         return fail(p, p->tok.loc, "the %s must be one line", p->where);
     if (p->tok.kind == TOK_ERROR)
         return fail(p, p->tok.loc, "unexpected character %s", got);
-    if (p->tok.kind == TOK_ASSIGN)
+    if (p->tok.kind == TOK_ASSIGN && !strcmp(p->where, "spec"))
         return fail(p, p->tok.loc, "'=' is not a comparison: write '==' to compare");
     return fail(p, p->tok.loc, "expected %s, got %s", what, got);
 }
@@ -301,6 +301,10 @@ static void known_names(const mlp_graph *g, char *buf, size_t size)
 static bool name_value(struct sp *p, struct pv *v)
 {
     struct mlp_token t = p->tok;
+    struct mlp_lexer ahead = p->lx;
+    if (mlp_lex_next(&ahead).kind == TOK_LPAREN)
+        return fail(p, t.loc, "'%.*s(...)': a spec has no function calls, only linear arithmetic",
+                    t.len > 40 ? 40 : t.len, t.start);
     int nm = mlp_graph_find(p->g, t.start, t.len);
     if (nm < 0) {
         char known[300];
@@ -308,9 +312,6 @@ static bool name_value(struct sp *p, struct pv *v)
         return fail(p, t.loc, "unknown name '%.*s' (%s)", t.len > 40 ? 40 : t.len, t.start, known);
     }
     next(p);
-    if (p->tok.kind == TOK_LPAREN)
-        return fail(p, t.loc, "'%.*s(...)': a spec has no function calls, only linear arithmetic",
-                    t.len, t.start);
     mlp_id node = p->g->names[nm].node;
     const struct mlp_node *nd = mlp_node(p->g, node);
     pv_alloc(v, nd->shape);
@@ -408,14 +409,15 @@ static bool primary(struct sp *p, struct pv *v)
 /* v[i, j, ...]: the block at those leading indices. */
 static bool index_into(struct sp *p, struct pv *v)
 {
+    int len = span(p, v);
     next(p);
     int idx[MLP_MAX_RANK], nidx = 0;
     do {
         if (p->tok.kind != TOK_NUMBER)
             return unexpected(p, "an index");
         if (nidx == v->shape.rank)
-            return fail(p, p->tok.loc, "too many indices for '%.*s' of rank %d", span(p, v),
-                        v->start, v->shape.rank);
+            return fail(p, p->tok.loc, "too many indices: '%.*s' has %d ax%s", len, v->start,
+                        v->shape.rank, v->shape.rank == 1 ? "is" : "es");
         char *end;
         long i = strtol(p->tok.start, &end, 10);
         if (end != p->tok.start + p->tok.len || i < 0 || i >= v->shape.dim[nidx])
@@ -631,6 +633,8 @@ static bool comparison(struct sp *p, struct pv *v)
 {
     if (!parse_sum(p, v))
         return false;
+    if (p->tok.kind == TOK_ASSIGN)
+        return unexpected(p, "a comparison");
     if (relation(p->tok.kind) < 0)
         return true;
     struct pv left = *v;
@@ -796,13 +800,16 @@ static bool bound(struct sp *p, struct vbound **out, int *n, int *cap)
     if (ok)
         next(p);
     ok = ok && expect(p, TOK_LBRACK, "'[' (an interval [lo, hi])");
-    ok = ok && parse_sum(p, &lo) && need_value(p, &lo) && expect(p, TOK_COMMA, "','");
-    ok = ok && parse_sum(p, &hi) && need_value(p, &hi) && expect(p, TOK_RBRACK, "']'");
-    if (ok && (lo.n != 1 || hi.n != 1 || !pv_const(&lo) || !pv_const(&hi)))
-        ok = fail(p, lo.loc, "an interval's ends must be numbers");
+    ok = ok && parse_sum(p, &lo) && need_value(p, &lo);
+    int lo_len = ok ? span(p, &lo) : 0;
+    ok = ok && expect(p, TOK_COMMA, "','") && parse_sum(p, &hi) && need_value(p, &hi);
+    int hi_len = ok ? span(p, &hi) : 0;
+    ok = ok && expect(p, TOK_RBRACK, "']'");
+    bool lo_bad = lo.n != 1 || !pv_const(&lo), hi_bad = hi.n != 1 || !pv_const(&hi);
+    if (ok && (lo_bad || hi_bad))
+        ok = fail(p, lo_bad ? lo.loc : hi.loc, "an interval's ends must be numbers");
     if (ok && mpq_cmp(lo.el[0].c0, hi.el[0].c0) > 0)
-        ok = fail(p, lo.loc, "empty interval: %.*s > %.*s", span(p, &lo), lo.start,
-                  (int)(p->prev_end - hi.start - 1), hi.start);
+        ok = fail(p, lo.loc, "empty interval: %.*s > %.*s", lo_len, lo.start, hi_len, hi.start);
     for (int64_t e = 0; ok && e < target.n; e++) {
         mlp_xreserve(out, cap, *n + 1, sizeof **out);
         struct vbound *b = &(*out)[(*n)++];
@@ -1030,13 +1037,18 @@ static void print_f(const struct vspec *s, int f, const signed char *truth, mpq_
                                [VF_IFF] = P_IFF};
     static const char *const word[] = {[VF_AND] = " and ", [VF_OR] = " or ",
                                        [VF_IMPLIES] = " => ", [VF_IFF] = " <=> "};
-    int me = neg ? P_ATOM : prec[x->op];
-    bool paren = me < ctx;
-    mlp_sb_puts(out, neg ? "not (" : paren ? "(" : "");
-    print_f(s, x->a, truth, form, false, prec[x->op] + (x->op == VF_IMPLIES), out);
-    mlp_sb_puts(out, word[x->op]);
-    print_f(s, x->b, truth, form, false, prec[x->op] + (x->op != VF_IMPLIES), out);
-    mlp_sb_puts(out, neg || paren ? ")" : "");
+    mlp_strbuf a = {0}, b = {0};
+    print_f(s, x->a, truth, form, false, prec[x->op] + (x->op == VF_IMPLIES), &a);
+    print_f(s, x->b, truth, form, false, prec[x->op] + (x->op != VF_IMPLIES), &b);
+    if ((x->op == VF_AND || x->op == VF_OR) && !strcmp(mlp_sb_str(&a), mlp_sb_str(&b))) {
+        print_f(s, x->a, truth, form, neg, ctx, out); /* p and p: once is enough */
+    } else {
+        bool paren = !neg && prec[x->op] < ctx;
+        mlp_sb_printf(out, "%s%s%s%s%s", neg ? "not (" : paren ? "(" : "", mlp_sb_str(&a),
+                      word[x->op], mlp_sb_str(&b), neg || paren ? ")" : "");
+    }
+    mlp_sb_free(&a);
+    mlp_sb_free(&b);
 }
 
 void vspec_print_residual(const struct vspec *s, int f, const signed char *truth,
