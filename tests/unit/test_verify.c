@@ -131,15 +131,16 @@ TEST(verify_finds_a_sliver_of_width_1e_9)
     mlp_verify_result r;
     mlp_error err;
     CHECK(verify("examples/verify/descending-sliver.mlp", DESC_SPEC, NULL, &r, &err) == 0);
-    CHECK(desc_counterexample_ok(&r, SEED_W1, "-1/1000000000", SEED_W2, 0));
-    /* The violation needs 0 <= x[1] - x[0] < 1e-9. */
+    CHECK(desc_counterexample_ok(&r, SEED_W1, "1/1000000000", SEED_W2, 0));
+    CHECK_STR(r.requires, "y = 1");
+    /* The violation needs 0 < x[0] - x[1] <= 1e-9. */
     mpq_t a, b;
     mpq_inits(a, b, NULL);
     get_q(a, &r.inputs[0], 0);
     get_q(b, &r.inputs[0], 1);
-    mpq_sub(b, b, a);
-    mpq_set_ui(a, 1, 1000000000);
-    CHECK(mpq_sgn(b) >= 0 && mpq_cmp(b, a) < 0);
+    mpq_sub(a, a, b);
+    mpq_set_ui(b, 1, 1000000000);
+    CHECK(mpq_sgn(a) > 0 && mpq_cmp(a, b) <= 0);
     mpq_clears(a, b, NULL);
     mlp_verify_result_free(&r);
 }
