@@ -155,6 +155,7 @@ typedef struct mlp_verify_result {
     char *domain;      /* the inputs it quantified over: "x in R^5", "x in [-1, 1]^2, t in R" */
     long regions;      /* activation regions decided */
     long branches;     /* units at which the search split a region in two */
+    long settled;      /* parts of the search decided by bounds over the --bounds box */
     long solver_calls; /* exact linear-arithmetic solver (Z3) checks */
     double seconds;
     /* When violated, a counterexample, re-checked in exact rational arithmetic before it is

@@ -27,8 +27,9 @@ static const char usage[] =
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
     "  --json            {\"results\": [{\"spec\", \"result\": \"holds\"|\"violated\",\n"
     "                    \"counterexample\": {input: value}, \"output\": {name: value},\n"
-    "                    \"requires\", \"domain\", \"regions\", \"branches\", \"solver_calls\",\n"
-    "                    \"seconds\"}]}, values as exact rationals in strings (\"-1/4\")\n"
+    "                    \"requires\", \"domain\", \"regions\", \"branches\", \"settled\",\n"
+    "                    \"solver_calls\", \"seconds\"}]}, values as exact rationals in\n"
+    "                    strings (\"-1/4\")\n"
     "\n"
     "Exit status: 0 every property holds, 1 one is violated, 2 bad usage or bad input.\n";
 
@@ -63,12 +64,22 @@ static void print_assignments(FILE *f, const mlp_exact_value *v, int n)
     }
 }
 
+/* "16 activation regions, 31 solver calls, 0.02 s" */
+static void print_effort(const mlp_verify_result *r)
+{
+    printf("%ld activation region%s, ", r->regions, r->regions == 1 ? "" : "s");
+    if (r->settled)
+        printf("%ld part%s settled by bounds, ", r->settled, r->settled == 1 ? "" : "s");
+    printf("%ld solver call%s, %.3g s", r->solver_calls, r->solver_calls == 1 ? "" : "s",
+           r->seconds);
+}
+
 static void print_text(const mlp_verify_result *r, const char *indent)
 {
     if (r->holds) {
-        printf("%sholds for every %s (%ld activation region%s, %ld solver call%s, %.3g s)\n",
-               indent, r->domain[0] ? r->domain : "input", r->regions, r->regions == 1 ? "" : "s",
-               r->solver_calls, r->solver_calls == 1 ? "" : "s", r->seconds);
+        printf("%sholds for every %s (", indent, r->domain[0] ? r->domain : "input");
+        print_effort(r);
+        printf(")\n");
         return;
     }
     printf("%sviolated: ", indent);
@@ -83,9 +94,9 @@ static void print_text(const mlp_verify_result *r, const char *indent)
     } else if (!r->ninputs) {
         printf("the spec is false");
     }
-    printf("\n%s(counterexample re-checked in exact arithmetic; found after %ld activation "
-           "region%s, %ld solver call%s, %.3g s)\n", indent, r->regions, r->regions == 1 ? "" : "s",
-           r->solver_calls, r->solver_calls == 1 ? "" : "s", r->seconds);
+    printf("\n%s(counterexample re-checked in exact arithmetic; found after ", indent);
+    print_effort(r);
+    printf(")\n");
 }
 
 static void print_json_values(const char *key, const mlp_exact_value *v, int n)
@@ -115,8 +126,8 @@ static void print_json(const mlp_verify_result *r, const char *spec, bool first)
         else
             printf("null");
     }
-    printf(", \"regions\": %ld, \"branches\": %ld, \"solver_calls\": %ld, \"seconds\": %.6f}",
-           r->regions, r->branches, r->solver_calls, r->seconds);
+    printf(", \"regions\": %ld, \"branches\": %ld, \"settled\": %ld, \"solver_calls\": %ld, "
+           "\"seconds\": %.6f}", r->regions, r->branches, r->settled, r->solver_calls, r->seconds);
 }
 
 /* --set may replace parameters only: inputs are what verify quantifies over. */

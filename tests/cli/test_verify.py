@@ -124,6 +124,11 @@ class Violated(MlpTestCase):
         self.assertTrue(r.out.startswith("holds for every x in R^2 with x[0] in [-1/2, 5] ("))
         cx, out, _ = self.counterexample(V + "xor.mlp", spec)
         self.assertLess(cx["x"][0], Fraction(-1, 2))
+        # A bound the network can never exceed is settled by bounds alone, with no solver call.
+        j = self.ok("verify", V + "relu-clip.mlp", "--spec", "-4 <= y <= 4", "--bounds",
+                    "x in [-5, 5]", "--json").json()["results"][0]
+        self.assertEqual((j["result"], j["settled"], j["regions"], j["solver_calls"]),
+                         ("holds", 1, 0, 0))
         # Bounds can also pin an input to one value.
         cx, out, _ = self.counterexample(V + "xor.mlp", spec, "--bounds", "x[1] in [2, 2]")
         self.assertEqual(cx["x"][1], 2)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "analysis/verify/net.h"
+#include "analysis/verify/search.h"
 #include "analysis/verify/rational.h"
 #include "analysis/verify/spec.h"
 #include "api/internal.h"
@@ -239,4 +240,75 @@ TEST(verify_exact_evaluator_matches_executor)
     vnet_free(&net);
     mlp_session_free(s);
     mlp_model_free(mo);
+}
+
+/* A random network of relu and step units with weights in eighths, as model text. */
+static void random_net(mlp_rng *rng, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "input x[2]\n");
+    const char *prev = "x";
+    int width = 2;
+    for (int layer = 0; layer < 2; layer++) {
+        n += snprintf(buf + n, size - (size_t)n, "param W%d[4,%d] = [", layer, width);
+        for (int i = 0; i < 4 * width; i++)
+            n += snprintf(buf + n, size - (size_t)n, "%s%d/8%s", i % width ? ", " : i ? ", [" : "[",
+                          (int)mlp_rng_below(rng, 17) - 8, i % width == width - 1 ? "]" : "");
+        n += snprintf(buf + n, size - (size_t)n, "]\nparam b%d[4] = [%d/4, %d/4, %d/4, %d/4]\n",
+                      layer, (int)mlp_rng_below(rng, 9) - 4, (int)mlp_rng_below(rng, 9) - 4,
+                      (int)mlp_rng_below(rng, 9) - 4, (int)mlp_rng_below(rng, 9) - 4);
+        n += snprintf(buf + n, size - (size_t)n, "h%d = %s(W%d @ %s + b%d)\n", layer,
+                      mlp_rng_below(rng, 3) ? "relu" : "step", layer, prev, layer);
+        prev = layer ? "h1" : "h0";
+        width = 4;
+    }
+    snprintf(buf + n, size - (size_t)n, "y = [[1, -1, 0.5, 0], [0, 1, -1, 1]] @ h1\noutput y\n");
+}
+
+/* Settling subtrees by bounds is an optimisation: it never changes a verdict. */
+TEST(verify_settling_by_bounds_changes_no_verdict)
+{
+    static const char *const specs[] = {"y[0] <= 1", "y[0] >= y[1] - 1/2",
+                                        "y[1] > 0 => y[0] <= 3/4", "y[0] != 1/2 or x[0] > 0",
+                                        "y[0] + y[1] < 2"};
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 5, 0);
+    int verdicts[2] = {0, 0};
+    for (int trial = 0; trial < 40; trial++) {
+        char text[4096];
+        random_net(&rng, text, sizeof text);
+        mlp_model *m = parse_ok(text);
+        CHECK(m);
+        mlp_graph *g = mlp_model_graph(m);
+        struct vspec s;
+        CHECK(vspec_parse(&s, g, specs[trial % 5], NULL) == MLP_OK);
+        mlp_id roots[64];
+        for (int j = 0; j < s.natoms; j++)
+            roots[j] = s.atoms[j].node;
+        struct vnet net;
+        CHECK(vnet_init(&net, g, roots, s.natoms, NULL) == MLP_OK);
+        struct vbox box;
+        vbox_init(&box, net.nvars);
+        mpq_t lo, hi;
+        mpq_inits(lo, hi, NULL);
+        mpq_set_si(lo, -1, 1);
+        mpq_set_si(hi, 1, 1);
+        for (int i = 0; i < net.nvars; i++)
+            vbox_restrict(&box, i, lo, hi);
+        mpq_t *point = vq_array_new(net.nvars);
+        struct vsearch_stats st[2];
+        int v[2];
+        for (int settle = 0; settle < 2; settle++)
+            v[settle] = vsearch_run(&net, &s, &box, settle, point, &st[settle], NULL);
+        CHECK_MSG(v[0] == v[1] && v[0] >= 0, "trial %d: %d without settling, %d with\n%s", trial,
+                  v[0], v[1], text);
+        verdicts[v[0]]++;
+        vq_array_free(point, net.nvars);
+        mpq_clears(lo, hi, NULL);
+        vbox_free(&box);
+        vnet_free(&net);
+        vspec_free(&s);
+        mlp_model_free(m);
+    }
+    CHECK_MSG(verdicts[0] > 5 && verdicts[1] > 5, "%d violated, %d hold: the cases are not mixed",
+              verdicts[0], verdicts[1]);
 }

@@ -43,9 +43,38 @@ void lin_scale(int n, mpq_t *dst, const mpq_t *a, const mpq_t k);
 bool lin_is_const(int n, const mpq_t *f);
 /* out = f(x). */
 void lin_eval(int n, const mpq_t *f, const mpq_t *x, mpq_t out);
+/* The least (dir = -1) or greatest (dir = +1) value of f over the box into out; false when f is
+ * unbounded that way. */
+bool lin_box_extreme(const mpq_t *f, const struct vbox *b, int dir, mpq_t out);
 /* Sign information of f over a box: sets *ge0 when f >= 0 on all of it, *gt0 when f > 0, *le0,
  * *lt0 likewise (exact; unbounded directions decide nothing). */
 void lin_box_signs(const mpq_t *f, const struct vbox *b, bool *ge0, bool *gt0, bool *le0,
                    bool *lt0);
+
+/* ---- affine forms with an error interval ----
+ * The set of values f(x) + t, lo <= t <= hi; or, when *unb, nothing is known. This is how a
+ * relaxed unit (one whose side is not decided) is over-approximated; exact values have
+ * lo = hi = 0 and the operations below then reduce to the exact ones. A vaf views storage owned
+ * by an evaluation (net.h). */
+struct vaf {
+    mpq_t *f;
+    mpq_ptr lo, hi;
+    bool *unb;
+};
+
+void af_zero(int n, struct vaf d);
+/* d = the constant v */
+void af_const(int n, struct vaf d, const mpq_t v);
+void af_copy(int n, struct vaf d, struct vaf a);
+/* d = a + s b  (s = +1 or -1) */
+void af_add(int n, struct vaf d, struct vaf a, struct vaf b, int s);
+/* d = k a */
+void af_scale(int n, struct vaf d, struct vaf a, const mpq_t k);
+/* d += c a, where c's form is a constant (its variables' coefficients are 0) and its interval
+ * may be nonzero; a's range over the box then bounds the product (NULL box: unbounded). */
+void af_addmul(int n, struct vaf d, struct vaf c, struct vaf a, const struct vbox *box);
+/* The range of a over the box (NULL: all of R^n): [*lo, *hi] where *has_lo / *has_hi. */
+void af_range(int n, struct vaf a, const struct vbox *box, mpq_t lo, mpq_t hi, bool *has_lo,
+              bool *has_hi);
 
 #endif

@@ -1,6 +1,5 @@
 /* net.c - a model's cone of influence as exact affine forms per activation region. */
 #include "analysis/verify/net.h"
-#include "analysis/verify/linform.h"
 #include "analysis/verify/rational.h"
 #include "base/mem.h"
 
@@ -193,9 +192,16 @@ void veval_init(struct veval *ev, const struct vnet *net, const mpq_t *point)
 {
     ev->net = net;
     ev->n = point ? 0 : net->nvars;
+    ev->box = NULL;
     ev->f = mlp_xcalloc((size_t)net->n + 1, sizeof *ev->f);
+    ev->lo = mlp_xcalloc((size_t)net->n + 1, sizeof *ev->lo);
+    ev->hi = mlp_xcalloc((size_t)net->n + 1, sizeof *ev->hi);
+    ev->unb = mlp_xcalloc((size_t)net->n + 1, sizeof *ev->unb);
     for (int k = 0; k < net->n; k++) {
         ev->f[k] = vq_array_new(net->size[k] * (ev->n + 1));
+        ev->lo[k] = vq_array_new(net->size[k]);
+        ev->hi[k] = vq_array_new(net->size[k]);
+        ev->unb[k] = mlp_xcalloc((size_t)net->size[k] + 1, sizeof **ev->unb);
         const struct mlp_node *nd = mlp_node(net->g, net->id[k]);
         for (int64_t e = 0; e < net->size[k]; e++) {
             mpq_t *f = veval_form(ev, k, e);
@@ -204,16 +210,23 @@ void veval_init(struct veval *ev, const struct vnet *net, const mpq_t *point)
             else if (nd->op == MLP_OP_INPUT)
                 lin_var(ev->n, f, net->var0[k] + (int)e);
             else if (nd->op == MLP_OP_PARAM || nd->op == MLP_OP_CONST)
-                vq_pool_value(f[0], net->g, nd->data + e); /* finite: checked by the parser */
+                vq_pool_value(f[0], net->g, nd->data + e); /* finite: checked by vnet_init */
         }
     }
 }
 
 void veval_free(struct veval *ev)
 {
-    for (int k = 0; ev->f && k < ev->net->n; k++)
+    for (int k = 0; ev->f && k < ev->net->n; k++) {
         vq_array_free(ev->f[k], ev->net->size[k] * (ev->n + 1));
+        vq_array_free(ev->lo[k], ev->net->size[k]);
+        vq_array_free(ev->hi[k], ev->net->size[k]);
+        free(ev->unb[k]);
+    }
     free(ev->f);
+    free(ev->lo);
+    free(ev->hi);
+    free(ev->unb);
     ev->f = NULL;
 }
 
@@ -223,19 +236,16 @@ static int operand(const struct veval *ev, int k, int i)
     return ev->net->slot[mlp_operand(ev->net->g, ev->net->id[k], i)];
 }
 
-/* dst += a * b where the operand `const_side` (0: a, 1: b) is constant in the region. */
-static void product_acc(int n, mpq_t *dst, const mpq_t *a, const mpq_t *b, int const_side)
-{
-    if (const_side == 0)
-        lin_addmul(n, dst, b, a[0]);
-    else
-        lin_addmul(n, dst, a, b[0]);
-}
-
 /* Which operand of a product is constant within a region (vnet_init rejected the others). */
 static int const_side(const struct veval *ev, int k)
 {
     return ev->net->dep[operand(ev, k, 0)] < VDEP_PWLIN ? 0 : 1;
+}
+
+/* dst += a * b, the operand `cs` (0: a, 1: b) being the one constant in the region. */
+static void product_acc(const struct veval *ev, struct vaf dst, struct vaf a, struct vaf b, int cs)
+{
+    af_addmul(ev->n, dst, cs == 0 ? a : b, cs == 0 ? b : a, ev->box);
 }
 
 /* Elementwise + - * / with a scalar operand broadcast. */
@@ -249,21 +259,21 @@ static int elementwise(struct veval *ev, int k, mlp_error *err)
     mpq_init(inv);
     int rc = MLP_OK;
     for (int64_t e = 0; e < net->size[k] && rc == MLP_OK; e++) {
-        mpq_t *y = veval_form(ev, k, e);
-        const mpq_t *fa = veval_form(ev, a, net->size[a] == 1 ? 0 : e);
-        const mpq_t *fb = veval_form(ev, b, net->size[b] == 1 ? 0 : e);
+        struct vaf y = veval_af(ev, k, e);
+        struct vaf fa = veval_af(ev, a, net->size[a] == 1 ? 0 : e);
+        struct vaf fb = veval_af(ev, b, net->size[b] == 1 ? 0 : e);
         if (op == MLP_OP_ADD || op == MLP_OP_SUB) {
-            lin_add(n, y, fa, fb, op == MLP_OP_ADD ? 1 : -1);
+            af_add(n, y, fa, fb, op == MLP_OP_ADD ? 1 : -1);
         } else if (op == MLP_OP_MUL) {
-            lin_zero(n, y);
-            product_acc(n, y, fa, fb, cs);
-        } else if (mpq_sgn(fb[0]) == 0) {
+            af_zero(n, y);
+            product_acc(ev, y, fa, fb, cs);
+        } else if (mpq_sgn(fb.f[0]) == 0) { /* the divisor is a constant (vnet_init) */
             mlp_srcloc loc = mlp_node(net->g, net->id[k])->loc;
             rc = mlp_fail(err, MLP_ERR_INPUT, net->g->file, loc,
                           "cannot verify: division by zero");
         } else {
-            mpq_inv(inv, fb[0]);
-            lin_scale(n, y, fa, inv);
+            mpq_inv(inv, fb.f[0]);
+            af_scale(n, y, fa, inv);
         }
     }
     mpq_clear(inv);
@@ -275,7 +285,7 @@ static void bilinear(struct veval *ev, int k)
 {
     const struct vnet *net = ev->net;
     const mlp_graph *g = net->g;
-    int a = operand(ev, k, 0), b = operand(ev, k, 1), n = ev->n, cs = const_side(ev, k);
+    int a = operand(ev, k, 0), b = operand(ev, k, 1), cs = const_side(ev, k);
     mlp_shape sa = mlp_node(g, net->id[a])->shape, sb = mlp_node(g, net->id[b])->shape;
     int64_t M, K, N;
     enum mlp_op op = op_of(net, k);
@@ -291,10 +301,10 @@ static void bilinear(struct veval *ev, int k)
     }
     for (int64_t i = 0; i < M; i++)
         for (int64_t j = 0; j < N; j++) {
-            mpq_t *y = veval_form(ev, k, i * N + j);
-            lin_zero(n, y);
+            struct vaf y = veval_af(ev, k, i * N + j);
+            af_zero(ev->n, y);
             for (int64_t t = 0; t < K; t++)
-                product_acc(n, y, veval_form(ev, a, i * K + t), veval_form(ev, b, t * N + j), cs);
+                product_acc(ev, y, veval_af(ev, a, i * K + t), veval_af(ev, b, t * N + j), cs);
         }
 }
 
@@ -302,15 +312,15 @@ static void bilinear(struct veval *ev, int k)
 static void reduce(struct veval *ev, int k)
 {
     int a = operand(ev, k, 0), n = ev->n;
-    mpq_t *y = veval_form(ev, k, 0);
-    lin_zero(n, y);
+    struct vaf y = veval_af(ev, k, 0);
+    af_zero(n, y);
     for (int64_t e = 0; e < ev->net->size[a]; e++)
-        lin_add(n, y, y, veval_form(ev, a, e), 1);
+        af_add(n, y, y, veval_af(ev, a, e), 1);
     if (op_of(ev->net, k) == MLP_OP_MEAN) {
         mpq_t inv;
         mpq_init(inv);
         mpq_set_ui(inv, 1, (unsigned long)ev->net->size[a]);
-        lin_scale(n, y, y, inv);
+        af_scale(n, y, y, inv);
         mpq_clear(inv);
     }
 }
@@ -342,18 +352,22 @@ int veval_node(struct veval *ev, int k, mlp_error *err)
         break;
     }
     int a = operand(ev, k, 0);
+    mpq_t minus;
+    mpq_init(minus);
+    mpq_set_si(minus, -1, 1);
     bool neg = op_of(net, k) == MLP_OP_NEG;
     for (int64_t e = 0; e < net->size[k]; e++) {
-        mpq_t *y = veval_form(ev, k, e);
+        struct vaf y = veval_af(ev, k, e);
         if (net->src[k] && net->src[k][e] == 0)
-            lin_zero(n, y);
+            af_zero(n, y);
         else if (net->src[k])
-            lin_copy(n, y, veval_form(ev, a, net->src[k][e] - 1));
+            af_copy(n, y, veval_af(ev, a, net->src[k][e] - 1));
         else if (neg)
-            lin_neg(n, y, veval_form(ev, a, e));
+            af_scale(n, y, veval_af(ev, a, e), minus);
         else /* identity */
-            lin_copy(n, y, veval_form(ev, a, e));
+            af_copy(n, y, veval_af(ev, a, e));
     }
+    mpq_clear(minus);
     return MLP_OK;
 }
 
@@ -364,14 +378,55 @@ const mpq_t *veval_pre(const struct veval *ev, int k, int64_t e)
 
 void veval_set_side(struct veval *ev, int k, int64_t e, bool active)
 {
-    mpq_t *y = veval_form(ev, k, e);
+    struct vaf y = veval_af(ev, k, e);
     if (op_of(ev->net, k) == MLP_OP_RELU && active) {
-        lin_copy(ev->n, y, veval_pre(ev, k, e));
+        af_copy(ev->n, y, veval_af(ev, operand(ev, k, 0), e));
     } else {
-        lin_zero(ev->n, y);
-        if (active && op_of(ev->net, k) != MLP_OP_RELU)
-            mpq_set_ui(y[0], 1, 1);
+        af_zero(ev->n, y);
+        if (active)
+            mpq_set_ui(y.f[0], 1, 1);
     }
+}
+
+/* relu(z) for z in [lo, hi] with lo < 0 < hi lies between the lines lam z and lam (z - lo),
+ * lam = hi / (hi - lo): the tightest such band (the chord above, a parallel below). */
+static void relax_relu(int n, struct vaf y, struct vaf z, const mpq_t lo, const mpq_t hi)
+{
+    mpq_t lam, t;
+    mpq_inits(lam, t, NULL);
+    mpq_sub(t, hi, lo);
+    mpq_div(lam, hi, t);
+    af_scale(n, y, z, lam);
+    mpq_mul(t, lam, lo);
+    mpq_sub(y.hi, y.hi, t); /* the upper line adds -lam lo > 0 */
+    mpq_clears(lam, t, NULL);
+}
+
+void veval_relax_unit(struct veval *ev, int k, int64_t e)
+{
+    struct vaf y = veval_af(ev, k, e), z = veval_af(ev, operand(ev, k, 0), e);
+    bool relu = op_of(ev->net, k) == MLP_OP_RELU, closed = vnet_closed(ev->net, k);
+    mpq_t lo, hi;
+    mpq_inits(lo, hi, NULL);
+    bool has_lo, has_hi;
+    af_range(ev->n, z, ev->box, lo, hi, &has_lo, &has_hi);
+    bool on = has_lo && (closed ? mpq_sgn(lo) >= 0 : mpq_sgn(lo) > 0);
+    bool off = has_hi && (closed ? mpq_sgn(hi) < 0 : mpq_sgn(hi) <= 0);
+    if (on || off) {
+        veval_set_side(ev, k, e, on);
+    } else if (!relu) { /* step, drelu: 0 or 1 */
+        af_zero(ev->n, y);
+        mpq_set_ui(y.hi, 1, 1);
+    } else if (has_lo && has_hi) {
+        relax_relu(ev->n, y, z, lo, hi);
+    } else if (has_hi) { /* relu(z) in [0, hi] */
+        af_zero(ev->n, y);
+        mpq_set(y.hi, hi);
+    } else {
+        af_zero(ev->n, y);
+        *y.unb = true;
+    }
+    mpq_clears(lo, hi, NULL);
 }
 
 int veval_concrete(struct veval *ev, mlp_error *err)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <gmp.h>
 
+#include "analysis/verify/linform.h"
 #include "graph/graph.h"
 
 /* How a value depends on the inputs (decides which products stay linear). */
@@ -45,10 +46,16 @@ bool vnet_branches(const struct vnet *net, int k);
  * step) or z > 0 (open, as relu and drelu). */
 bool vnet_closed(const struct vnet *net, int k);
 
+/* One affine form with an error interval (linform.h) per element of every cone node. Exact
+ * evaluations keep every interval at 0; a relaxed one (veval_relax_unit) over-approximates
+ * units whose side is not decided, over the box `box`. */
 struct veval {
     const struct vnet *net;
-    int n;      /* variables per form: net->nvars (symbolic) or 0 (concrete) */
-    mpq_t **f;  /* per cone node: size * (n + 1) rationals */
+    int n;          /* variables per form: net->nvars (symbolic) or 0 (concrete) */
+    mpq_t **f;      /* per cone node: size * (n + 1) rationals */
+    mpq_t **lo, **hi;
+    bool **unb;
+    const struct vbox *box; /* for relaxed evaluation; NULL otherwise */
 };
 
 /* Symbolic (point == NULL: input element j of an input is its variable) or concrete (the inputs
@@ -60,12 +67,21 @@ static inline mpq_t *veval_form(const struct veval *ev, int k, int64_t e)
 {
     return ev->f[k] + e * (ev->n + 1);
 }
+/* The whole value (form and interval) of element e of cone node k. */
+static inline struct vaf veval_af(const struct veval *ev, int k, int64_t e)
+{
+    return (struct vaf){ev->f[k] + e * (ev->n + 1), ev->lo[k][e], ev->hi[k][e], &ev->unb[k][e]};
+}
 /* Compute a cone node that does not branch from its operands. Fails only on division by zero. */
 int veval_node(struct veval *ev, int k, mlp_error *err);
 /* For a branching node: the pre-activation of element e, and setting the element's value once
  * its side is decided. */
 const mpq_t *veval_pre(const struct veval *ev, int k, int64_t e);
 void veval_set_side(struct veval *ev, int k, int64_t e, bool active);
+/* A unit whose side is not decided, over-approximated over ev->box: its side if the bounds of
+ * its pre-activation fix it, else 0 + [0, 1] for step and drelu, and the chord relaxation for
+ * relu (or [0, hi], or nothing known, when the bounds are one-sided). */
+void veval_relax_unit(struct veval *ev, int k, int64_t e);
 /* Concrete evaluation (n = 0): compute every node, each unit's side decided by the sign of its
  * pre-activation. */
 int veval_concrete(struct veval *ev, mlp_error *err);

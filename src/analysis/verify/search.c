@@ -15,11 +15,17 @@ struct choice {
     mpq_t *other;
 };
 
+/* What a step of the search ends in. */
+enum { S_ERROR = -1, S_LEAF, S_HOLDS, S_VIOLATED, S_GO };
+
 struct search {
     const struct vnet *net;
     const struct vspec *spec;
     const struct vbox *box;
-    struct veval ev;
+    struct veval ev;   /* exact, in the current region */
+    struct veval rel;  /* relaxed over the box, to settle whole subtrees */
+    bool relax;        /* the box bounds every variable, so relaxations are finite */
+    bool leaf;         /* the search stopped at a complete region (not a settled subtree) */
     struct vsmt smt;
     int n;           /* variables */
     mpq_t *witness;  /* a point of the current region */
@@ -27,7 +33,7 @@ struct search {
     struct choice *stack;
     int depth, cap;
     unsigned char **side; /* the side each unit takes in the current region */
-    mpq_t **atomf;   /* each spec atom's form in the current region */
+    struct vaf *atomv; /* each spec atom's value */
     mpq_t **cmpf;    /* each spec comparison's form */
     signed char *truth;
     struct vsearch_stats *st;
@@ -50,7 +56,7 @@ static void copy_point(int n, mpq_t *dst, const mpq_t *src)
 
 /* Which side of unit (k, e) the current region takes, or -1 on error. Pushes a choice (and a
  * solver scope holding its side) when both are feasible. */
-static int decide(struct search *S, int k, int64_t e)
+static int decide(struct search *S, int k, int64_t e, bool *fresh)
 {
     const mpq_t *z = veval_pre(&S->ev, k, e);
     if (lin_is_const(S->n, z))
@@ -79,29 +85,65 @@ static int decide(struct search *S, int k, int64_t e)
     vsmt_push(&S->smt);
     vsmt_assert(&S->smt, side_constraint(S, k, z, side));
     S->st->branches++;
+    *fresh = true;
     return side;
 }
 
-/* Compute the cone from node k, element e on; `forced` (0/1, or -1) is the side of (k, e). */
+/* The spec's value on every point of the current region within the box, judged from the cone
+ * over-approximated: the units decided so far (those before (k0, e0)) exact, the others
+ * relaxed. S_HOLDS or S_VIOLATED settle the whole subtree; S_GO when the bounds are not enough. */
+static int settle(struct search *S, int k0, int64_t e0)
+{
+    const struct vnet *net = S->net;
+    if (!S->relax)
+        return S_GO;
+    for (int k = 0; k < net->n && k <= k0; k++) /* the decided part, as it is */
+        for (int64_t e = 0; e < net->size[k] && (k < k0 || e < e0); e++)
+            af_copy(S->n, veval_af(&S->rel, k, e), veval_af(&S->ev, k, e));
+    for (int k = k0; k < net->n; k++) {
+        if (!vnet_branches(net, k)) {
+            if (veval_node(&S->rel, k, S->err) != MLP_OK)
+                return S_ERROR;
+            continue;
+        }
+        for (int64_t e = k == k0 ? e0 : 0; e < net->size[k]; e++)
+            veval_relax_unit(&S->rel, k, e);
+    }
+    const struct vspec *sp = S->spec;
+    for (int j = 0; j < sp->natoms; j++)
+        S->atomv[j] = veval_af(&S->rel, net->slot[sp->atoms[j].node], sp->atoms[j].elem);
+    for (int i = 0; i < sp->ncmps; i++)
+        S->truth[i] = (signed char)vspec_cmp_truth(sp, i, S->n, S->atomv, S->box, S->cmpf[i]);
+    int v = vspec_eval3(sp, sp->root, S->truth);
+    S->st->settled += v >= 0;
+    return v == 1 ? S_HOLDS : v == 0 ? S_VIOLATED : S_GO;
+}
+
+/* Compute the cone from node k, element e on; `forced` (0/1, or -1) is the side of (k, e),
+ * which then starts a new subtree. S_LEAF at a complete region, or how a subtree settled. */
 static int advance(struct search *S, int k, int64_t e, int forced)
 {
     const struct vnet *net = S->net;
     for (; k < net->n; k++, e = 0) {
         if (!vnet_branches(net, k)) {
             if (veval_node(&S->ev, k, S->err) != MLP_OK)
-                return -1;
+                return S_ERROR;
             continue;
         }
         for (; e < net->size[k]; e++) {
-            int side = forced >= 0 ? forced : decide(S, k, e);
+            bool fresh = forced >= 0;
+            int side = forced >= 0 ? forced : decide(S, k, e, &fresh);
             forced = -1;
             if (side < 0)
-                return -1;
+                return S_ERROR;
             S->side[k][e] = (unsigned char)side;
             veval_set_side(&S->ev, k, e, side);
+            int settled = fresh ? settle(S, k, e + 1) : S_GO;
+            if (settled != S_GO)
+                return settled;
         }
     }
-    return 0;
+    return S_LEAF;
 }
 
 /* Continued-fraction convergents of q with denominators up to `maxden`, simplest first, into
@@ -194,31 +236,23 @@ static int separate_ties(struct search *S, mpq_t *point)
     return pushed;
 }
 
-/* Decide the spec in the current (complete) region: 1 holds, 0 violated at `point`, -1 error. */
-static int check_leaf(struct search *S, mpq_t *point)
+/* Report a violation somewhere in the current region, whose witness violates the spec; the
+ * counterexample is that, made readable (asserting not-spec keeps the point violating). */
+static int counterexample(struct search *S, mpq_t *point)
 {
     const struct vspec *sp = S->spec;
-    for (int j = 0; j < sp->natoms; j++)
-        S->atomf[j] = veval_form(&S->ev, S->net->slot[sp->atoms[j].node], sp->atoms[j].elem);
-    for (int i = 0; i < sp->ncmps; i++) {
-        vspec_cmp_form(sp, i, S->n, S->atomf, S->cmpf[i]);
-        S->truth[i] = lin_is_const(S->n, S->cmpf[i])
-                          ? vrel_holds(sp->cmps[i].rel, mpq_sgn(S->cmpf[i][0])) : -1;
-    }
-    int v = vspec_eval3(sp, sp->root, S->truth);
-    if (v == 1)
-        return 1;
     vsmt_push(&S->smt);
-    int rc = 0;
-    if (v == 0) { /* false throughout the region: its witness is a counterexample */
-        copy_point(S->n, point, S->witness);
-    } else {
+    for (int j = 0; j < sp->natoms; j++)
+        S->atomv[j] = veval_af(&S->ev, S->net->slot[sp->atoms[j].node], sp->atoms[j].elem);
+    copy_point(S->n, point, S->witness);
+    int rc = 0, pushed = 0;
+    if (S->leaf) { /* the spec's comparisons are affine here: keep not-spec as a constraint */
+        for (int i = 0; i < sp->ncmps; i++)
+            S->truth[i] = (signed char)vspec_cmp_truth(sp, i, S->n, S->atomv, S->box, S->cmpf[i]);
         Z3_ast f = vsmt_formula(&S->smt, sp, sp->root, S->truth, S->cmpf);
         vsmt_assert(&S->smt, Z3_mk_not(S->smt.c, f));
-        rc = vsmt_check(&S->smt, point, S->err);
-        rc = rc < 0 ? -1 : !rc;
+        pushed = separate_ties(S, point);
     }
-    int pushed = rc == 0 ? separate_ties(S, point) : 0;
     if (pushed < 0)
         rc = -1;
     if (rc == 0)
@@ -229,8 +263,30 @@ static int check_leaf(struct search *S, mpq_t *point)
     return rc;
 }
 
-/* Leave the explored side of the deepest open choice for its other side; false when every
- * choice has had both sides explored. */
+/* Decide the spec in the current (complete) region: S_HOLDS, S_VIOLATED (the witness is a
+ * counterexample), or S_ERROR. */
+static int check_leaf(struct search *S)
+{
+    const struct vspec *sp = S->spec;
+    for (int j = 0; j < sp->natoms; j++)
+        S->atomv[j] = veval_af(&S->ev, S->net->slot[sp->atoms[j].node], sp->atoms[j].elem);
+    for (int i = 0; i < sp->ncmps; i++) /* constant, or fixed over the box: no solver needed */
+        S->truth[i] = (signed char)vspec_cmp_truth(sp, i, S->n, S->atomv, S->box, S->cmpf[i]);
+    int v = vspec_eval3(sp, sp->root, S->truth);
+    if (v == 1)
+        return S_HOLDS;
+    if (v == 0) /* false throughout the region: its witness is a counterexample */
+        return S_VIOLATED;
+    vsmt_push(&S->smt);
+    Z3_ast f = vsmt_formula(&S->smt, sp, sp->root, S->truth, S->cmpf);
+    vsmt_assert(&S->smt, Z3_mk_not(S->smt.c, f));
+    int rc = vsmt_check(&S->smt, S->witness, S->err); /* a model is a point of the region */
+    vsmt_pop(&S->smt);
+    return rc < 0 ? S_ERROR : rc ? S_VIOLATED : S_HOLDS;
+}
+
+/* Leave the explored side of the deepest open choice for its other side and advance there
+ * (its outcome in *rc); false when every choice has had both sides explored. */
 static bool backtrack(struct search *S, int *rc)
 {
     while (S->depth > 0) {
@@ -267,17 +323,48 @@ static void assert_box(struct search *S)
     vq_array_free(f, S->n + 1);
 }
 
+/* Whether the box bounds every variable: relaxed units then have finite bounds. */
+static bool bounded(const struct vbox *b)
+{
+    for (int i = 0; i < b->n; i++)
+        if (!b->has_lo[i] || !b->has_hi[i])
+            return false;
+    return b->n > 0;
+}
+
+/* Search every region; S_HOLDS, S_VIOLATED (the witness violates the spec) or S_ERROR. */
+static int explore(struct search *S)
+{
+    int r = settle(S, 0, 0);
+    if (r == S_GO)
+        r = advance(S, 0, 0, -1);
+    for (;;) {
+        S->leaf = r == S_LEAF;
+        if (S->leaf) {
+            r = check_leaf(S);
+            S->st->regions++;
+        }
+        if (r != S_HOLDS)
+            return r;
+        if (!backtrack(S, &r))
+            return S_HOLDS;
+    }
+}
+
 int vsearch_run(const struct vnet *net, const struct vspec *spec, const struct vbox *box,
-                mpq_t *point, struct vsearch_stats *st, mlp_error *err)
+                bool settle, mpq_t *point, struct vsearch_stats *st, mlp_error *err)
 {
     struct search S = {.net = net, .spec = spec, .box = box, .n = net->nvars, .st = st, .err = err};
     memset(st, 0, sizeof *st);
     if (vsmt_init(&S.smt, S.n, err) != MLP_OK)
         return -1;
     veval_init(&S.ev, net, NULL);
+    S.relax = settle && bounded(box);
+    veval_init(&S.rel, net, NULL);
+    S.rel.box = box;
     S.witness = vq_array_new(S.n);
     S.model = vq_array_new(S.n);
-    S.atomf = mlp_xcalloc((size_t)spec->natoms + 1, sizeof *S.atomf);
+    S.atomv = mlp_xcalloc((size_t)spec->natoms + 1, sizeof *S.atomv);
     S.cmpf = mlp_xcalloc((size_t)spec->ncmps + 1, sizeof *S.cmpf);
     for (int i = 0; i < spec->ncmps; i++)
         S.cmpf[i] = vq_array_new(S.n + 1);
@@ -287,16 +374,8 @@ int vsearch_run(const struct vnet *net, const struct vspec *spec, const struct v
         S.side[k] = vnet_branches(net, k) ? mlp_xcalloc((size_t)net->size[k], 1) : NULL;
     assert_box(&S);
     vbox_point(box, S.witness);
-    int rc = advance(&S, 0, 0, -1);
-    while (rc == 0) {
-        rc = check_leaf(&S, point);
-        st->regions++;
-        if (rc != 1)
-            break; /* violated (0) or error (-1) */
-        if (!backtrack(&S, &rc))
-            break; /* rc == 1: every region checked */
-        rc = rc < 0 ? -1 : 0;
-    }
+    int r = explore(&S);
+    int rc = r == S_HOLDS ? 1 : r == S_VIOLATED && counterexample(&S, point) == 0 ? 0 : -1;
     st->calls = S.smt.calls;
     for (int d = 0; d < S.depth; d++)
         vq_array_free(S.stack[d].other, S.n);
@@ -304,13 +383,14 @@ int vsearch_run(const struct vnet *net, const struct vspec *spec, const struct v
     for (int i = 0; i < spec->ncmps; i++)
         vq_array_free(S.cmpf[i], S.n + 1);
     free(S.cmpf);
-    free(S.atomf);
+    free(S.atomv);
     free(S.truth);
     for (int k = 0; k < net->n; k++)
         free(S.side[k]);
     free(S.side);
     vq_array_free(S.witness, S.n);
     vq_array_free(S.model, S.n);
+    veval_free(&S.rel);
     veval_free(&S.ev);
     vsmt_free(&S.smt);
     return rc;

@@ -8,7 +8,12 @@
  * shows which side is feasible, and one exact solver call decides the other. Each leaf is a
  * full activation region, where the spec's comparisons are affine too: one more call decides
  * whether region and not-spec meet. Every input lies in exactly one leaf (the two sides of a
- * split partition the region, ties included), so "no leaf meets not-spec" is a proof. */
+ * split partition the region, ties included), so "no leaf meets not-spec" is a proof.
+ *
+ * When the box bounds every input, each new subtree is first judged from bounds: the cone is
+ * evaluated with the units decided so far exact and the rest relaxed (net.h), which bounds every
+ * value the spec names over the region; if that settles the spec true (or false) everywhere
+ * there, the subtree needs no further look. */
 #ifndef MLP_ANALYSIS_VERIFY_SEARCH_H
 #define MLP_ANALYSIS_VERIFY_SEARCH_H
 
@@ -19,12 +24,15 @@
 struct vsearch_stats {
     long regions;  /* activation regions decided (leaves) */
     long branches; /* units where both sides were feasible */
+    long settled;  /* subtrees decided by bounds over the box, without visiting their regions */
     long calls;    /* exact solver checks */
 };
 
 /* 1: the spec holds at every point of the box; 0: it is violated at `point` (nvars rationals,
- * simplified to small denominators where the region allows); -1 on error. */
+ * simplified to small denominators where the region allows); -1 on error. `settle` enables
+ * deciding whole subtrees by bounds when the box bounds every input (tests turn it off to check
+ * that it changes no verdict). */
 int vsearch_run(const struct vnet *net, const struct vspec *spec, const struct vbox *box,
-                mpq_t *point, struct vsearch_stats *st, mlp_error *err);
+                bool settle, mpq_t *point, struct vsearch_stats *st, mlp_error *err);
 
 #endif

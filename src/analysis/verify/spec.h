@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <gmp.h>
 
+#include "analysis/verify/linform.h"
 #include "base/strbuf.h"
 #include "graph/graph.h"
 
@@ -78,6 +79,11 @@ bool vrel_holds(enum vrel r, int sign);
 /* Comparison i's term as an affine form over n variables, given each atom's form (n + 1
  * rationals each): out = c0 + sum coef * atomf[atom]. */
 void vspec_cmp_form(const struct vspec *s, int i, int n, mpq_t *const *atomf, mpq_t *out);
+/* Comparison i over a box (NULL: all of R^n) when atom j's value lies in atomv[j] (forms over n
+ * variables with intervals, linform.h): 1 if it holds at every point, 0 if at none, -1 if
+ * unknown. Its form (without the interval) goes to form_out (n + 1 rationals). */
+int vspec_cmp_truth(const struct vspec *s, int i, int n, const struct vaf *atomv,
+                    const struct vbox *box, mpq_t *form_out);
 /* Three-valued truth of formula f from the comparisons' truths (1, 0, or -1 unknown). */
 int vspec_eval3(const struct vspec *s, int f, const signed char *truth);
 /* Whether the spec holds when atom j has the value atomv[j] (one rational each). */

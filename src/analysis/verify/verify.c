@@ -120,8 +120,8 @@ static int run(const mlp_graph *g, const struct vspec *s, const char *const *bou
     if (rc == MLP_OK)
         rc = apply_bounds(&net, bounds, nbounds, &box, err);
     mpq_t *point = vq_array_new(net.nvars);
-    struct vsearch_stats st = {0, 0, 0};
-    int verdict = rc == MLP_OK ? vsearch_run(&net, s, &box, point, &st, err) : -1;
+    struct vsearch_stats st = {.regions = 0};
+    int verdict = rc == MLP_OK ? vsearch_run(&net, s, &box, true, point, &st, err) : -1;
     if (rc == MLP_OK && verdict < 0)
         rc = err && err->status ? err->status : MLP_ERR_UNSUPPORTED;
     if (rc == MLP_OK) {
@@ -129,6 +129,7 @@ static int run(const mlp_graph *g, const struct vspec *s, const char *const *bou
         out->domain = vexplain_domain(&net, &box);
         out->regions = st.regions;
         out->branches = st.branches;
+        out->settled = st.settled;
         out->solver_calls = st.calls;
         if (!out->holds)
             rc = recheck(out, &net, s, &box, point, err);
