@@ -120,6 +120,21 @@ static int64_t *data_map(const mlp_graph *g, mlp_id id)
     return map;
 }
 
+/* Every value is held as an affine form over the inputs, in exact rationals: refuse what would
+ * not fit in memory (each coefficient costs tens of bytes) rather than die trying. */
+static int check_size(const struct vnet *net, mlp_error *err)
+{
+    int64_t values = 0;
+    for (int k = 0; k < net->n; k++)
+        values += net->size[k];
+    if (values <= VNET_MAX_COEFFS / (net->nvars + 1))
+        return MLP_OK;
+    return mlp_fail(err, MLP_ERR_UNSUPPORTED, net->g->file, MLP_NOLOC,
+                    "cannot verify: %lld values over %d input elements would need %lld exact "
+                    "coefficients (at most %lld)", (long long)values, net->nvars,
+                    (long long)values * (net->nvars + 1), (long long)VNET_MAX_COEFFS);
+}
+
 int vnet_init(struct vnet *net, const mlp_graph *g, const mlp_id *roots, int nroots,
               mlp_error *err)
 {
@@ -149,13 +164,13 @@ int vnet_init(struct vnet *net, const mlp_graph *g, const mlp_id *roots, int nro
         if (moves_data(nd->op))
             net->src[k] = data_map(g, id);
         if (nd->op == MLP_OP_INPUT) {
-            if (net->size[k] > (1 << 20) - net->nvars)
-                return fail_at_node(g, id, err, "more than 2^20 input elements");
+            if (net->size[k] > VNET_MAX_COEFFS - net->nvars)
+                return fail_at_node(g, id, err, "too many input elements for exact verification");
             net->var0[k] = net->nvars;
             net->nvars += (int)net->size[k];
         }
     }
-    return MLP_OK;
+    return check_size(net, err);
 }
 
 void vnet_free(struct vnet *net)

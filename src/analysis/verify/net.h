@@ -15,6 +15,9 @@
 #include "analysis/verify/linform.h"
 #include "graph/graph.h"
 
+/* Most rationals the affine forms of one network may take (values x (inputs + 1)). */
+#define VNET_MAX_COEFFS ((int64_t)1 << 23)
+
 /* How a value depends on the inputs (decides which products stay linear). */
 enum vdep {
     VDEP_CONST,   /* not at all: parameters, constants and what is computed from them */
