@@ -14,7 +14,8 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(EXTRA_CPPFLAGS)
-LDLIBS  := -lm -lpthread -lz $(EXTRA_LDLIBS)
+# verify: Z3 (exact linear real arithmetic) and GMP (exact rationals); train: zlib
+LDLIBS  := -lm -lpthread -lz -lz3 -lgmp $(EXTRA_LDLIBS)
 
 ifeq ($(SAN),1)
   BUILD  := build/san
@@ -22,7 +23,7 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 
-LAYERS  := base tensor graph graph/ops lang exec io train api analysis
+LAYERS  := base tensor graph graph/ops lang exec io train api analysis analysis/verify
 LIB_SRC := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -36,7 +36,8 @@ typedef enum mlp_dtype { MLP_F64 = 0, MLP_F32 = 1 } mlp_dtype;
 typedef struct mlp_error {
     int status;            /* an mlp_status; MLP_OK when nothing is recorded */
     char file[256];        /* file (or "<string>", "--set", ...) the error is in; "" if none */
-    int line, col;         /* 1-based position in file; 0 when the error has no position */
+    int line, col;         /* 1-based position in file; 0 when the error has no position
+                            * (line 0 with a col: a one-line text such as a verify spec) */
     char message[512];     /* one line, no trailing newline */
     char source_line[256]; /* the offending line of source, for the caret display; "" if none */
 } mlp_error;
@@ -334,6 +335,43 @@ typedef struct mlp_metrics {
 /* Evaluate the model on every sample (in float32). */
 int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err);
 void mlp_metrics_free(mlp_metrics *mt);
+
+/* ---- verification: properties over every real input (docs/verify.md) -------------------- */
+
+/* A named value at a counterexample, as exact rationals. */
+typedef struct mlp_exact_value {
+    char *name;
+    int rank, dims[MLP_MAX_RANK];
+    size_t size;
+    char **values; /* size rationals, row-major: "-1/4", "3" */
+} mlp_exact_value;
+
+/* The verdict on one property, with what it took. */
+typedef struct mlp_verify_result {
+    int holds;         /* 1: proved for every input of the domain; 0: violated */
+    char *domain;      /* the inputs it quantified over: "x in R^5", "x in [-1, 1]^2, t in R" */
+    long regions;      /* activation regions decided */
+    long branches;     /* units at which the search split a region in two */
+    long settled;      /* parts of the search decided by bounds over the --bounds box */
+    long solver_calls; /* exact linear-arithmetic solver (Z3) checks */
+    double seconds;
+    /* When violated, a counterexample, re-checked in exact rational arithmetic before it is
+     * returned: the inputs the property depends on, the other values it names, and what it
+     * demands of those values at that input ("y = 0"; NULL when no value would satisfy it). */
+    int ninputs, nvalues;
+    mlp_exact_value *inputs, *values;
+    char *requires;
+} mlp_verify_result;
+
+/* Decide a property (`spec`: linear comparisons of named values joined by not/and/or/=>/<=>,
+ * e.g. "y == 1 <=> x[0] > x[1] > x[2]") of a piecewise-linear model for every real input, or
+ * every input within `bounds` ("x in [-1, 1]", "x[0] in [0, 1/2]"). MLP_OK with *out filled
+ * whether it holds or not; MLP_ERR_INPUT for a malformed spec or bounds ("spec:COL: error: ...")
+ * or a model op that is not piecewise linear. */
+int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, int nbounds,
+               mlp_verify_result *out, mlp_error *err);
+/* Free what a result holds (the struct itself is the caller's). */
+void mlp_verify_result_free(mlp_verify_result *r);
 
 /* ---- number formatting ------------------------------------------------------------------- */
 

@@ -47,6 +47,8 @@ void mlp_error_print(const mlp_error *err, FILE *out)
         return;
     if (err->file[0] && err->line > 0)
         fprintf(out, "%s:%d:%d: ", err->file, err->line, err->col);
+    else if (err->file[0] && err->col > 0) /* a one-line text (a spec): file:col */
+        fprintf(out, "%s:%d: ", err->file, err->col);
     else if (err->file[0])
         fprintf(out, "%s: ", err->file);
     fprintf(out, "error: %s\n", err->message);

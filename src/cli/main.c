@@ -18,6 +18,7 @@ static const struct command {
     {"convert", cmd_convert, "rewrite activations (sigmoid <-> tanh) into an equivalent model"},
     {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
+    {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
 };
 
 static void usage(FILE *f)

@@ -33,15 +33,17 @@ class Install(MlpTestCase):
             self.assertTrue(os.path.exists(os.path.join(prefix, f)), f)
         pc = open(os.path.join(prefix, "lib/pkgconfig/mlp.pc")).read()
         self.assertIn("Libs: -L${libdir} -lmlp", pc)
-        # Build the example against the installed header and static library via pkg-config.
+        # Build the example against the installed header and shared library via pkg-config.
         env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib/pkgconfig"),
                    PKG_CONFIG_SYSROOT_DIR=dest)
-        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "--static", "mlp"], env=env,
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "mlp"], env=env,
                                capture_output=True, text=True)
         self.assertEqual(flags.returncode, 0, flags.stderr)
         exe = os.path.join(self.tmp, "example")
-        cc = subprocess.run(["cc", "-std=c11", "examples/api/residual_grad.c", "-o", exe, "-static",
-                             *flags.stdout.split()], capture_output=True, text=True)
+        libdir = os.path.join(prefix, "lib")
+        cc = subprocess.run(["cc", "-std=c11", "examples/api/residual_grad.c", "-o", exe,
+                             *flags.stdout.split(), f"-Wl,-rpath,{libdir}"],
+                            capture_output=True, text=True)
         self.assertEqual(cc.returncode, 0, cc.stderr)
         r = subprocess.run([exe, "examples/seed/residual.mlp"], capture_output=True, text=True)
         self.assertIn("xbar = [1.573724, 1.323356, 2.785695]", r.stdout)

@@ -213,3 +213,13 @@ double derived_gradient_error(const char *text, unsigned seed)
     free(derived);
     return worst;
 }
+
+const char *one_over_10_to(int n)
+{
+    static char buf[1004];
+    snprintf(buf, sizeof buf, "1/1");
+    for (int i = 0; i < n && i < 1000; i++)
+        buf[3 + i] = '0';
+    buf[3 + (n < 1000 ? n : 1000)] = 0;
+    return buf;
+}

@@ -19,5 +19,7 @@ double gradient_error(const char *text, unsigned seed);
  * --format mlp` writes and the session's gradients, for every input and parameter, at seeded
  * random inputs; INFINITY if anything fails. */
 double derived_gradient_error(const char *text, unsigned seed);
+/* "1/1000...0" with n zeros (n <= 1000), in a static buffer: 10^-n as an exact rational. */
+const char *one_over_10_to(int n);
 
 #endif
