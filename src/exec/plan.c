@@ -2,8 +2,10 @@
 #include "exec/plan.h"
 #include "base/mem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ALIGN 64 /* cache line; also enough for any SIMD load */
 
@@ -88,8 +90,9 @@ static bool is_leaf(const mlp_graph *g, mlp_id id)
 }
 
 /* Assign arena offsets. Leaves and targets live for the whole run; other values from their
- * computation to their last use. Returns the arena size, or 0 on overflow. */
-static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned)
+ * computation to their last use. Returns the arena size; *overflow when a value is absurdly
+ * large (sizes are bounded by MLP_MAX_ELEMENTS, so the sum cannot wrap). */
+static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned, bool *overflow)
 {
     const mlp_graph *g = p->g;
     int *last_use = mlp_xmalloc((size_t)g->n * sizeof *last_use);
@@ -100,7 +103,7 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
                 last_use[g->nodes[id].in[i]] = id;
     }
     struct allocator a = {0};
-    bool overflow = false;
+    *overflow = false;
     for (mlp_id id = 0; id < g->n; id++)
         if (needed[id] && pinned[id])
             p->offset[id] = (int64_t)alloc_block(&a, node_bytes(g, id, p->dtype, p->max_batch));
@@ -108,7 +111,7 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
         if (!needed[id] || pinned[id])
             continue;
         size_t bytes = node_bytes(g, id, p->dtype, p->max_batch);
-        overflow |= bytes > ((size_t)1 << 46);
+        *overflow |= bytes > ((size_t)1 << 46);
         p->offset[id] = (int64_t)alloc_block(&a, bytes);
         /* Operands used for the last time here are freed after the output is placed, so a
          * kernel never writes over its own inputs. */
@@ -124,7 +127,43 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
     }
     free(last_use);
     free(a.free);
-    return overflow ? 0 : a.peak;
+    return a.peak;
+}
+
+/* Bytes of physical memory, or SIZE_MAX where the system does not say. */
+static size_t physical_memory(void)
+{
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && (size_t)pages <= SIZE_MAX / (size_t)page)
+        return (size_t)pages * (size_t)page;
+#endif
+    return SIZE_MAX;
+}
+
+/* Allocate the zeroed arena (none for a plan with nothing to compute). A plan larger than the
+ * machine's memory is refused with a message rather than attempted: with overcommit the
+ * allocation would succeed and the process be killed while touching it. */
+static bool alloc_arena(mlp_plan *p, bool overflow, mlp_error *err)
+{
+    if (!overflow && p->arena_bytes == 0)
+        return true;
+    size_t have = physical_memory();
+    if (!overflow && p->arena_bytes <= have)
+        p->arena = aligned_alloc(ALIGN, p->arena_bytes);
+    if (p->arena) {
+        memset(p->arena, 0, p->arena_bytes);
+        return true;
+    }
+    if (overflow || p->arena_bytes > have)
+        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory: the plan needs %s%zu bytes "
+                 "for batches of %d, more than this machine's %zu", overflow ? "more than " : "",
+                 overflow ? (size_t)1 << 46 : p->arena_bytes, p->max_batch, have);
+    else
+        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
+                 "out of memory: the plan needs %zu bytes for batches of %d", p->arena_bytes,
+                 p->max_batch);
+    return false;
 }
 
 static void build_steps(mlp_plan *p, const bool *needed)
@@ -173,18 +212,14 @@ mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, 
         pinned[id] = needed[id] && is_leaf(g, id);
     for (int i = 0; i < ntargets; i++)
         pinned[targets[i]] = true;
-    p->arena_bytes = assign_offsets(p, needed, pinned);
+    bool overflow;
+    p->arena_bytes = assign_offsets(p, needed, pinned, &overflow);
     free(pinned);
-    p->arena = p->arena_bytes ? aligned_alloc(ALIGN, p->arena_bytes) : NULL;
-    if (!p->arena) {
-        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
-                 "out of memory: the plan needs %zu bytes for batches of %d", p->arena_bytes,
-                 max_batch);
+    if (!alloc_arena(p, overflow, err)) {
         free(needed);
         mlp_plan_free(p);
         return NULL;
     }
-    memset(p->arena, 0, p->arena_bytes);
     build_steps(p, needed);
     free(needed);
     mlp_plan_load_params(p);
