@@ -14,6 +14,17 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *ar
     return NULL;
 }
 
+/* Options whose every occurrence counts (--set x=1 --set y=2). Any other option given twice is
+ * an error rather than a silent choice of one value. */
+static bool accumulates(const char *name)
+{
+    static const char *const accumulating[] = {"--set"};
+    for (size_t i = 0; i < sizeof accumulating / sizeof *accumulating; i++)
+        if (!strcmp(name, accumulating[i]))
+            return true;
+    return false;
+}
+
 int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
 {
     fprintf(stderr, "mlp %s: ", a->cmd);
@@ -64,6 +75,8 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
         } else if (eq) {
             return cli_usage_error(a, "option '%s' takes no value", o->name);
         }
+        if (!accumulates(o->name) && cli_flag(a, o->name))
+            return cli_usage_error(a, "option '%s' given more than once", o->name);
         if (a->ngiven == CLI_MAX_GIVEN)
             return cli_usage_error(a, "too many options");
         a->given[a->ngiven].name = o->name;
@@ -123,9 +136,12 @@ int cli_split_names(const char *list, char **buf, const char **names, int max)
 {
     *buf = strdup(list);
     int n = 0;
-    for (char *save = NULL, *tok = strtok_r(*buf, ",", &save); tok && n < max;
-         tok = strtok_r(NULL, ",", &save))
+    for (char *save = NULL, *tok = strtok_r(*buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            return -1;
         names[n++] = tok;
+    }
     return n;
 }
 

@@ -30,7 +30,8 @@ struct cli_args {
 };
 
 /* Parse argv (after the subcommand) against the allowed options. Prints usage on --help
- * (returns -1) and an error on a bad option (returns EXIT_BAD_INPUT); 0 when all is well. */
+ * (returns -1) and an error on a bad option (returns EXIT_BAD_INPUT); 0 when all is well.
+ * An option given twice is an error unless it accumulates (see `accumulating` in args.c). */
 int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
               const struct cli_opt *opts, struct cli_args *a);
 /* The last value given for an option, or NULL. */
@@ -45,7 +46,8 @@ int cli_report(const mlp_error *err);
 /* Parse an option as an integer/float within bounds; prints the error. */
 bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out);
 bool cli_double(const struct cli_args *a, const char *name, double *out);
-/* Split "a,b,c" into up to max names (pointers into a copy owned by the caller: *buf). */
+/* Split "a,b,c" into up to max names (pointers into a copy owned by the caller: *buf); returns
+ * their number, or -1 when there are more than max. */
 int cli_split_names(const char *list, char **buf, const char **names, int max);
 /* --dtype f64|f32 (default f64). */
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out);

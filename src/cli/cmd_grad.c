@@ -38,9 +38,10 @@ int cmd_grad(int argc, char **argv)
     char *buf;
     const char *wrt[64];
     int nwrt = cli_split_names(list, &buf, wrt, 64);
-    if (nwrt == 0) {
+    if (nwrt <= 0) {
         free(buf);
-        return cli_usage_error(&a, "--wrt needs at least one name");
+        return cli_usage_error(&a, nwrt ? "--wrt lists more than 64 names"
+                                        : "--wrt needs at least one name");
     }
     struct cli_run run;
     rc = cli_run_start(&a, wrt, nwrt, false, &run);
