@@ -76,12 +76,19 @@ static void free_block(struct allocator *a, size_t off, size_t size)
     a->free[a->nfree++] = (struct block){off, size};
 }
 
+/* Largest arena (64 TiB); a value or plan any larger makes the plan fail with a message before
+ * sizes could wrap (a 2^31-element input in batches of 2^30 would wrap size_t). */
+#define MAX_VALUE_BYTES ((size_t)1 << 46)
+
+/* Bytes of a node's buffer, rounded up to ALIGN; above MAX_VALUE_BYTES means too large. */
 static size_t node_bytes(const mlp_graph *g, mlp_id id, mlp_dtype dtype, int max_batch)
 {
     const struct mlp_node *n = mlp_node(g, id);
     size_t rows = n->batched ? (size_t)max_batch : 1;
-    size_t bytes = rows * (size_t)mlp_shape_size(n->shape) * mlp_dtype_size(dtype);
-    return (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    size_t elems = (size_t)mlp_shape_size(n->shape), size = mlp_dtype_size(dtype);
+    if (elems > MAX_VALUE_BYTES / size / rows)
+        return MAX_VALUE_BYTES + ALIGN;
+    return (rows * elems * size + ALIGN - 1) / ALIGN * ALIGN;
 }
 
 static bool is_leaf(const mlp_graph *g, mlp_id id)
@@ -90,8 +97,8 @@ static bool is_leaf(const mlp_graph *g, mlp_id id)
 }
 
 /* Assign arena offsets. Leaves and targets live for the whole run; other values from their
- * computation to their last use. Returns the arena size; *overflow when a value is absurdly
- * large (sizes are bounded by MLP_MAX_ELEMENTS, so the sum cannot wrap). */
+ * computation to their last use. Returns the arena size; *overflow when a value or the arena
+ * would exceed MAX_VALUE_BYTES. */
 static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned, bool *overflow)
 {
     const mlp_graph *g = p->g;
@@ -104,15 +111,20 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
     }
     struct allocator a = {0};
     *overflow = false;
-    for (mlp_id id = 0; id < g->n; id++)
-        if (needed[id] && pinned[id])
-            p->offset[id] = (int64_t)alloc_block(&a, node_bytes(g, id, p->dtype, p->max_batch));
-    for (mlp_id id = 0; id < g->n; id++) {
+    for (mlp_id id = 0; id < g->n && !*overflow; id++)
+        if (needed[id] && pinned[id]) {
+            size_t bytes = node_bytes(g, id, p->dtype, p->max_batch);
+            *overflow |= bytes > MAX_VALUE_BYTES;
+            p->offset[id] = (int64_t)alloc_block(&a, bytes);
+            *overflow |= a.peak > MAX_VALUE_BYTES; /* each step adds at most that: no wrap */
+        }
+    for (mlp_id id = 0; id < g->n && !*overflow; id++) {
         if (!needed[id] || pinned[id])
             continue;
         size_t bytes = node_bytes(g, id, p->dtype, p->max_batch);
-        *overflow |= bytes > ((size_t)1 << 46);
+        *overflow |= bytes > MAX_VALUE_BYTES;
         p->offset[id] = (int64_t)alloc_block(&a, bytes);
+        *overflow |= a.peak > MAX_VALUE_BYTES;
         /* Operands used for the last time here are freed after the output is placed, so a
          * kernel never writes over its own inputs. */
         const struct mlp_node *n = mlp_node(g, id);
@@ -158,7 +170,7 @@ static bool alloc_arena(mlp_plan *p, bool overflow, mlp_error *err)
     if (overflow || p->arena_bytes > have)
         mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory: the plan needs %s%zu bytes "
                  "for batches of %d, more than this machine's %zu", overflow ? "more than " : "",
-                 overflow ? (size_t)1 << 46 : p->arena_bytes, p->max_batch, have);
+                 overflow ? MAX_VALUE_BYTES : p->arena_bytes, p->max_batch, have);
     else
         mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
                  "out of memory: the plan needs %zu bytes for batches of %d", p->arena_bytes,
