@@ -83,6 +83,8 @@ typedef struct mlp_graph {
     int nnames, capnames;
     int *name_table; /* open addressing over name indices by text (-1 = empty): mlp_graph_find */
     int name_table_cap;
+    int *by_kind[MLP_DEF + 1]; /* per kind (input, param, const, def): its names, in order */
+    int nby_kind[MLP_DEF + 1], capby_kind[MLP_DEF + 1];
     int *outputs; /* indices into names */
     int noutputs, capoutputs;
     int loss; /* index into names, or -1 */

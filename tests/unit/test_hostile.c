@@ -109,6 +109,43 @@ static const char *budget_error(const char *text, int64_t budget)
     return buf;
 }
 
+/* 100000 statements with distinct constants: hash-consing used to put constants 1, 2, 3, ...
+ * in one probe sequence (their doubles differ only in high bits), so parsing took minutes. */
+TEST(hostile_many_constants)
+{
+    enum { N = 100000 };
+    mlp_strbuf src = {0};
+    mlp_sb_puts(&src, "input x\n");
+    for (int i = 1; i <= N; i++)
+        mlp_sb_printf(&src, "a%d = sigmoid(x) * %d\n", i, i);
+    const char *sets[] = {"x=0", NULL};
+    double y;
+    CHECK(eval_model(mlp_sb_str(&src), sets, "a100000", &y) == 0);
+    CHECK(y == 50000);
+    mlp_sb_free(&src);
+}
+
+/* The i-th name of a kind is found in constant time (the CLI loops over all inputs). */
+TEST(hostile_many_inputs)
+{
+    enum { N = 100000 };
+    mlp_strbuf src = {0};
+    for (int i = 0; i < N; i++)
+        mlp_sb_printf(&src, i % 2 ? "input a%d\n" : "param a%d = %d\n", i, i);
+    mlp_model *m = parse_ok(mlp_sb_str(&src));
+    CHECK(m);
+    CHECK(mlp_model_count(m, MLP_INPUT) == N / 2 && mlp_model_count(m, MLP_PARAM) == N / 2);
+    for (int i = 0; i < N / 2; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "a%d", 2 * i + 1);
+        CHECK_STR(mlp_model_name(m, MLP_INPUT, i), want);
+    }
+    CHECK(!mlp_model_name(m, MLP_INPUT, N / 2) && !mlp_model_name(m, MLP_INPUT, -1));
+    CHECK(mlp_model_count(m, MLP_CONST) == 0 && !mlp_model_name(m, MLP_CONST, 0));
+    mlp_model_free(m);
+    mlp_sb_free(&src);
+}
+
 /* Declared shapes and folded constants are checked against the per-value limit and the model's
  * value budget before anything is allocated: these used to allocate gigabytes (or die trying).
  * The budget's logic is tested with a small budget, so the test allocates little. */
