@@ -3,6 +3,8 @@
 #   make                 libmlp.a, libmlp.so and the mlp tool (in build/release)
 #   make check           every test: unit, CLI and reference tests, then all again under
 #                        AddressSanitizer + UndefinedBehaviorSanitizer (the README's test command)
+#   make fuzz            run every fuzz harness for FUZZ_SECONDS each (clang, libFuzzer)
+#   make memcheck        unit tests and CLI runs under valgrind
 #   make demo            run the seed problems' demo
 #   make install PREFIX=/usr/local DESTDIR=
 #   make CC=clang        any C11 compiler; warnings are errors under gcc and clang
@@ -31,13 +33,15 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(patsubst examples/api/%.c,$(BUILD)/examples/%,$(wildcard examples/api/*.c))
+FUZZERS  := model value csv cli
+FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) $(BUILD)/tests/fuzz/cli_main.o
 
 LIB_A  := $(BUILD)/libmlp.a
 LIB_SO := $(BUILD)/libmlp.so
 MLP    := $(BUILD)/mlp
 UNIT   := $(BUILD)/unit-tests
 
-.PHONY: all check test unit cli-tests demo install clean examples bench
+.PHONY: all check test unit cli-tests demo install clean examples bench memcheck
 all: $(LIB_A) $(LIB_SO) $(MLP) $(EXAMPLES)
 	@ln -sf $(MLP) mlp 2>/dev/null || true
 
@@ -86,21 +90,27 @@ bench: $(BENCH)
 unit: $(UNIT)
 	$(UNIT)
 
-# Unit tests, then the CLI tests against this build's binary.
+# Unit tests, then the CLI tests against this build's binary, then the fuzz corpora replayed.
 test: all $(UNIT)
 	$(UNIT)
 	MLP=$(abspath $(MLP)) BUILD=$(abspath $(BUILD)) python3 tests/cli/run.py
+	@$(MAKE) --no-print-directory fuzz-replay
 
 # Everything CI runs: the tests on a release build and on an ASan+UBSan build, and a
-# warnings-as-errors build with clang.
+# warnings-as-errors build with clang (also of the libFuzzer harnesses).
 check:
 	$(MAKE) test
 	$(MAKE) SAN=1 test
 	$(MAKE) CC=clang BUILD=build/clang all
+	$(MAKE) fuzz-build
 	@echo "check: all tests passed (release and ASan+UBSan builds; gcc and clang clean)"
 
 demo: all
 	@sh examples/seed/demo.sh $(MLP)
+
+# The unit tests and CLI runs under valgrind (slow: minutes; not part of check).
+memcheck: all $(UNIT)
+	sh tests/memcheck.sh $(BUILD)
 
 install: $(LIB_A) $(LIB_SO) $(MLP)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
@@ -115,4 +125,6 @@ install: $(LIB_A) $(LIB_SO) $(MLP)
 clean:
 	rm -rf build mlp
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+include tests/fuzz/fuzz.mk
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

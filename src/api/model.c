@@ -76,10 +76,7 @@ int mlp_model_count(const mlp_model *m, mlp_kind kind)
         return g->noutputs;
     if (kind == MLP_LOSS)
         return g->loss >= 0;
-    int count = 0;
-    for (int i = 0; i < g->nnames; i++)
-        count += g->names[i].kind == kind;
-    return count;
+    return kind >= MLP_INPUT && kind <= MLP_DEF ? g->nby_kind[kind] : 0;
 }
 
 const char *mlp_model_name(const mlp_model *m, mlp_kind kind, int i)
@@ -89,10 +86,9 @@ const char *mlp_model_name(const mlp_model *m, mlp_kind kind, int i)
         return i >= 0 && i < g->noutputs ? g->names[g->outputs[i]].text : NULL;
     if (kind == MLP_LOSS)
         return i == 0 && g->loss >= 0 ? g->names[g->loss].text : NULL;
-    for (int k = 0; k < g->nnames; k++)
-        if (g->names[k].kind == kind && i-- == 0)
-            return g->names[k].text;
-    return NULL;
+    if (kind < MLP_INPUT || kind > MLP_DEF || i < 0 || i >= g->nby_kind[kind])
+        return NULL;
+    return g->names[g->by_kind[kind][i]].text; /* constant time: callers loop over i */
 }
 
 static int find(const mlp_model *m, const char *name)

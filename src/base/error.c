@@ -37,26 +37,77 @@ void mlp_error_attach_source(mlp_error *err, const char *text)
     size_t n = strcspn(p, "\r\n");
     if (n >= sizeof err->source_line)
         n = sizeof err->source_line - 1;
+    if (err->col > (int)n + 1)
+        return; /* the column lies beyond what fits: a caret at the cut would mislead */
     memcpy(err->source_line, p, n);
     err->source_line[n] = 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0 if s does not start one. */
+static int utf8_length(const unsigned char *s)
+{
+    int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+          : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    /* Overlong forms, UTF-16 surrogates and code points beyond U+10FFFF are not UTF-8. */
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Write text from a file to a terminal: control bytes and bytes that are not UTF-8 could move
+ * the cursor or garble the screen, so they are written as `bad` (one column) or, with bad == 0,
+ * as \xNN. Tabs are kept. */
+static void put_text(const char *text, char bad, FILE *out)
+{
+    for (const unsigned char *s = (const unsigned char *)text; *s;) {
+        int n = utf8_length(s);
+        if (n == 1 && (*s < 0x20 || *s == 0x7f) && *s != '\t')
+            n = 0;
+        if (n > 0) {
+            fwrite(s, 1, (size_t)n, out);
+            s += n;
+        } else {
+            if (bad)
+                fputc(bad, out);
+            else
+                fprintf(out, "\\x%02x", *s);
+            s++;
+        }
+    }
 }
 
 void mlp_error_print(const mlp_error *err, FILE *out)
 {
     if (!err || err->status == MLP_OK)
         return;
+    put_text(err->file, 0, out);
     if (err->file[0] && err->line > 0)
-        fprintf(out, "%s:%d:%d: ", err->file, err->line, err->col);
+        fprintf(out, ":%d:%d: ", err->line, err->col);
     else if (err->file[0] && err->col > 0) /* a one-line text (a spec): file:col */
-        fprintf(out, "%s:%d: ", err->file, err->col);
+        fprintf(out, ":%d: ", err->col);
     else if (err->file[0])
-        fprintf(out, "%s: ", err->file);
-    fprintf(out, "error: %s\n", err->message);
+        fputs(": ", out);
+    fputs("error: ", out);
+    put_text(err->message, 0, out);
+    fputc('\n', out);
     if (!err->source_line[0])
         return;
-    fprintf(out, "  %s\n  ", err->source_line);
-    /* Tabs in the source keep the caret aligned only if echoed as tabs. */
-    for (int i = 1; i < err->col && err->source_line[i - 1]; i++)
-        fputc(err->source_line[i - 1] == '\t' ? '\t' : ' ', out);
+    fputs("  ", out);
+    put_text(err->source_line, '?', out);
+    fputs("\n  ", out);
+    /* The caret goes under column col (counted in bytes): one space per character before it,
+     * tabs echoed as tabs, so it lines up with the line as displayed. */
+    const unsigned char *s = (const unsigned char *)err->source_line;
+    for (int i = 1; i < err->col && *s;) {
+        int n = utf8_length(s);
+        n = n > 0 ? n : 1;
+        fputc(*s == '\t' ? '\t' : ' ', out);
+        s += n;
+        i += n;
+    }
     fputs("^\n", out);
 }

@@ -54,7 +54,7 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
         if (!o)
             return cli_usage_error(a, "unknown option '%.*s'", (int)len, arg);
         const char *value = NULL;
-        if (o->takes_value) {
+        if (o->kind != CLI_FLAG) {
             if (eq)
                 value = eq + 1;
             else if (i + 1 < argc)
@@ -64,6 +64,8 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
         } else if (eq) {
             return cli_usage_error(a, "option '%s' takes no value", o->name);
         }
+        if (o->kind != CLI_LIST && cli_flag(a, o->name))
+            return cli_usage_error(a, "option '%s' given more than once", o->name);
         if (a->ngiven == CLI_MAX_GIVEN)
             return cli_usage_error(a, "too many options");
         a->given[a->ngiven].name = o->name;
@@ -123,9 +125,12 @@ int cli_split_names(const char *list, char **buf, const char **names, int max)
 {
     *buf = strdup(list);
     int n = 0;
-    for (char *save = NULL, *tok = strtok_r(*buf, ",", &save); tok && n < max;
-         tok = strtok_r(NULL, ",", &save))
+    for (char *save = NULL, *tok = strtok_r(*buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            return -1;
         names[n++] = tok;
+    }
     return n;
 }
 

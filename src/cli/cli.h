@@ -12,9 +12,13 @@ enum { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
 /* ---- options ---- */
 
+/* What an option takes: nothing (a flag), one value, or a value each time it is repeated. Any
+ * other option given twice is an error rather than a silent choice of one value. */
+enum cli_opt_kind { CLI_FLAG, CLI_VALUE, CLI_LIST };
+
 struct cli_opt {
     const char *name; /* "--set" */
-    bool takes_value;
+    enum cli_opt_kind kind;
 };
 
 #define CLI_MAX_GIVEN 256
@@ -30,7 +34,8 @@ struct cli_args {
 };
 
 /* Parse argv (after the subcommand) against the allowed options. Prints usage on --help
- * (returns -1) and an error on a bad option (returns EXIT_BAD_INPUT); 0 when all is well. */
+ * (returns -1) and an error on a bad option (returns EXIT_BAD_INPUT); 0 when all is well.
+ * An option given twice is an error unless it accumulates (see `accumulating` in args.c). */
 int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
               const struct cli_opt *opts, struct cli_args *a);
 /* The last value given for an option, or NULL. */
@@ -45,7 +50,8 @@ int cli_report(const mlp_error *err);
 /* Parse an option as an integer/float within bounds; prints the error. */
 bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out);
 bool cli_double(const struct cli_args *a, const char *name, double *out);
-/* Split "a,b,c" into up to max names (pointers into a copy owned by the caller: *buf). */
+/* Split "a,b,c" into up to max names (pointers into a copy owned by the caller: *buf); returns
+ * their number, or -1 when there are more than max. */
 int cli_split_names(const char *list, char **buf, const char **names, int max);
 /* --dtype f64|f32 (default f64). */
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out);

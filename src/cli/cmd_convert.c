@@ -29,8 +29,8 @@ static const char usage[] =
 
 int cmd_convert(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--activation", true}, {"--all", false}, {"-o", true},
-                                          {"--seed", true},       {"--set", true},  {NULL, false}};
+    static const struct cli_opt opts[] = {{"--activation", CLI_VALUE}, {"--all", CLI_FLAG}, {"-o", CLI_VALUE},
+                                          {"--seed", CLI_VALUE},       {"--set", CLI_LIST},  {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "convert", usage, opts, &a);
     if (rc)

@@ -43,7 +43,7 @@ static bool parse_format(const struct cli_args *a, mlp_derive_format *f)
 
 int cmd_derive(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--wrt", true}, {"--format", true}, {NULL, false}};
+    static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE}, {"--format", CLI_VALUE}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "derive", usage, opts, &a);
     if (rc)

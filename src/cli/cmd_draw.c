@@ -129,8 +129,8 @@ static int render(const char *dot, const char *fmt, const char *out)
 
 int cmd_draw(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--format", true}, {"--grad", false}, {"--set", true},
-                                          {"-o", true},       {"--seed", true},  {NULL, false}};
+    static const struct cli_opt opts[] = {{"--format", CLI_VALUE}, {"--grad", CLI_FLAG}, {"--set", CLI_LIST},
+                                          {"-o", CLI_VALUE},       {"--seed", CLI_VALUE},  {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "draw", usage, opts, &a);
     if (rc)

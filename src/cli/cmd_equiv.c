@@ -74,9 +74,9 @@ static void print_result(const mlp_equiv_result *r, const mlp_equiv_options *o, 
 
 int cmd_equiv(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--samples", true}, {"--bounds", true},
-                                          {"--tol", true},     {"--seed", true},
-                                          {"--json", false},   {NULL, false}};
+    static const struct cli_opt opts[] = {{"--samples", CLI_VALUE}, {"--bounds", CLI_VALUE},
+                                          {"--tol", CLI_VALUE},     {"--seed", CLI_VALUE},
+                                          {"--json", CLI_FLAG},   {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "equiv", usage, opts, &a);
     if (rc)

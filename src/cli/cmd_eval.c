@@ -89,9 +89,9 @@ static void print_csv_rows(const struct cli_run *run, const char **names, int n,
 int cmd_eval(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
-        {"--set", true},     {"--data", true},    {"--json", false},    {"--dtype", true},
-        {"--seed", true},    {"--weights", true}, {"--metrics", false}, {"--label", true},
-        {"--features", true}, {"--scale", true},  {NULL, false}};
+        {"--set", CLI_LIST},     {"--data", CLI_VALUE},    {"--json", CLI_FLAG},    {"--dtype", CLI_VALUE},
+        {"--seed", CLI_VALUE},    {"--weights", CLI_LIST}, {"--metrics", CLI_FLAG}, {"--label", CLI_VALUE},
+        {"--features", CLI_VALUE}, {"--scale", CLI_VALUE},  {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "eval", usage, opts, &a);
     if (rc)

@@ -26,9 +26,9 @@ static const char usage[] =
 
 int cmd_grad(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--wrt", true},   {"--set", true},  {"--data", true},
-                                          {"--json", false}, {"--dtype", true}, {"--seed", true},
-                                          {"--sparsity", false}, {NULL, false}};
+    static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE},   {"--set", CLI_LIST},  {"--data", CLI_VALUE},
+                                          {"--json", CLI_FLAG}, {"--dtype", CLI_VALUE}, {"--seed", CLI_VALUE},
+                                          {"--sparsity", CLI_FLAG}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
     if (rc)
@@ -41,9 +41,10 @@ int cmd_grad(int argc, char **argv)
     char *buf;
     const char *wrt[64];
     int nwrt = cli_split_names(list, &buf, wrt, 64);
-    if (nwrt == 0) {
+    if (nwrt <= 0) {
         free(buf);
-        return cli_usage_error(&a, "--wrt needs at least one name");
+        return cli_usage_error(&a, nwrt ? "--wrt lists more than 64 names"
+                                        : "--wrt needs at least one name");
     }
     struct cli_run run;
     rc = cli_run_start(&a, wrt, nwrt, false, &run);

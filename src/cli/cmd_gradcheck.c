@@ -153,8 +153,8 @@ static void print_json(const struct check *c, int n, double tol)
 int cmd_gradcheck(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
-        {"--wrt", true},  {"--set", true},  {"--data", true},       {"--tol", true},
-        {"--seed", true}, {"--json", false}, {"--max-checks", true}, {NULL, false}};
+        {"--wrt", CLI_VALUE},  {"--set", CLI_LIST},  {"--data", CLI_VALUE},       {"--tol", CLI_VALUE},
+        {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {"--max-checks", CLI_VALUE}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "gradcheck", usage, opts, &a);
     if (rc)
@@ -165,6 +165,8 @@ int cmd_gradcheck(int argc, char **argv)
     long max_checks = 2000;
     if (!cli_double(&a, "--tol", &tol) || !cli_int(&a, "--max-checks", 1, 1L << 30, &max_checks))
         return EXIT_BAD_INPUT;
+    if (tol < 0)
+        return cli_usage_error(&a, "--tol must not be negative, got '%s'", cli_get(&a, "--tol"));
     /* The names to check: --wrt, or every parameter and input (needs the model first). */
     mlp_error err = {0};
     mlp_model *probe = cli_load_model(&a);
@@ -181,6 +183,12 @@ int cmd_gradcheck(int argc, char **argv)
     if (cli_get(&a, "--wrt")) {
         names = calloc(64, sizeof *names);
         n = cli_split_names(cli_get(&a, "--wrt"), &buf, names, 64);
+        if (n < 0) {
+            free(names);
+            free(buf);
+            mlp_model_free(probe);
+            return cli_usage_error(&a, "--wrt lists more than 64 names");
+        }
     } else {
         int np = mlp_model_count(probe, MLP_PARAM), ni = mlp_model_count(probe, MLP_INPUT);
         names = calloc((size_t)(np + ni) + 1, sizeof *names);
@@ -189,7 +197,7 @@ int cmd_gradcheck(int argc, char **argv)
         for (int i = 0; i < ni; i++)
             names[n++] = mlp_model_name(probe, MLP_INPUT, i);
     }
-    struct cli_run run;
+    struct cli_run run = {0}; /* freed below even when nothing was started */
     rc = n ? cli_run_start(&a, names, n, true, &run) : cli_usage_error(&a, "nothing to check");
     struct check *c = calloc((size_t)n + 1, sizeof *c);
     if (rc == EXIT_OK) {

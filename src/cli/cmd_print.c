@@ -17,7 +17,7 @@ static const char usage[] =
 int cmd_print(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
-        {"--values", false}, {"--seed", true}, {"--set", true}, {NULL, false}};
+        {"--values", CLI_FLAG}, {"--seed", CLI_VALUE}, {"--set", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "print", usage, opts, &a);
     if (rc)

@@ -46,14 +46,14 @@ static const char usage[] =
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
 static const struct cli_opt opts[] = {
-    {"--data", true},   {"--test-data", true}, {"--label", true},     {"--features", true},
-    {"--scale", true},  {"--epochs", true},    {"--batch", true},     {"--optimizer", true},
-    {"--lr", true},     {"--momentum", true},  {"--nesterov", false}, {"--weight-decay", true},
-    {"--beta1", true},  {"--beta2", true},     {"--eps", true},       {"--schedule", true},
-    {"--gamma", true},  {"--step-epochs", true}, {"--min-lr", true},  {"--seed", true},
-    {"--weights", true}, {"--set", true},      {"--save", true},      {"--save-dtype", true},
-    {"--log", true},    {"--plot", true},      {"--quiet", false},    {"--json", false},
-    {NULL, false}};
+    {"--data", CLI_VALUE},   {"--test-data", CLI_VALUE}, {"--label", CLI_VALUE},     {"--features", CLI_VALUE},
+    {"--scale", CLI_VALUE},  {"--epochs", CLI_VALUE},    {"--batch", CLI_VALUE},     {"--optimizer", CLI_VALUE},
+    {"--lr", CLI_VALUE},     {"--momentum", CLI_VALUE},  {"--nesterov", CLI_FLAG}, {"--weight-decay", CLI_VALUE},
+    {"--beta1", CLI_VALUE}, {"--beta2", CLI_VALUE},     {"--eps", CLI_VALUE},       {"--schedule", CLI_VALUE},
+    {"--gamma", CLI_VALUE},  {"--step-epochs", CLI_VALUE}, {"--min-lr", CLI_VALUE},  {"--seed", CLI_VALUE},
+    {"--weights", CLI_LIST}, {"--set", CLI_LIST},      {"--save", CLI_VALUE},      {"--save-dtype", CLI_VALUE},
+    {"--log", CLI_VALUE},    {"--plot", CLI_VALUE},      {"--quiet", CLI_FLAG},    {"--json", CLI_FLAG},
+    {NULL, CLI_FLAG}};
 
 struct run {
     const struct cli_args *a;

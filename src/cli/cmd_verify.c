@@ -160,8 +160,8 @@ static int collect(const struct cli_args *a, const char *opt, const char **out)
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--spec", true}, {"--bounds", true}, {"--set", true},
-                                          {"--seed", true}, {"--json", false}, {NULL, false}};
+    static const struct cli_opt opts[] = {{"--spec", CLI_LIST}, {"--bounds", CLI_LIST}, {"--set", CLI_LIST},
+                                          {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "verify", usage, opts, &a);
     if (rc)

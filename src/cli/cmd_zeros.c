@@ -61,7 +61,7 @@ static void print_json(const char *const *facts, int nfacts, const mlp_zero_resu
 int cmd_zeros(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
-        {"--assume", true}, {"--wrt", true}, {"--json", false}, {NULL, false}};
+        {"--assume", CLI_LIST}, {"--wrt", CLI_VALUE}, {"--json", CLI_FLAG}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "zeros", usage, opts, &a);
     if (rc)

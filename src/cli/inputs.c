@@ -6,16 +6,15 @@
 
 #include "base/rng.h"
 
-/* Split "NAME=VALUE"; returns false if there is no '='. */
-static bool split_set(const char *arg, char *name, size_t size, const char **value)
+/* Split "NAME=VALUE": a new string holding NAME, and *value pointing into arg; NULL if there is
+ * no '=' or nothing before it. */
+static char *split_set(const char *arg, const char **value)
 {
     const char *eq = strchr(arg, '=');
-    if (!eq || (size_t)(eq - arg) >= size || eq == arg)
-        return false;
-    memcpy(name, arg, (size_t)(eq - arg));
-    name[eq - arg] = 0;
+    if (!eq || eq == arg)
+        return NULL;
     *value = eq + 1;
-    return true;
+    return strndup(arg, (size_t)(eq - arg));
 }
 
 /* Parse a --set value for a named value of the model. */
@@ -39,6 +38,46 @@ static double *parse_set_value(const mlp_model *m, const char *name, const char 
     return v;
 }
 
+/* Whether --set number i names the same value as an earlier --set. */
+static bool set_before(const struct cli_args *a, int i, const char *name)
+{
+    size_t len = strlen(name);
+    for (int j = 0; j < i; j++)
+        if (!strcmp(a->given[j].name, "--set") && !strncmp(a->given[j].value, name, len) &&
+            a->given[j].value[len] == '=')
+            return true;
+    return false;
+}
+
+/* Check --set number i and apply it if it is for a parameter; false (error printed) if bad. */
+static bool apply_set(const struct cli_args *a, int i, mlp_model *m)
+{
+    const char *text;
+    char *name = split_set(a->given[i].value, &text);
+    bool ok = false;
+    int kind = name ? mlp_model_kind(m, name) : -1;
+    if (!name)
+        cli_usage_error(a, "--set needs NAME=VALUE, got '%s'", a->given[i].value);
+    else if (set_before(a, i, name))
+        cli_usage_error(a, "--set %s: given more than once", name);
+    else if (kind < 0)
+        cli_usage_error(a, "--set %s: the model has no value named '%s'", name, name);
+    else if (kind != MLP_INPUT && kind != MLP_PARAM)
+        cli_usage_error(a, "--set %s: only inputs and parameters can be set", name);
+    else
+        ok = true;
+    if (ok && kind == MLP_PARAM) {
+        mlp_error err = {0};
+        double *v = parse_set_value(m, name, text);
+        ok = v && mlp_model_set_values(m, name, v, &err) == MLP_OK;
+        if (v && !ok)
+            cli_report(&err);
+        free(v);
+    }
+    free(name);
+    return ok;
+}
+
 mlp_model *cli_load_model(const struct cli_args *a)
 {
     if (a->npos < 1) {
@@ -58,33 +97,9 @@ mlp_model *cli_load_model(const struct cli_args *a)
         mlp_model_init_params(m, (uint64_t)seed, NULL);
     if (!cli_load_weights(a, m))
         goto fail;
-    for (int i = 0; i < a->ngiven; i++) {
-        if (strcmp(a->given[i].name, "--set"))
-            continue;
-        char name[256];
-        const char *text;
-        if (!split_set(a->given[i].value, name, sizeof name, &text)) {
-            cli_usage_error(a, "--set needs NAME=VALUE, got '%s'", a->given[i].value);
+    for (int i = 0; i < a->ngiven; i++)
+        if (!strcmp(a->given[i].name, "--set") && !apply_set(a, i, m))
             goto fail;
-        }
-        int kind = mlp_model_kind(m, name);
-        if (kind < 0) {
-            cli_usage_error(a, "--set %s: the model has no value named '%s'", name, name);
-            goto fail;
-        }
-        if (kind != MLP_INPUT && kind != MLP_PARAM) {
-            cli_usage_error(a, "--set %s: only inputs and parameters can be set", name);
-            goto fail;
-        }
-        if (kind != MLP_PARAM)
-            continue;
-        double *v = parse_set_value(m, name, text);
-        if (!v || mlp_model_set_values(m, name, v, &err) != MLP_OK) {
-            free(v);
-            goto fail;
-        }
-        free(v);
-    }
     return m;
 fail:
     mlp_model_free(m);
@@ -131,6 +146,74 @@ static struct cli_input *column_target(struct cli_inputs *in, const mlp_model *m
     return ci;
 }
 
+struct column {
+    int input, col;
+    size_t elem;
+};
+
+static int by_element(const void *pa, const void *pb)
+{
+    const struct column *a = pa, *b = pb;
+    if (a->input != b->input)
+        return a->input < b->input ? -1 : 1;
+    if (a->elem != b->elem)
+        return a->elem < b->elem ? -1 : 1;
+    return a->col < b->col ? -1 : a->col > b->col;
+}
+
+/* "x[1,2]": the name of element `elem` (row-major) of input `name`. */
+static void element_name(const mlp_model *m, const char *name, size_t elem, char *buf, size_t size)
+{
+    int dims[MLP_MAX_RANK], idx[MLP_MAX_RANK];
+    int rank = mlp_model_shape(m, name, dims);
+    for (int k = rank - 1; k >= 0; k--) {
+        idx[k] = (int)(elem % (size_t)dims[k]);
+        elem /= (size_t)dims[k];
+    }
+    int n = snprintf(buf, size, "%s", name);
+    for (int k = 0; k < rank && n > 0 && (size_t)n < size; k++)
+        n += snprintf(buf + n, size - (size_t)n, k ? ",%d" : "[%d", idx[k]);
+    if (rank > 0 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "]");
+}
+
+/* Named columns must give each element of an input at most once, and every element of an input
+ * they give at all (the others would silently be 0). Sorting by element finds both. */
+static int check_columns(const struct cli_args *a, const mlp_model *m, const struct cli_inputs *in,
+                         const mlp_table *t, const int *col_input, const size_t *col_elem)
+{
+    struct column *c = malloc((size_t)t->cols * sizeof *c);
+    if (!c)
+        return cli_usage_error(a, "out of memory");
+    for (int i = 0; i < t->cols; i++)
+        c[i] = (struct column){col_input[i], i, col_elem[i]};
+    qsort(c, (size_t)t->cols, sizeof *c, by_element);
+    const char *file = cli_get(a, "--data");
+    int rc = EXIT_OK;
+    size_t next = 0; /* the element the current input's next column should give */
+    for (int i = 0; i < t->cols && rc == EXIT_OK; i++) {
+        const struct cli_input *ci = &in->in[c[i].input];
+        char elem[300];
+        if (i > 0 && c[i].input == c[i - 1].input && c[i].elem == c[i - 1].elem) {
+            rc = cli_usage_error(a, "%s: columns %d and %d both give %s", file, c[i - 1].col + 1,
+                                 c[i].col + 1, t->names[c[i].col]);
+            break;
+        }
+        if (c[i].elem == next)
+            next++;
+        bool last = i + 1 == t->cols || c[i + 1].input != c[i].input;
+        if (c[i].elem + 1 != next || (last && next != ci->size)) {
+            element_name(m, ci->name, next, elem, sizeof elem);
+            rc = cli_usage_error(a, "%s has no column for %s (with a header, every element of an "
+                                    "input needs a column)", file, elem);
+        }
+        if (last)
+            next = 0;
+    }
+    free(c);
+    return rc;
+}
+
 /* Give the rows of the data table to the inputs it covers. */
 static int take_columns(const struct cli_args *a, const mlp_model *m, struct cli_inputs *in)
 {
@@ -152,8 +235,11 @@ static int take_columns(const struct cli_args *a, const mlp_model *m, struct cli
             else if (ci->rows == 1 && ci->values)
                 rc = cli_usage_error(a, "%s: column '%s' is for input '%s', which --set already "
                                         "gives", cli_get(a, "--data"), t->names[c], ci->name);
-            col_input[c] = (int)(ci - in->in);
+            else
+                col_input[c] = (int)(ci - in->in);
         }
+        if (rc == EXIT_OK)
+            rc = check_columns(a, m, in, t, col_input, col_elem);
     } else {
         size_t need = 0;
         for (int i = 0; i < in->ninputs; i++)
@@ -197,18 +283,16 @@ int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fi
         in->in[i].size = mlp_model_size(m, in->in[i].name);
     }
     for (int i = 0; i < a->ngiven; i++) {
-        char name[256];
         const char *text;
-        if (strcmp(a->given[i].name, "--set") ||
-            !split_set(a->given[i].value, name, sizeof name, &text))
-            continue;
-        struct cli_input *ci = find_input(in, name, strlen(name));
-        if (!ci)
-            continue; /* a parameter: applied when the model was loaded */
-        free(ci->values);
-        ci->values = parse_set_value(m, name, text);
-        ci->rows = 1;
-        if (!ci->values)
+        char *name = strcmp(a->given[i].name, "--set") ? NULL : split_set(a->given[i].value, &text);
+        struct cli_input *ci = name ? find_input(in, name, strlen(name)) : NULL;
+        if (ci) { /* (parameters were applied when the model was loaded) */
+            free(ci->values);
+            ci->values = parse_set_value(m, name, text);
+            ci->rows = 1;
+        }
+        free(name);
+        if (ci && !ci->values)
             return EXIT_BAD_INPUT;
     }
     const char *data = cli_get(a, "--data");

@@ -1,6 +1,7 @@
 /* main.c - `mlp`: dispatch to a subcommand (one file per subcommand). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <string.h>
 
 static const struct command {
@@ -31,6 +32,15 @@ static void usage(FILE *f)
     fprintf(f, "\nExit status: 0 ok, 1 a check failed, 2 bad usage or bad input.\n");
 }
 
+/* Results that did not reach stdout (a full disk, a closed pipe) are a failure, not success. */
+static int finish(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "mlp: cannot write the output: %s\n", strerror(errno ? errno : EIO));
+    return EXIT_BAD_INPUT;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -47,7 +57,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 2, argv + 2);
+            return finish(commands[i].run(argc - 2, argv + 2));
     fprintf(stderr, "mlp: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_BAD_INPUT;

@@ -9,6 +9,24 @@ size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_M
     return mlp_model_size(m, name);
 }
 
+/* Each --wrt name must exist, once. */
+static bool check_wrt(const struct cli_args *a, const mlp_model *m, const char *const *wrt,
+                      int nwrt)
+{
+    for (int i = 0; i < nwrt; i++) {
+        if (mlp_model_kind(m, wrt[i]) < 0) {
+            cli_usage_error(a, "--wrt %s: no value named '%s' in the model", wrt[i], wrt[i]);
+            return false;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(wrt[i], wrt[j])) {
+                cli_usage_error(a, "--wrt %s: listed more than once", wrt[i]);
+                return false;
+            }
+    }
+    return true;
+}
+
 int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
                   struct cli_run *run)
 {
@@ -19,7 +37,7 @@ int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bo
     if (!cli_int(a, "--seed", 0, 0x7fffffffL, &seed))
         return EXIT_BAD_INPUT;
     run->model = cli_load_model(a);
-    if (!run->model)
+    if (!run->model || !check_wrt(a, run->model, wrt, nwrt))
         return EXIT_BAD_INPUT;
     int rc = cli_inputs_load(a, run->model, random_fill, (uint64_t)seed, &run->inputs);
     if (rc != EXIT_OK)

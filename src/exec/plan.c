@@ -4,8 +4,10 @@
 #include "graph/lower.h"
 #include "tensor/gemm.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ALIGN 64 /* cache line; also enough for any SIMD load */
 
@@ -82,12 +84,19 @@ static void free_block(struct allocator *a, size_t off, size_t size)
     a->free[a->nfree++] = (struct block){off, size};
 }
 
+/* Largest arena (64 TiB); a value or plan any larger makes the plan fail with a message before
+ * sizes could wrap (a 2^31-element input in batches of 2^30 would wrap size_t). */
+#define MAX_VALUE_BYTES ((size_t)1 << 46)
+
+/* Bytes of a node's buffer, rounded up to ALIGN; above MAX_VALUE_BYTES means too large. */
 static size_t node_bytes(const mlp_graph *g, mlp_id id, mlp_dtype dtype, int max_batch)
 {
     const struct mlp_node *n = mlp_node(g, id);
     size_t rows = n->batched ? (size_t)max_batch : 1;
-    size_t bytes = rows * (size_t)mlp_shape_size(n->shape) * mlp_dtype_size(dtype);
-    return (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    size_t elems = (size_t)mlp_shape_size(n->shape), size = mlp_dtype_size(dtype);
+    if (elems > MAX_VALUE_BYTES / size / rows)
+        return MAX_VALUE_BYTES + ALIGN;
+    return (rows * elems * size + ALIGN - 1) / ALIGN * ALIGN;
 }
 
 static bool is_leaf(const mlp_graph *g, mlp_id id)
@@ -117,9 +126,10 @@ static void lower_needed(const mlp_graph *g, const mlp_id *targets, int ntargets
 }
 
 /* Assign arena offsets. Leaves and targets live for the whole run; other values from their
- * computation to their last use. Returns the arena size, or 0 on overflow. */
+ * computation to their last use, following the lowered operands. Returns the arena size;
+ * *overflow when a value or the arena would exceed MAX_VALUE_BYTES. */
 static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned,
-                             const struct mlp_lowered *low)
+                             const struct mlp_lowered *low, bool *overflow)
 {
     const mlp_graph *g = p->g;
     int *last_use = mlp_xmalloc((size_t)g->n * sizeof *last_use);
@@ -129,16 +139,21 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
             last_use[low[id].in[i]] = id;
     }
     struct allocator a = {0};
-    bool overflow = false;
-    for (mlp_id id = 0; id < g->n; id++)
-        if (needed[id] && pinned[id])
-            p->offset[id] = (int64_t)alloc_block(&a, node_bytes(g, id, p->dtype, p->max_batch));
-    for (mlp_id id = 0; id < g->n; id++) {
+    *overflow = false;
+    for (mlp_id id = 0; id < g->n && !*overflow; id++)
+        if (needed[id] && pinned[id]) {
+            size_t bytes = node_bytes(g, id, p->dtype, p->max_batch);
+            *overflow |= bytes > MAX_VALUE_BYTES;
+            p->offset[id] = (int64_t)alloc_block(&a, bytes);
+            *overflow |= a.peak > MAX_VALUE_BYTES; /* each step adds at most that: no wrap */
+        }
+    for (mlp_id id = 0; id < g->n && !*overflow; id++) {
         if (!needed[id] || pinned[id])
             continue;
         size_t bytes = node_bytes(g, id, p->dtype, p->max_batch);
-        overflow |= bytes > ((size_t)1 << 46);
+        *overflow |= bytes > MAX_VALUE_BYTES;
         p->offset[id] = (int64_t)alloc_block(&a, bytes);
+        *overflow |= a.peak > MAX_VALUE_BYTES;
         /* Operands used for the last time here are freed after the output is placed, so a
          * kernel never writes over its own inputs. */
         for (int i = 0; i < low[id].arity; i++) {
@@ -152,7 +167,43 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
     }
     free(last_use);
     free(a.free);
-    return overflow ? 0 : a.peak;
+    return a.peak;
+}
+
+/* Bytes of physical memory, or SIZE_MAX where the system does not say. */
+static size_t physical_memory(void)
+{
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && (size_t)pages <= SIZE_MAX / (size_t)page)
+        return (size_t)pages * (size_t)page;
+#endif
+    return SIZE_MAX;
+}
+
+/* Allocate the zeroed arena (none for a plan with nothing to compute). A plan larger than the
+ * machine's memory is refused with a message rather than attempted: with overcommit the
+ * allocation would succeed and the process be killed while touching it. */
+static bool alloc_arena(mlp_plan *p, bool overflow, mlp_error *err)
+{
+    if (!overflow && p->arena_bytes == 0)
+        return true;
+    size_t have = physical_memory();
+    if (!overflow && p->arena_bytes <= have)
+        p->arena = aligned_alloc(ALIGN, p->arena_bytes);
+    if (p->arena) {
+        memset(p->arena, 0, p->arena_bytes);
+        return true;
+    }
+    if (overflow || p->arena_bytes > have)
+        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory: the plan needs %s%zu bytes "
+                 "for batches of %d, more than this machine's %zu", overflow ? "more than " : "",
+                 overflow ? MAX_VALUE_BYTES : p->arena_bytes, p->max_batch, have);
+    else
+        mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,
+                 "out of memory: the plan needs %zu bytes for batches of %d", p->arena_bytes,
+                 p->max_batch);
+    return false;
 }
 
 static void build_steps(mlp_plan *p, const bool *needed, const struct mlp_lowered *low)
@@ -216,15 +267,14 @@ mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, 
         pinned[id] = needed[id] && is_leaf(g, id);
     for (int i = 0; i < ntargets; i++)
         pinned[targets[i]] = true;
-    p->arena_bytes = assign_offsets(p, needed, pinned, low);
+    bool overflow;
+    p->arena_bytes = assign_offsets(p, needed, pinned, low, &overflow);
     free(pinned);
-    p->arena = p->arena_bytes ? aligned_alloc(ALIGN, p->arena_bytes) : NULL;
-    if (!p->arena) {
+    if (!alloc_arena(p, overflow, err)) {
         free(needed);
         free(low);
         return plan_fail(p, err, p->arena_bytes);
     }
-    memset(p->arena, 0, p->arena_bytes);
     build_steps(p, needed, low);
     free(needed);
     free(low);

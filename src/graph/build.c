@@ -8,6 +8,7 @@
  */
 #include "graph/graph.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static bool zero(const mlp_graph *g, mlp_id id) { return mlp_is_const_value(g, id, 0); }
@@ -23,15 +24,23 @@ static bool scalar_const(const mlp_graph *g, mlp_id id)
     return mlp_is_anon_const(g, id) && g->nodes[id].shape.rank == 0;
 }
 
-/* Evaluate a prepared node whose operands are all anonymous constants. */
+/* Evaluate a prepared node whose operands are all anonymous constants. A result that is not
+ * finite (1e300 * 1e10, log(-1)) is not folded: MLP_NONE without an error, and the node stays
+ * an operation evaluated at run time. Constants are then always finite numbers, which the
+ * language can write, so a printed model parses back (there is no literal for inf or nan). */
 static mlp_id fold_constant(mlp_graph *g, const struct mlp_node *n)
 {
     int64_t size = mlp_shape_size(n->shape);
+    if (!mlp_pool_fits(g, size))
+        return MLP_NONE;
     double *vals = malloc((size_t)size * sizeof *vals);
     if (!vals)
         return mlp_graph_fail(g, "out of memory folding a constant of %lld elements", (long long)size);
     mlp_eval_const_op(g, n, vals);
-    mlp_id id = mlp_const(g, n->shape, vals);
+    bool finite = true;
+    for (int64_t i = 0; i < size && finite; i++)
+        finite = isfinite(vals[i]);
+    mlp_id id = finite ? mlp_const(g, n->shape, vals) : MLP_NONE;
     free(vals);
     return id;
 }
@@ -109,8 +118,11 @@ mlp_id mlp_build(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *
     if (!mlp_prepare(g, op, in, attr, target, &n))
         return MLP_NONE;
     /* batch_sum depends on the batch size, unknown until run time: never folded. */
-    if (op != MLP_OP_BATCH_SUM && all_const(g, &n))
-        return fold_constant(g, &n);
+    if (op != MLP_OP_BATCH_SUM && all_const(g, &n)) {
+        mlp_id folded = fold_constant(g, &n);
+        if (folded != MLP_NONE || g->err.status != MLP_OK)
+            return folded;
+    }
     mlp_id s = simplify(g, &n);
     if (s != MLP_NONE || g->err.status != MLP_OK)
         return s;

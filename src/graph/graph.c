@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+static char *intern_text(mlp_graph *g, const char *text);
+
 mlp_graph *mlp_graph_new(const char *file)
 {
     mlp_graph *g = mlp_xcalloc(1, sizeof *g);
     g->file = mlp_xstrdup(file ? file : "<model>");
     g->loss = -1;
+    g->max_values = MLP_MAX_MODEL_VALUES;
     return g;
 }
 
@@ -19,15 +22,18 @@ void mlp_graph_free(mlp_graph *g)
 {
     if (!g)
         return;
-    if (g->pool_text)
-        for (int64_t i = 0; i < g->npool; i++)
-            free(g->pool_text[i]);
+    for (int64_t i = 0; i < g->cap_text_set; i++)
+        free(g->text_set[i]);
+    free(g->text_set);
     for (int i = 0; i < g->nnames; i++)
         free(g->names[i].text);
     free(g->nodes);
     free(g->pool);
     free(g->pool_text);
     free(g->names);
+    free(g->name_table);
+    for (int k = 0; k <= MLP_DEF; k++)
+        free(g->by_kind[k]);
     free(g->outputs);
     free(g->table);
     free(g->file);
@@ -50,14 +56,19 @@ mlp_graph *mlp_graph_clone(const mlp_graph *g)
     c->nodes = dup_array(g->nodes, (size_t)g->cap * sizeof *g->nodes);
     c->pool = dup_array(g->pool, (size_t)g->cappool * sizeof *g->pool);
     c->pool_text = NULL;
+    c->text_set = NULL;
+    c->ntexts = c->cap_text_set = 0;
     if (g->pool_text) {
         c->pool_text = mlp_xcalloc((size_t)g->cappool, sizeof *c->pool_text);
         for (int64_t i = 0; i < g->npool; i++)
-            c->pool_text[i] = g->pool_text[i] ? mlp_xstrdup(g->pool_text[i]) : NULL;
+            c->pool_text[i] = g->pool_text[i] ? intern_text(c, g->pool_text[i]) : NULL;
     }
     c->names = dup_array(g->names, (size_t)g->capnames * sizeof *g->names);
     for (int i = 0; i < g->nnames; i++)
         c->names[i].text = mlp_xstrdup(g->names[i].text);
+    c->name_table = dup_array(g->name_table, (size_t)g->name_table_cap * sizeof *g->name_table);
+    for (int k = 0; k <= MLP_DEF; k++)
+        c->by_kind[k] = dup_array(g->by_kind[k], (size_t)g->capby_kind[k] * sizeof *g->by_kind[k]);
     c->outputs = dup_array(g->outputs, (size_t)g->capoutputs * sizeof *g->outputs);
     c->table = dup_array(g->table, (size_t)g->table_cap * sizeof *g->table);
     c->file = mlp_xstrdup(g->file);
@@ -79,27 +90,102 @@ mlp_id mlp_graph_fail(mlp_graph *g, const char *fmt, ...)
     return MLP_NONE;
 }
 
+/* The expression's text on one line, as messages are: comments dropped, each run of blanks,
+ * line breaks and `\` continuations written as one space, at most 80 characters. */
 void mlp_graph_context(const mlp_graph *g, enum mlp_op op, char *buf, size_t size)
 {
-    if (g->ctx && g->ctxlen > 0)
-        snprintf(buf, size, "'%.*s'", g->ctxlen > 80 ? 80 : g->ctxlen, g->ctx);
-    else
+    if (!g->ctx || g->ctxlen <= 0) {
         snprintf(buf, size, "%s", mlp_op_name(op));
+        return;
+    }
+    char text[84];
+    size_t n = 0;
+    bool blank = false;
+    for (int i = 0; i < g->ctxlen && n < 80; i++) {
+        char c = g->ctx[i];
+        if (c == '#')
+            while (i + 1 < g->ctxlen && g->ctx[i + 1] != '\n')
+                i++;
+        if (c == '#' || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+            (c == '\\' && i + 1 < g->ctxlen && g->ctx[i + 1] == '\n')) {
+            blank = true;
+            continue;
+        }
+        if (blank && n > 0)
+            text[n++] = ' ';
+        blank = false;
+        text[n++] = c;
+    }
+    text[n] = 0;
+    snprintf(buf, size, "'%s'", text);
+}
+
+/* ---- literal texts ---- */
+
+static uint64_t hash_text(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The slot holding `text` in the set, or the empty slot where it belongs. */
+static int64_t text_slot(const mlp_graph *g, const char *text)
+{
+    int64_t mask = g->cap_text_set - 1;
+    int64_t k = (int64_t)(hash_text(text, strlen(text)) & (uint64_t)mask);
+    while (g->text_set[k] && strcmp(g->text_set[k], text))
+        k = (k + 1) & mask;
+    return k;
+}
+
+/* The graph's copy of a text, made on first use. */
+static char *intern_text(mlp_graph *g, const char *text)
+{
+    if (2 * (g->ntexts + 1) > g->cap_text_set) {
+        int64_t old = g->cap_text_set;
+        char **set = g->text_set;
+        g->cap_text_set = old ? 2 * old : 64;
+        g->text_set = mlp_xcalloc((size_t)g->cap_text_set, sizeof *g->text_set);
+        for (int64_t i = 0; i < old; i++)
+            if (set[i])
+                g->text_set[text_slot(g, set[i])] = set[i];
+        free(set);
+    }
+    int64_t k = text_slot(g, text);
+    if (!g->text_set[k]) {
+        g->text_set[k] = mlp_xstrdup(text);
+        g->ntexts++;
+    }
+    return g->text_set[k];
 }
 
 /* ---- pool ---- */
 
+bool mlp_pool_fits(mlp_graph *g, int64_t n)
+{
+    if (n >= 0 && n <= g->max_values - g->npool)
+        return true;
+    mlp_graph_fail(g, "model too large: its parameters and constants would hold %lld values, "
+                      "more than the %lld allowed", (long long)(g->npool + n),
+                   (long long)g->max_values);
+    return false;
+}
+
 int64_t mlp_pool_append(mlp_graph *g, const double *values, char *const *texts, int64_t n)
 {
-    if (n < 0 || g->npool + n > ((int64_t)1 << 40))
+    if (!mlp_pool_fits(g, n))
         return -1;
     if (g->npool + n > g->cappool) {
         int64_t cap = g->cappool ? g->cappool : 256;
         while (cap < g->npool + n)
             cap *= 2;
         double *pool = realloc(g->pool, (size_t)cap * sizeof *pool);
-        if (!pool)
+        if (!pool) {
+            mlp_graph_fail(g, "out of memory for %lld values", (long long)cap);
             return -1;
+        }
         g->pool = pool;
         if (g->pool_text) {
             g->pool_text = mlp_xrealloc(g->pool_text, (size_t)cap * sizeof *g->pool_text);
@@ -116,7 +202,7 @@ int64_t mlp_pool_append(mlp_graph *g, const double *values, char *const *texts, 
         if (!g->pool_text)
             g->pool_text = mlp_xcalloc((size_t)g->cappool, sizeof *g->pool_text);
         for (int64_t i = 0; i < n; i++)
-            g->pool_text[off + i] = texts[i] ? mlp_xstrdup(texts[i]) : NULL;
+            g->pool_text[off + i] = texts[i] ? intern_text(g, texts[i]) : NULL;
     }
     g->npool += n;
     return off;
@@ -145,6 +231,14 @@ static uint64_t hash_node(const mlp_graph *g, const struct mlp_node *n, const do
         }
     }
     (void)g;
+    /* Finalise (MurmurHash3's fmix64): the table uses the low bits, and constants 1, 2, 3, ...
+     * differ only in the high bits of their doubles, which mix() never moves down. Without
+     * this, 20000 statements `a = f(x) * k` collided into one probe sequence: quadratic. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h;
 }
 
@@ -283,8 +377,8 @@ mlp_id mlp_const(mlp_graph *g, mlp_shape shape, const double *values)
 mlp_id mlp_const_fill(mlp_graph *g, mlp_shape shape, double v)
 {
     int64_t size = mlp_shape_size(shape);
-    if (size > MLP_MAX_ELEMENTS)
-        return mlp_graph_fail(g, "constant too large");
+    if (!mlp_pool_fits(g, size))
+        return MLP_NONE;
     double one[1] = {v};
     double *vals = size == 1 ? one : malloc((size_t)size * sizeof *vals);
     if (!vals)
@@ -315,25 +409,66 @@ bool mlp_is_const_value(const mlp_graph *g, mlp_id id, double v)
     return true;
 }
 
+/* Whether text is the shortest round-trip spelling of v (what the printer writes for v). */
+static bool shortest_form(double v, const char *text)
+{
+    char buf[32];
+    return !strcmp(mlp_format_double(v, buf), text);
+}
+
 void mlp_pool_set_text(mlp_graph *g, int64_t off, const char *text)
 {
     if (!g->pool_text)
         g->pool_text = mlp_xcalloc((size_t)g->cappool, sizeof *g->pool_text);
-    if (!g->pool_text[off])
-        g->pool_text[off] = mlp_xstrdup(text);
+    /* Constants are shared by value, so 4440956294444444444444444444 and its printed form
+     * 4.4409562944444445e+27 meet in one node. Letting the more specific spelling win, in
+     * either order, keeps print(parse(print(m))) == print(m). */
+    const char *old = g->pool_text[off];
+    if (!old || (shortest_form(g->pool[off], old) && !shortest_form(g->pool[off], text)))
+        g->pool_text[off] = intern_text(g, text);
 }
 
 void mlp_pool_clear_text(mlp_graph *g, int64_t off, int64_t n)
 {
     if (!g->pool_text)
         return;
-    for (int64_t i = off; i < off + n; i++) {
-        free(g->pool_text[i]);
-        g->pool_text[i] = NULL;
-    }
+    for (int64_t i = off; i < off + n; i++)
+        g->pool_text[i] = NULL; /* the string stays in text_set, which owns it */
 }
 
 /* ---- names ---- */
+
+/* The slot of the name with this text in g->name_table, or of the empty slot ending its probe. */
+static int name_slot(const mlp_graph *g, const char *text, int len)
+{
+    int mask = g->name_table_cap - 1;
+    int i = (int)(hash_text(text, (size_t)len) & (uint64_t)mask);
+    for (; g->name_table[i] >= 0; i = (i + 1) & mask) {
+        const char *t = g->names[g->name_table[i]].text;
+        if (strlen(t) == (size_t)len && !memcmp(t, text, (size_t)len))
+            return i;
+    }
+    return i;
+}
+
+/* Index name number `nm` (keeping an earlier name with the same text, which find returns). */
+static void index_name(mlp_graph *g, int nm)
+{
+    if (2 * (nm + 1) > g->name_table_cap) {
+        int cap = g->name_table_cap ? 2 * g->name_table_cap : 64;
+        free(g->name_table);
+        g->name_table = mlp_xmalloc((size_t)cap * sizeof *g->name_table);
+        for (int i = 0; i < cap; i++)
+            g->name_table[i] = -1;
+        g->name_table_cap = cap;
+        for (int i = 0; i < nm; i++)
+            index_name(g, i);
+    }
+    const char *text = g->names[nm].text;
+    int slot = name_slot(g, text, (int)strlen(text));
+    if (g->name_table[slot] < 0)
+        g->name_table[slot] = nm;
+}
 
 static int add_name(mlp_graph *g, const char *text, mlp_id node, mlp_kind kind, mlp_srcloc loc)
 {
@@ -346,6 +481,10 @@ static int add_name(mlp_graph *g, const char *text, mlp_id node, mlp_kind kind, 
     nm->loc = loc;
     if (g->nodes[node].name < 0)
         g->nodes[node].name = g->nnames;
+    index_name(g, g->nnames);
+    mlp_xreserve(&g->by_kind[kind], &g->capby_kind[kind], g->nby_kind[kind] + 1,
+                 sizeof *g->by_kind[kind]);
+    g->by_kind[kind][g->nby_kind[kind]++] = g->nnames;
     return g->nnames++;
 }
 
@@ -373,12 +512,31 @@ int mlp_graph_define(mlp_graph *g, const char *name, mlp_id node, mlp_srcloc loc
     return add_name(g, name, node, MLP_DEF, loc);
 }
 
-int mlp_graph_find(const mlp_graph *g, const char *name, int len)
+int mlp_graph_add_name(mlp_graph *g, const char *name, mlp_id node, mlp_kind kind, mlp_srcloc loc)
+{
+    return add_name(g, name, node, kind, loc);
+}
+
+void mlp_graph_clear_names(mlp_graph *g)
 {
     for (int i = 0; i < g->nnames; i++)
-        if ((int)strlen(g->names[i].text) == len && !memcmp(g->names[i].text, name, (size_t)len))
-            return i;
-    return -1;
+        free(g->names[i].text);
+    g->nnames = 0;
+    for (int i = 0; i < g->name_table_cap; i++)
+        g->name_table[i] = -1;
+    for (int k = 0; k <= MLP_DEF; k++)
+        g->nby_kind[k] = 0;
+    for (mlp_id id = 0; id < g->n; id++)
+        g->nodes[id].name = -1;
+    g->noutputs = 0;
+    g->loss = -1;
+}
+
+int mlp_graph_find(const mlp_graph *g, const char *name, int len)
+{
+    if (g->name_table_cap == 0)
+        return -1;
+    return g->name_table[name_slot(g, name, len)];
 }
 
 /* ---- whole-graph helpers ---- */

@@ -61,16 +61,30 @@ struct mlp_name {
     struct mlp_init init; /* params declared with `~` */
 };
 
+/* Most values that the parameters and constants of one graph may hold together (2^26: 512 MiB
+ * as float64). Checked before values are allocated, so a short hostile file cannot make the
+ * parser (or constant folding) allocate gigabytes; a graph may set a smaller budget. */
+#define MLP_MAX_MODEL_VALUES ((int64_t)1 << 26)
+
 typedef struct mlp_graph {
     struct mlp_node *nodes;
     int n, cap;
 
     double *pool;      /* values of constants and parameters */
-    char **pool_text;  /* the literal each pool value was written as, or NULL (exact analyses) */
+    char **pool_text;  /* the literal each pool value was written as, or NULL (exact analyses);
+                          the strings are owned by text_set, one copy per distinct text, so a
+                          literal `0` filling a million values stores "0" once */
     int64_t npool, cappool;
+    char **text_set;   /* open addressing set of those strings (NULL = empty slot) */
+    int64_t ntexts, cap_text_set;
+    int64_t max_values; /* budget for npool: MLP_MAX_MODEL_VALUES unless set lower */
 
     struct mlp_name *names;
     int nnames, capnames;
+    int *name_table; /* open addressing over name indices by text (-1 = empty): mlp_graph_find */
+    int name_table_cap;
+    int *by_kind[MLP_DEF + 1]; /* per kind (input, param, const, def): its names, in order */
+    int nby_kind[MLP_DEF + 1], capby_kind[MLP_DEF + 1];
     int *outputs; /* indices into names */
     int noutputs, capoutputs;
     int loss; /* index into names, or -1 */
@@ -104,9 +118,14 @@ void mlp_graph_context(const mlp_graph *g, enum mlp_op op, char *buf, size_t siz
 
 /* ---- leaves and names ---- */
 
-/* Append n values to the pool (texts may be NULL); returns their offset or -1 on overflow. */
+/* Whether n more values fit the pool's budget; if not, records the error (at g->loc) and
+ * returns false. Call it before allocating anything sized by n. */
+bool mlp_pool_fits(mlp_graph *g, int64_t n);
+/* Append n values to the pool (texts may be NULL); returns their offset, or -1 with the error
+ * recorded when they do not fit the budget or memory. */
 int64_t mlp_pool_append(mlp_graph *g, const double *values, char *const *texts, int64_t n);
-/* Remember the literal text of a pool value if it has none yet. */
+/* Remember the literal text of a pool value. One value can be written several ways: a spelling
+ * other than the value's shortest round-trip form replaces that form, else the first stays. */
 void mlp_pool_set_text(mlp_graph *g, int64_t off, const char *text);
 /* Forget the texts of n pool values (their values were replaced). */
 void mlp_pool_clear_text(mlp_graph *g, int64_t off, int64_t n);
@@ -115,7 +134,11 @@ mlp_id mlp_graph_declare(mlp_graph *g, mlp_kind kind, const char *name, mlp_shap
                          const double *values, char *const *texts, mlp_srcloc loc);
 /* Bind `name` to an existing node (a statement NAME = EXPR). Returns the name's index. */
 int mlp_graph_define(mlp_graph *g, const char *name, mlp_id node, mlp_srcloc loc);
-/* Index of a name, or -1. */
+/* Add a name of any kind for an existing node (rewrites lay names out again); its index. */
+int mlp_graph_add_name(mlp_graph *g, const char *name, mlp_id node, mlp_kind kind, mlp_srcloc loc);
+/* Forget every name, output and loss; the nodes stay. */
+void mlp_graph_clear_names(mlp_graph *g);
+/* Index of a name (the first with that text), or -1. Constant time: models can have many. */
 int mlp_graph_find(const mlp_graph *g, const char *name, int len);
 /* A name's display string for node id, or NULL when the node is anonymous. */
 static inline const char *mlp_node_name(const mlp_graph *g, mlp_id id)

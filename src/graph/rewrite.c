@@ -42,24 +42,15 @@ static mlp_id copy_op(mlp_graph *dst, const mlp_graph *src, mlp_id id, const mlp
 static void copy_names(mlp_graph *dst, const mlp_graph *src, const mlp_id *map,
                        const bool *declared)
 {
-    for (int i = 0; i < dst->nnames; i++)
-        free(dst->names[i].text);
-    dst->nnames = 0;
-    for (mlp_id id = 0; id < dst->n; id++)
-        dst->nodes[id].name = -1;
+    mlp_graph_clear_names(dst);
     for (int i = 0; i < src->nnames; i++) {
-        mlp_xreserve(&dst->names, &dst->capnames, dst->nnames + 1, sizeof *dst->names);
-        struct mlp_name *d = &dst->names[dst->nnames];
-        *d = src->names[i];
-        d->text = mlp_xstrdup(src->names[i].text);
-        d->node = map[src->names[i].node];
-        if (d->kind != MLP_DEF && !declared[d->node])
-            d->kind = MLP_DEF; /* the hook replaced the leaf: the name now names a value */
-        if (dst->nodes[d->node].name < 0)
-            dst->nodes[d->node].name = dst->nnames;
-        dst->nnames++;
+        const struct mlp_name *s = &src->names[i];
+        mlp_id node = map[s->node];
+        /* The hook may have replaced a leaf: its name then names a value. */
+        mlp_kind kind = s->kind != MLP_DEF && !declared[node] ? MLP_DEF : s->kind;
+        int nm = mlp_graph_add_name(dst, s->text, node, kind, s->loc);
+        dst->names[nm].init = s->init;
     }
-    dst->noutputs = 0;
     for (int i = 0; i < src->noutputs; i++) {
         mlp_xreserve(&dst->outputs, &dst->capoutputs, dst->noutputs + 1, sizeof *dst->outputs);
         dst->outputs[dst->noutputs++] = src->outputs[i];

@@ -1,11 +1,12 @@
 /* csv.c - numeric CSV tables: strict, with exact positions in every error. */
-#include "mlp.h"
+#include "io/csv.h"
 #include "base/error.h"
 #include "base/mem.h"
 
 #include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +40,73 @@ static int split(const char *line, int len, struct field **fields, int *cap)
     }
 }
 
-static bool parse_number(const struct field *f, double *out)
+enum number_kind {
+    NUMBER,     /* a finite number */
+    NOT_FINITE, /* nan, inf, or a decimal beyond the range of doubles (1e999) */
+    NOT_NUMBER, /* anything else: a header name, or an error in a data row */
+};
+
+/* Whether [p, e) is `word`, ignoring case. */
+static bool is_word(const char *p, const char *e, const char *word)
 {
-    char buf[64];
-    if (f->len == 0 || f->len >= (int)sizeof buf)
+    size_t n = strlen(word);
+    if ((size_t)(e - p) != n)
         return false;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)p[i]) != word[i])
+            return false;
+    return true;
+}
+
+/* Skip decimal digits; returns how many. */
+static int digits(const char **p, const char *e)
+{
+    int n = 0;
+    while (*p < e && isdigit((unsigned char)**p))
+        ++*p, ++n;
+    return n;
+}
+
+/* A field as a number. Only decimal syntax is a number, as in the model language:
+ * [+-] digits [. digits] [(e|E) [+-] digits] (or [+-] . digits ...). strtod alone would also take
+ * hex floats and "nan(...)"; nan and inf are recognised so that a data row holding them gets
+ * a clear error rather than being read as a header. Underflow to 0 is the nearest double. */
+static enum number_kind field_number(const struct field *f, double *out)
+{
+    const char *p = f->start, *e = f->start + f->len;
+    if (p < e && (*p == '+' || *p == '-'))
+        p++;
+    if (is_word(p, e, "nan") || is_word(p, e, "inf") || is_word(p, e, "infinity"))
+        return NOT_FINITE;
+    int n = digits(&p, e);
+    if (p < e && *p == '.') {
+        p++;
+        n += digits(&p, e);
+    }
+    if (n == 0)
+        return NOT_NUMBER;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (digits(&p, e) == 0)
+            return NOT_NUMBER;
+    }
+    if (p != e)
+        return NOT_NUMBER;
+    char small[64];
+    char *buf = f->len < (int)sizeof small ? small : mlp_xmalloc((size_t)f->len + 1);
     memcpy(buf, f->start, (size_t)f->len);
     buf[f->len] = 0;
-    char *end;
     errno = 0;
-    *out = strtod(buf, &end);
-    return *end == 0 && !(errno == ERANGE && isinf(*out));
+    double v = strtod(buf, NULL);
+    bool overflow = errno == ERANGE && isinf(v);
+    if (buf != small)
+        free(buf);
+    if (overflow)
+        return NOT_FINITE;
+    *out = v;
+    return NUMBER;
 }
 
 void mlp_table_free(mlp_table *t)
@@ -82,10 +139,14 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
         *cap = ncap;
     }
     double *row = t->values + (int64_t)t->rows * t->cols;
-    for (int i = 0; i < n; i++)
-        if (!parse_number(&f[i], &row[i]))
+    for (int i = 0; i < n; i++) {
+        enum number_kind k = field_number(&f[i], &row[i]);
+        if (k != NUMBER)
             return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[i].col},
-                            "'%.*s' is not a number", f[i].len > 40 ? 40 : f[i].len, f[i].start);
+                            k == NOT_FINITE ? "'%.*s' is not a finite number"
+                                            : "'%.*s' is not a number",
+                            f[i].len > 40 ? 40 : f[i].len, f[i].start);
+    }
     if (t->rows == (1 << 30))
         return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1}, "too many rows");
     t->rows++;
@@ -100,6 +161,17 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
         mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
         return NULL;
     }
+    mlp_table *t = mlp_csv_parse(text, len, path, err);
+    free(text);
+    return t;
+}
+
+mlp_table *mlp_csv_parse(const char *text, size_t len, const char *path, mlp_error *err)
+{
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) { /* a UTF-8 byte-order mark */
+        text += 3;
+        len -= 3;
+    }
     mlp_table *t = mlp_xcalloc(1, sizeof *t);
     struct field *f = NULL;
     int fcap = 0, rc = MLP_OK, line = 0;
@@ -110,8 +182,9 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
         size_t end = pos;
         while (end < len && text[end] != '\n')
             end++;
-        if (end - pos > (1u << 30)) {
-            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1}, "line too long");
+        if (end - pos > (1u << 30) || line == INT_MAX) {
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1},
+                          line == INT_MAX ? "too many lines" : "line too long");
             break;
         }
         int n = (int)(end - pos);
@@ -119,8 +192,10 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
         pos = end + 1;
         if (n > 0 && s[n - 1] == '\r')
             n--;
-        if (n > 0 && memchr(s, 0, (size_t)n)) {
-            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1}, "NUL byte in a CSV file");
+        const char *nul = n > 0 ? memchr(s, 0, (size_t)n) : NULL;
+        if (nul) {
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, (int)(nul - s) + 1},
+                          "NUL byte in a CSV file (not a text file?)");
             break;
         }
         int k = 0;
@@ -133,10 +208,17 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
             first = false;
             t->cols = nf;
             double dummy;
-            bool header = false;
-            for (int i = 0; i < nf; i++)
-                header |= !parse_number(&f[i], &dummy);
-            if (header) {
+            int names = 0, name = -1;
+            for (int i = nf - 1; i >= 0; i--)
+                if (field_number(&f[i], &dummy) == NOT_NUMBER)
+                    names++, name = i;
+            if (names > 0 && names < nf) {
+                rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[name].col},
+                              "'%.*s' is not a number (and a header row names every column)",
+                              f[name].len > 40 ? 40 : f[name].len, f[name].start);
+                break;
+            }
+            if (names > 0) {
                 t->names = mlp_xcalloc((size_t)nf, sizeof *t->names);
                 for (int i = 0; i < nf; i++) {
                     if (f[i].len == 0) {
@@ -152,7 +234,6 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
         rc = add_row(t, &cap, f, nf, path, line, err);
     }
     free(f);
-    free(text);
     if (rc == MLP_OK && t->rows == 0)
         rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no data rows");
     if (rc != MLP_OK) {

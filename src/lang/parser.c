@@ -24,7 +24,18 @@ struct parser {
     mlp_error *err;
     bool in_expr; /* inside an expression '/' divides, so literals there take no fractions */
     struct mlp_token defining; /* the name the current statement defines, for messages */
+    int depth;    /* nesting of expressions and signs: recursion is bounded by MAX_NESTING */
+    bool *is_output; /* per name index: already marked `output` (so checking is constant time) */
+    int cap_is_output;
 };
+
+/* Deepest nesting of parentheses, call arguments and prefix signs in one expression. Recursive
+ * descent uses a few stack frames per level; the bound keeps hostile text like 100000 '('
+ * from overflowing the stack, and is far beyond what a person writes. */
+#define MAX_NESTING 200
+/* Longest name a model may define (names appear in messages, CSV headers and JSON). */
+#define MAX_NAME 256
+#define UTF8_BOM "\xef\xbb\xbf"
 
 /* Reserved: declarations, and the connectives of `mlp verify` specs. */
 static const char *const keywords[] = {"input", "param", "const", "output", "loss",
@@ -32,7 +43,8 @@ static const char *const keywords[] = {"input", "param", "const", "output", "los
 
 static void next(struct parser *ps)
 {
-    ps->prev_end = ps->tok.start + ps->tok.len;
+    if (ps->tok.start) /* the first call has no previous token (and NULL + 0 is undefined) */
+        ps->prev_end = ps->tok.start + ps->tok.len;
     ps->tok = mlp_lex_next(&ps->lx);
 }
 
@@ -102,6 +114,17 @@ static void suggest(const struct mlp_token *t, const char *const *words, int n, 
             snprintf(buf, (size_t)size, " (did you mean '%s'?)", words[i]);
         }
     }
+}
+
+/* A token's text for a message: at most 60 characters, "..." marking a cut (a hostile file
+ * can hold a name of any length; messages stay one readable line). */
+static const char *shown(const struct mlp_token *t, char buf[64])
+{
+    if (t->len <= 60)
+        snprintf(buf, 64, "%.*s", t->len, t->start);
+    else
+        snprintf(buf, 64, "%.57s...", t->start);
+    return buf;
 }
 
 static bool is_word(const struct mlp_token *t, const char *w)
@@ -183,6 +206,10 @@ static bool parse_number(struct parser *ps, double *value, mlp_strbuf *text)
         mlp_sb_putc(text, '/');
         mlp_sb_putn(text, den.start, (size_t)den.len);
         v /= d;
+        if (isinf(v))
+            return fail_at(ps, num.loc, "number out of range: %.*s/%.*s",
+                           num.len > 40 ? 40 : num.len, num.start, den.len > 40 ? 40 : den.len,
+                           den.start);
     }
     *value = neg ? -v : v;
     return true;
@@ -244,6 +271,8 @@ static bool literal_element(struct parser *ps, struct mlp_literal *lit, int dept
     do {
         if (ps->tok.kind == TOK_RBRACK) /* trailing comma */
             break;
+        if (ps->tok.kind == TOK_EOF)
+            return fail_at(ps, open, "'[' is never closed");
         if (!literal_element(ps, lit, depth + 1, dims, leaf_depth))
             return false;
         count++;
@@ -305,7 +334,9 @@ int mlp_parse_literal_text(const char *text, const char *where, struct mlp_liter
     memset(lit, 0, sizeof *lit);
     if (!parse_literal(&ps, lit))
         goto fail;
-    if (ps.tok.kind != TOK_EOF && ps.tok.kind != TOK_NEWLINE) {
+    while (ps.tok.kind == TOK_NEWLINE) /* a value read from a file may end with line breaks */
+        next(&ps);
+    if (ps.tok.kind != TOK_EOF) {
         mlp_literal_free(lit);
         expected(&ps, "end of value");
         goto fail;
@@ -319,8 +350,18 @@ fail:
 
 /* ---- declarations ---- */
 
+/* Turn a building error into the parser's error. */
+static mlp_id checked(struct parser *ps, mlp_id id)
+{
+    if (id == MLP_NONE && ps->g->err.status != MLP_OK && !mlp_failed(ps->err))
+        *ps->err = ps->g->err;
+    return id;
+}
+
 static bool check_new_name(struct parser *ps, const struct mlp_token *t)
 {
+    if (t->len > MAX_NAME)
+        return fail_at(ps, t->loc, "name too long: %d characters (at most %d)", t->len, MAX_NAME);
     for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
         if (is_word(t, keywords[i]))
             return fail_at(ps, t->loc, "'%s' is a keyword and cannot name a value", keywords[i]);
@@ -360,6 +401,8 @@ static bool parse_shape(struct parser *ps, mlp_shape *shape)
     return expect(ps, TOK_RBRACK, "',' or ']'");
 }
 
+#define INIT_ARG_MAX 1e300
+
 /* `~ NAME [(args)]` for a parameter. */
 static bool parse_init(struct parser *ps, struct mlp_init *init)
 {
@@ -379,9 +422,10 @@ static bool parse_init(struct parser *ps, struct mlp_init *init)
     for (int i = 1; i < MLP_INIT_COUNT; i++)
         if (is_word(&t, inits[i].name))
             kind = i;
+    char buf[64];
     if (kind < 0)
-        return fail_at(ps, t.loc, "unknown initialiser '%.*s' (known: zeros, ones, normal, uniform, "
-                                  "xavier, xavier_normal, he, he_uniform)", t.len, t.start);
+        return fail_at(ps, t.loc, "unknown initialiser '%s' (known: zeros, ones, normal, uniform, "
+                                  "xavier, xavier_normal, he, he_uniform)", shown(&t, buf));
     next(ps);
     init->kind = (enum mlp_init_kind)kind;
     int nargs = 0;
@@ -405,10 +449,44 @@ static bool parse_init(struct parser *ps, struct mlp_init *init)
     if (nargs != inits[kind].nargs)
         return fail_at(ps, t.loc, "%s takes %d argument%s, got %d", inits[kind].name,
                        inits[kind].nargs, inits[kind].nargs == 1 ? "" : "s", nargs);
-    if (init->kind == MLP_INIT_NORMAL && !(init->arg[1] >= 0))
+    /* Bounded arguments keep every drawn value finite: |mean| + 9 std (Box-Muller's normals stay
+     * within 8.6) and hi - lo cannot overflow. */
+    double a = init->arg[0], b = init->arg[1];
+    if (fabs(a) > INIT_ARG_MAX || fabs(b) > INIT_ARG_MAX)
+        return fail_at(ps, t.loc, "%s arguments must lie within -1e300 to 1e300",
+                       inits[kind].name);
+    if (init->kind == MLP_INIT_NORMAL && !(b >= 0))
         return fail_at(ps, t.loc, "normal(mean, std) needs std >= 0");
-    if (init->kind == MLP_INIT_UNIFORM && !(init->arg[0] <= init->arg[1]))
+    if (init->kind == MLP_INIT_UNIFORM && !(a <= b))
         return fail_at(ps, t.loc, "uniform(lo, hi) needs lo <= hi");
+    return true;
+}
+
+/* The values of a declaration must fit the model's budget; checked before any are allocated. */
+static bool values_fit(struct parser *ps, const struct mlp_token *name, mlp_shape shape,
+                       mlp_srcloc at)
+{
+    const mlp_graph *g = ps->g;
+    int64_t size = mlp_shape_size(shape);
+    if (size <= g->max_values - g->npool)
+        return true;
+    return fail_at(ps, at, "'%.*s' needs %lld values, but the parameters and constants of a model "
+                           "may hold at most %lld in all", name->len, name->start,
+                   (long long)size, (long long)g->max_values);
+}
+
+/* Check a declaration's literal against its shape and store it, values and texts, straight into
+ * the pool: a literal `0` filling a large shape costs no temporary copies. */
+static bool store_literal(struct parser *ps, const struct mlp_literal *lit, mlp_id id,
+                          const char *name, mlp_srcloc at)
+{
+    mlp_graph *g = ps->g;
+    mlp_shape shape = mlp_node(g, id)->shape;
+    if (mlp_literal_fit(lit, shape, name, mlp_node_values(g, id), NULL, ps->file, at, ps->err))
+        return false;
+    int64_t off = mlp_node(g, id)->data, size = mlp_shape_size(shape);
+    for (int64_t i = 0; i < size; i++)
+        mlp_pool_set_text(g, off + i, lit->texts[lit->n == 1 ? 0 : i]);
     return true;
 }
 
@@ -422,43 +500,29 @@ static bool declaration(struct parser *ps, mlp_kind kind)
     if (!check_new_name(ps, &name))
         return false;
     next(ps);
+    mlp_srcloc shape_at = ps->tok.loc;
     mlp_shape shape;
-    if (!parse_shape(ps, &shape))
+    if (!parse_shape(ps, &shape) || (kind != MLP_INPUT && !values_fit(ps, &name, shape, shape_at)))
         return false;
-    char *text = mlp_xstrndup(name.start, (size_t)name.len);
-    bool ok = false;
-    double *values = NULL;
-    char **texts = NULL;
     struct mlp_literal lit = {0};
     struct mlp_init init = {MLP_INIT_NONE, {0, 0}};
-    if (kind == MLP_INPUT) {
-        ok = true;
-    } else if (kind == MLP_PARAM && accept(ps, TOK_TILDE)) {
-        ok = parse_init(ps, &init);
-    } else if (ps->tok.kind != TOK_ASSIGN) {
-        expected(ps, kind == MLP_PARAM ? "'= value' or '~ initialiser'" : "'= value'");
-    } else {
+    mlp_srcloc at = ps->tok.loc;
+    if (kind == MLP_PARAM && accept(ps, TOK_TILDE)) {
+        if (!parse_init(ps, &init))
+            return false;
+    } else if (kind != MLP_INPUT) {
+        if (ps->tok.kind != TOK_ASSIGN)
+            return expected(ps, kind == MLP_PARAM ? "'= value' or '~ initialiser'" : "'= value'");
         next(ps);
-        mlp_srcloc at = ps->tok.loc;
-        if (parse_literal(ps, &lit)) {
-            int64_t size = mlp_shape_size(shape);
-            values = malloc((size_t)size * sizeof *values);
-            texts = malloc((size_t)size * sizeof *texts);
-            if (!values || !texts)
-                fail_at(ps, at, "out of memory for %lld values", (long long)size);
-            else
-                ok = mlp_literal_fit(&lit, shape, text, values, texts, ps->file, at, ps->err) ==
-                     MLP_OK;
-        }
+        at = ps->tok.loc;
+        if (!parse_literal(ps, &lit))
+            return false;
     }
-    if (ok) {
-        mlp_id id = mlp_graph_declare(ps->g, kind, text, shape, values, texts, name.loc);
-        ok = id != MLP_NONE;
-        if (ok && kind == MLP_PARAM)
-            ps->g->names[ps->g->nnames - 1].init = init;
-    }
-    free(values);
-    free(texts);
+    char *text = mlp_xstrndup(name.start, (size_t)name.len);
+    mlp_id id = checked(ps, mlp_graph_declare(ps->g, kind, text, shape, NULL, NULL, name.loc));
+    bool ok = id != MLP_NONE && (lit.n == 0 || store_literal(ps, &lit, id, text, at));
+    if (ok && kind == MLP_PARAM)
+        ps->g->names[ps->g->nnames - 1].init = init;
     mlp_literal_free(&lit);
     free(text);
     return ok;
@@ -474,14 +538,6 @@ static void set_context(struct parser *ps, mlp_srcloc loc, const char *span_star
     ps->g->loc = loc;
     ps->g->ctx = span_start;
     ps->g->ctxlen = (int)(ps->prev_end - span_start);
-}
-
-/* Turn a building error into the parser's error. */
-static mlp_id checked(struct parser *ps, mlp_id id)
-{
-    if (id == MLP_NONE && ps->g->err.status != MLP_OK && !mlp_failed(ps->err))
-        *ps->err = ps->g->err;
-    return id;
 }
 
 static mlp_id literal_const(struct parser *ps)
@@ -523,9 +579,9 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
         const char *names[MLP_OP_COUNT];
         for (int i = 0; i < MLP_OP_COUNT; i++)
             names[i] = mlp_op_name(i);
-        char hint[64];
+        char hint[64], buf[64];
         suggest(&fn, names, MLP_OP_COUNT, hint, sizeof hint);
-        fail_at(ps, fn.loc, "unknown function '%.*s'%s", fn.len, fn.start, hint);
+        fail_at(ps, fn.loc, "unknown function '%s'%s", shown(&fn, buf), hint);
         return MLP_NONE;
     }
     next(ps); /* '(' */
@@ -598,6 +654,7 @@ static void unknown_name(struct parser *ps, const struct mlp_token *t)
 {
     const struct mlp_token *d = &ps->defining;
     int later = defined_later(ps, t);
+    char buf[64];
     if (mlp_op_lookup(t->start, t->len) >= 0) {
         fail_at(ps, t->loc, "'%.*s' is a function: call it as %.*s(...)", t->len, t->start,
                 t->len, t->start);
@@ -606,8 +663,8 @@ static void unknown_name(struct parser *ps, const struct mlp_token *t)
                             "cycles: a statement can only use names defined before it)",
                 t->len, t->start);
     } else if (later) {
-        fail_at(ps, t->loc, "'%.*s' is used before its definition on line %d (a statement can "
-                            "only use names defined before it)", t->len, t->start, later);
+        fail_at(ps, t->loc, "'%s' is used before its definition on line %d (a statement can "
+                            "only use names defined before it)", shown(t, buf), later);
     } else {
         const char **names = mlp_xmalloc((size_t)(ps->g->nnames + 1) * sizeof *names);
         for (int i = 0; i < ps->g->nnames; i++)
@@ -615,7 +672,7 @@ static void unknown_name(struct parser *ps, const struct mlp_token *t)
         char hint[300];
         suggest(t, names, ps->g->nnames, hint, sizeof hint);
         free(names);
-        fail_at(ps, t->loc, "unknown name '%.*s'%s", t->len, t->start, hint);
+        fail_at(ps, t->loc, "unknown name '%s'%s", shown(t, buf), hint);
     }
 }
 
@@ -679,18 +736,32 @@ static mlp_id postfix(struct parser *ps)
     return e;
 }
 
+/* Enter one level of nesting; false (with the error) beyond MAX_NESTING. */
+static bool enter(struct parser *ps)
+{
+    if (ps->depth < MAX_NESTING) {
+        ps->depth++;
+        return true;
+    }
+    return fail_at(ps, ps->tok.loc, "expression nested too deeply (more than %d levels of "
+                                    "parentheses, function calls and signs)", MAX_NESTING);
+}
+
 /* ['-' | '+'] unary | postfix */
 static mlp_id unary(struct parser *ps)
 {
     struct mlp_token t = ps->tok;
-    if (accept(ps, TOK_MINUS)) {
-        mlp_id e = unary(ps);
-        set_context(ps, t.loc, t.start);
-        return checked(ps, mlp_neg(ps->g, e));
-    }
-    if (accept(ps, TOK_PLUS))
-        return unary(ps);
-    return postfix(ps);
+    if (t.kind != TOK_MINUS && t.kind != TOK_PLUS)
+        return postfix(ps);
+    if (!enter(ps))
+        return MLP_NONE;
+    next(ps);
+    mlp_id e = unary(ps);
+    ps->depth--;
+    if (t.kind == TOK_PLUS)
+        return e;
+    set_context(ps, t.loc, t.start);
+    return checked(ps, mlp_neg(ps->g, e));
 }
 
 /* Left-associative binary levels, as in Python: {* / @} binds tighter than {+ -}. */
@@ -727,10 +798,13 @@ static mlp_id binary(struct parser *ps, int level)
 
 static mlp_id expr(struct parser *ps)
 {
+    if (!enter(ps))
+        return MLP_NONE;
     bool outer = ps->in_expr;
     ps->in_expr = true;
     mlp_id e = binary(ps, MLP_PREC_ADD);
     ps->in_expr = outer;
+    ps->depth--;
     return e;
 }
 
@@ -764,8 +838,9 @@ static int marked_name(struct parser *ps, const char *what)
         return -1;
     }
     int nm = mlp_graph_find(ps->g, t.start, t.len);
+    char buf[64];
     if (nm < 0)
-        fail_at(ps, t.loc, "unknown name '%.*s'", t.len, t.start);
+        fail_at(ps, t.loc, "unknown name '%s'", shown(&t, buf));
     else
         next(ps);
     return nm;
@@ -780,9 +855,12 @@ static bool output_statement(struct parser *ps)
         int nm = marked_name(ps, "a name to output");
         if (nm < 0)
             return false;
-        for (int i = 0; i < g->noutputs; i++)
-            if (g->outputs[i] == nm)
-                return fail_at(ps, at, "'%s' is already an output", g->names[nm].text);
+        int old_cap = ps->cap_is_output;
+        mlp_xreserve(&ps->is_output, &ps->cap_is_output, g->nnames, sizeof *ps->is_output);
+        memset(ps->is_output + old_cap, 0, (size_t)(ps->cap_is_output - old_cap));
+        if (ps->is_output[nm])
+            return fail_at(ps, at, "'%s' is already an output", g->names[nm].text);
+        ps->is_output[nm] = true;
         mlp_xreserve(&g->outputs, &g->capoutputs, g->noutputs + 1, sizeof *g->outputs);
         g->outputs[g->noutputs++] = nm;
     } while (accept(ps, TOK_COMMA));
@@ -831,6 +909,12 @@ static bool statement(struct parser *ps)
 
 mlp_graph *mlp_parse_model(const char *text, size_t len, const char *file, mlp_error *err)
 {
+    return mlp_parse_model_budget(text, len, file, MLP_MAX_MODEL_VALUES, err);
+}
+
+mlp_graph *mlp_parse_model_budget(const char *text, size_t len, const char *file,
+                                  int64_t max_values, mlp_error *err)
+{
     mlp_error local;
     if (!err)
         err = &local;
@@ -843,8 +927,13 @@ mlp_graph *mlp_parse_model(const char *text, size_t len, const char *file, mlp_e
         mlp_fail(err, MLP_ERR_INPUT, file, lx.loc, "the file contains a NUL byte (not a text file?)");
         return NULL;
     }
+    if (len >= 3 && !memcmp(text, UTF8_BOM, 3)) { /* some editors start files with one */
+        text += 3;
+        len -= 3;
+    }
     struct parser ps = {.file = file, .err = err};
     ps.g = mlp_graph_new(file);
+    ps.g->max_values = max_values;
     mlp_lex_init(&ps.lx, text);
     next(&ps);
     while (ps.tok.kind != TOK_EOF) {
@@ -859,6 +948,7 @@ mlp_graph *mlp_parse_model(const char *text, size_t len, const char *file, mlp_e
         }
     }
     ps.g->ctx = NULL;
+    free(ps.is_output);
     if (mlp_failed(err)) {
         mlp_error_attach_source(err, text);
         mlp_graph_free(ps.g);

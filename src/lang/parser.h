@@ -8,6 +8,10 @@
 
 /* Parse a whole model. On error returns NULL with err holding file:line:col and the source line. */
 mlp_graph *mlp_parse_model(const char *text, size_t len, const char *file, mlp_error *err);
+/* The same with a smaller budget for the values of parameters and constants (the fuzz harness
+ * uses it to keep runs fast); mlp_parse_model allows MLP_MAX_MODEL_VALUES. */
+mlp_graph *mlp_parse_model_budget(const char *text, size_t len, const char *file,
+                                  int64_t max_values, mlp_error *err);
 
 /* A literal value as written: numbers, fractions p/q, nested lists. */
 struct mlp_literal {

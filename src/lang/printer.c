@@ -6,8 +6,10 @@
  * left-associativity exactly, so parsing the text rebuilds the same nodes.
  */
 #include "lang/parser.h"
+#include "base/mem.h"
 #include "base/strbuf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const init_names[] = {
@@ -58,16 +60,6 @@ static int precedence(const mlp_graph *g, mlp_id id, int upto)
     return mlp_op(n->op)->prec;
 }
 
-static void print_operand(const mlp_graph *g, mlp_id id, int upto, int min_prec, mlp_strbuf *out)
-{
-    bool parens = precedence(g, id, upto) < min_prec;
-    if (parens)
-        mlp_sb_putc(out, '(');
-    mlp_print_expr(g, id, upto, out);
-    if (parens)
-        mlp_sb_putc(out, ')');
-}
-
 static void print_shape(mlp_shape s, mlp_strbuf *out)
 {
     char buf[64];
@@ -81,7 +73,36 @@ static void print_indices(const int32_t *attr, mlp_strbuf *out)
         mlp_sb_printf(out, i ? ", %d" : "%d", attr[1 + i]);
 }
 
-void mlp_print_expr(const mlp_graph *g, mlp_id id, int upto, mlp_strbuf *out)
+/* Printing walks the expression with an explicit stack of pending pieces instead of recursion:
+ * a chain like x + x + ... + x is a tree as deep as it is long, and a model may hold one of any
+ * length. */
+enum piece_kind {
+    PIECE_OPERAND, /* node `id`, in parentheses if its precedence is below `prec` */
+    PIECE_TEXT,    /* the fixed string `text` */
+    PIECE_INDEX,   /* "[i, j]" of index node `id` */
+    PIECE_CALL_END /* the shape and indices arguments of call node `id`, and ")" */
+};
+
+struct piece {
+    enum piece_kind kind;
+    mlp_id id;
+    int prec;
+    const char *text;
+};
+
+struct pieces {
+    struct piece *p;
+    int n, cap;
+};
+
+static void push(struct pieces *st, enum piece_kind kind, mlp_id id, int prec, const char *text)
+{
+    mlp_xreserve(&st->p, &st->cap, st->n + 1, sizeof *st->p);
+    st->p[st->n++] = (struct piece){kind, id, prec, text};
+}
+
+/* Write node id itself (its name, value or operator) and push what follows it, last first. */
+static void expand(const mlp_graph *g, mlp_id id, int upto, struct pieces *st, mlp_strbuf *out)
 {
     const struct mlp_node *n = mlp_node(g, id);
     const struct mlp_op_info *info = mlp_op(n->op);
@@ -95,42 +116,78 @@ void mlp_print_expr(const mlp_graph *g, mlp_id id, int upto, mlp_strbuf *out)
         return;
     case MLP_SYNTAX_INFIX:
         /* Left-associative: the right operand needs parentheses at equal precedence. */
-        print_operand(g, n->in[0], upto, info->prec, out);
-        mlp_sb_printf(out, " %s ", info->symbol);
-        print_operand(g, n->in[1], upto, info->prec + 1, out);
+        push(st, PIECE_OPERAND, n->in[1], info->prec + 1, NULL);
+        push(st, PIECE_TEXT, MLP_NONE, 0, " ");
+        push(st, PIECE_TEXT, MLP_NONE, 0, info->symbol);
+        push(st, PIECE_TEXT, MLP_NONE, 0, " ");
+        push(st, PIECE_OPERAND, n->in[0], info->prec, NULL);
         return;
     case MLP_SYNTAX_PREFIX:
         mlp_sb_puts(out, info->symbol);
-        print_operand(g, n->in[0], upto, MLP_PREC_UNARY, out);
+        push(st, PIECE_OPERAND, n->in[0], MLP_PREC_UNARY, NULL);
         return;
     case MLP_SYNTAX_INDEX:
-        print_operand(g, n->in[0], upto, MLP_PREC_POSTFIX, out);
-        mlp_sb_putc(out, '[');
-        print_indices(n->attr, out);
-        mlp_sb_putc(out, ']');
+        push(st, PIECE_INDEX, id, 0, NULL);
+        push(st, PIECE_OPERAND, n->in[0], MLP_PREC_POSTFIX, NULL);
         return;
     case MLP_SYNTAX_T:
-        print_operand(g, n->in[0], upto, MLP_PREC_POSTFIX, out);
-        mlp_sb_puts(out, ".T");
+        push(st, PIECE_TEXT, MLP_NONE, 0, ".T");
+        push(st, PIECE_OPERAND, n->in[0], MLP_PREC_POSTFIX, NULL);
         return;
     case MLP_SYNTAX_CALL:
         mlp_sb_printf(out, "%s(", mlp_op_name(n->op));
-        for (int i = 0; i < mlp_op_arity(n->op); i++) {
+        push(st, PIECE_CALL_END, id, 0, NULL);
+        for (int i = mlp_op_arity(n->op) - 1; i >= 0; i--) {
+            push(st, PIECE_OPERAND, n->in[i], 0, NULL);
             if (i)
-                mlp_sb_puts(out, ", ");
-            mlp_print_expr(g, n->in[i], upto, out);
+                push(st, PIECE_TEXT, MLP_NONE, 0, ", ");
         }
-        if (n->op == MLP_OP_BROADCAST || n->op == MLP_OP_UNINDEX) {
-            mlp_sb_puts(out, ", ");
-            print_shape(n->shape, out);
-        }
-        if (n->op == MLP_OP_UNINDEX) {
-            mlp_sb_puts(out, ", ");
-            print_indices(n->attr, out);
-        }
-        mlp_sb_putc(out, ')');
         return;
     }
+}
+
+static void call_end(const mlp_graph *g, mlp_id id, mlp_strbuf *out)
+{
+    const struct mlp_node *n = mlp_node(g, id);
+    if (n->op == MLP_OP_BROADCAST || n->op == MLP_OP_UNINDEX) {
+        mlp_sb_puts(out, ", ");
+        print_shape(n->shape, out);
+    }
+    if (n->op == MLP_OP_UNINDEX) {
+        mlp_sb_puts(out, ", ");
+        print_indices(n->attr, out);
+    }
+    mlp_sb_putc(out, ')');
+}
+
+void mlp_print_expr(const mlp_graph *g, mlp_id id, int upto, mlp_strbuf *out)
+{
+    struct pieces st = {0};
+    push(&st, PIECE_OPERAND, id, 0, NULL);
+    while (st.n > 0) {
+        struct piece pc = st.p[--st.n];
+        switch (pc.kind) {
+        case PIECE_TEXT:
+            mlp_sb_puts(out, pc.text);
+            break;
+        case PIECE_INDEX:
+            mlp_sb_putc(out, '[');
+            print_indices(mlp_node(g, pc.id)->attr, out);
+            mlp_sb_putc(out, ']');
+            break;
+        case PIECE_CALL_END:
+            call_end(g, pc.id, out);
+            break;
+        case PIECE_OPERAND:
+            if (precedence(g, pc.id, upto) < pc.prec) {
+                mlp_sb_putc(out, '(');
+                push(&st, PIECE_TEXT, MLP_NONE, 0, ")");
+            }
+            expand(g, pc.id, upto, &st, out);
+            break;
+        }
+    }
+    free(st.p);
 }
 
 static void print_declaration(const mlp_graph *g, const struct mlp_name *nm,

@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include "mlp.h"
 
-/* Largest number of elements one value may have (per sample); keeps index arithmetic in int64
- * and turns absurd declarations in hostile files into errors instead of huge allocations. */
-#define MLP_MAX_ELEMENTS ((int64_t)1 << 31)
+/* Largest number of elements one value may have (per sample): 2^26, 512 MiB as float64, an
+ * 8192 x 8192 matrix. Keeps index arithmetic far from overflow and turns absurd declarations in
+ * hostile files (an input of 2^31 values is 16 GiB per sample) into errors instead of
+ * allocations that the system grants and then kills the process for touching. */
+#define MLP_MAX_ELEMENTS ((int64_t)1 << 26)
 
 typedef struct mlp_shape {
     int rank;

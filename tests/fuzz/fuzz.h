@@ -1,0 +1,41 @@
+/* fuzz.h - what the fuzz harnesses share.
+ *
+ * Each harness tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput (and, if it needs set-up,
+ * LLVMFuzzerInitialize). It is linked either with libFuzzer (`make fuzz`, clang) or with the
+ * standalone driver.c, which replays the committed corpus tests/fuzz/corpus/NAME/ under the
+ * build's own compiler and sanitizers (`make test`). A harness checks invariants, not only that
+ * nothing crashes: a failed FUZZ_ASSERT prints what went wrong and aborts, which both drivers
+ * report as a crash with the input that caused it.
+ */
+#ifndef MLP_FUZZ_H
+#define MLP_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "mlp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define FUZZ_ASSERT(cond, ...)                                                                  \
+    do {                                                                                        \
+        if (!(cond)) {                                                                          \
+            fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #cond);   \
+            fprintf(stderr, __VA_ARGS__);                                                       \
+            fputc('\n', stderr);                                                                \
+            abort();                                                                            \
+        }                                                                                       \
+    } while (0)
+
+/* A NUL-terminated copy of the input (which may itself contain NUL bytes). */
+char *fuzz_cstr(const uint8_t *data, size_t size);
+/* The invariants of a reported error about `text` (len bytes) named `file`: an input error with
+ * a one-line message, and a position, when given, in `file` and inside the text. */
+void fuzz_check_error(const mlp_error *err, const char *text, size_t len, const char *file);
+/* Equal numbers, counting NaN equal to NaN. */
+static inline bool fuzz_same(double a, double b) { return a == b || (a != a && b != b); }
+
+#endif

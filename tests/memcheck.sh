@@ -1,0 +1,41 @@
+#!/bin/sh
+# memcheck.sh BUILD - run the unit tests and CLI commands (good input and bad) under valgrind:
+# any leak, invalid access or uninitialised read fails. `make memcheck` runs it on the release
+# build (the ASan+UBSan build of `make check` also finds leaks, through LeakSanitizer; valgrind
+# checks the uninstrumented binary and uninitialised reads, which ASan does not).
+set -u
+BUILD=${1:-build/release}
+MLP=$BUILD/mlp
+VG="valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+RES=examples/seed/residual.mlp
+printf 'x[0],x[1],x[2],s[0],s[1],s[2]\n1,2,3,0,1,0\n-1,0.5,2,1,1,1\n' > "$TMP/d.csv"
+printf 'x[0],x[1]\n1,nan\n' > "$TMP/bad.csv"
+printf 'input x[3]\nparam W[2,3] = [[1, 2, 3], [4,' > "$TMP/trunc.mlp"
+failed=0
+run() { # expected-status command...
+    want=$1
+    shift
+    $VG "$@" > "$TMP/out" 2> "$TMP/err"
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "memcheck: FAILED (status $rc, expected $want): $*"
+        sed 's/^/  /' "$TMP/err" | head -30
+        failed=1
+    fi
+}
+run 0 "$BUILD/unit-tests" ${UNIT_FILTER:-}
+run 0 "$MLP" eval $RES --set 'x=[1,2,3]' --set 's=[0,1,0]'
+run 0 "$MLP" eval $RES --data "$TMP/d.csv" --json --dtype f32
+run 0 "$MLP" grad $RES --wrt x,W1,b2 --data "$TMP/d.csv"
+run 0 "$MLP" gradcheck $RES --max-checks 4
+run 0 "$MLP" print examples/seed/descending.mlp --values --set b2=1
+run 2 "$MLP" eval $RES --data "$TMP/bad.csv"
+run 2 "$MLP" eval "$TMP/trunc.mlp"
+run 2 "$MLP" grad $RES --wrt x,x --set x=1 --set s=1
+run 2 "$MLP" gradcheck $RES --wrt ,
+run 2 "$MLP" eval $RES --set x=1 --set x=2
+run 2 "$MLP" print "$TMP"
+if [ $failed -eq 0 ]; then echo "memcheck: unit tests and 11 CLI runs clean under valgrind"; fi
+exit $failed
