@@ -1,8 +1,10 @@
 /* numfmt.c - shortest decimal text that reads back as the same double.
  *
  * Printed values must be exact to the digits shown (a model printed and parsed again is the same
- * model), yet 0.1 should print as "0.1", not "0.10000000000000001". Trying increasing precision
- * until strtod gives the value back yields the shortest such text. */
+ * model), yet 0.1 should print as "0.1", not "0.10000000000000001". Trying increasing numbers of
+ * significant digits until strtod gives the value back yields the shortest such digits; they are
+ * then laid out as Python's repr does: positionally for decimal exponents -4..15 ("100", "0.0015"),
+ * in scientific notation otherwise ("1e-05", "1e+16"). */
 #include "mlp.h"
 
 #include <math.h>
@@ -18,10 +20,20 @@ char *mlp_format_double(double v, char buf[32])
         return strcpy(buf, v < 0 ? "-inf" : "inf");
     if (v == 0)
         return strcpy(buf, signbit(v) ? "-0" : "0");
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, v);
+    int digits = 1;
+    for (; digits < 17; digits++) {
+        snprintf(buf, 32, "%.*e", digits - 1, v);
         if (strtod(buf, NULL) == v)
             break;
     }
+    snprintf(buf, 32, "%.*e", digits - 1, v);
+    int exponent = atoi(strchr(buf, 'e') + 1);
+    if (exponent < -4 || exponent >= 16) {
+        /* %e keeps trailing zeros of the mantissa ("1.50e+20" cannot happen: digits is minimal,
+         * so the last digit is nonzero); it is already the shortest scientific form. */
+        return buf;
+    }
+    int decimals = digits - 1 - exponent;
+    snprintf(buf, 32, "%.*f", decimals > 0 ? decimals : 0, v);
     return buf;
 }

@@ -243,3 +243,20 @@ TEST(parse_value_literals)
     CHECK_STR(err.message, "expected end of value, got 'x'");
     CHECK(err.col == 11);
 }
+
+/* Shortest round-trip text, laid out like Python's repr: positional for exponents -4..15. */
+TEST(format_double_is_shortest_and_readable)
+{
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {{100, "100"}, {120, "120"}, {0.1, "0.1"}, {0.0015, "0.0015"}, {1e-4, "0.0001"},
+                 {1e-5, "1e-05"}, {1e15, "1000000000000000"}, {1e16, "1e+16"}, {-2.5, "-2.5"},
+                 {0.19999999999999998, "0.19999999999999998"}, {5e-324, "5e-324"},
+                 {1.7976931348623157e308, "1.7976931348623157e+308"}, {-0.0, "-0"}, {0, "0"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[32];
+        CHECK_STR(mlp_format_double(cases[i].v, buf), cases[i].text);
+        CHECK(strtod(buf, NULL) == cases[i].v);
+    }
+}
