@@ -31,8 +31,9 @@ int cli_report(const mlp_error *err)
     return EXIT_BAD_INPUT;
 }
 
-int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
-              const struct cli_opt *opts, struct cli_args *a)
+/* Options and positional arguments, however many. */
+static int parse_args(int argc, char **argv, const char *cmd, const char *usage,
+                      const struct cli_opt *opts, struct cli_args *a)
 {
     memset(a, 0, sizeof *a);
     a->cmd = cmd;
@@ -72,6 +73,21 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
         a->given[a->ngiven++].value = value;
     }
     return 0;
+}
+
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct cli_opt *opts, struct cli_args *a)
+{
+    int rc = parse_args(argc, argv, cmd, usage, opts, a);
+    if (rc == 0 && a->npos > 1)
+        return cli_usage_error(a, "expected one MODEL, got %d arguments", a->npos);
+    return rc;
+}
+
+int cli_parse_args(int argc, char **argv, const char *cmd, const char *usage,
+                   const struct cli_opt *opts, struct cli_args *a)
+{
+    return parse_args(argc, argv, cmd, usage, opts, a);
 }
 
 const char *cli_get(const struct cli_args *a, const char *name)
@@ -121,17 +137,28 @@ bool cli_double(const struct cli_args *a, const char *name, double *out)
     return true;
 }
 
-int cli_split_names(const char *list, char **buf, const char **names, int max)
+int cli_wrt(const struct cli_args *a, bool required, char **buf, const char **names, int max)
 {
+    const char *list = cli_get(a, "--wrt");
+    *buf = NULL;
+    if (!list) {
+        if (required)
+            cli_usage_error(a, "--wrt NAME[,NAME...] is required");
+        return required ? -1 : 0;
+    }
     *buf = strdup(list);
     int n = 0;
     for (char *save = NULL, *tok = strtok_r(*buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
-        if (n == max)
+        if (n == max) {
+            cli_usage_error(a, "--wrt lists more than %d names", max);
             return -1;
+        }
         names[n++] = tok;
     }
-    return n;
+    if (n == 0)
+        cli_usage_error(a, "--wrt needs at least one name");
+    return n ? n : -1;
 }
 
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out)

@@ -33,11 +33,15 @@ struct cli_args {
     int ngiven;
 };
 
-/* Parse argv (after the subcommand) against the allowed options. Prints usage on --help
- * (returns -1) and an error on a bad option (returns EXIT_BAD_INPUT); 0 when all is well.
- * An option given twice is an error unless it accumulates (see `accumulating` in args.c). */
+/* Parse argv (after the subcommand) against the allowed options, with at most one positional
+ * argument (the MODEL). Prints usage on --help (returns -1) and an error on a bad option or
+ * argument (returns EXIT_BAD_INPUT); 0 when all is well. An option given twice is an error
+ * unless its kind is CLI_LIST. */
 int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
               const struct cli_opt *opts, struct cli_args *a);
+/* The same, for commands that take any number of positional arguments. */
+int cli_parse_args(int argc, char **argv, const char *cmd, const char *usage,
+                   const struct cli_opt *opts, struct cli_args *a);
 /* The last value given for an option, or NULL. */
 const char *cli_get(const struct cli_args *a, const char *name);
 /* Whether a flag was given. */
@@ -50,9 +54,10 @@ int cli_report(const mlp_error *err);
 /* Parse an option as an integer/float within bounds; prints the error. */
 bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out);
 bool cli_double(const struct cli_args *a, const char *name, double *out);
-/* Split "a,b,c" into up to max names (pointers into a copy owned by the caller: *buf); returns
- * their number, or -1 when there are more than max. */
-int cli_split_names(const char *list, char **buf, const char **names, int max);
+/* The names listed by --wrt (comma-separated): the count, 0 when the option is absent and not
+ * required, or -1 with the error printed (absent but required, empty, more than max names).
+ * The names point into *buf, which the caller frees. */
+int cli_wrt(const struct cli_args *a, bool required, char **buf, const char **names, int max);
 /* --dtype f64|f32 (default f64). */
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out);
 

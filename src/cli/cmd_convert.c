@@ -35,8 +35,6 @@ int cmd_convert(int argc, char **argv)
     int rc = cli_parse(argc, argv, "convert", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     const char *spec = cli_get(&a, "--activation");
     if (!spec)
         return cli_usage_error(&a, "--activation FROM=TO is required (sigmoid=tanh or "

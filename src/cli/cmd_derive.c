@@ -48,20 +48,15 @@ int cmd_derive(int argc, char **argv)
     int rc = cli_parse(argc, argv, "derive", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     mlp_derive_format format;
     if (!parse_format(&a, &format))
         return EXIT_BAD_INPUT;
-    const char *list = cli_get(&a, "--wrt");
-    if (!list)
-        return cli_usage_error(&a, "--wrt NAME[,NAME...] is required");
     char *buf;
     const char *wrt[64];
-    int nwrt = cli_split_names(list, &buf, wrt, 64);
-    if (nwrt == 0) {
+    int nwrt = cli_wrt(&a, true, &buf, wrt, 64);
+    if (nwrt < 0) {
         free(buf);
-        return cli_usage_error(&a, "--wrt needs at least one name");
+        return EXIT_BAD_INPUT;
     }
     mlp_model *m = cli_load_model(&a);
     mlp_error err = {0};

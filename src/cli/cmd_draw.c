@@ -135,8 +135,6 @@ int cmd_draw(int argc, char **argv)
     int rc = cli_parse(argc, argv, "draw", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     enum format format;
     if (!parse_format(&a, &format))
         return EXIT_BAD_INPUT;

@@ -78,7 +78,7 @@ int cmd_equiv(int argc, char **argv)
                                           {"--tol", CLI_VALUE},     {"--seed", CLI_VALUE},
                                           {"--json", CLI_FLAG},   {NULL, CLI_FLAG}};
     struct cli_args a;
-    int rc = cli_parse(argc, argv, "equiv", usage, opts, &a);
+    int rc = cli_parse_args(argc, argv, "equiv", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     if (a.npos != 2)

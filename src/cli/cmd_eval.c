@@ -96,8 +96,6 @@ int cmd_eval(int argc, char **argv)
     int rc = cli_parse(argc, argv, "eval", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     if (cli_flag(&a, "--metrics"))
         return cli_eval_metrics(&a);
     struct cli_run run;

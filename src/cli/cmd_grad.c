@@ -33,18 +33,12 @@ int cmd_grad(int argc, char **argv)
     int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
-    const char *list = cli_get(&a, "--wrt");
-    if (!list)
-        return cli_usage_error(&a, "--wrt NAME[,NAME...] is required");
     char *buf;
     const char *wrt[64];
-    int nwrt = cli_split_names(list, &buf, wrt, 64);
-    if (nwrt <= 0) {
+    int nwrt = cli_wrt(&a, true, &buf, wrt, 64);
+    if (nwrt < 0) {
         free(buf);
-        return cli_usage_error(&a, nwrt ? "--wrt lists more than 64 names"
-                                        : "--wrt needs at least one name");
+        return EXIT_BAD_INPUT;
     }
     struct cli_run run;
     rc = cli_run_start(&a, wrt, nwrt, false, &run);

@@ -159,8 +159,6 @@ int cmd_gradcheck(int argc, char **argv)
     int rc = cli_parse(argc, argv, "gradcheck", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     double tol = 1e-6;
     long max_checks = 2000;
     if (!cli_double(&a, "--tol", &tol) || !cli_int(&a, "--max-checks", 1, 1L << 30, &max_checks))
@@ -177,19 +175,17 @@ int cmd_gradcheck(int argc, char **argv)
         return cli_usage_error(&a, "%s has no `loss` statement: gradcheck checks the gradient "
                                    "of the loss", a.pos[0]);
     }
-    char *buf = NULL;
-    const char **names = NULL;
-    int n = 0;
-    if (cli_get(&a, "--wrt")) {
-        names = calloc(64, sizeof *names);
-        n = cli_split_names(cli_get(&a, "--wrt"), &buf, names, 64);
-        if (n < 0) {
-            free(names);
-            free(buf);
-            mlp_model_free(probe);
-            return cli_usage_error(&a, "--wrt lists more than 64 names");
-        }
-    } else {
+    char *buf;
+    const char **names = calloc(64, sizeof *names);
+    int n = cli_wrt(&a, false, &buf, names, 64);
+    if (n < 0) {
+        free(names);
+        free(buf);
+        mlp_model_free(probe);
+        return EXIT_BAD_INPUT;
+    }
+    if (n == 0) { /* every parameter, then every input */
+        free(names);
         int np = mlp_model_count(probe, MLP_PARAM), ni = mlp_model_count(probe, MLP_INPUT);
         names = calloc((size_t)(np + ni) + 1, sizeof *names);
         for (int i = 0; i < np; i++)

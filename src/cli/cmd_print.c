@@ -22,8 +22,6 @@ int cmd_print(int argc, char **argv)
     int rc = cli_parse(argc, argv, "print", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     mlp_model *m = cli_load_model(&a);
     if (!m)
         return EXIT_BAD_INPUT;

@@ -195,8 +195,6 @@ int cmd_train(int argc, char **argv)
     int rc = cli_parse(argc, argv, "train", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     mlp_train_options o;
     mlp_train_defaults(&o);
     const char *sdt = cli_get(&a, "--save-dtype");

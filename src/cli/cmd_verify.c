@@ -166,8 +166,6 @@ int cmd_verify(int argc, char **argv)
     int rc = cli_parse(argc, argv, "verify", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     const char *specs[CLI_MAX_GIVEN], *bounds[CLI_MAX_GIVEN];
     int nspecs = collect(&a, "--spec", specs), nbounds = collect(&a, "--bounds", bounds);
     if (a.npos == 1 && nspecs == 0)

@@ -66,20 +66,17 @@ int cmd_zeros(int argc, char **argv)
     int rc = cli_parse(argc, argv, "zeros", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (a.npos > 1)
-        return cli_usage_error(&a, "expected one MODEL, got %d arguments", a.npos);
     const char *facts[CLI_MAX_GIVEN];
     int nfacts = 0;
     for (int i = 0; i < a.ngiven; i++)
         if (!strcmp(a.given[i].name, "--assume"))
             facts[nfacts++] = a.given[i].value;
-    char *buf = NULL;
+    char *buf;
     const char *wrt[64];
-    int nwrt = 0;
-    const char *list = cli_get(&a, "--wrt");
-    if (list && (nwrt = cli_split_names(list, &buf, wrt, 64)) == 0) {
+    int nwrt = cli_wrt(&a, false, &buf, wrt, 64);
+    if (nwrt < 0) {
         free(buf);
-        return cli_usage_error(&a, "--wrt needs at least one name");
+        return EXIT_BAD_INPUT;
     }
     mlp_model *m = cli_load_model(&a);
     mlp_zero_result *r = NULL;
@@ -87,7 +84,7 @@ int cmd_zeros(int argc, char **argv)
     mlp_error err = {0};
     if (!m)
         rc = EXIT_BAD_INPUT;
-    else if (mlp_zeros(m, facts, nfacts, list ? wrt : NULL, nwrt, &r, &n, &err) != MLP_OK)
+    else if (mlp_zeros(m, facts, nfacts, nwrt ? wrt : NULL, nwrt, &r, &n, &err) != MLP_OK)
         rc = cli_report(&err);
     else if (cli_flag(&a, "--json"))
         print_json(facts, nfacts, r, n);

@@ -158,7 +158,7 @@ CASES = [
     ("--wrt unknown name", {}, ["grad", RES, *SETS, "--wrt", "nope"],
      usage("grad", "--wrt nope: no value named 'nope' in the model")),
     ("--wrt name twice", {}, ["grad", RES, *SETS, "--wrt", "x,W1,x"], usage("grad", "--wrt x: listed more than once")),
-    ("gradcheck with nothing to check", {}, ["gradcheck", RES, "--wrt", ","], usage("gradcheck", "nothing to check")),
+    ("gradcheck with an empty --wrt", {}, ["gradcheck", RES, "--wrt", ","], usage("gradcheck", "--wrt needs at least one name")),
     ("bad dtype", {}, ["eval", RES, *SETS, "--dtype", "f16"], usage("eval", "--dtype must be f64 or f32, got 'f16'")),
 ]
 
