@@ -10,6 +10,15 @@ bool mlp_shape_same(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
     return true;
 }
 
+void mlp_shape_texts(mlp_graph *g, const struct mlp_node *n, struct mlp_shape_texts *t)
+{
+    mlp_graph_context(g, n->op, t->ctx, sizeof t->ctx);
+    mlp_shape_format(mlp_in_shape(g, n, 0), t->a);
+    t->b[0] = 0;
+    if (mlp_op_arity(n->op) > 1)
+        mlp_shape_format(mlp_in_shape(g, n, 1), t->b);
+}
+
 bool mlp_shape_elementwise(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
 {
     mlp_shape a = mlp_in_shape(g, n, 0), b = mlp_in_shape(g, n, 1);
@@ -21,13 +30,11 @@ bool mlp_shape_elementwise(mlp_graph *g, const struct mlp_node *n, mlp_shape *ou
         *out = b;
         return true;
     }
-    char ctx[100], sa[64], sb[64];
-    mlp_graph_context(g, n->op, ctx, sizeof ctx);
-    mlp_shape_format(a, sa);
-    mlp_shape_format(b, sb);
+    struct mlp_shape_texts t;
+    mlp_shape_texts(g, n, &t);
     const char *sym = mlp_op(n->op)->symbol;
     mlp_graph_fail(g, "shape mismatch in %s: %s %s %s (elementwise operands need equal shapes, or "
-                      "one scalar)", ctx, sa, sym ? sym : ",", sb);
+                      "one scalar)", t.ctx, t.a, sym ? sym : ",", t.b);
     return false;
 }
 

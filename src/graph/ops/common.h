@@ -71,6 +71,11 @@
 bool mlp_shape_same(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
 bool mlp_shape_elementwise(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
 bool mlp_shape_to_scalar(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
+/* The texts a shape error quotes: the expression (or op name) and the operands' shapes. */
+struct mlp_shape_texts {
+    char ctx[100], a[64], b[64];
+};
+void mlp_shape_texts(mlp_graph *g, const struct mlp_node *n, struct mlp_shape_texts *t);
 /* Report "<what> needs <need>, got [dims] in 'expr'". */
 bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need);
 

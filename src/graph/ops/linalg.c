@@ -20,11 +20,9 @@ static bool matmul_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out
     bool ranks_ok = a.rank >= 1 && a.rank <= 2 && b.rank >= 1 && b.rank <= 2;
     int ka = ranks_ok ? (a.rank == 2 ? a.dim[1] : a.dim[0]) : 0;
     if (!ranks_ok || ka != b.dim[0]) {
-        char ctx[100], sa[64], sb[64];
-        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
-        mlp_shape_format(a, sa);
-        mlp_shape_format(b, sb);
-        mlp_graph_fail(g, "shape mismatch in %s: %s @ %s%s", ctx, sa, sb,
+        struct mlp_shape_texts t;
+        mlp_shape_texts(g, nd, &t);
+        mlp_graph_fail(g, "shape mismatch in %s: %s @ %s%s", t.ctx, t.a, t.b,
                        ranks_ok ? " (inner dimensions differ)"
                                 : " (@ needs vectors or matrices; use * to scale)");
         return false;
@@ -170,11 +168,9 @@ static bool outer_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
 {
     mlp_shape a = mlp_in_shape(g, nd, 0), b = mlp_in_shape(g, nd, 1);
     if (a.rank != 1 || b.rank != 1) {
-        char ctx[100], sa[64], sb[64];
-        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
-        mlp_shape_format(a, sa);
-        mlp_shape_format(b, sb);
-        mlp_graph_fail(g, "outer needs two vectors, got %s and %s in %s", sa, sb, ctx);
+        struct mlp_shape_texts t;
+        mlp_shape_texts(g, nd, &t);
+        mlp_graph_fail(g, "outer needs two vectors, got %s and %s in %s", t.a, t.b, t.ctx);
         return false;
     }
     *out = mlp_shape_2d(a.dim[0], b.dim[0]);
@@ -222,12 +218,10 @@ static bool dot_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
 {
     mlp_shape a = mlp_in_shape(g, nd, 0), b = mlp_in_shape(g, nd, 1);
     if (!mlp_shape_equal(a, b)) {
-        char ctx[100], sa[64], sb[64];
-        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
-        mlp_shape_format(a, sa);
-        mlp_shape_format(b, sb);
-        mlp_graph_fail(g, "shape mismatch in %s: dot of %s and %s (dot needs equal shapes)", ctx,
-                       sa, sb);
+        struct mlp_shape_texts t;
+        mlp_shape_texts(g, nd, &t);
+        mlp_graph_fail(g, "shape mismatch in %s: dot of %s and %s (dot needs equal shapes)", t.ctx,
+                       t.a, t.b);
         return false;
     }
     *out = mlp_shape_scalar();

@@ -19,12 +19,10 @@ static bool pair_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
 {
     mlp_shape a = mlp_in_shape(g, nd, 0), b = mlp_in_shape(g, nd, 1);
     if (!mlp_shape_equal(a, b)) {
-        char ctx[100], sa[64], sb[64];
-        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
-        mlp_shape_format(a, sa);
-        mlp_shape_format(b, sb);
+        struct mlp_shape_texts t;
+        mlp_shape_texts(g, nd, &t);
         mlp_graph_fail(g, "shape mismatch in %s: %s needs a prediction and a target of equal "
-                          "shapes, got %s and %s", ctx, mlp_op_name(nd->op), sa, sb);
+                          "shapes, got %s and %s", t.ctx, mlp_op_name(nd->op), t.a, t.b);
         return false;
     }
     *out = mlp_shape_scalar();
@@ -36,12 +34,10 @@ static bool class_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
 {
     mlp_shape z = mlp_in_shape(g, nd, 0), c = mlp_in_shape(g, nd, 1);
     if (z.rank != 1 || c.rank != 0) {
-        char ctx[100], sz[64], sc[64];
-        mlp_graph_context(g, nd->op, ctx, sizeof ctx);
-        mlp_shape_format(z, sz);
-        mlp_shape_format(c, sc);
+        struct mlp_shape_texts t;
+        mlp_shape_texts(g, nd, &t);
         mlp_graph_fail(g, "%s needs a vector of logits and a scalar class index, got %s and %s "
-                          "in %s", mlp_op_name(nd->op), sz, sc, ctx);
+                          "in %s", mlp_op_name(nd->op), t.a, t.b, t.ctx);
         return false;
     }
     *out = nd->op == MLP_OP_SOFTMAX_XENT ? mlp_shape_scalar() : z;
