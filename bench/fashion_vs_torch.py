@@ -11,7 +11,7 @@ Both sides train examples/fashion/mlp.mlp's network (784-256-128-10, ReLU) the s
   - loss: softmax cross-entropy, mean over the batch (torch's CrossEntropyLoss default, and
     mlp's convention: the per-sample loss averaged over each minibatch);
   - optimizer: Adam, lr 1e-3, betas (0.9, 0.999), eps 1e-8, batch 128;
-  - threads: torch.set_num_threads(N); mlp runs on one thread, so compare at --threads 1.
+  - threads: torch.set_num_threads(N) and mlp train --threads N.
 Wall time counts training and the per-epoch test evaluation on both sides, not data loading.
 Needs python3-torch and python3-numpy (Debian packages). Never run by the tests.
 """
@@ -71,10 +71,10 @@ def run_torch(epochs, batch, seed):
     return time.perf_counter() - start, accs
 
 
-def run_mlp(exe, epochs, batch, seed):
+def run_mlp(exe, epochs, batch, seed, threads):
     cmd = [exe, "train", os.path.join(ROOT, "examples/fashion/mlp.mlp"), "--data", "fashion-mnist",
            "--epochs", str(epochs), "--batch", str(batch), "--optimizer", "adam", "--lr", "1e-3",
-           "--seed", str(seed), "--json"]
+           "--seed", str(seed), "--threads", str(threads), "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     eps = json.loads(out)["epochs"]
     # Each epoch's seconds cover its training and its test evaluation, as on the torch side.
@@ -91,7 +91,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     samples = 60000 * a.epochs
-    m_secs, m_accs, cmd = run_mlp(a.mlp, a.epochs, a.batch, a.seed)
+    m_secs, m_accs, cmd = run_mlp(a.mlp, a.epochs, a.batch, a.seed, a.threads)
     t_secs, t_accs = run_torch(a.epochs, a.batch, a.seed)
     print(f"Fashion-MNIST 784-256-128-10 ReLU, Adam lr 1e-3, batch {a.batch}, {a.epochs} epochs, "
           f"{a.threads} thread(s), {os.cpu_count()} CPUs")

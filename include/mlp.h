@@ -308,6 +308,8 @@ typedef struct mlp_train_options {
     double min_lr;         /* cosine: the rate reached at the end */
     int epochs, batch;
     uint64_t seed;         /* for the shuffling of each epoch */
+    int threads;           /* run matrix products on this many threads (1..64); the results do
+                              not depend on it, bit for bit */
     /* Called after each minibatch and each epoch (either may be NULL); nonzero stops training. */
     int (*on_batch)(void *user, int epoch, int done, int total, double loss);
     int (*on_epoch)(void *user, const mlp_epoch_stats *stats);
@@ -315,7 +317,7 @@ typedef struct mlp_train_options {
 } mlp_train_options;
 
 /* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,
- * constant schedule (step: every 10 epochs, gamma 0.1), 10 epochs, batch 32, seed 1. */
+ * constant schedule (step: every 10 epochs, gamma 0.1), 10 epochs, batch 32, seed 1, 1 thread. */
 void mlp_train_defaults(mlp_train_options *o);
 /* Minimise the batch mean of the model's per-sample loss over `train` by minibatch gradient
  * descent in float32 (test may be NULL). The model's parameters are updated in place. */

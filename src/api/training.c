@@ -19,6 +19,7 @@ void mlp_train_defaults(mlp_train_options *o)
     o->epochs = 10;
     o->batch = 32;
     o->seed = 1;
+    o->threads = 1;
 }
 
 int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,

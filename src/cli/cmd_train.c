@@ -34,6 +34,8 @@ static const char usage[] =
     "  --schedule NAME      constant (default), step (lr *= --gamma every --step-epochs, default\n"
     "                       0.1 and 10) or cosine (down to --min-lr, default 0), per epoch\n"
     "  --seed N             initial weights and shuffling (default 1)\n"
+    "  --threads N          run large matrix products on N threads (default 1); the results\n"
+    "                       are the same, bit for bit, for every N\n"
     "  --weights FILE       start from weights: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "output:\n"
     "  --save FILE          the trained weights as safetensors (written atomically)\n"
@@ -50,7 +52,7 @@ static const struct cli_opt opts[] = {
     {"--scale", CLI_VALUE},  {"--epochs", CLI_VALUE},    {"--batch", CLI_VALUE},     {"--optimizer", CLI_VALUE},
     {"--lr", CLI_VALUE},     {"--momentum", CLI_VALUE},  {"--nesterov", CLI_FLAG}, {"--weight-decay", CLI_VALUE},
     {"--beta1", CLI_VALUE}, {"--beta2", CLI_VALUE},     {"--eps", CLI_VALUE},       {"--schedule", CLI_VALUE},
-    {"--gamma", CLI_VALUE},  {"--step-epochs", CLI_VALUE}, {"--min-lr", CLI_VALUE},  {"--seed", CLI_VALUE},
+    {"--gamma", CLI_VALUE},  {"--step-epochs", CLI_VALUE}, {"--min-lr", CLI_VALUE},  {"--seed", CLI_VALUE}, {"--threads", CLI_VALUE},
     {"--weights", CLI_LIST}, {"--set", CLI_LIST},      {"--save", CLI_VALUE},      {"--save-dtype", CLI_VALUE},
     {"--log", CLI_VALUE},    {"--plot", CLI_VALUE},      {"--quiet", CLI_FLAG},    {"--json", CLI_FLAG},
     {NULL, CLI_FLAG}};
@@ -103,8 +105,9 @@ static int on_epoch(void *user, const mlp_epoch_stats *s)
 /* Numeric options into o; false (with the message printed) on a bad value. */
 static bool read_options(const struct cli_args *a, mlp_train_options *o)
 {
-    long epochs = o->epochs, batch = o->batch, step = o->step_epochs, seed = 1;
+    long epochs = o->epochs, batch = o->batch, step = o->step_epochs, seed = 1, threads = 1;
     bool ok = cli_int(a, "--epochs", 1, 1000000, &epochs) && cli_int(a, "--batch", 1, 1 << 20, &batch) &&
+              cli_int(a, "--threads", 1, 64, &threads) &&
               cli_int(a, "--step-epochs", 1, 1000000, &step) &&
               cli_int(a, "--seed", 0, 0x7fffffffL, &seed) && cli_double(a, "--lr", &o->lr) &&
               cli_double(a, "--momentum", &o->momentum) &&
@@ -118,6 +121,7 @@ static bool read_options(const struct cli_args *a, mlp_train_options *o)
     o->batch = (int)batch;
     o->step_epochs = (int)step;
     o->seed = (uint64_t)seed;
+    o->threads = (int)threads;
     o->nesterov = cli_flag(a, "--nesterov");
     if (cli_get(a, "--optimizer"))
         o->optimizer = cli_get(a, "--optimizer");

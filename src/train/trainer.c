@@ -11,6 +11,7 @@
  * updates the plan's parameter buffers in place.
  */
 #include "train/trainer.h"
+#include "tensor/gemm.h"
 #include "train/fit.h"
 #include "train/optimizer.h"
 #include "base/mem.h"
@@ -46,6 +47,9 @@ static int check_options(const mlp_train_options *o, mlp_error *err)
     if (!(o->lr > 0) || !isfinite(o->lr))
         return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "the learning rate must be a "
                         "positive number");
+    if (o->threads < 1 || o->threads > MLP_GEMM_MAX_THREADS)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "threads must be from 1 to %d "
+                        "(got %d)", MLP_GEMM_MAX_THREADS, o->threads);
     return MLP_OK;
 }
 
@@ -163,6 +167,9 @@ int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_datase
         rc = mlp_fail(err, MLP_ERR_INPUT, test->x_source, MLP_NOLOC, "the test data has %d "
                       "features and %d targets per sample, the training data %d and %d",
                       test->nfeat, test->ntarget, train->nfeat, train->ntarget);
+    if (rc == MLP_OK && (mlp_plan_set_threads(f.train, o->threads) != MLP_OK ||
+                         mlp_plan_set_threads(f.eval, o->threads) != MLP_OK))
+        rc = mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "cannot start %d threads", o->threads);
     if (rc == MLP_OK)
         rc = mlp_fit_check_targets(&f, train, err);
     if (rc == MLP_OK && test)
