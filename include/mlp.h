@@ -375,6 +375,13 @@ int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, 
 /* Free what a result holds (the struct itself is the caller's). */
 void mlp_verify_result_free(mlp_verify_result *r);
 
+/* ---- random numbers ---------------------------------------------------------------------- */
+
+/* Fill out with n standard normal values from mlp's seeded generator (xoshiro256**); `stream`
+ * separates independent sequences of one seed. The same arguments give the same values on
+ * every machine. */
+void mlp_random_normal(uint64_t seed, uint64_t stream, double *out, size_t n);
+
 /* ---- number formatting ------------------------------------------------------------------- */
 
 /* Write the shortest decimal that reads back as exactly v ("0.1", "1e-09", "nan", "inf").

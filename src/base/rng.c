@@ -1,5 +1,6 @@
 /* rng.c - xoshiro256** seeded through splitmix64 (Blackman & Vigna). */
 #include "base/rng.h"
+#include "mlp.h"
 
 #include <math.h>
 
@@ -60,4 +61,12 @@ uint64_t mlp_hash_string(const char *s)
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
     return h;
+}
+
+void mlp_random_normal(uint64_t seed, uint64_t stream, double *out, size_t n)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, seed, stream);
+    for (size_t i = 0; i < n; i++)
+        out[i] = mlp_rng_normal(&rng);
 }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/rng.h"
 
 /* Split "NAME=VALUE": a new string holding NAME, and *value pointing into arg; NULL if there is
  * no '=' or nothing before it. */
@@ -313,12 +312,11 @@ int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fi
         if (!random_fill)
             return cli_usage_error(a, "input '%s' has no value: give it with --set %s=VALUE or "
                                       "in --data", ci->name, ci->name);
-        mlp_rng rng;
-        mlp_rng_seed(&rng, seed, (uint64_t)i + 1);
         ci->values = malloc(ci->size * sizeof *ci->values);
         ci->rows = 1;
-        for (size_t e = 0; ci->values && e < ci->size; e++)
-            ci->values[e] = mlp_rng_normal(&rng);
+        if (!ci->values)
+            return cli_usage_error(a, "out of memory for the values of '%s'", ci->name);
+        mlp_random_normal(seed, (uint64_t)i + 1, ci->values, ci->size);
     }
     return EXIT_OK;
 }
