@@ -33,9 +33,14 @@ static const char usage[] =
 struct check {
     const char *name;
     int checked, total;
+    int undefined; /* elements where L(v +- h) is not finite though L(v) is: not compared */
     double worst;
     size_t worst_at;
 };
+
+/* Within tolerance: every compared element (a value whose every element is undefined, like a
+ * class index, has nothing to disagree with). */
+static bool passes(const struct check *c, double tol) { return c->checked == 0 || c->worst <= tol; }
 
 /* The loss summed over the batch, for the session's current values. */
 static double total_loss(const struct cli_run *run, const char *loss, double *scratch)
@@ -98,6 +103,10 @@ static void check_one(struct cli_run *run, const char *loss, double floor_scale,
         set_values(run, c->name, v, input);
         double down = total_loss(run, loss, scratch);
         v[e] = orig;
+        if (!isfinite(up) || !isfinite(down)) {
+            c->undefined++; /* e.g. a class index moved off an integer */
+            continue;
+        }
         double numeric = (up - down) / (2 * h), a = analytic[e];
         double err = fabs(a - numeric) / fmax(fmax(fabs(a), fabs(numeric)), floor_scale);
         if (!(err <= c->worst) || c->checked == 0) { /* NaN counts as the worst */
@@ -117,14 +126,21 @@ static void print_text(const char *file, const struct check *c, int n, double to
     bool ok = true;
     double worst = 0;
     for (int i = 0; i < n; i++) {
-        bool pass = c[i].worst <= tol;
+        bool pass = passes(&c[i], tol);
         ok &= pass;
-        if (!(c[i].worst <= worst))
+        if (c[i].checked && !(c[i].worst <= worst))
             worst = c[i].worst;
         char count[48];
         snprintf(count, sizeof count, "%d/%d", c[i].checked, c[i].total);
-        printf("  %-12s %10s  %-12.3g %s\n", c[i].name, count, c[i].worst,
-               pass ? "ok" : "MISMATCH");
+        if (c[i].checked)
+            printf("  %-12s %10s  %-12.3g %s", c[i].name, count, c[i].worst,
+                   pass ? "ok" : "MISMATCH");
+        else
+            printf("  %-12s %10s  %-12s", c[i].name, count, "-");
+        if (c[i].undefined)
+            printf("%s%d skipped: the loss is undefined next to their values (class indices?)",
+                   c[i].checked ? "  " : "", c[i].undefined);
+        putchar('\n');
     }
     if (ok)
         printf("ok: every gradient agrees with finite differences (worst %.3g, tolerance %g)\n",
@@ -137,15 +153,19 @@ static void print_json(const struct check *c, int n, double tol)
 {
     bool ok = true;
     for (int i = 0; i < n; i++)
-        ok &= c[i].worst <= tol;
+        ok &= passes(&c[i], tol);
     printf("{\"tolerance\": %g, \"ok\": %s, \"results\": {", tol, ok ? "true" : "false");
     for (int i = 0; i < n; i++) {
         printf(i ? ", " : "");
         cli_print_json_string(stdout, c[i].name);
-        printf(": {\"checked\": %d, \"total\": %d, \"worst_error\": ", c[i].checked, c[i].total);
-        cli_print_value(stdout, &c[i].worst, 0, 0, NULL, true);
+        printf(": {\"checked\": %d, \"total\": %d, \"undefined\": %d, \"worst_error\": ",
+               c[i].checked, c[i].total, c[i].undefined);
+        if (c[i].checked)
+            cli_print_value(stdout, &c[i].worst, 0, 0, NULL, true);
+        else
+            printf("null");
         printf(", \"worst_index\": %zu, \"ok\": %s}", c[i].worst_at,
-               c[i].worst <= tol ? "true" : "false");
+               passes(&c[i], tol) ? "true" : "false");
     }
     printf("}}\n");
 }
@@ -201,7 +221,12 @@ int cmd_gradcheck(int argc, char **argv)
         double *scratch = malloc((size_t)run.inputs.batch * sizeof *scratch);
         double L = total_loss(&run, loss, scratch);
         free(scratch);
-        for (int i = 0; i < n; i++) {
+        if (!isfinite(L))
+            rc = cli_usage_error(&a, "the loss %s is %g at these inputs, so there is no gradient "
+                                     "to check; give the inputs values with --set or --data "
+                                     "(unset inputs get N(0, 1) values, which are no class "
+                                     "indices)", loss, L);
+        for (int i = 0; i < n && rc == EXIT_OK; i++) {
             c[i].name = names[i];
             if (mlp_model_kind(run.model, names[i]) != MLP_INPUT &&
                 mlp_model_kind(run.model, names[i]) != MLP_PARAM) {
@@ -217,7 +242,7 @@ int cmd_gradcheck(int argc, char **argv)
             else
                 print_text(a.pos[0], c, n, tol, run.inputs.batch);
             for (int i = 0; i < n; i++)
-                if (!(c[i].worst <= tol))
+                if (!passes(&c[i], tol))
                     rc = EXIT_CHECK_FAILED;
         }
     }

@@ -124,6 +124,20 @@ class GradCheck(MlpTestCase):
         r = self.fails(1, "gradcheck", m, "--set", "x=0")
         self.assertIn("MISMATCH", r.out)
 
+    def test_class_index_inputs(self):
+        # N(0, 1) values are no class indices: the loss is undefined, and gradcheck says why.
+        r = self.fails(2, "gradcheck", "examples/train/tiny.mlp")
+        self.assertIn("the loss L is nan at these inputs, so there is no gradient to check", r.err)
+        # With a valid label, the label itself is skipped: L is undefined off an integer.
+        r = self.ok("gradcheck", "examples/train/tiny.mlp", "--set", "c=1", "--max-checks", "20")
+        self.assertIn("c                   0/1  -           1 skipped: the loss is undefined "
+                      "next to their values (class indices?)", r.out)
+        j = self.ok("gradcheck", "examples/train/tiny.mlp", "--set", "c=1", "--max-checks", "20",
+                    "--json").json()
+        self.assertTrue(j["ok"])
+        self.assertEqual(j["results"]["c"], {"checked": 0, "total": 1, "undefined": 1,
+                                             "worst_error": None, "worst_index": 0, "ok": True})
+
     def test_no_loss(self):
         r = self.fails(2, "gradcheck", DESC)
         self.assertIn("has no `loss` statement", r.err)
