@@ -9,7 +9,9 @@
 #include "graph/graph.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static bool zero(const mlp_graph *g, mlp_id id) { return mlp_is_const_value(g, id, 0); }
 static bool one(const mlp_graph *g, mlp_id id) { return mlp_is_const_value(g, id, 1); }
@@ -22,6 +24,37 @@ static bool is_op(const mlp_graph *g, mlp_id id, enum mlp_op op) { return g->nod
 static bool scalar_const(const mlp_graph *g, mlp_id id)
 {
     return mlp_is_anon_const(g, id) && g->nodes[id].shape.rank == 0;
+}
+
+/* The literal a scalar anonymous constant was written as, or NULL. */
+static const char *scalar_text(const mlp_graph *g, mlp_id id)
+{
+    const struct mlp_node *n = mlp_node(g, id);
+    return n->shape.rank == 0 && g->pool_text ? g->pool_text[n->data] : NULL;
+}
+
+/* Folding computes in doubles, but `x - 1/3` in a statement should reach `mlp verify` as one
+ * third, exactly as a declared `const c = 1/3` does. A quotient of two written numbers keeps the
+ * spelling p/q, and a negated one its sign, as the folded constant's text. */
+static void keep_exact_text(mlp_graph *g, const struct mlp_node *n, mlp_id result)
+{
+    if (result == MLP_NONE || n->shape.rank != 0 || (n->op != MLP_OP_NEG && n->op != MLP_OP_DIV))
+        return;
+    const char *a = scalar_text(g, n->in[0]);
+    const char *b = n->op == MLP_OP_DIV ? scalar_text(g, n->in[1]) : "1";
+    if (!a || !b || strchr(a, '/') || strchr(b, '/'))
+        return;
+    /* The sign goes on the numerator: flipped when negating, and when the denominator is < 0. */
+    bool flip = (n->op == MLP_OP_NEG) != (b[0] == '-');
+    const char *num = a[0] == '-' ? a + 1 : a, *den = b[0] == '-' ? b + 1 : b;
+    bool negative = (a[0] == '-') != flip;
+    char text[160];
+    if (n->op == MLP_OP_NEG)
+        snprintf(text, sizeof text, "%s%s", negative ? "-" : "", num);
+    else
+        snprintf(text, sizeof text, "%s%s/%s", negative ? "-" : "", num, den);
+    if (strlen(text) < sizeof text - 1)
+        mlp_pool_set_text(g, mlp_node(g, result)->data, text);
 }
 
 /* Evaluate a prepared node whose operands are all anonymous constants. A result that is not
@@ -42,6 +75,7 @@ static mlp_id fold_constant(mlp_graph *g, const struct mlp_node *n)
         finite = isfinite(vals[i]);
     mlp_id id = finite ? mlp_const(g, n->shape, vals) : MLP_NONE;
     free(vals);
+    keep_exact_text(g, n, id);
     return id;
 }
 

@@ -55,6 +55,8 @@ static int precedence(const mlp_graph *g, mlp_id id, int upto)
     if (n->op == MLP_OP_CONST && n->shape.rank == 0) {
         const char *t = g->pool_text ? g->pool_text[n->data] : NULL;
         bool negative = t ? t[0] == '-' : (g->pool[n->data] < 0 || 1 / g->pool[n->data] < 0);
+        if (t && strchr(t, '/')) /* a fraction p/q reads as a division */
+            return MLP_PREC_MUL;
         return negative ? MLP_PREC_UNARY : MLP_PREC_ATOM;
     }
     return mlp_op(n->op)->prec;

@@ -63,6 +63,17 @@ class Holds(MlpTestCase):
                 self.assertTrue(self.ok("verify", V + model, "--spec", spec).out.startswith("holds"))
 
 
+    def test_fractions_in_statements_are_exact(self):
+        # 1/3 written in a statement is one third, not 0.3333333333333333: at x equal to that
+        # double, 3x < 1 but x - double(1/3) = 0 would fire the step.
+        m = self.write("third.mlp", "input x\ny = step(x - 1/3)\nz = step(x / (2/-3) + 1)\n"
+                                    "output y, z\n")
+        self.assertIn("y = step(x - 1/3)\nz = step(x / (-2/3) + 1)\n", self.ok("print", m).out)
+        r = self.ok("verify", m, "--spec", "y == 1 <=> 3 * x >= 1",
+                    "--spec", "z == 1 <=> 3 * x <= 2")
+        self.assertEqual(r.out.count("holds for every x in R"), 2, r.out)
+
+
 class Violated(MlpTestCase):
     def counterexample(self, model, spec, *extra):
         """Run expecting a violation; returns (inputs, outputs) as Fractions from --json."""
