@@ -25,6 +25,13 @@ def located(file, line, col, message, source=None, caret=None):
     return text
 
 
+def at_column(where, col, message, source):
+    """A `where:col` error about a one-line text (a spec, bounds) or `where:1:col` (facts)."""
+    return f"{where}:{col}: error: {message}\n  {source}\n  {' ' * (col - 1)}^\n"
+
+
+RELU = "examples/seed/relu-net.mlp"
+DESC = "examples/seed/descending.mlp"
 NEST = "expression nested too deeply (more than 200 levels of parentheses, function calls and signs)"
 
 # (name, files {name: bytes}, arguments, expected stderr)
@@ -119,6 +126,14 @@ CASES = [
     ("long CSV line", {"d.csv": b"1," * 100000 + b"1\n"}, ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
      usage("eval", "{tmp}/d.csv has 100001 columns, but the inputs not given by --set need 3 (in "
            "declaration order, flattened; or add a header row)")),
+    # ---- facts (mlp zeros --assume), specs and bounds (mlp verify) ----
+    ("empty spec", {}, ["verify", DESC, "--spec", ""], "spec:1: error: the spec is empty\n"),
+    ("spec of two lines", {}, ["verify", DESC, "--spec", "y == 1 <=> (x[0] >\n x[1])"],
+     at_column("spec", 19, "the spec must be one line", "y == 1 <=> (x[0] >")),
+    ("bounds with a carriage return", {}, ["verify", DESC, "--spec", "y == 1", "--bounds", "x in [0,\r 1]"],
+     at_column("bounds", 9, "the bounds must be one line", "x in [0,")),
+    ("deeply nested spec list", {}, ["verify", DESC, "--spec", "[" * 60000 + "1" + "]" * 60000 + " == y"],
+     at_column("spec", 200, "the spec nests too deeply", "[" * 255)),
     # ---- arguments ----
     ("--set without =", {}, ["eval", RES, "--set", "x"], usage("eval", "--set needs NAME=VALUE, got 'x'")),
     ("--set without a name", {}, ["eval", RES, "--set", "=1"], usage("eval", "--set needs NAME=VALUE, got '=1'")),
