@@ -127,6 +127,14 @@ CASES = [
      usage("eval", "{tmp}/d.csv has 100001 columns, but the inputs not given by --set need 3 (in "
            "declaration order, flattened; or add a header row)")),
     # ---- facts (mlp zeros --assume), specs and bounds (mlp verify) ----
+    ("fact with a number that underflows", {}, ["zeros", RELU, "--assume", "z1< .999e-345"],
+     at_column("--assume:1", 5, "number out of range: .999e-345 is too small to tell from 0",
+               "z1< .999e-345")),
+    ("fact with a number too long", {}, ["zeros", RELU, "--assume", "z1 < 0." + "0" * 130 + "1"],
+     at_column("--assume:1", 6, "number too long (at most 127 characters)", "z1 < 0." + "0" * 130 + "1")),
+    ("many contradicting facts", {}, ["zeros", RELU, "--assume", ", ".join(["z1 == 1", "z1 == 0"] * 20)],
+     "--assume: error: the facts (" + ", ".join(["z1 == 1", "z1 == 0"] * 11) + ", and 18 more) cannot "
+     "all hold in this model: they leave no possible value for z1\n"),
     ("empty spec", {}, ["verify", DESC, "--spec", ""], "spec:1: error: the spec is empty\n"),
     ("spec of two lines", {}, ["verify", DESC, "--spec", "y == 1 <=> (x[0] >\n x[1])"],
      at_column("spec", 19, "the spec must be one line", "y == 1 <=> (x[0] >")),
