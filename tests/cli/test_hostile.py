@@ -1,6 +1,7 @@
 """Hostile input: every case exits with status 2, prints nothing on stdout and exactly the
 message given here on stderr. One table of cases (files the case writes, the arguments, the
 expected stderr); "{tmp}" in arguments and messages is the case's temporary folder."""
+import gzip
 import os
 import unittest
 
@@ -142,6 +143,13 @@ CASES = [
      at_column("bounds", 9, "the bounds must be one line", "x in [0,")),
     ("deeply nested spec list", {}, ["verify", DESC, "--spec", "[" * 60000 + "1" + "]" * 60000 + " == y"],
      at_column("spec", 200, "the spec nests too deeply", "[" * 255)),
+    # ---- data and weight files (IDX, safetensors, npy) ----
+    ("NaN in IDX data", {"x.idx": b"\0\0\x0d\x01\0\0\0\x02\x3f\x80\0\0\x7f\xc0\0\0"},
+     ["train", RES, "--data", "{tmp}/x.idx,tests/fixtures/data/tiny-labels.idx.gz"],
+     "{tmp}/x.idx: error: value 1 of the data is nan, not a finite number\n"),
+    ("data after a gzip stream", {"x.idx.gz": gzip.compress(b"\0\0\x08\x01\0\0\0\x01\x07", mtime=0) + b"junk"},
+     ["train", RES, "--data", "{tmp}/x.idx.gz,tests/fixtures/data/tiny-labels.idx.gz"],
+     "{tmp}/x.idx.gz: error: corrupt gzip data: data after the end of the gzip stream\n"),
     # ---- arguments ----
     ("--set without =", {}, ["eval", RES, "--set", "x"], usage("eval", "--set needs NAME=VALUE, got 'x'")),
     ("--set without a name", {}, ["eval", RES, "--set", "=1"], usage("eval", "--set needs NAME=VALUE, got '=1'")),
