@@ -150,6 +150,9 @@ CASES = [
     ("data after a gzip stream", {"x.idx.gz": gzip.compress(b"\0\0\x08\x01\0\0\0\x01\x07", mtime=0) + b"junk"},
      ["train", RES, "--data", "{tmp}/x.idx.gz,tests/fixtures/data/tiny-labels.idx.gz"],
      "{tmp}/x.idx.gz: error: corrupt gzip data: data after the end of the gzip stream\n"),
+    ("safetensors without tensors", {"w.st": b"\x02\0\0\0\0\0\0\0{}\0\0\0\0"},
+     ["eval", RES, *SETS, "--weights", "{tmp}/w.st"],
+     "{tmp}/w.st: error: the tensors cover 0 bytes of data, but the file has 4 after the header\n"),
     # ---- arguments ----
     ("--set without =", {}, ["eval", RES, "--set", "x"], usage("eval", "--set needs NAME=VALUE, got 'x'")),
     ("--set without a name", {}, ["eval", RES, "--set", "=1"], usage("eval", "--set needs NAME=VALUE, got '=1'")),

@@ -44,6 +44,60 @@ TEST(hostile_empty_spec)
     mlp_model_free(m);
 }
 
+/* A safetensors header of n scalar F64 tensors p0..p{n-1} (and, with dup, p5 again at the end),
+ * then their data, value i for p_i; *len its size (caller frees). */
+static unsigned char *many_tensors(int n, bool dup, size_t *len)
+{
+    mlp_strbuf h = {0};
+    mlp_sb_putc(&h, '{');
+    for (int i = 0; i < n + dup; i++)
+        mlp_sb_printf(&h, "%s\"p%d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[%d,%d]}",
+                      i ? "," : "", i < n ? i : 5, 8 * i, 8 * i + 8);
+    mlp_sb_putc(&h, '}');
+    *len = 8 + h.len + 8 * (size_t)(n + dup);
+    unsigned char *buf = malloc(*len);
+    for (int b = 0; b < 8; b++)
+        buf[b] = (unsigned char)((uint64_t)h.len >> (8 * b));
+    memcpy(buf + 8, h.s, h.len);
+    for (int i = 0; i < n + dup; i++) {
+        double v = i;
+        memcpy(buf + 8 + h.len + 8 * (size_t)i, &v, 8); /* little-endian hosts */
+    }
+    mlp_sb_free(&h);
+    return buf;
+}
+
+/* 100000 tensors: each name was compared with every earlier one (duplicates), and each
+ * parameter looked for among all tensors (the model's fit): both quadratic, a minute here.
+ * Names are now hashed and parameters marked. */
+TEST(hostile_many_tensors)
+{
+    enum { N = 100000 };
+    mlp_strbuf src = {0};
+    for (int i = 0; i < N; i++)
+        mlp_sb_printf(&src, "param p%d = 0\n", i);
+    mlp_model *m = parse_ok(mlp_sb_str(&src));
+    CHECK(m);
+    size_t len;
+    unsigned char *buf = many_tensors(N, false, &len);
+    struct mlp_tensor_list l;
+    mlp_error err = {0};
+    CHECK(mlp_safetensors_parse(buf, len, "w.st", &l, &err) == MLP_OK && l.n == N);
+    CHECK(mlp_model_set_tensors(m, &l, "w.st", &err) == MLP_OK);
+    const mlp_graph *g = mlp_model_graph(m);
+    int nm = mlp_graph_find(g, "p99999", 6);
+    CHECK(nm >= 0 && mlp_node_values(g, g->names[nm].node)[0] == 99999);
+    mlp_tensor_list_free(&l);
+    free(buf);
+    buf = many_tensors(N, true, &len);
+    CHECK(mlp_safetensors_parse(buf, len, "w.st", &l, &err) == MLP_ERR_INPUT);
+    CHECK(!strncmp(err.message, "invalid safetensors header at byte ", 35) &&
+          strstr(err.message, ": tensor 'p5' appears twice"));
+    free(buf);
+    mlp_model_free(m);
+    mlp_sb_free(&src);
+}
+
 /* ---- IDX files ---- */
 
 /* `n` bytes gzipped (one member) into out; returns the gzip's size. */
