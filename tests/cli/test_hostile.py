@@ -153,6 +153,10 @@ CASES = [
     ("safetensors without tensors", {"w.st": b"\x02\0\0\0\0\0\0\0{}\0\0\0\0"},
      ["eval", RES, *SETS, "--weights", "{tmp}/w.st"],
      "{tmp}/w.st: error: the tensors cover 0 bytes of data, but the file has 4 after the header\n"),
+    ("control character in a .npy dtype", {"w.npy": b"\x93NUMPY\x01\x00\x3b\x00{'descr': '<f\n4', "
+                                           b"'fortran_order': False, 'shape': (2,), }\n" + bytes(8)},
+     ["eval", RES, *SETS, "--weights", "b1={tmp}/w.npy"],
+     "{tmp}/w.npy: error: bad .npy header at byte 23: 'descr' must be a dtype string such as '<f4'\n"),
     # ---- arguments ----
     ("--set without =", {}, ["eval", RES, "--set", "x"], usage("eval", "--set needs NAME=VALUE, got 'x'")),
     ("--set without a name", {}, ["eval", RES, "--set", "=1"], usage("eval", "--set needs NAME=VALUE, got '=1'")),

@@ -260,6 +260,12 @@ TEST(npy_parses_and_corrupt_npy_give_their_error)
          "bad .npy header at byte 44: 'fortran_order' must be True or False"},
         {1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1), }\n", 4,
          "the array has 5 dimensions; mlp values have at most 4"},
+        /* found by tests/fuzz/fuzz_npy.c: control characters in the dtype reached the message
+         * (and a NUL cut "<f4\0..." to "<f4"); bytes that are not UTF-8 are quoted as \xNN */
+        {1, "{'descr': '<f\n4', 'fortran_order': False, 'shape': (2,), }\n", 8,
+         "bad .npy header at byte 23: 'descr' must be a dtype string such as '<f4'"},
+        {1, "{'descr': '\xff\xfe', 'fortran_order': False, 'shape': (2,), }\n", 8,
+         "array dtype '\\xff\\xfe' is not supported (mlp loads float32 '<f4' and float64 '<f8')"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         len = npy_bytes(buf, cases[i].major, cases[i].dict, cases[i].data);
