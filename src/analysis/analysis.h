@@ -38,7 +38,8 @@ struct mlp_fact {
     unsigned signs; /* the signs the fact leaves possible (SIGN_* bits) */
     bool exact;     /* "== c": the value is c */
     double value;
-    char text[160]; /* the fact as written, normalised: "z1 < 0" */
+    char text[400]; /* the fact as written, normalised: "z1 < 0" (a name of at most 256
+                       characters, a relation, a sign and a number of at most 127) */
 };
 
 /* Parse facts ("z1 < 0, h1 == 0", also separated by `and`) about the graph's named values and

@@ -4,8 +4,6 @@
 #include "base/mem.h"
 #include "lang/lexer.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,14 +80,23 @@ static int number(struct fact_parser *fp, double *v, mlp_strbuf *text)
         next(fp);
     if (fp->tok.kind != TOK_NUMBER)
         return expected(fp, "a number");
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*s", fp->tok.len, fp->tok.start);
-    errno = 0;
-    double x = strtod(buf, NULL);
-    if (errno == ERANGE && isinf(x))
-        return fail(fp, fp->tok.loc, "number out of range: %s", buf);
+    const struct mlp_token t = fp->tok;
+    double x;
+    /* A fact's sign logic needs the number itself: one that reads as another (cut, or a tiny
+     * number rounded to 0, which would turn z < 1e-400 into z < 0) is refused. */
+    switch (mlp_tok_number(&t, &x)) {
+    case MLP_NUM_LONG:
+        return fail(fp, t.loc, "number too long (at most %d characters)", MLP_NUMBER_MAX - 1);
+    case MLP_NUM_RANGE:
+        return fail(fp, t.loc, "number out of range: %.*s", t.len, t.start);
+    case MLP_NUM_TINY:
+        return fail(fp, t.loc, "number out of range: %.*s is too small to tell from 0", t.len,
+                    t.start);
+    case MLP_NUM_OK:
+        break;
+    }
     *v = neg ? -x : x;
-    mlp_sb_printf(text, "%s%s", neg ? "-" : "", buf);
+    mlp_sb_printf(text, "%s%.*s", neg ? "-" : "", t.len, t.start);
     next(fp);
     return MLP_OK;
 }

@@ -162,9 +162,14 @@ struct mlp_sign *mlp_signs(const mlp_graph *g, const struct mlp_fact *facts, int
         return s;
     mlp_strbuf what = {0};
     mlp_math_describe(g, bad, &what);
+    /* The facts, as many as leave room in the message for its point (an error message holds
+     * 512 bytes; 30 long facts used to push "cannot all hold" out of it). */
     mlp_strbuf all = {0};
-    for (int i = 0; i < nfacts; i++)
-        mlp_sb_printf(&all, i ? ", %s" : "%s", facts[i].text);
+    int listed = 0;
+    for (; listed < nfacts && (listed == 0 || all.len + strlen(facts[listed].text) < 200); listed++)
+        mlp_sb_printf(&all, listed ? ", %s" : "%s", facts[listed].text);
+    if (listed < nfacts)
+        mlp_sb_printf(&all, ", and %d more", nfacts - listed);
     mlp_fail(err, MLP_ERR_INPUT, "--assume", MLP_NOLOC,
              "the facts (%s) cannot all hold in this model: they leave no possible value for %s",
              mlp_sb_str(&all), mlp_sb_str(&what));

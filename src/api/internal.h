@@ -24,4 +24,15 @@ static inline mlp_graph *mlp_model_graph(const mlp_model *m) { return m->g; }
 /* Wrap a graph as a model (takes ownership). */
 mlp_model *mlp_model_from_graph(mlp_graph *g);
 
+/* What mlp_model_load_weights and mlp_model_load_npy do once a file is parsed (io/tensorfile.h),
+ * for tensors held in memory; `path` names their file in messages. Every parameter must get a
+ * tensor of its shape, and every tensor must name a parameter; the model is unchanged on failure. */
+struct mlp_tensor;
+struct mlp_tensor_list;
+int mlp_model_set_tensors(mlp_model *m, const struct mlp_tensor_list *l, const char *path,
+                          mlp_error *err);
+/* Set parameter `name` from one tensor (whose own name is ignored) of the same shape. */
+int mlp_model_set_tensor(mlp_model *m, const char *name, const struct mlp_tensor *t,
+                         const char *path, mlp_error *err);
+
 #endif

@@ -32,9 +32,11 @@ static mlp_id param_for(const mlp_graph *g, const struct mlp_tensor *t, const ch
                         mlp_error *err)
 {
     int nm = mlp_graph_find(g, t->name, (int)strlen(t->name));
+    char shown[72];
+    mlp_quote(t->name, shown, sizeof shown); /* any text from a file */
     if (nm < 0 || g->names[nm].kind != MLP_PARAM) {
         mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s' names no parameter of the "
-                 "model%s", t->name, nm < 0 ? "" : " (it is an input, constant or statement)");
+                 "model%s", shown, nm < 0 ? "" : " (it is an input, constant or statement)");
         return MLP_NONE;
     }
     mlp_shape want = mlp_node(g, g->names[nm].node)->shape;
@@ -45,7 +47,7 @@ static mlp_id param_for(const mlp_graph *g, const struct mlp_tensor *t, const ch
         mlp_shape_format(want, sw);
         mlp_shape_format(got, sg);
         mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s' has shape %s, but the model's "
-                 "parameter has shape %s", t->name, sg, sw);
+                 "parameter has shape %s", shown, sg, sw);
         return MLP_NONE;
     }
     return g->names[nm].node;
@@ -59,44 +61,60 @@ static void store(mlp_graph *g, mlp_id id, const double *values)
     mlp_pool_clear_text(g, n->data, size);
 }
 
+int mlp_model_set_tensors(mlp_model *m, const struct mlp_tensor_list *l, const char *path,
+                          mlp_error *err)
+{
+    mlp_graph *g = m->g;
+    int rc = MLP_OK;
+    mlp_id *ids = mlp_xmalloc(((size_t)l->n + 1) * sizeof *ids);
+    for (int i = 0; i < l->n && rc == MLP_OK; i++)
+        if ((ids[i] = param_for(g, &l->t[i], path, err)) == MLP_NONE)
+            rc = MLP_ERR_INPUT;
+    /* Which parameters got a tensor, by node (a search of the tensors for each parameter was
+     * quadratic in a model of many parameters). */
+    bool *given = mlp_xcalloc((size_t)g->n + 1, sizeof *given);
+    for (int i = 0; i < l->n && rc == MLP_OK; i++)
+        given[ids[i]] = true;
+    for (int i = 0; i < g->nnames && rc == MLP_OK; i++)
+        if (g->names[i].kind == MLP_PARAM && !given[g->names[i].node])
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no tensor for the model's "
+                          "parameter '%s'", g->names[i].text);
+    free(given);
+    /* All checked before anything changes: a bad file leaves the model as it was. */
+    for (int i = 0; i < l->n && rc == MLP_OK; i++)
+        store(g, ids[i], l->t[i].values);
+    free(ids);
+    return rc;
+}
+
 int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err)
 {
     struct mlp_tensor_list l;
     int rc = mlp_safetensors_read(path, &l, err);
-    if (rc != MLP_OK)
-        return rc;
-    mlp_graph *g = m->g;
-    mlp_id *ids = mlp_xmalloc(((size_t)l.n + 1) * sizeof *ids);
-    for (int i = 0; i < l.n && rc == MLP_OK; i++)
-        if ((ids[i] = param_for(g, &l.t[i], path, err)) == MLP_NONE)
-            rc = MLP_ERR_INPUT;
-    for (int i = 0; i < g->nnames && rc == MLP_OK; i++) {
-        bool found = g->names[i].kind != MLP_PARAM;
-        for (int k = 0; k < l.n && !found; k++)
-            found = ids[k] == g->names[i].node;
-        if (!found)
-            rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no tensor for the model's "
-                          "parameter '%s'", g->names[i].text);
-    }
-    /* All checked before anything changes: a bad file leaves the model as it was. */
-    for (int i = 0; i < l.n && rc == MLP_OK; i++)
-        store(g, ids[i], l.t[i].values);
-    free(ids);
+    if (rc == MLP_OK)
+        rc = mlp_model_set_tensors(m, &l, path, err);
     mlp_tensor_list_free(&l);
     return rc;
+}
+
+int mlp_model_set_tensor(mlp_model *m, const char *name, const struct mlp_tensor *t,
+                         const char *path, mlp_error *err)
+{
+    struct mlp_tensor named = *t;
+    named.name = (char *)name; /* only read */
+    mlp_id id = param_for(m->g, &named, path, err);
+    if (id == MLP_NONE)
+        return MLP_ERR_INPUT;
+    store(m->g, id, t->values);
+    return MLP_OK;
 }
 
 int mlp_model_load_npy(mlp_model *m, const char *name, const char *path, mlp_error *err)
 {
     struct mlp_tensor t;
     int rc = mlp_npy_read(path, &t, err);
-    if (rc != MLP_OK)
-        return rc;
-    t.name = mlp_xstrdup(name);
-    mlp_id id = param_for(m->g, &t, path, err);
-    if (id != MLP_NONE)
-        store(m->g, id, t.values);
-    free(t.name);
+    if (rc == MLP_OK)
+        rc = mlp_model_set_tensor(m, name, &t, path, err);
     free(t.values);
-    return id == MLP_NONE ? MLP_ERR_INPUT : MLP_OK;
+    return rc;
 }

@@ -1,7 +1,9 @@
 /* error.c - error records and their compiler-style display. */
 #include "base/error.h"
+#include "base/strbuf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 
 void mlp_error_clear(mlp_error *err)
@@ -43,11 +45,12 @@ void mlp_error_attach_source(mlp_error *err, const char *text)
     err->source_line[n] = 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0 if s does not start one. */
-static int utf8_length(const unsigned char *s)
+int mlp_utf8_length(const unsigned char *s, size_t avail)
 {
     int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
           : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if ((size_t)n > avail)
+        return 0;
     for (int i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
@@ -58,26 +61,50 @@ static int utf8_length(const unsigned char *s)
     return n;
 }
 
-/* Write text from a file to a terminal: control bytes and bytes that are not UTF-8 could move
- * the cursor or garble the screen, so they are written as `bad` (one column) or, with bad == 0,
- * as \xNN. Tabs are kept. */
-static void put_text(const char *text, char bad, FILE *out)
+/* Text from a file, made safe for a terminal: control bytes and bytes that are not UTF-8 could
+ * move the cursor or garble the screen, so they are written as `bad` (one column) or, with
+ * bad == 0, as \xNN. Tabs are kept. */
+static void escape_text(const char *text, char bad, mlp_strbuf *out)
 {
     for (const unsigned char *s = (const unsigned char *)text; *s;) {
-        int n = utf8_length(s);
+        int n = mlp_utf8_length(s, SIZE_MAX); /* a NUL ends a sequence early */
         if (n == 1 && (*s < 0x20 || *s == 0x7f) && *s != '\t')
             n = 0;
         if (n > 0) {
-            fwrite(s, 1, (size_t)n, out);
+            mlp_sb_putn(out, (const char *)s, (size_t)n);
             s += n;
         } else {
             if (bad)
-                fputc(bad, out);
+                mlp_sb_putc(out, bad);
             else
-                fprintf(out, "\\x%02x", *s);
+                mlp_sb_printf(out, "\\x%02x", *s);
             s++;
         }
     }
+}
+
+static void put_text(const char *text, char bad, FILE *out)
+{
+    mlp_strbuf b = {0};
+    escape_text(text, bad, &b);
+    fputs(mlp_sb_str(&b), out);
+    mlp_sb_free(&b);
+}
+
+const char *mlp_quote(const char *text, char *buf, size_t size)
+{
+    mlp_strbuf b = {0};
+    escape_text(text, 0, &b);
+    size_t n = b.len;
+    if (n >= size) { /* cut on a character boundary, and say so */
+        n = size - 4;
+        while (n > 0 && (b.s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(buf, mlp_sb_str(&b), n);
+    snprintf(buf + n, size - n, "%s", n < b.len ? "..." : "");
+    mlp_sb_free(&b);
+    return buf;
 }
 
 void mlp_error_print(const mlp_error *err, FILE *out)
@@ -103,7 +130,7 @@ void mlp_error_print(const mlp_error *err, FILE *out)
      * tabs echoed as tabs, so it lines up with the line as displayed. */
     const unsigned char *s = (const unsigned char *)err->source_line;
     for (int i = 1; i < err->col && *s;) {
-        int n = utf8_length(s);
+        int n = mlp_utf8_length(s, SIZE_MAX);
         n = n > 0 ? n : 1;
         fputc(*s == '\t' ? '\t' : ' ', out);
         s += n;

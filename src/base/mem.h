@@ -20,6 +20,11 @@ char *mlp_xstrndup(const char *s, size_t n);
 /* Grow *array (of elements of `size` bytes) so it holds at least `need` elements. */
 void mlp_xreserve(void *array_ptr, int *cap, int need, size_t size);
 
+/* Bytes of physical memory, or SIZE_MAX where the system does not say: allocations sized by
+ * data are refused beyond it rather than attempted (with overcommit they would succeed, and the
+ * process be killed while touching the memory). */
+size_t mlp_physical_memory(void);
+
 /* Read a whole file into a NUL-terminated buffer; NULL on failure (errno set). */
 char *mlp_read_file(const char *path, size_t *len);
 

@@ -170,17 +170,6 @@ static size_t assign_offsets(mlp_plan *p, const bool *needed, const bool *pinned
     return a.peak;
 }
 
-/* Bytes of physical memory, or SIZE_MAX where the system does not say. */
-static size_t physical_memory(void)
-{
-#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0 && (size_t)pages <= SIZE_MAX / (size_t)page)
-        return (size_t)pages * (size_t)page;
-#endif
-    return SIZE_MAX;
-}
-
 /* Allocate the zeroed arena (none for a plan with nothing to compute). A plan larger than the
  * machine's memory is refused with a message rather than attempted: with overcommit the
  * allocation would succeed and the process be killed while touching it. */
@@ -188,7 +177,7 @@ static bool alloc_arena(mlp_plan *p, bool overflow, mlp_error *err)
 {
     if (!overflow && p->arena_bytes == 0)
         return true;
-    size_t have = physical_memory();
+    size_t have = mlp_physical_memory();
     if (!overflow && p->arena_bytes <= have)
         p->arena = aligned_alloc(ALIGN, p->arena_bytes);
     if (p->arena) {

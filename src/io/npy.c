@@ -40,7 +40,8 @@ static bool accept(struct scan *c, char ch)
     return false;
 }
 
-/* A quoted Python string without escapes, into buf. */
+/* A quoted Python string without escapes or control characters (Python refuses a NUL in a
+ * literal, and "<f4\0..." must not read as "<f4"), into buf. */
 static bool quoted(struct scan *c, char *buf, size_t size)
 {
     skip_ws(c);
@@ -49,7 +50,8 @@ static bool quoted(struct scan *c, char *buf, size_t size)
     char q = c->s[c->pos++];
     size_t start = c->pos;
     while (c->pos < c->len && c->s[c->pos] != q)
-        c->pos++;
+        if ((unsigned char)c->s[c->pos++] < 0x20)
+            return c->pos--, false;
     size_t n = c->pos - start;
     if (c->pos >= c->len || n >= size)
         return false;
@@ -161,9 +163,11 @@ int mlp_npy_parse(const unsigned char *buf, size_t len, const char *path, struct
                         start + c.pos, what);
     bool big = h.descr[0] == '>';
     int es = !strcmp(h.descr + 1, "f4") ? 4 : !strcmp(h.descr + 1, "f8") ? 8 : 0;
+    char shown[32];
     if (!strchr("<>=|", h.descr[0]) || !es)
         return mlp_fail(err, MLP_ERR_UNSUPPORTED, path, MLP_NOLOC, "array dtype '%s' is not "
-                        "supported (mlp loads float32 '<f4' and float64 '<f8')", h.descr);
+                        "supported (mlp loads float32 '<f4' and float64 '<f8')",
+                        mlp_quote(h.descr, shown, sizeof shown));
     if (h.fortran)
         return mlp_fail(err, MLP_ERR_UNSUPPORTED, path, MLP_NOLOC, "the array is stored in "
                         "Fortran order; save it with np.ascontiguousarray first");

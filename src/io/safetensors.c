@@ -12,6 +12,7 @@
  */
 #include "io/tensorfile.h"
 #include "base/mem.h"
+#include "base/rng.h"
 #include "base/strbuf.h"
 
 #include <limits.h>
@@ -120,7 +121,8 @@ static bool js_unicode(struct js *j, mlp_strbuf *b)
     return true;
 }
 
-/* A string; *out (malloc'ed) receives it decoded, or nothing when out is NULL. */
+/* A string; *out (malloc'ed) receives it decoded, or nothing when out is NULL. A name (out
+ * given) may not hold \u0000: as a C string "W\u0000x" would be "W", another name. */
 static bool js_string(struct js *j, char **out)
 {
     if (!js_expect(j, '"'))
@@ -150,8 +152,16 @@ static bool js_string(struct js *j, char **out)
             mlp_sb_putc(&b, to[k - from]);
         } else if (e != 'u' || !js_unicode(j, &b)) {
             mlp_sb_free(&b);
-            return e == 'u' ? false : js_fail(j, "bad escape '\\%c'", e ? e : '0');
+            if (e == 'u')
+                return false;
+            j->pos -= e != 0; /* point at the character after the backslash */
+            return e > ' ' && e < 0x7f ? js_fail(j, "bad escape '\\%c'", e)
+                                       : js_fail(j, "bad escape: '\\' then byte 0x%02x", (unsigned char)e);
         }
+    }
+    if (out && b.len != strlen(mlp_sb_str(&b))) {
+        mlp_sb_free(&b);
+        return js_fail(j, "a name or dtype holds the character \\u0000");
     }
     if (out)
         *out = b.s ? mlp_sb_take(&b) : mlp_xstrdup("");
@@ -215,6 +225,7 @@ static bool js_list(struct js *j, char open, bool (*item)(struct js *, char *key
 
 struct entry {
     char *name;
+    char shown[72]; /* the name as messages quote it (mlp_quote) */
     int esize;     /* bytes per element */
     bool loadable; /* F32 or F64 */
     char dtype[16];
@@ -227,9 +238,42 @@ struct entry {
 struct header {
     struct entry *e;
     int n, cap;
+    int *slot;           /* open addressing over entry indices by name, -1 = empty */
+    int nslots;          /* a power of two, more than twice n */
     int ndims, noffsets; /* while parsing an array */
     struct entry *cur;
 };
+
+/* The slot of `name` in h->slot: the entry's, or the empty one ending its probe. */
+static int name_slot(const struct header *h, const char *name)
+{
+    uint64_t k = mlp_hash_string(name);
+    int i = (int)((k ^ k >> 32) & (uint64_t)(h->nslots - 1));
+    while (h->slot[i] >= 0 && strcmp(h->e[h->slot[i]].name, name))
+        i = (i + 1) & (h->nslots - 1);
+    return i;
+}
+
+/* Index entry n (just added) by name, growing the table as needed; false if the name is
+ * already there. A hash, because comparing each name with every earlier one made a header of
+ * many tensors quadratic (the format allows 100 MB of header). */
+static bool add_name(struct header *h, int n)
+{
+    if (2 * (n + 1) >= h->nslots) {
+        free(h->slot);
+        h->nslots = h->nslots ? 2 * h->nslots : 64;
+        h->slot = mlp_xmalloc((size_t)h->nslots * sizeof *h->slot);
+        for (int i = 0; i < h->nslots; i++)
+            h->slot[i] = -1;
+        for (int i = 0; i < n; i++)
+            h->slot[name_slot(h, h->e[i].name)] = i;
+    }
+    int i = name_slot(h, h->e[n].name);
+    if (h->slot[i] >= 0)
+        return false;
+    h->slot[i] = n;
+    return true;
+}
 
 static bool shape_item(struct js *j, char *key, void *ctx)
 {
@@ -239,7 +283,7 @@ static bool shape_item(struct js *j, char *key, void *ctx)
     if (!js_uint(j, &v))
         return false;
     if (e->rank == 8)
-        return js_fail(j, "shape of tensor '%s' has more than 8 dimensions", e->name);
+        return js_fail(j, "shape of tensor '%s' has more than 8 dimensions", e->shown);
     e->dim[e->rank++] = v;
     return true;
 }
@@ -252,7 +296,7 @@ static bool offset_item(struct js *j, char *key, void *ctx)
     if (!js_uint(j, &v))
         return false;
     if (h->noffsets == 2)
-        return js_fail(j, "data_offsets of tensor '%s' has more than 2 numbers", h->cur->name);
+        return js_fail(j, "data_offsets of tensor '%s' has more than 2 numbers", h->cur->shown);
     *(h->noffsets++ ? &h->cur->end : &h->cur->begin) = v;
     return true;
 }
@@ -280,11 +324,16 @@ static bool field_item(struct js *j, char *key, void *ctx)
     struct header *h = ctx;
     struct entry *e = h->cur;
     bool ok = true;
-    if (!strcmp(key, "dtype")) {
+    bool twice = (!strcmp(key, "dtype") && e->has_dtype) || (!strcmp(key, "shape") && e->has_shape)
+              || (!strcmp(key, "data_offsets") && e->has_offsets);
+    if (twice) { /* the reference reader refuses it; a second shape would add dimensions */
+        ok = js_fail(j, "tensor '%s' has two '%s' fields", e->shown, key);
+    } else if (!strcmp(key, "dtype")) {
         char *dt = NULL;
         ok = js_string(j, &dt);
+        char q[32];
         if (ok && !dtype_info(dt, e))
-            ok = js_fail(j, "tensor '%s' has an unknown dtype '%.20s'", e->name, dt);
+            ok = js_fail(j, "tensor '%s' has an unknown dtype '%s'", e->shown, mlp_quote(dt, q, sizeof q));
         e->has_dtype = true;
         free(dt);
     } else if (!strcmp(key, "shape")) {
@@ -293,10 +342,11 @@ static bool field_item(struct js *j, char *key, void *ctx)
     } else if (!strcmp(key, "data_offsets")) {
         h->noffsets = 0;
         ok = js_list(j, '[', offset_item, h) && (h->noffsets == 2 ||
-             js_fail(j, "data_offsets of tensor '%s' needs 2 numbers", e->name));
+             js_fail(j, "data_offsets of tensor '%s' needs 2 numbers", e->shown));
         e->has_offsets = true;
     } else {
-        ok = js_fail(j, "unknown field '%.40s' in tensor '%s'", key, e->name);
+        char q[48];
+        ok = js_fail(j, "unknown field '%s' in tensor '%s'", mlp_quote(key, q, sizeof q), e->shown);
     }
     free(key);
     return ok;
@@ -316,21 +366,22 @@ static bool tensor_item(struct js *j, char *key, void *ctx)
         free(key);
         return js_list(j, '{', metadata_item, NULL);
     }
-    for (int i = 0; i < h->n; i++)
-        if (!strcmp(h->e[i].name, key)) {
-            js_fail(j, "tensor '%.100s' appears twice", key);
-            free(key);
-            return false;
-        }
     mlp_xreserve(&h->e, &h->cap, h->n + 1, sizeof *h->e);
-    h->cur = &h->e[h->n++];
+    h->cur = &h->e[h->n];
     memset(h->cur, 0, sizeof *h->cur);
     h->cur->name = key;
+    mlp_quote(key, h->cur->shown, sizeof h->cur->shown);
+    if (!add_name(h, h->n)) {
+        js_fail(j, "tensor '%s' appears twice", h->cur->shown);
+        free(key);
+        return false;
+    }
+    h->n++;
     if (!js_list(j, '{', field_item, h))
         return false;
     const struct entry *e = h->cur;
     if (!e->has_dtype || !e->has_shape || !e->has_offsets)
-        return js_fail(j, "tensor '%s' lacks '%s'", e->name,
+        return js_fail(j, "tensor '%s' lacks '%s'", e->shown,
                        !e->has_dtype ? "dtype" : !e->has_shape ? "shape" : "data_offsets");
     return true;
 }
@@ -346,17 +397,18 @@ static int by_offset(const void *a, const void *b)
 /* The reference reader's checks on the parsed header; data_len bytes follow the header. */
 static int check_layout(struct header *h, uint64_t data_len, const char *path, mlp_error *err)
 {
-    qsort(h->e, (size_t)h->n, sizeof *h->e, by_offset);
+    if (h->n > 1) /* a header without tensors has no array to sort (qsort(NULL, 0) is UB) */
+        qsort(h->e, (size_t)h->n, sizeof *h->e, by_offset);
     uint64_t start = 0;
     for (int i = 0; i < h->n; i++) {
         const struct entry *e = &h->e[i];
         if (e->end < e->begin)
             return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s': data_offsets "
-                            "[%llu, %llu] end before they begin", e->name,
+                            "[%llu, %llu] end before they begin", e->shown,
                             (unsigned long long)e->begin, (unsigned long long)e->end);
         if (e->begin != start)
             return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s': data_offsets "
-                            "begin at %llu, but the previous tensor ends at %llu (%s)", e->name,
+                            "begin at %llu, but the previous tensor ends at %llu (%s)", e->shown,
                             (unsigned long long)e->begin, (unsigned long long)start,
                             e->begin > start ? "a gap" : "an overlap");
         start = e->end;
@@ -369,10 +421,10 @@ static int check_layout(struct header *h, uint64_t data_len, const char *path, m
         uint64_t es = (uint64_t)e->esize;
         if (overflow || count > UINT64_MAX / es)
             return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s': its shape's size "
-                            "overflows", e->name);
+                            "overflows", e->shown);
         if (count * es != e->end - e->begin)
             return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "tensor '%s': its shape needs "
-                            "%llu bytes of %s, but data_offsets span %llu", e->name,
+                            "%llu bytes of %s, but data_offsets span %llu", e->shown,
                             (unsigned long long)(count * es), e->dtype,
                             (unsigned long long)(e->end - e->begin));
     }
@@ -392,16 +444,16 @@ static int decode(const struct header *h, const unsigned char *data, const char 
         const struct entry *e = &h->e[i];
         if (!e->loadable)
             return mlp_fail(err, MLP_ERR_UNSUPPORTED, path, MLP_NOLOC, "tensor '%s' has dtype "
-                            "%s; mlp loads F32 and F64 tensors", e->name, e->dtype);
+                            "%s; mlp loads F32 and F64 tensors", e->shown, e->dtype);
         if (e->rank > MLP_MAX_RANK)
             return mlp_fail(err, MLP_ERR_UNSUPPORTED, path, MLP_NOLOC, "tensor '%s' has %d "
-                            "dimensions; mlp values have at most %d", e->name, e->rank, MLP_MAX_RANK);
+                            "dimensions; mlp values have at most %d", e->shown, e->rank, MLP_MAX_RANK);
         struct mlp_tensor *t = &out->t[out->n];
         int64_t size = (int64_t)((e->end - e->begin) / (uint64_t)e->esize);
         for (int d = 0; d < e->rank; d++)
             if (e->dim[d] > INT_MAX)
                 return mlp_fail(err, MLP_ERR_UNSUPPORTED, path, MLP_NOLOC, "tensor '%s' is too "
-                                "large", e->name);
+                                "large", e->shown);
         t->values = malloc((size_t)(size ? size : 1) * sizeof *t->values);
         if (!t->values)
             return mlp_fail(err, MLP_ERR_NOMEM, path, MLP_NOLOC, "out of memory");
@@ -416,18 +468,15 @@ static int decode(const struct header *h, const unsigned char *data, const char 
     return MLP_OK;
 }
 
-/* Whether the n bytes are valid UTF-8 (JSON text must be). */
+/* Whether the n bytes are valid UTF-8 (JSON text must be; the reference reader, in Rust,
+ * refuses overlong forms and surrogates too). */
 static bool valid_utf8(const unsigned char *s, size_t n, size_t *bad)
 {
     for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        int more = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-        if (more < 0 || i + (size_t)more >= n)
+        int k = mlp_utf8_length(s + i, n - i);
+        if (k == 0)
             return *bad = i, false;
-        for (int k = 1; k <= more; k++)
-            if ((s[i + (size_t)k] & 0xC0) != 0x80)
-                return *bad = i, false;
-        i += (size_t)more + 1;
+        i += (size_t)k;
     }
     return true;
 }
@@ -469,6 +518,7 @@ int mlp_safetensors_parse(const unsigned char *buf, size_t len, const char *path
     for (int i = 0; i < h.n; i++)
         free(h.e[i].name);
     free(h.e);
+    free(h.slot);
     if (rc != MLP_OK)
         mlp_tensor_list_free(out);
     return rc;

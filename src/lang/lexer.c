@@ -2,6 +2,9 @@
 #include "lang/lexer.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +112,21 @@ struct mlp_token mlp_lex_next(struct mlp_lexer *lx)
     }
     advance(lx, t.len);
     return t;
+}
+
+enum mlp_num_status mlp_tok_number(const struct mlp_token *t, double *out)
+{
+    char buf[MLP_NUMBER_MAX];
+    *out = 0;
+    if (t->len >= (int)sizeof buf)
+        return MLP_NUM_LONG;
+    memcpy(buf, t->start, (size_t)t->len);
+    buf[t->len] = 0;
+    errno = 0;
+    *out = strtod(buf, NULL);
+    if (errno == ERANGE && isinf(*out))
+        return MLP_NUM_RANGE;
+    return errno == ERANGE && *out == 0 ? MLP_NUM_TINY : MLP_NUM_OK;
 }
 
 void mlp_tok_describe(const struct mlp_token *t, char *buf, int size)

@@ -49,6 +49,17 @@ struct mlp_lexer {
 void mlp_lex_init(struct mlp_lexer *lx, const char *src);
 /* The next token; TOK_ERROR for a character the language does not use. */
 struct mlp_token mlp_lex_next(struct mlp_lexer *lx);
+/* The value of a number token, correctly rounded (strtod). Tokens of MLP_NUMBER_MAX characters
+ * or more are refused rather than cut: a cut number would silently be another number. */
+#define MLP_NUMBER_MAX 128
+enum mlp_num_status {
+    MLP_NUM_OK,
+    MLP_NUM_LONG,  /* MLP_NUMBER_MAX characters or more */
+    MLP_NUM_RANGE, /* beyond the largest double: 1e999 */
+    MLP_NUM_TINY,  /* nonzero, but nearer to 0 than any double: 1e-400 reads as 0 (*out is 0) */
+};
+enum mlp_num_status mlp_tok_number(const struct mlp_token *t, double *out);
+
 /* Printable description of a token for messages ("'foo'", "end of line"). */
 void mlp_tok_describe(const struct mlp_token *t, char *buf, int size);
 

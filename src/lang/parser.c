@@ -161,17 +161,12 @@ static bool parse_int(struct parser *ps, const char *what, int max, int *out)
 /* A number token's value; errors for out-of-range values like 1e999. */
 static bool number_value(struct parser *ps, const struct mlp_token *t, double *out)
 {
-    char buf[128];
-    if (t->len >= (int)sizeof buf)
+    enum mlp_num_status st = mlp_tok_number(t, out);
+    if (st == MLP_NUM_LONG)
         return fail_at(ps, t->loc, "number too long");
-    memcpy(buf, t->start, (size_t)t->len);
-    buf[t->len] = 0;
-    errno = 0;
-    double v = strtod(buf, NULL);
-    if (errno == ERANGE && isinf(v))
-        return fail_at(ps, t->loc, "number out of range: %s", buf);
-    *out = v; /* underflow to 0 or a subnormal is the nearest double: accepted */
-    return true;
+    if (st == MLP_NUM_RANGE)
+        return fail_at(ps, t->loc, "number out of range: %.*s", t->len, t->start);
+    return true; /* underflow to 0 or a subnormal is the nearest double: accepted as a value */
 }
 
 /* number := ['+'|'-'] NUM ['/' NUM]; writes the value and its text. */

@@ -1,6 +1,7 @@
 """Hostile input: every case exits with status 2, prints nothing on stdout and exactly the
 message given here on stderr. One table of cases (files the case writes, the arguments, the
 expected stderr); "{tmp}" in arguments and messages is the case's temporary folder."""
+import gzip
 import os
 import unittest
 
@@ -25,6 +26,13 @@ def located(file, line, col, message, source=None, caret=None):
     return text
 
 
+def at_column(where, col, message, source):
+    """A `where:col` error about a one-line text (a spec, bounds) or `where:1:col` (facts)."""
+    return f"{where}:{col}: error: {message}\n  {source}\n  {' ' * (col - 1)}^\n"
+
+
+RELU = "examples/seed/relu-net.mlp"
+DESC = "examples/seed/descending.mlp"
 NEST = "expression nested too deeply (more than 200 levels of parentheses, function calls and signs)"
 
 # (name, files {name: bytes}, arguments, expected stderr)
@@ -119,6 +127,36 @@ CASES = [
     ("long CSV line", {"d.csv": b"1," * 100000 + b"1\n"}, ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
      usage("eval", "{tmp}/d.csv has 100001 columns, but the inputs not given by --set need 3 (in "
            "declaration order, flattened; or add a header row)")),
+    # ---- facts (mlp zeros --assume), specs and bounds (mlp verify) ----
+    ("fact with a number that underflows", {}, ["zeros", RELU, "--assume", "z1< .999e-345"],
+     at_column("--assume:1", 5, "number out of range: .999e-345 is too small to tell from 0",
+               "z1< .999e-345")),
+    ("fact with a number too long", {}, ["zeros", RELU, "--assume", "z1 < 0." + "0" * 130 + "1"],
+     at_column("--assume:1", 6, "number too long (at most 127 characters)", "z1 < 0." + "0" * 130 + "1")),
+    ("many contradicting facts", {}, ["zeros", RELU, "--assume", ", ".join(["z1 == 1", "z1 == 0"] * 20)],
+     "--assume: error: the facts (" + ", ".join(["z1 == 1", "z1 == 0"] * 11) + ", and 18 more) cannot "
+     "all hold in this model: they leave no possible value for z1\n"),
+    ("empty spec", {}, ["verify", DESC, "--spec", ""], "spec:1: error: the spec is empty\n"),
+    ("spec of two lines", {}, ["verify", DESC, "--spec", "y == 1 <=> (x[0] >\n x[1])"],
+     at_column("spec", 19, "the spec must be one line", "y == 1 <=> (x[0] >")),
+    ("bounds with a carriage return", {}, ["verify", DESC, "--spec", "y == 1", "--bounds", "x in [0,\r 1]"],
+     at_column("bounds", 9, "the bounds must be one line", "x in [0,")),
+    ("deeply nested spec list", {}, ["verify", DESC, "--spec", "[" * 60000 + "1" + "]" * 60000 + " == y"],
+     at_column("spec", 200, "the spec nests too deeply", "[" * 255)),
+    # ---- data and weight files (IDX, safetensors, npy) ----
+    ("NaN in IDX data", {"x.idx": b"\0\0\x0d\x01\0\0\0\x02\x3f\x80\0\0\x7f\xc0\0\0"},
+     ["train", RES, "--data", "{tmp}/x.idx,tests/fixtures/data/tiny-labels.idx.gz"],
+     "{tmp}/x.idx: error: value 1 of the data is nan, not a finite number\n"),
+    ("data after a gzip stream", {"x.idx.gz": gzip.compress(b"\0\0\x08\x01\0\0\0\x01\x07", mtime=0) + b"junk"},
+     ["train", RES, "--data", "{tmp}/x.idx.gz,tests/fixtures/data/tiny-labels.idx.gz"],
+     "{tmp}/x.idx.gz: error: corrupt gzip data: data after the end of the gzip stream\n"),
+    ("safetensors without tensors", {"w.st": b"\x02\0\0\0\0\0\0\0{}\0\0\0\0"},
+     ["eval", RES, *SETS, "--weights", "{tmp}/w.st"],
+     "{tmp}/w.st: error: the tensors cover 0 bytes of data, but the file has 4 after the header\n"),
+    ("control character in a .npy dtype", {"w.npy": b"\x93NUMPY\x01\x00\x3b\x00{'descr': '<f\n4', "
+                                           b"'fortran_order': False, 'shape': (2,), }\n" + bytes(8)},
+     ["eval", RES, *SETS, "--weights", "b1={tmp}/w.npy"],
+     "{tmp}/w.npy: error: bad .npy header at byte 23: 'descr' must be a dtype string such as '<f4'\n"),
     # ---- arguments ----
     ("--set without =", {}, ["eval", RES, "--set", "x"], usage("eval", "--set needs NAME=VALUE, got 'x'")),
     ("--set without a name", {}, ["eval", RES, "--set", "=1"], usage("eval", "--set needs NAME=VALUE, got '=1'")),

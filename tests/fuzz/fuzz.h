@@ -33,8 +33,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 /* A NUL-terminated copy of the input (which may itself contain NUL bytes). */
 char *fuzz_cstr(const uint8_t *data, size_t size);
 /* The invariants of a reported error about `text` (len bytes) named `file`: an input error with
- * a one-line message, and a position, when given, in `file` and inside the text. */
+ * a one-line message, and a position, when given, in `file` and inside the text (a column
+ * without a line, as "spec:COL" reports, inside its first line). */
 void fuzz_check_error(const mlp_error *err, const char *text, size_t len, const char *file);
+/* A binary file's error that says "at byte N" names a byte of the file (N <= size). */
+void fuzz_check_byte_position(const mlp_error *err, size_t size);
+/* Save m's parameters (float64 safetensors, in a private temporary folder), load the file into
+ * `copy` (a model of the same text) and check that every parameter comes back with the same
+ * bits: the weight harnesses' round trip. */
+void fuzz_check_weights_round_trip(const mlp_model *m, mlp_model *copy);
 /* Equal numbers, counting NaN equal to NaN. */
 static inline bool fuzz_same(double a, double b) { return a == b || (a != a && b != b); }
 

@@ -2,6 +2,9 @@
 #include "fuzz.h"
 
 #include <string.h>
+#include <unistd.h>
+
+#include "api/internal.h"
 
 char *fuzz_cstr(const uint8_t *data, size_t size)
 {
@@ -34,14 +37,66 @@ void fuzz_check_error(const mlp_error *err, const char *text, size_t len, const 
 {
     FUZZ_ASSERT(err->status == MLP_ERR_INPUT, "status %d: %s", err->status, err->message);
     FUZZ_ASSERT(err->message[0] && !strchr(err->message, '\n'), "message '%s'", err->message);
-    if (err->line == 0) { /* about the whole text: the message may name it instead */
+    if (err->line == 0 && err->col == 0) { /* about the whole text: the message may name it */
         FUZZ_ASSERT(!err->file[0] || !strcmp(err->file, file), "file '%s'", err->file);
-        FUZZ_ASSERT(err->col == 0, "column %d without a line", err->col);
         return;
     }
     FUZZ_ASSERT(!strcmp(err->file, file), "file '%s', expected '%s'", err->file, file);
-    long n = line_length(text, len, err->line);
-    FUZZ_ASSERT(err->line > 0 && n >= 0, "line %d outside the text: %s", err->line, err->message);
+    /* A column without a line is about a text that must be one line (a spec: "spec:COL"): a
+     * column of its first line, the one the message shows. */
+    int line = err->line ? err->line : 1;
+    long n = line_length(text, len, line);
+    FUZZ_ASSERT(line > 0 && n >= 0, "line %d outside the text: %s", line, err->message);
     FUZZ_ASSERT(err->col >= 1 && err->col <= n + 1, "column %d outside line %d (%ld bytes): %s",
-                err->col, err->line, n, err->message);
+                err->col, line, n, err->message);
+}
+
+/* A private temporary folder, made on first use and removed at exit (the harness's own state). */
+static char scratch[64];
+
+static void remove_scratch(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/weights.safetensors", scratch);
+    unlink(path);
+    rmdir(scratch);
+}
+
+static const char *scratch_dir(void)
+{
+    if (!scratch[0]) {
+        snprintf(scratch, sizeof scratch, "%s", "/tmp/mlp-fuzz-XXXXXX");
+        FUZZ_ASSERT(mkdtemp(scratch), "cannot make a temporary folder");
+        atexit(remove_scratch);
+    }
+    return scratch;
+}
+
+void fuzz_check_weights_round_trip(const mlp_model *m, mlp_model *copy)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/weights.safetensors", scratch_dir());
+    mlp_error err = {0};
+    FUZZ_ASSERT(mlp_model_save_weights(m, path, MLP_F64, &err) == MLP_OK, "save: %s", err.message);
+    FUZZ_ASSERT(mlp_model_load_weights(copy, path, &err) == MLP_OK, "reload: %s", err.message);
+    const mlp_graph *g = mlp_model_graph(m), *h = mlp_model_graph(copy);
+    FUZZ_ASSERT(g->nnames == h->nnames, "the copy is another model");
+    for (int i = 0; i < g->nnames; i++) {
+        if (g->names[i].kind != MLP_PARAM)
+            continue;
+        int64_t n = mlp_shape_size(mlp_node(g, g->names[i].node)->shape);
+        FUZZ_ASSERT(!memcmp(mlp_node_values(g, g->names[i].node),
+                            mlp_node_values(h, h->names[i].node), (size_t)n * sizeof(double)),
+                    "parameter '%s' reloads to other bits", g->names[i].text);
+    }
+}
+
+void fuzz_check_byte_position(const mlp_error *err, size_t size)
+{
+    const char *at = strstr(err->message, "at byte ");
+    if (!at)
+        return;
+    unsigned long long byte = strtoull(at + 8, NULL, 10);
+    FUZZ_ASSERT(byte <= size, "byte %llu outside the file of %zu bytes: %s", byte, size,
+                err->message);
 }

@@ -135,6 +135,20 @@ static const struct {
     {"{\"__metadata__\":{\"a\":1}}", 0, 0, "invalid safetensors header at byte 29: __metadata__ values must be strings"},
     {"{\"W\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", 0, 4,
      "invalid safetensors header at byte 61: data_offsets of tensor 'W' has more than 2 numbers"},
+    /* found reading the reader with a fuzzer's eyes: a repeated field (a second shape added
+     * dimensions), overlong UTF-8 and surrogates, a NUL that cut a name short */
+    {"{\"W\":{\"dtype\":\"F32\",\"shape\":[2],\"shape\":[3],\"data_offsets\":[0,24]}}", 0, 24,
+     "invalid safetensors header at byte 48: tensor 'W' has two 'shape' fields"},
+    {"{\"W\xc0\xaf\":{}}", 0, 0, "invalid safetensors header at byte 11: not UTF-8 text"},
+    {"{\"\xed\xa0\x80\":{}}", 0, 0, "invalid safetensors header at byte 10: not UTF-8 text"},
+    {"{\"W\\u0000x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 0, 4,
+     "invalid safetensors header at byte 19: a name or dtype holds the character \\u0000"},
+    /* found by tests/fuzz/fuzz_safetensors.c: no tensors, and data (qsort was given NULL);
+     * messages that quoted control characters raw */
+    {"{}", 0, 6, "the tensors cover 0 bytes of data, but the file has 6 after the header"},
+    {"{\"W\\\n\":{}}", 0, 0, "invalid safetensors header at byte 12: bad escape: '\\' then byte 0x0a"},
+    {"{\"W\\u000a\\u001b[2J\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", 0, 4,
+     "invalid safetensors header at byte 42: tensor 'W\\x0a\\x1b[2J' has an unknown dtype 'F33'"},
 };
 
 TEST(corrupt_safetensors_each_give_their_error)
@@ -246,6 +260,12 @@ TEST(npy_parses_and_corrupt_npy_give_their_error)
          "bad .npy header at byte 44: 'fortran_order' must be True or False"},
         {1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1), }\n", 4,
          "the array has 5 dimensions; mlp values have at most 4"},
+        /* found by tests/fuzz/fuzz_npy.c: control characters in the dtype reached the message
+         * (and a NUL cut "<f4\0..." to "<f4"); bytes that are not UTF-8 are quoted as \xNN */
+        {1, "{'descr': '<f\n4', 'fortran_order': False, 'shape': (2,), }\n", 8,
+         "bad .npy header at byte 23: 'descr' must be a dtype string such as '<f4'"},
+        {1, "{'descr': '\xff\xfe', 'fortran_order': False, 'shape': (2,), }\n", 8,
+         "array dtype '\\xff\\xfe' is not supported (mlp loads float32 '<f4' and float64 '<f8')"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         len = npy_bytes(buf, cases[i].major, cases[i].dict, cases[i].data);

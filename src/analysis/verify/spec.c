@@ -5,6 +5,7 @@
 #include "base/mem.h"
 #include "lang/lexer.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,14 +160,19 @@ static int combine(struct vspec *s, enum vf_op op, const int *f, int64_t n)
     return add_formula(s, op, a, combine(s, op, f + h, n - h));
 }
 
-static int atom_index(struct vspec *s, mlp_id node, int64_t elem, int name)
+/* The atoms of every element of a node, made together the first time the node is named, so
+ * that element e is atom atom0[node] + e: found in constant time (a linear search made `x > 0`
+ * quadratic in the size of x). */
+static int node_atoms(struct vspec *s, int *atom0, mlp_id node, int64_t n, int name)
 {
-    for (int i = 0; i < s->natoms; i++)
-        if (s->atoms[i].node == node && s->atoms[i].elem == elem)
-            return i;
-    mlp_xreserve(&s->atoms, &s->capatoms, s->natoms + 1, sizeof *s->atoms);
-    s->atoms[s->natoms] = (struct vatom){node, elem, name};
-    return s->natoms++;
+    if (atom0[node] >= 0)
+        return atom0[node];
+    atom0[node] = s->natoms;
+    for (int64_t e = 0; e < n; e++) {
+        mlp_xreserve(&s->atoms, &s->capatoms, s->natoms + 1, sizeof *s->atoms);
+        s->atoms[s->natoms++] = (struct vatom){node, e, name};
+    }
+    return atom0[node];
 }
 
 /* ---- the parser ---- */
@@ -180,6 +186,7 @@ struct sp {
     struct vspec *s;
     mlp_error *err;
     int depth;
+    int *atom0; /* per graph node: its first atom, or -1 (node_atoms) */
 };
 
 static bool fail(struct sp *p, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);
@@ -317,6 +324,7 @@ static bool name_value(struct sp *p, struct pv *v)
     const struct mlp_node *nd = mlp_node(p->g, node);
     pv_alloc(v, nd->shape);
     bool valued = nd->op == MLP_OP_PARAM || nd->op == MLP_OP_CONST;
+    int first = valued ? -1 : node_atoms(p->s, p->atom0, node, v->n, nm);
     mpq_t one;
     mpq_init(one);
     mpq_set_ui(one, 1, 1);
@@ -331,7 +339,7 @@ static bool name_value(struct sp *p, struct pv *v)
         a.n = a.cap = 1;
         a.atom = mlp_xmalloc(sizeof *a.atom);
         a.coef = mlp_xmalloc(sizeof *a.coef);
-        a.atom[0] = atom_index(p->s, node, e, nm);
+        a.atom[0] = first + (int)e;
         mpq_init(a.coef[0]);
         mpq_set_ui(a.coef[0], 1, 1);
         term_addmul(&v->el[e], &a, one);
@@ -346,6 +354,8 @@ static bool list(struct sp *p, struct pv *v)
 {
     mlp_srcloc open = p->tok.loc;
     next(p);
+    if (++p->depth > MAX_NESTING) /* checked before recursing: 100000 '[' overflowed the stack */
+        return fail(p, open, "the %s nests too deeply", p->where);
     struct pv *items = NULL;
     int n = 0, cap = 0;
     bool ok = true;
@@ -379,6 +389,7 @@ static bool list(struct sp *p, struct pv *v)
     for (int i = 0; i < n; i++)
         pv_free(&items[i]);
     free(items);
+    p->depth--;
     return ok;
 }
 
@@ -735,7 +746,9 @@ static bool parse_iff(struct sp *p, struct pv *v)
     return ok;
 }
 
-static void start(struct sp *p, const mlp_graph *g, const char *text, const char *where,
+/* Set up the parser; false (with the error) for a text of more than one line: positions are
+ * columns of its one line. */
+static bool start(struct sp *p, const mlp_graph *g, const char *text, const char *where,
                   struct vspec *s, mlp_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -744,26 +757,38 @@ static void start(struct sp *p, const mlp_graph *g, const char *text, const char
     p->where = where;
     p->s = s;
     p->err = err;
-    mlp_lex_init(&p->lx, text);
-    next(p);
     memset(s, 0, sizeof *s);
     s->g = g;
     s->root = -1;
+    p->atom0 = mlp_xmalloc(((size_t)g->n + 1) * sizeof *p->atom0);
+    for (mlp_id id = 0; id < g->n; id++)
+        p->atom0[id] = -1;
+    mlp_lex_init(&p->lx, text);
+    p->tok.start = text; /* next() computes the end of the token before: none yet (NULL + 0) */
+    size_t line = strcspn(text, "\r\n");
+    if (text[line]) /* the lexer would go on to line 2, whose columns the message cannot show */
+        return fail(p, (mlp_srcloc){1, line < INT_MAX ? (int)line + 1 : INT_MAX},
+                    "the %s must be one line", where);
+    next(p);
+    return true;
 }
+
+static void finish(struct sp *p) { free(p->atom0); }
 
 int vspec_parse(struct vspec *s, const mlp_graph *g, const char *text, mlp_error *err)
 {
     struct sp p;
-    start(&p, g, text, "spec", s, err);
     struct pv v = {0};
-    if (p.tok.kind == TOK_EOF)
+    bool ok = start(&p, g, text, "spec", s, err);
+    if (ok && p.tok.kind == TOK_EOF)
         fail(&p, (mlp_srcloc){1, 1}, "the spec is empty");
-    else if (parse_iff(&p, &v) && need_formula(&p, &v)) {
+    else if (ok && parse_iff(&p, &v) && need_formula(&p, &v)) {
         if (p.tok.kind != TOK_EOF)
             unexpected(&p, "'and', 'or', '=>', '<=>' or the end of the spec");
         s->root = v.f;
     }
     pv_free(&v);
+    finish(&p);
     if (!mlp_failed(err) && p.tok.kind == TOK_EOF && s->root >= 0)
         return MLP_OK;
     if (!mlp_failed(err))
@@ -833,9 +858,9 @@ int vbounds_parse(const mlp_graph *g, const char *text, struct vbound **out, int
 {
     struct vspec scratch;
     struct sp p;
-    start(&p, g, text, "bounds", &scratch, err);
     int cap = *n;
-    bool ok = p.tok.kind != TOK_EOF || fail(&p, p.tok.loc, "no bounds given");
+    bool ok = start(&p, g, text, "bounds", &scratch, err) &&
+              (p.tok.kind != TOK_EOF || fail(&p, p.tok.loc, "no bounds given"));
     while (ok) {
         ok = bound(&p, out, n, &cap);
         if (!ok || p.tok.kind == TOK_EOF)
@@ -845,6 +870,7 @@ int vbounds_parse(const mlp_graph *g, const char *text, struct vbound **out, int
         else
             ok = unexpected(&p, "',', 'and' or the end of the bounds");
     }
+    finish(&p);
     vspec_free(&scratch);
     return ok ? MLP_OK : MLP_ERR_INPUT;
 }
