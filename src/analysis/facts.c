@@ -21,12 +21,10 @@ static void next(struct fact_parser *fp) { fp->tok = mlp_lex_next(&fp->lx); }
 static int fail(struct fact_parser *fp, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);
 static int fail(struct fact_parser *fp, mlp_srcloc loc, const char *fmt, ...)
 {
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mlp_vfail(fp->err, MLP_ERR_INPUT, fp->where, loc, fmt, ap);
     va_end(ap);
-    mlp_fail(fp->err, MLP_ERR_INPUT, fp->where, loc, "%s", msg);
     mlp_error_attach_source(fp->err, fp->text);
     return MLP_ERR_INPUT;
 }

@@ -12,7 +12,8 @@ void mlp_error_clear(mlp_error *err)
         memset(err, 0, sizeof *err);
 }
 
-int mlp_fail(mlp_error *err, int status, const char *file, mlp_srcloc loc, const char *fmt, ...)
+int mlp_vfail(mlp_error *err, int status, const char *file, mlp_srcloc loc, const char *fmt,
+              va_list ap)
 {
     if (!err || err->status != MLP_OK)
         return status;
@@ -21,9 +22,15 @@ int mlp_fail(mlp_error *err, int status, const char *file, mlp_srcloc loc, const
     err->line = loc.line;
     err->col = loc.col;
     err->source_line[0] = 0;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    return status;
+}
+
+int mlp_fail(mlp_error *err, int status, const char *file, mlp_srcloc loc, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    mlp_vfail(err, status, file, loc, fmt, ap);
     va_end(ap);
     return status;
 }

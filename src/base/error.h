@@ -2,6 +2,7 @@
 #ifndef MLP_BASE_ERROR_H
 #define MLP_BASE_ERROR_H
 
+#include <stdarg.h>
 #include "mlp.h"
 
 /* A position in a source text: 1-based line and column (column counts bytes); 0 = unknown. */
@@ -21,6 +22,10 @@ typedef struct mlp_srcloc {
  * err that already holds one do nothing, so the root cause is what the user sees. */
 int mlp_fail(mlp_error *err, int status, const char *file, mlp_srcloc loc, const char *fmt, ...)
     MLP_PRINTF(5, 6);
+/* mlp_fail with the arguments as a va_list, for functions that report errors in their own
+ * terms (a parser's fail(ps, loc, fmt, ...)). */
+int mlp_vfail(mlp_error *err, int status, const char *file, mlp_srcloc loc, const char *fmt,
+              va_list ap);
 /* Attach line `loc.line` of `text` as the error's source line (for the caret display). */
 void mlp_error_attach_source(mlp_error *err, const char *text);
 /* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0 if s does not start one within

@@ -79,14 +79,10 @@ mlp_graph *mlp_graph_clone(const mlp_graph *g)
 
 mlp_id mlp_graph_fail(mlp_graph *g, const char *fmt, ...)
 {
-    if (g->err.status != MLP_OK)
-        return MLP_NONE;
-    char msg[sizeof g->err.message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mlp_vfail(&g->err, MLP_ERR_INPUT, g->file, g->loc, fmt, ap);
     va_end(ap);
-    mlp_fail(&g->err, MLP_ERR_INPUT, g->file, g->loc, "%s", msg);
     return MLP_NONE;
 }
 

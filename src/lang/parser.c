@@ -51,12 +51,10 @@ static void next(struct parser *ps)
 static bool fail_at(struct parser *ps, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);
 static bool fail_at(struct parser *ps, mlp_srcloc loc, const char *fmt, ...)
 {
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mlp_vfail(ps->err, MLP_ERR_INPUT, ps->file, loc, fmt, ap);
     va_end(ap);
-    mlp_fail(ps->err, MLP_ERR_INPUT, ps->file, loc, "%s", msg);
     return false;
 }
 

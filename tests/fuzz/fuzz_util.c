@@ -100,3 +100,17 @@ void fuzz_check_byte_position(const mlp_error *err, size_t size)
     FUZZ_ASSERT(byte <= size, "byte %llu outside the file of %zu bytes: %s", byte, size,
                 err->message);
 }
+
+void fuzz_weights_models(mlp_model **model, mlp_model **copy)
+{
+    static const char text[] = "input x[3]\n"
+                               "param W[2,3] = 0\n"
+                               "param b[2] = 0\n"
+                               "param s = 1\n"
+                               "y = s * (W @ x + b)\n"
+                               "output y\n";
+    mlp_error err = {0};
+    *model = mlp_model_parse(text, "fixed.mlp", &err);
+    *copy = mlp_model_parse(text, "fixed.mlp", &err);
+    FUZZ_ASSERT(*model && *copy, "the fixed model does not parse: %s", err.message);
+}

@@ -194,12 +194,10 @@ static bool fail(struct sp *p, mlp_srcloc loc, const char *fmt, ...)
 {
     if (mlp_failed(p->err))
         return false;
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mlp_vfail(p->err, MLP_ERR_INPUT, p->where, (mlp_srcloc){0, loc.col}, fmt, ap);
     va_end(ap);
-    mlp_fail(p->err, MLP_ERR_INPUT, p->where, (mlp_srcloc){0, loc.col}, "%s", msg);
     if (p->err) {
         size_t n = strcspn(p->text, "\r\n");
         if (n >= sizeof p->err->source_line)
