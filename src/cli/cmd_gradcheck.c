@@ -170,6 +170,65 @@ static void print_json(const struct check *c, int n, double tol)
     printf("}}\n");
 }
 
+/* The names to check: --wrt, or every parameter and then every input of the model. Returns a
+ * malloc'ed array (pointing into *buf or the model) and its length in *n; NULL on a bad --wrt. */
+static const char **names_to_check(const struct cli_args *a, const mlp_model *m, char **buf, int *n)
+{
+    const char **names = calloc(64, sizeof *names);
+    *n = cli_wrt(a, false, buf, names, 64);
+    if (*n != 0) {
+        if (*n < 0) {
+            free(names);
+            names = NULL;
+        }
+        return names;
+    }
+    free(names);
+    int np = mlp_model_count(m, MLP_PARAM), ni = mlp_model_count(m, MLP_INPUT);
+    names = calloc((size_t)(np + ni) + 1, sizeof *names);
+    for (int i = 0; i < np; i++)
+        names[(*n)++] = mlp_model_name(m, MLP_PARAM, i);
+    for (int i = 0; i < ni; i++)
+        names[(*n)++] = mlp_model_name(m, MLP_INPUT, i);
+    return names;
+}
+
+/* Check every name against finite differences and print the results; the exit status. */
+static int check_all(const struct cli_args *a, struct cli_run *run, const char **names, int n,
+                     double tol, long max_checks)
+{
+    const char *loss = mlp_model_name(run->model, MLP_LOSS, 0);
+    double *scratch = malloc((size_t)run->inputs.batch * sizeof *scratch);
+    double L = total_loss(run, loss, scratch);
+    free(scratch);
+    if (!isfinite(L))
+        return cli_usage_error(a, "the loss %s is %g at these inputs, so there is no gradient to "
+                                  "check; give the inputs values with --set or --data (unset "
+                                  "inputs get N(0, 1) values, which are no class indices)",
+                               loss, L);
+    for (int i = 0; i < n; i++) {
+        int kind = mlp_model_kind(run->model, names[i]);
+        if (kind != MLP_INPUT && kind != MLP_PARAM)
+            return cli_usage_error(a, "--wrt %s: gradcheck perturbs inputs and parameters only",
+                                   names[i]);
+    }
+    struct check *c = calloc((size_t)n + 1, sizeof *c);
+    for (int i = 0; i < n; i++) {
+        c[i].name = names[i];
+        check_one(run, loss, 1e-3 * fmax(1.0, fabs(L)), max_checks, &c[i]);
+    }
+    if (cli_flag(a, "--json"))
+        print_json(c, n, tol);
+    else
+        print_text(a->pos[0], c, n, tol, run->inputs.batch);
+    int rc = EXIT_OK;
+    for (int i = 0; i < n; i++)
+        if (!passes(&c[i], tol))
+            rc = EXIT_CHECK_FAILED;
+    free(c);
+    return rc;
+}
+
 int cmd_gradcheck(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
@@ -185,9 +244,7 @@ int cmd_gradcheck(int argc, char **argv)
         return EXIT_BAD_INPUT;
     if (tol < 0)
         return cli_usage_error(&a, "--tol must not be negative, got '%s'", cli_get(&a, "--tol"));
-    /* The names to check: --wrt, or every parameter and input (needs the model first). */
-    mlp_error err = {0};
-    mlp_model *probe = cli_load_model(&a);
+    mlp_model *probe = cli_load_model(&a); /* to list the names before the run starts */
     if (!probe)
         return EXIT_BAD_INPUT;
     if (!mlp_model_name(probe, MLP_LOSS, 0)) {
@@ -196,58 +253,15 @@ int cmd_gradcheck(int argc, char **argv)
                                    "of the loss", a.pos[0]);
     }
     char *buf;
-    const char **names = calloc(64, sizeof *names);
-    int n = cli_wrt(&a, false, &buf, names, 64);
-    if (n < 0) {
-        free(names);
-        free(buf);
-        mlp_model_free(probe);
-        return EXIT_BAD_INPUT;
-    }
-    if (n == 0) { /* every parameter, then every input */
-        free(names);
-        int np = mlp_model_count(probe, MLP_PARAM), ni = mlp_model_count(probe, MLP_INPUT);
-        names = calloc((size_t)(np + ni) + 1, sizeof *names);
-        for (int i = 0; i < np; i++)
-            names[n++] = mlp_model_name(probe, MLP_PARAM, i);
-        for (int i = 0; i < ni; i++)
-            names[n++] = mlp_model_name(probe, MLP_INPUT, i);
-    }
+    int n;
+    const char **names = names_to_check(&a, probe, &buf, &n);
     struct cli_run run = {0}; /* freed below even when nothing was started */
-    rc = n ? cli_run_start(&a, names, n, true, &run) : cli_usage_error(&a, "nothing to check");
-    struct check *c = calloc((size_t)n + 1, sizeof *c);
-    if (rc == EXIT_OK) {
-        const char *loss = mlp_model_name(run.model, MLP_LOSS, 0);
-        double *scratch = malloc((size_t)run.inputs.batch * sizeof *scratch);
-        double L = total_loss(&run, loss, scratch);
-        free(scratch);
-        if (!isfinite(L))
-            rc = cli_usage_error(&a, "the loss %s is %g at these inputs, so there is no gradient "
-                                     "to check; give the inputs values with --set or --data "
-                                     "(unset inputs get N(0, 1) values, which are no class "
-                                     "indices)", loss, L);
-        for (int i = 0; i < n && rc == EXIT_OK; i++) {
-            c[i].name = names[i];
-            if (mlp_model_kind(run.model, names[i]) != MLP_INPUT &&
-                mlp_model_kind(run.model, names[i]) != MLP_PARAM) {
-                rc = cli_usage_error(&a, "--wrt %s: gradcheck perturbs inputs and parameters only",
-                                     names[i]);
-                break;
-            }
-            check_one(&run, loss, 1e-3 * fmax(1.0, fabs(L)), max_checks, &c[i]);
-        }
-        if (rc == EXIT_OK) {
-            if (cli_flag(&a, "--json"))
-                print_json(c, n, tol);
-            else
-                print_text(a.pos[0], c, n, tol, run.inputs.batch);
-            for (int i = 0; i < n; i++)
-                if (!passes(&c[i], tol))
-                    rc = EXIT_CHECK_FAILED;
-        }
-    }
-    (void)err;
-    free(c);
+    if (!names)
+        rc = EXIT_BAD_INPUT;
+    else if (n == 0)
+        rc = cli_usage_error(&a, "nothing to check");
+    else if ((rc = cli_run_start(&a, names, n, true, &run)) == EXIT_OK)
+        rc = check_all(&a, &run, names, n, tol, max_checks);
     cli_run_free(&run);
     free(names);
     free(buf);
