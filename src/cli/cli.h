@@ -98,6 +98,8 @@ struct cli_run {
 int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
                   struct cli_run *run);
 void cli_run_free(struct cli_run *run);
+/* The loss of the last run summed over the batch (what parameter gradients differentiate). */
+double cli_loss_sum(const struct cli_run *run);
 /* Rank and dims of a named value; returns the element count. */
 size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_MAX_RANK]);
 

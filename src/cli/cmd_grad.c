@@ -24,37 +24,10 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
-int cmd_grad(int argc, char **argv)
+/* "L = 1.5" (with the batch size over a batch), or the start of the JSON object. */
+static void print_loss(const struct cli_run *run, const char *loss, bool json, bool batched)
 {
-    static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE},   {"--set", CLI_LIST},  {"--data", CLI_VALUE},
-                                          {"--json", CLI_FLAG}, {"--dtype", CLI_VALUE}, {"--seed", CLI_VALUE},
-                                          {"--sparsity", CLI_FLAG}, {NULL, CLI_FLAG}};
-    struct cli_args a;
-    int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    char *buf;
-    const char *wrt[64];
-    int nwrt = cli_wrt(&a, true, &buf, wrt, 64);
-    if (nwrt < 0) {
-        free(buf);
-        return EXIT_BAD_INPUT;
-    }
-    struct cli_run run;
-    rc = cli_run_start(&a, wrt, nwrt, false, &run);
-    if (rc != EXIT_OK) {
-        cli_run_free(&run);
-        free(buf);
-        return rc;
-    }
-    bool json = cli_flag(&a, "--json"), batched = cli_get(&a, "--data") != NULL;
-    int batch = run.inputs.batch;
-    const char *loss = mlp_model_name(run.model, MLP_LOSS, 0);
-    double *lv = malloc((size_t)batch * sizeof *lv), total = 0;
-    mlp_session_get(run.session, loss, lv, NULL);
-    for (int r = 0; r < (mlp_session_is_batched(run.session, loss) ? batch : 1); r++)
-        total += lv[r];
-    free(lv);
+    double total = cli_loss_sum(run);
     char num[32];
     if (json) {
         printf("{\"loss\": {\"name\": ");
@@ -63,16 +36,24 @@ int cmd_grad(int argc, char **argv)
         cli_print_value(stdout, &total, 0, 0, NULL, true);
         printf("}, \"grad\": {");
     } else if (batched) {
-        printf("%s = %s  (sum over %d samples)\n", loss, mlp_format_double(total, num), batch);
+        printf("%s = %s  (sum over %d samples)\n", loss, mlp_format_double(total, num),
+               run->inputs.batch);
     } else {
         printf("%s = %s\n", loss, mlp_format_double(total, num));
     }
+}
+
+/* "dL/dx = [...]" per name, or the JSON members; input gradients per sample over a batch. */
+static void print_grads(const struct cli_run *run, const char *loss, const char *const *wrt,
+                        int nwrt, bool json, bool batched)
+{
+    int batch = run->inputs.batch;
     for (int i = 0; i < nwrt; i++) {
         int rank, dims[MLP_MAX_RANK];
-        size_t size = cli_shape(run.model, wrt[i], &rank, dims);
-        bool per_sample = mlp_session_is_batched(run.session, wrt[i]);
+        size_t size = cli_shape(run->model, wrt[i], &rank, dims);
+        bool per_sample = mlp_session_is_batched(run->session, wrt[i]);
         double *g = malloc(size * (size_t)batch * sizeof *g);
-        mlp_session_grad(run.session, wrt[i], g, NULL);
+        mlp_session_grad(run->session, wrt[i], g, NULL);
         if (json) {
             printf(i ? ", " : "");
             cli_print_json_string(stdout, wrt[i]);
@@ -85,13 +66,35 @@ int cmd_grad(int argc, char **argv)
             putchar('\n');
         free(g);
     }
-    if (json)
-        printf("}");
-    if (cli_flag(&a, "--sparsity"))
-        cli_print_sparsity(&run, wrt, nwrt, json);
-    if (json)
-        printf("}\n");
+}
+
+int cmd_grad(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE},   {"--set", CLI_LIST},  {"--data", CLI_VALUE},
+                                          {"--json", CLI_FLAG}, {"--dtype", CLI_VALUE}, {"--seed", CLI_VALUE},
+                                          {"--sparsity", CLI_FLAG}, {NULL, CLI_FLAG}};
+    struct cli_args a;
+    int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char *buf;
+    const char *wrt[64];
+    int nwrt = cli_wrt(&a, true, &buf, wrt, 64);
+    struct cli_run run = {0}; /* freed below even when nothing was started */
+    rc = nwrt < 0 ? EXIT_BAD_INPUT : cli_run_start(&a, wrt, nwrt, false, &run);
+    if (rc == EXIT_OK) {
+        bool json = cli_flag(&a, "--json"), batched = cli_get(&a, "--data") != NULL;
+        const char *loss = mlp_model_name(run.model, MLP_LOSS, 0);
+        print_loss(&run, loss, json, batched);
+        print_grads(&run, loss, wrt, nwrt, json, batched);
+        if (json)
+            printf("}");
+        if (cli_flag(&a, "--sparsity"))
+            cli_print_sparsity(&run, wrt, nwrt, json);
+        if (json)
+            printf("}\n");
+    }
     cli_run_free(&run);
     free(buf);
-    return EXIT_OK;
+    return rc;
 }

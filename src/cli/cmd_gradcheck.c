@@ -43,15 +43,10 @@ struct check {
 static bool passes(const struct check *c, double tol) { return c->checked == 0 || c->worst <= tol; }
 
 /* The loss summed over the batch, for the session's current values. */
-static double total_loss(const struct cli_run *run, const char *loss, double *scratch)
+static double total_loss(const struct cli_run *run)
 {
     mlp_session_run(run->session, NULL);
-    mlp_session_get(run->session, loss, scratch, NULL);
-    int rows = mlp_session_is_batched(run->session, loss) ? run->inputs.batch : 1;
-    double t = 0;
-    for (int r = 0; r < rows; r++)
-        t += scratch[r];
-    return t;
+    return cli_loss_sum(run);
 }
 
 /* Values of a parameter (size) or an input expanded to every sample (batch * size). */
@@ -76,7 +71,7 @@ static void set_values(struct cli_run *run, const char *name, const double *v, b
         mlp_session_set_param(run->session, name, v, NULL);
 }
 
-static void check_one(struct cli_run *run, const char *loss, double floor_scale, long max_checks,
+static void check_one(struct cli_run *run, double floor_scale, long max_checks,
                       struct check *c)
 {
     bool input = mlp_model_kind(run->model, c->name) == MLP_INPUT;
@@ -84,13 +79,12 @@ static void check_one(struct cli_run *run, const char *loss, double floor_scale,
     size_t n = input ? size * (size_t)run->inputs.batch : size;
     double *v = current_values(run, c->name, n, input);
     double *analytic = malloc(n * sizeof *analytic);
-    double *scratch = malloc((size_t)run->inputs.batch * sizeof *scratch);
-    if (!v || !analytic || !scratch) {
-        free(v), free(analytic), free(scratch);
+    if (!v || !analytic) {
+        free(v), free(analytic);
         c->worst = INFINITY;
         return;
     }
-    total_loss(run, loss, scratch);
+    total_loss(run);
     mlp_session_grad(run->session, c->name, analytic, NULL);
     c->total = (int)n;
     size_t stride = n > (size_t)max_checks ? (n + (size_t)max_checks - 1) / (size_t)max_checks : 1;
@@ -98,10 +92,10 @@ static void check_one(struct cli_run *run, const char *loss, double floor_scale,
         double orig = v[e], h = 1e-6 * fmax(1.0, fabs(orig));
         v[e] = orig + h;
         set_values(run, c->name, v, input);
-        double up = total_loss(run, loss, scratch);
+        double up = total_loss(run);
         v[e] = orig - h;
         set_values(run, c->name, v, input);
-        double down = total_loss(run, loss, scratch);
+        double down = total_loss(run);
         v[e] = orig;
         if (!isfinite(up) || !isfinite(down)) {
             c->undefined++; /* e.g. a class index moved off an integer */
@@ -116,7 +110,7 @@ static void check_one(struct cli_run *run, const char *loss, double floor_scale,
         c->checked++;
     }
     set_values(run, c->name, v, input);
-    free(v), free(analytic), free(scratch);
+    free(v), free(analytic);
 }
 
 static void print_text(const char *file, const struct check *c, int n, double tol, int batch)
@@ -198,9 +192,7 @@ static int check_all(const struct cli_args *a, struct cli_run *run, const char *
                      double tol, long max_checks)
 {
     const char *loss = mlp_model_name(run->model, MLP_LOSS, 0);
-    double *scratch = malloc((size_t)run->inputs.batch * sizeof *scratch);
-    double L = total_loss(run, loss, scratch);
-    free(scratch);
+    double L = total_loss(run);
     if (!isfinite(L))
         return cli_usage_error(a, "the loss %s is %g at these inputs, so there is no gradient to "
                                   "check; give the inputs values with --set or --data (unset "
@@ -215,7 +207,7 @@ static int check_all(const struct cli_args *a, struct cli_run *run, const char *
     struct check *c = calloc((size_t)n + 1, sizeof *c);
     for (int i = 0; i < n; i++) {
         c[i].name = names[i];
-        check_one(run, loss, 1e-3 * fmax(1.0, fabs(L)), max_checks, &c[i]);
+        check_one(run, 1e-3 * fmax(1.0, fabs(L)), max_checks, &c[i]);
     }
     if (cli_flag(a, "--json"))
         print_json(c, n, tol);

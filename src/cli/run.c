@@ -1,6 +1,8 @@
 /* run.c - load, compile and evaluate once: the common start of eval, grad and gradcheck. */
 #include "cli/cli.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_MAX_RANK])
@@ -56,4 +58,18 @@ void cli_run_free(struct cli_run *run)
     cli_inputs_free(&run->inputs);
     mlp_model_free(run->model);
     memset(run, 0, sizeof *run);
+}
+
+double cli_loss_sum(const struct cli_run *run)
+{
+    const char *loss = mlp_model_name(run->model, MLP_LOSS, 0);
+    int rows = mlp_session_is_batched(run->session, loss) ? run->inputs.batch : 1;
+    double *v = malloc((size_t)run->inputs.batch * sizeof *v), total = 0;
+    if (!v)
+        return NAN;
+    mlp_session_get(run->session, loss, v, NULL);
+    for (int r = 0; r < rows; r++)
+        total += v[r];
+    free(v);
+    return total;
 }
