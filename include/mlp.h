@@ -28,6 +28,7 @@ typedef enum mlp_status {
     MLP_ERR_IO = 3,          /* a file could not be read or written */
     MLP_ERR_NOMEM = 4,       /* an allocation failed */
     MLP_ERR_UNSUPPORTED = 5, /* a valid request this build or model cannot serve */
+    MLP_ERR_NUMERIC = 6,     /* a computation became non-finite (training diverged) */
 } mlp_status;
 
 typedef enum mlp_dtype { MLP_F64 = 0, MLP_F32 = 1 } mlp_dtype;
@@ -314,13 +315,22 @@ typedef struct mlp_train_options {
     int (*on_batch)(void *user, int epoch, int done, int total, double loss);
     int (*on_epoch)(void *user, const mlp_epoch_stats *stats);
     void *user;
+    /* Called once per parameter that training leaves unchanged because the loss does not
+     * depend on it ("parameter 'u' does not affect the loss"); may be NULL. */
+    void (*on_warning)(void *user, const char *message);
 } mlp_train_options;
 
 /* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,
  * constant schedule (step: every 10 epochs, gamma 0.1), 10 epochs, batch 32, seed 1, 1 thread. */
 void mlp_train_defaults(mlp_train_options *o);
+/* Check the settings as torch.optim does (lr >= 0, 0 <= beta < 1, eps > 0, momentum, weight
+ * decay and min_lr >= 0, gamma > 0, all finite); mlp_train checks them too. */
+int mlp_train_check_options(const mlp_train_options *o, mlp_error *err);
 /* Minimise the batch mean of the model's per-sample loss over `train` by minibatch gradient
- * descent in float32 (test may be NULL). The model's parameters are updated in place. */
+ * descent in float32 (test may be NULL). The model's parameters are updated in place, and only
+ * on success: when the loss or a parameter becomes non-finite, training stops with
+ * MLP_ERR_NUMERIC (saying at which epoch and step) and the model keeps its old values. A class
+ * index out of range, in the data or computed by the model, is MLP_ERR_INPUT naming the sample. */
 int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,
               const mlp_train_options *o, mlp_error *err);
 

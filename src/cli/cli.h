@@ -54,6 +54,8 @@ int cli_report(const mlp_error *err);
 /* Parse an option as an integer/float within bounds; prints the error. */
 bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out);
 bool cli_double(const struct cli_args *a, const char *name, double *out);
+/* A finite decimal number in the model language's syntax (no hex floats, inf or blanks). */
+bool cli_number(const char *s, double *out);
 /* The names listed by --wrt (comma-separated): the count, 0 when the option is absent and not
  * required, or -1 with the error printed (absent but required, empty, more than max names).
  * The names point into *buf, which the caller frees. */

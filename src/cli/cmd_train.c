@@ -45,7 +45,8 @@ static const char usage[] =
     "  --quiet              no progress bar (it is drawn on stderr only when that is a terminal)\n"
     "  --json               print the per-epoch numbers as JSON at the end instead of lines\n"
     "\n"
-    "Exit status: 0 ok, 2 bad usage or bad input.\n";
+    "Exit status: 0 ok, 1 training diverged (the loss or a parameter became non-finite; nothing\n"
+    "is saved), 2 bad usage or bad input.\n";
 
 static const struct cli_opt opts[] = {
     {"--data", CLI_VALUE},   {"--test-data", CLI_VALUE}, {"--label", CLI_VALUE},     {"--features", CLI_VALUE},
@@ -70,6 +71,12 @@ static int on_batch(void *user, int epoch, int done, int total, double loss)
     struct run *r = user;
     cli_progress_update(&r->progress, epoch, r->st[0].epochs, done, total, loss);
     return 0;
+}
+
+static void on_warning(void *user, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "warning: %s\n", message);
 }
 
 static void print_epoch(const mlp_epoch_stats *s, bool show_lr)
@@ -127,8 +134,9 @@ static bool read_options(const struct cli_args *a, mlp_train_options *o)
         o->optimizer = cli_get(a, "--optimizer");
     if (cli_get(a, "--schedule"))
         o->schedule = cli_get(a, "--schedule");
-    if (!(o->lr > 0)) {
-        cli_usage_error(a, "--lr must be positive");
+    mlp_error err = {0};
+    if (mlp_train_check_options(o, &err) != MLP_OK) {
+        cli_usage_error(a, "%s", err.message);
         return false;
     }
     return true;
@@ -216,11 +224,16 @@ int cmd_train(int argc, char **argv)
         r.st[0].epochs = o.epochs;
         o.on_batch = on_batch;
         o.on_epoch = on_epoch;
+        o.on_warning = on_warning;
         o.user = &r;
         cli_progress_start(&r.progress);
         double t0 = cli_now();
-        if (mlp_train(m, train, test, &o, &r.err) != MLP_OK || r.err.status != MLP_OK)
+        if (mlp_train(m, train, test, &o, &r.err) != MLP_OK || r.err.status != MLP_OK) {
+            cli_progress_clear(&r.progress);
             rc = cli_report(&r.err);
+            if (r.err.status == MLP_ERR_NUMERIC) /* a run that went bad, not bad input */
+                rc = EXIT_CHECK_FAILED;
+        }
         double secs = cli_now() - t0;
         if (rc == EXIT_OK && cli_get(&a, "--save") &&
             mlp_model_save_weights(m, cli_get(&a, "--save"), sdt && !strcmp(sdt, "f64") ? MLP_F64
