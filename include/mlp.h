@@ -47,6 +47,10 @@ typedef struct mlp_error {
 void mlp_error_print(const mlp_error *err, FILE *out);
 /* Clear err to "no error". */
 void mlp_error_clear(mlp_error *err);
+/* Text from a file or an argument made safe for a terminal, as messages show names: control
+ * bytes and bytes that are not UTF-8 become \xNN; cut to `size` bytes (at least 8) with "...".
+ * Returns buf. */
+const char *mlp_quote(const char *text, char *buf, size_t size);
 
 /* ---- models ------------------------------------------------------------------------------ */
 
@@ -230,14 +234,27 @@ int mlp_equiv(const mlp_model *a, const mlp_model *b, const mlp_equiv_options *o
 
 typedef struct mlp_outfile mlp_outfile;
 
-/* Start writing `path`: the text goes to a temporary file beside it until committed. */
+/* Start writing `path`, the one way every output is written:
+ *   "-"                          stdout;
+ *   a symlink                    followed: its target is written as below, the link stays;
+ *   a device, FIFO or /dev/stdout opened and written through, never replaced;
+ *   a regular file, or no file   a temporary file beside it until committed, then renamed over
+ *                                it (atomic; an existing file keeps its permission bits).
+ * A directory is an error. */
 mlp_outfile *mlp_outfile_open(const char *path, mlp_error *err);
 /* The stream to write to. */
 FILE *mlp_outfile_stream(mlp_outfile *o);
-/* Flush, sync and rename the temporary file over `path`; frees o, also on failure. */
+/* Whether committing replaces a file atomically (1), or the bytes went straight to stdout, a
+ * device or a FIFO (0), where what is written cannot be taken back or rewritten. */
+int mlp_outfile_replaces(const mlp_outfile *o);
+/* Flush (and for a replaced file sync and rename); frees o, also on failure. */
 int mlp_outfile_commit(mlp_outfile *o, mlp_error *err);
-/* Discard what was written, leaving `path` as it was; frees o (NULL is fine). */
+/* Discard what was written, leaving `path` as it was (bytes already written to a stream stay
+ * written); frees o (NULL is fine). */
 void mlp_outfile_abort(mlp_outfile *o);
+/* Unlink every temporary file of an outfile not yet committed or aborted, in any thread.
+ * Async-signal-safe: for SIGINT and SIGTERM handlers, which then exit. */
+void mlp_outfile_remove_temporaries(void);
 
 /* ---- weights files (safetensors, npy) ---------------------------------------------------- */
 

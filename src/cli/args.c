@@ -18,12 +18,15 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *ar
 
 int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
 {
-    fprintf(stderr, "mlp %s: ", a->cmd);
+    /* Arguments and names from files (CSV headers) reach the terminal escaped, as the library's
+     * messages do: no control bytes, no invalid UTF-8. */
+    char msg[4096], shown[4096];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'mlp %s --help')\n", a->cmd);
+    fprintf(stderr, "mlp %s: %s\n(see 'mlp %s --help')\n", a->cmd,
+            mlp_quote(msg, shown, sizeof shown), a->cmd);
     return EXIT_BAD_INPUT;
 }
 
