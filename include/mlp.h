@@ -63,6 +63,11 @@ typedef enum mlp_kind {
 
 /* Parse a model file; NULL with err filled (file:line:col) on failure. */
 mlp_model *mlp_model_load(const char *path, mlp_error *err);
+/* Flags for mlp_model_load_flags. */
+#define MLP_LOAD_NNET_NORMALIZE 1 /* .nnet: the file's input normalisation and output scaling */
+/* Load a model in the language, ONNX or .nnet, recognised by content (see README "Models in
+ * and out"); mlp_model_load is this with flags 0. */
+mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err);
 /* Parse model text; `filename` names it in error messages. */
 mlp_model *mlp_model_parse(const char *text, const char *filename, mlp_error *err);
 /* Free a model (NULL is fine). */
