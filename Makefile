@@ -81,8 +81,13 @@ examples: $(EXAMPLES)
 # Benchmarks (run on demand, never by the tests): the timing program, then the side-by-side
 # comparison with PyTorch (bench/compare.py; see bench/RESULTS.md).
 BENCH := $(BUILD)/mlp-bench
-$(BENCH): bench/mlp-bench.c $(LIB_A)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+# FANN 2.2 (Debian's libfann-dev), when installed, is the single-sample peer, linked in.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_SRC := $(filter-out bench/z3_check.c,$(BENCH_SRC))
+BENCH_FANN := $(if $(wildcard /usr/include/floatfann.h),-DHAVE_FANN,)
+$(BENCH): $(BENCH_SRC) bench/bench.h $(LIB_A)
+	$(CC) $(CPPFLAGS) $(BENCH_FANN) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(LIB_A) \
+	    $(LDLIBS) $(if $(BENCH_FANN),-lfloatfann,)
 
 bench: $(BENCH)
 	/usr/bin/python3 bench/compare.py --bench $(abspath $(BENCH))

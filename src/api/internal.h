@@ -17,7 +17,11 @@ struct mlp_session {
     int *wrt_name;     /* name index of each wrt */
     mlp_id *grad;      /* node computing the gradient for each wrt */
     bool *input_set;   /* per name: an input has been given values */
+    int unset_inputs;  /* inputs a run needs that have not been given values yet */
 };
+
+/* Record that input name nm has values (keeps unset_inputs, so a run checks in O(1)). */
+void mlp_session_mark_set(mlp_session *s, int nm);
 
 /* The graph behind a model (owned by the model). */
 static inline mlp_graph *mlp_model_graph(const mlp_model *m) { return m->g; }

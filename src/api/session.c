@@ -70,6 +70,8 @@ mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwr
         return NULL;
     }
     s->input_set = mlp_xcalloc((size_t)g->nnames, sizeof *s->input_set);
+    for (int i = 0; i < g->nnames; i++)
+        s->unset_inputs += g->names[i].kind == MLP_INPUT && mlp_plan_buffer(s->plan, g->names[i].node);
     return s;
 }
 
@@ -122,7 +124,7 @@ int mlp_session_set(mlp_session *s, const char *name, const double *values, int 
                         "%d rows given for '%s', but the batch has %d samples", rows, name, batch);
     mlp_id id = s->g->names[nm].node;
     char *buf = mlp_plan_buffer(s->plan, id);
-    s->input_set[nm] = true;
+    mlp_session_mark_set(s, nm);
     if (!buf) /* the outputs do not depend on this input */
         return MLP_OK;
     mlp_dtype t = mlp_plan_dtype(s->plan);
@@ -134,9 +136,17 @@ int mlp_session_set(mlp_session *s, const char *name, const double *values, int 
     return MLP_OK;
 }
 
+void mlp_session_mark_set(mlp_session *s, int nm)
+{
+    if (s->input_set[nm])
+        return;
+    s->input_set[nm] = true;
+    s->unset_inputs -= mlp_plan_buffer(s->plan, s->g->names[nm].node) != NULL;
+}
+
 int mlp_session_run(mlp_session *s, mlp_error *err)
 {
-    for (int i = 0; i < s->g->nnames; i++) {
+    for (int i = 0; s->unset_inputs > 0 && i < s->g->nnames; i++) {
         const struct mlp_name *nm = &s->g->names[i];
         if (nm->kind == MLP_INPUT && !s->input_set[i] && mlp_plan_buffer(s->plan, nm->node))
             return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "input '%s' was not given a value",
