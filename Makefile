@@ -59,6 +59,11 @@ ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
 endif
 
+# The elementwise kernels, the plan's fused kernels and the optimizers are loops the vectoriser must see (GCC
+# vectorises only at -O3). No contraction: each element keeps the operations it is written with,
+# so fused and unfused plans agree bit for bit.
+$(BUILD)/src/graph/ops/%.o $(BUILD)/src/exec/%.o $(BUILD)/src/train/%.o: KERNEL_FLAGS := -O3 -ffp-contract=off
+
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -23,5 +23,6 @@ void time_alternating(int n, void (*const *fn)(void *), void *const *arg, struct
 int bench_single(int argc, char **argv);   /* bench_small.c */
 int bench_residual(int argc, char **argv); /* bench_small.c */
 int bench_eval(int argc, char **argv);     /* bench_data.c */
+int bench_epoch(int argc, char **argv);    /* bench_data.c */
 
 #endif

@@ -45,6 +45,9 @@ double bench_trial_seconds(void)
 /* Calls of fn that fill `trial` seconds, from one timed call after a warm-up. */
 static long reps_for(void (*fn)(void *), void *arg, double trial)
 {
+    const char *fixed = getenv("MLP_BENCH_REPS"); /* a fixed count, for instruction counting */
+    if (fixed && atol(fixed) > 0)
+        return atol(fixed);
     fn(arg);
     double t0 = bench_now();
     fn(arg);
@@ -233,11 +236,14 @@ int main(int argc, char **argv)
         rc = bench_residual(argc - 2, argv + 2);
     else if (argc > 1 && !strcmp(argv[1], "eval"))
         rc = bench_eval(argc - 2, argv + 2);
+    else if (argc > 1 && !strcmp(argv[1], "epoch"))
+        rc = bench_epoch(argc - 2, argv + 2);
     if (rc == 2)
         fprintf(stderr, "usage: mlp-bench gemm f32|f64 NN|NT|TN|TT M K N [THREADS [generic|avx2|auto]]\n"
                         "       mlp-bench mlp f32|f64 BATCH [THREADS]\n"
                         "       mlp-bench single [fann]\n"
                         "       mlp-bench residual BATCH [THREADS]\n"
-                        "       mlp-bench eval [THREADS]\n");
+                        "       mlp-bench eval MODEL [THREADS]\n"
+                        "       mlp-bench epoch MODEL [THREADS]\n");
     return rc;
 }

@@ -319,6 +319,10 @@ typedef struct mlp_epoch_stats {
     double train_loss, train_acc; /* means over the epoch's minibatches, as they were trained */
     double test_loss, test_acc;   /* on the test set after the epoch */
     double seconds;               /* wall time of the epoch, including the test evaluation */
+    /* where that time went (seconds): shuffling, gathering minibatches into the plan, the
+     * forward and backward passes, summing losses and accuracy, the optimizer's updates, and
+     * the test evaluation */
+    double shuffle_s, gather_s, pass_s, tally_s, update_s, test_s;
 } mlp_epoch_stats;
 
 typedef struct mlp_train_options {
