@@ -193,6 +193,9 @@ void mlp_table_free(mlp_table *t);
 /* The op computing a named value ("relu", "matmul", "add"), or NULL for inputs, parameters,
  * constants and unknown names. */
 const char *mlp_model_op(const mlp_model *m, const char *name);
+/* Whether the named value is computed by an op that is exactly 0 for every negative input
+ * (relu, step, relu6: its units can be inactive), as the op table's sign facts say. */
+int mlp_model_is_unit(const mlp_model *m, const char *name);
 
 typedef enum mlp_draw_format { MLP_DRAW_DOT, MLP_DRAW_MERMAID } mlp_draw_format;
 /* What mlp_draw draws. With input values, every node shows its value (for one sample). */
