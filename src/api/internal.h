@@ -19,6 +19,8 @@ struct mlp_session {
     int *wrt_name;     /* name index of each wrt */
     mlp_id *grad;      /* node computing the gradient for each wrt */
     bool *input_set;   /* per name: an input has been given values */
+    mlp_id *xent;      /* softmax_xent nodes, whose class indices each run checks */
+    int nxent;
     int *unset_input;  /* per node, after a run: the name of an input not set that it depends
                           on, or -1 (its value is then not available) */
 };

@@ -2,6 +2,7 @@
 #include "api/internal.h"
 #include "base/mem.h"
 #include "tensor/gemm.h"
+#include "train/classes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +59,17 @@ mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwr
     }
     /* Every named value and every gradient is kept after a run, so any can be read back. */
     const mlp_graph *g = s->g;
-    mlp_id *targets = mlp_xmalloc((size_t)(g->nnames + nwrt) * sizeof *targets);
+    mlp_id *targets = mlp_xmalloc((size_t)(g->nnames + nwrt + 1) * sizeof *targets);
     int nt = 0;
     for (int i = 0; i < g->nnames; i++)
         targets[nt++] = g->names[i].node;
     for (int i = 0; i < nwrt; i++)
         targets[nt++] = s->grad[i];
+    /* Class indices computed in the model are kept too, to be checked after each run. */
+    s->nxent = mlp_class_nodes(g, targets, nt, &s->xent);
+    targets = mlp_xrealloc(targets, (size_t)(nt + s->nxent) * sizeof *targets);
+    for (int i = 0; i < s->nxent; i++)
+        targets[nt++] = mlp_node(g, s->xent[i])->in[1];
     s->plan = mlp_plan_new(g, targets, nt, dtype, max_batch, err);
     free(targets);
     if (!s->plan) {
@@ -79,6 +85,7 @@ void mlp_session_free(mlp_session *s)
     if (!s)
         return;
     mlp_plan_free(s->plan);
+    free(s->xent);
     mlp_graph_free(s->g);
     free(s->wrt_name);
     free(s->grad);
@@ -162,10 +169,16 @@ static void mark_unset(mlp_session *s)
 
 int mlp_session_run(mlp_session *s, mlp_error *err)
 {
-    (void)err;
     mark_unset(s);
     mlp_plan_run(s->plan);
-    return MLP_OK;
+    /* Class indices are checked where they were computed from inputs that were set. */
+    int rc = MLP_OK;
+    for (int i = 0; i < s->nxent && rc == MLP_OK; i++) {
+        mlp_id c = mlp_node(s->g, s->xent[i])->in[1];
+        if (!s->unset_input || s->unset_input[c] < 0)
+            rc = mlp_check_classes(s->g, s->plan, &s->xent[i], 1, NULL, 0, err);
+    }
+    return rc;
 }
 
 /* MLP_OK when node id's value was computed from set inputs; else the error naming the input. */

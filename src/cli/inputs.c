@@ -80,11 +80,13 @@ static bool apply_set(const struct cli_args *a, int i, mlp_model *m)
 mlp_model *cli_load_model(const struct cli_args *a)
 {
     if (a->npos < 1) {
-        cli_usage_error(a, "missing MODEL (a .mlp file)");
+        cli_usage_error(a, "missing MODEL (a .mlp, .onnx or .nnet file)");
         return NULL;
     }
     mlp_error err = {0};
-    mlp_model *m = mlp_model_load(a->pos[0], &err);
+    /* --nnet-normalize means something only to commands that list it among their options. */
+    int flags = cli_flag(a, "--nnet-normalize") ? MLP_LOAD_NNET_NORMALIZE : 0;
+    mlp_model *m = mlp_model_load_flags(a->pos[0], flags, &err);
     if (!m) {
         cli_report(&err);
         return NULL;
