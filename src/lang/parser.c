@@ -570,10 +570,12 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
     int op = mlp_op_lookup(fn.start, fn.len);
     if (op < 0 || mlp_op(op)->cls == MLP_CLASS_LEAF || op == MLP_OP_INDEX) {
         const char *names[MLP_OP_COUNT];
-        for (int i = 0; i < MLP_OP_COUNT; i++)
-            names[i] = mlp_op_name(i);
+        int n = 0;
+        for (int i = 0; i < MLP_OP_COUNT; i++) /* only what a call can name */
+            if (mlp_op(i)->cls != MLP_CLASS_LEAF && i != MLP_OP_INDEX)
+                names[n++] = mlp_op_name(i);
         char hint[64], buf[64];
-        suggest(&fn, names, MLP_OP_COUNT, hint, sizeof hint);
+        suggest(&fn, names, n, hint, sizeof hint);
         fail_at(ps, fn.loc, "unknown function '%s'%s", shown(&fn, buf), hint);
         return MLP_NONE;
     }

@@ -6,7 +6,7 @@ import struct
 import subprocess
 import unittest
 
-from mlptest import MlpTestCase, mlp
+from mlptest import MLP as MLP_BIN, MlpTestCase, mlp
 
 BUILD = os.environ.get("BUILD", "build/release")
 
@@ -353,3 +353,53 @@ class InstallsLikeALibrary(MlpTestCase):
         r = subprocess.run([os.path.join(prefix, "bin", "mlp"), "--version"], env=env,
                            capture_output=True, text=True)
         self.assertEqual(r.stdout, "mlp 0.1.0\n")
+
+
+class Polish(MlpTestCase):
+    def test_help_command(self):
+        self.assertEqual(self.ok("help", "predict").out, self.ok("predict", "--help").out)
+        self.assertIn("Print the model as a model file", self.ok("help", "print").out)
+        r = self.fails(2, "help", "nope")
+        self.assertIn("unknown command 'nope'", r.err)
+
+    def test_one_epoch(self):
+        m = self.write("m.mlp", FLOWERS)
+        data = self.write("f.csv", flowers(30)[0])
+        r = self.ok("train", m, "--data", data, "--label", "species", "--epochs", "1", "--quiet")
+        self.assertIn("trained 1 epoch in", r.out)
+
+    def test_draw_pdf_or_refused(self):
+        m = self.write("m.mlp", NET)
+        pdf = os.path.join(self.tmp, "g.pdf")
+        if subprocess.run(["sh", "-c", "command -v dot"], capture_output=True).returncode == 0:
+            self.ok("draw", m, "-o", pdf)
+            with open(pdf, "rb") as f:
+                self.assertEqual(f.read(5), b"%PDF-")
+        r = self.fails(2, "draw", m, "--format", "dot", "-o", os.path.join(self.tmp, "h.pdf"))
+        self.assertIn("names another format", r.err)
+        r = self.fails(2, "draw", m, "-o", os.path.join(self.tmp, "g.jpg"))
+        self.assertIn("name the format with --format", r.err)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "h.pdf")))
+        self.assertTrue(self.ok("draw", m, "-o", os.path.join(self.tmp, "g.gv")))
+
+    def test_did_you_mean_only_writable_names(self):
+        r = self.fails(2, "print", self.write("a.mlp", "input x\ny = inpu(x)\noutput y\n"))
+        self.assertNotIn("did you mean", r.err)
+        r = self.fails(2, "print", self.write("b.mlp", "input x\ny = indx(x)\noutput y\n"))
+        self.assertNotIn("did you mean", r.err)
+        r = self.fails(2, "print", self.write("c.mlp", "input x\ny = sigmod(x)\noutput y\n"))
+        self.assertIn("(did you mean 'sigmoid'?)", r.err)
+
+    def test_derive_one_bar_over_a_long_name(self):
+        m = self.write("m.mlp", "input x[1]\ninput c\nparam W[3,1] = 1\nlogits = W @ x\n"
+                                "L = softmax_xent(logits, c)\nloss L\n")
+        out = self.ok("derive", m, "--wrt", "W").out
+        self.assertIn("l\u0305o\u0305g\u0305i\u0305t\u0305s\u0305 = ", out)  # a joined overline
+        self.assertNotIn("l\u0304", out)
+        self.assertIn("W\u0304 = ", out)  # one letter: its macron
+
+    def test_demo_plain_when_piped(self):
+        r = subprocess.run(["sh", "examples/seed/demo.sh", MLP_BIN], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("\033", r.stdout)
+        self.assertIn("$ mlp eval", r.stdout)
