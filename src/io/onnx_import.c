@@ -119,17 +119,29 @@ static bool reserved(const char *s)
     return mlp_op_lookup(s, (int)strlen(s)) >= 0;
 }
 
-/* The identifier for an ONNX name: letters, digits and '_' are kept, every other byte becomes
- * '_', a leading digit (or an empty name) gets a '_' in front, at most MAX_NAME_LEN characters;
- * a keyword, a function name or a name already taken gets the first free suffix _2, _3, ... */
+/* The identifier for an ONNX name: letters, digits and '_' are kept, each run of other bytes
+ * becomes one '_' (none at the start), a leading digit gets a '_' in front, an empty result is
+ * "v", at most MAX_NAME_LEN characters; a keyword, a function name or a name already taken gets
+ * the first free suffix _2, _3, ...  ("/1/Relu_output_0" -> "_1_Relu_output_0",
+ * "0.weight" -> "_0_weight", "input" -> "input_2"). */
 static char *onnx_name(const mlp_graph *g, const char *s)
 {
     char base[MAX_NAME_LEN + 2];
     size_t n = 0;
-    if (!isalpha((unsigned char)s[0]) && s[0] != '_')
-        base[n++] = '_';
-    for (; *s && n < MAX_NAME_LEN; s++)
-        base[n++] = isalnum((unsigned char)*s) || *s == '_' ? *s : '_';
+    bool replaced = false;
+    for (; *s && n < MAX_NAME_LEN; s++) {
+        bool ok = isalnum((unsigned char)*s) || *s == '_';
+        if (ok) {
+            if (n == 0 && isdigit((unsigned char)*s))
+                base[n++] = '_';
+            base[n++] = *s;
+        } else if (n > 0 && !replaced) {
+            base[n++] = '_';
+        }
+        replaced = !ok;
+    }
+    if (n == 0)
+        base[n++] = 'v';
     base[n] = 0;
     char *out = mlp_xmalloc(n + 16);
     strcpy(out, base);
