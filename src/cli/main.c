@@ -57,6 +57,7 @@ int main(int argc, char **argv)
         printf("mlp %s\n", MLP_VERSION);
         return EXIT_OK;
     }
+    cli_signals_install();
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
             return finish(commands[i].run(argc - 2, argv + 2));
