@@ -388,6 +388,19 @@ void mlp_random_normal(uint64_t seed, uint64_t stream, double *out, size_t n);
  * buf must hold 32 bytes; returns buf. */
 char *mlp_format_double(double v, char buf[32]);
 
+/* ---- export: standalone C for microcontrollers (src/export; docs/export.md) -------------- */
+
+/* Most values (parameters, constants, inputs, outputs and intermediates together) a model may
+ * have to be exported as C: 2^22, 16 MiB of float32. */
+#define MLP_EXPORT_C_MAX_VALUES ((int64_t)1 << 22)
+
+/* The model's outputs as standalone C99 in float32: NAME.h (*header) and NAME.c (*source), both
+ * malloc'ed, with NAME the identifier made from `name` (a path DIR/NAME: its last component,
+ * ".c"/".h" dropped, other characters than letters, digits and '_' as '_'). The code computes
+ * what a float32 session computes; MLP_ERR_UNSUPPORTED names the ops without a C lowering. */
+int mlp_export_c(const mlp_model *m, const char *name, char **header, char **source,
+                 mlp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -369,3 +369,12 @@ void mlp_plan_run(mlp_plan *p)
         p->steps[s].forward(k);
     }
 }
+
+int mlp_plan_steps(const mlp_plan *p) { return p->nsteps; }
+
+mlp_id mlp_plan_step_node(const mlp_plan *p, int s) { return (mlp_id)(p->steps[s].k.node - p->g->nodes); }
+
+int64_t mlp_plan_offset(const mlp_plan *p, mlp_id id)
+{
+    return id >= 0 && id < p->g->n ? p->offset[id] : -1;
+}
