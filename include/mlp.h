@@ -63,6 +63,11 @@ typedef enum mlp_kind {
 
 /* Parse a model file; NULL with err filled (file:line:col) on failure. */
 mlp_model *mlp_model_load(const char *path, mlp_error *err);
+/* Flags for mlp_model_load_flags. */
+#define MLP_LOAD_NNET_NORMALIZE 1 /* .nnet: the file's input normalisation and output scaling */
+/* Load a model in the language, ONNX or .nnet, recognised by content (see README "Models in
+ * and out"); mlp_model_load is this with flags 0. */
+mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err);
 /* Parse model text; `filename` names it in error messages. */
 mlp_model *mlp_model_parse(const char *text, const char *filename, mlp_error *err);
 /* Free a model (NULL is fine). */
@@ -83,6 +88,10 @@ int mlp_model_kind(const mlp_model *m, const char *name);
 int mlp_model_shape(const mlp_model *m, const char *name, int dims[MLP_MAX_RANK]);
 /* Number of elements per sample of a named value (1 for scalars), or 0 if unknown. */
 size_t mlp_model_size(const mlp_model *m, const char *name);
+/* Which inputs the value `name` depends on: needs[i] = 1 or 0 for the i-th input (as
+ * mlp_model_name(m, MLP_INPUT, i) names them). An input nothing requested depends on need not
+ * be set before a run. MLP_ERR_INPUT for an unknown name. */
+int mlp_model_inputs_needed(const mlp_model *m, const char *name, int *needs, mlp_error *err);
 /* Copy the values of a parameter or constant (row-major float64) into out. */
 int mlp_model_get_values(const mlp_model *m, const char *name, double *out, mlp_error *err);
 /* Replace the values of a parameter. */
@@ -110,7 +119,8 @@ int mlp_session_set_batch(mlp_session *s, int batch, mlp_error *err);
 /* Set an input from `rows` samples of row-major float64 (rows = batch, or 1 for all samples). */
 int mlp_session_set(mlp_session *s, const char *name, const double *values, int rows,
                     mlp_error *err);
-/* Evaluate every output, the loss and the requested gradients for the current batch. */
+/* Evaluate every output, the loss and the requested gradients for the current batch. Inputs
+ * need not all be set: reading back a value that depends on one not set is the error. */
 int mlp_session_run(mlp_session *s, mlp_error *err);
 /* Copy a computed value (an output, the loss, or any named value the run needed) for all
  * samples of the batch: batch * size doubles, or size for values that do not depend on inputs. */

@@ -17,6 +17,8 @@ struct mlp_session {
     int *wrt_name;     /* name index of each wrt */
     mlp_id *grad;      /* node computing the gradient for each wrt */
     bool *input_set;   /* per name: an input has been given values */
+    int *unset_input;  /* per node, after a run: the name of an input not set that it depends
+                          on, or -1 (its value is then not available) */
 };
 
 /* The graph behind a model (owned by the model). */

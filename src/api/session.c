@@ -3,6 +3,7 @@
 #include "base/mem.h"
 #include "tensor/gemm.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,7 @@ void mlp_session_free(mlp_session *s)
     free(s->wrt_name);
     free(s->grad);
     free(s->input_set);
+    free(s->unset_input);
     free(s);
 }
 
@@ -134,16 +136,46 @@ int mlp_session_set(mlp_session *s, const char *name, const double *values, int 
     return MLP_OK;
 }
 
+/* Which nodes depend on an input that was not set (operands come before their users), and
+ * zeros in those inputs' buffers so that the run reads defined memory. */
+static void mark_unset(mlp_session *s)
+{
+    const mlp_graph *g = s->g;
+    if (!s->unset_input)
+        s->unset_input = mlp_xmalloc(((size_t)g->n + 1) * sizeof *s->unset_input);
+    for (mlp_id id = 0; id < g->n; id++) {
+        const struct mlp_node *n = mlp_node(g, id);
+        int *u = &s->unset_input[id];
+        *u = -1;
+        if (n->op == MLP_OP_INPUT && n->name >= 0 && !s->input_set[n->name]) {
+            *u = n->name;
+            char *buf = mlp_plan_buffer(s->plan, id);
+            if (buf)
+                memset(buf, 0, (size_t)mlp_plan_batch(s->plan) * (size_t)mlp_shape_size(n->shape) *
+                                   mlp_dtype_size(mlp_plan_dtype(s->plan)));
+        }
+        for (int k = 0; k < MLP_MAX_ARITY && *u < 0; k++)
+            if (n->in[k] != MLP_NONE && n->in[k] < id)
+                *u = s->unset_input[n->in[k]];
+    }
+}
+
 int mlp_session_run(mlp_session *s, mlp_error *err)
 {
-    for (int i = 0; i < s->g->nnames; i++) {
-        const struct mlp_name *nm = &s->g->names[i];
-        if (nm->kind == MLP_INPUT && !s->input_set[i] && mlp_plan_buffer(s->plan, nm->node))
-            return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "input '%s' was not given a value",
-                            nm->text);
-    }
+    (void)err;
+    mark_unset(s);
     mlp_plan_run(s->plan);
     return MLP_OK;
+}
+
+/* MLP_OK when node id's value was computed from set inputs; else the error naming the input. */
+static int available(const mlp_session *s, mlp_id id, const char *name, mlp_error *err)
+{
+    int u = s->unset_input ? s->unset_input[id] : -1;
+    if (u < 0)
+        return MLP_OK;
+    return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "%s depends on input '%s', which was "
+                    "not given a value", name, s->g->names[u].text);
 }
 
 /* Copy a node's value for the batch; unbatched values give one sample, or `replicate` rows. */
@@ -164,6 +196,10 @@ int mlp_session_get(const mlp_session *s, const char *name, double *out, mlp_err
     int nm = find_name(s, name, err);
     if (nm < 0)
         return MLP_ERR_INPUT;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", name);
+    if (available(s, s->g->names[nm].node, what, err) != MLP_OK)
+        return MLP_ERR_INPUT;
     copy_value(s, s->g->names[nm].node, 0, out);
     return MLP_OK;
 }
@@ -181,6 +217,10 @@ int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_er
         return MLP_ERR_INPUT;
     for (int i = 0; i < s->nwrt; i++)
         if (s->wrt_name[i] == nm) {
+            char what[300];
+            snprintf(what, sizeof what, "the gradient with respect to '%s'", name);
+            if (available(s, s->grad[i], what, err) != MLP_OK)
+                return MLP_ERR_INPUT;
             /* A per-sample value's gradient is per sample even where it does not vary. */
             bool per_sample = mlp_node(s->g, s->g->names[nm].node)->batched;
             copy_value(s, s->grad[i], per_sample ? mlp_plan_batch(s->plan) : 0, out);

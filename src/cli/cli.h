@@ -82,6 +82,12 @@ struct cli_inputs {
 };
 int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fill,
                     uint64_t seed, struct cli_inputs *out);
+/* Without random_fill, inputs given neither stay without values: they are needed only by the
+ * values that depend on them. The first such input `name` depends on, or NULL. */
+const char *cli_inputs_unset(const struct cli_inputs *in, const mlp_model *m, const char *name);
+/* EXIT_OK when `name` can be computed from the inputs given, else the error printed. */
+int cli_inputs_require(const struct cli_args *a, const struct cli_inputs *in, const mlp_model *m,
+                       const char *name);
 /* Set every loaded input in a session (its batch must already be set). */
 int cli_inputs_apply(const struct cli_inputs *in, mlp_session *s, mlp_error *err);
 void cli_inputs_free(struct cli_inputs *in);
@@ -120,6 +126,8 @@ mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec);
 bool cli_scale(const struct cli_args *a, mlp_scale *out);
 /* Apply `--weights FILE.safetensors` and `--weights NAME=FILE.npy` (each may repeat). */
 bool cli_load_weights(const struct cli_args *a, mlp_model *m);
+/* The same for the values of another option (equiv's --weights-a and --weights-b). */
+bool cli_load_weights_from(const struct cli_args *a, const char *option, mlp_model *m);
 
 /* A progress bar for one epoch on a terminal: "epoch 1/10 [====>   ] 312/469  loss 0.512
  * 12.3k samples/s  eta 0:03", redrawn at most ten times a second. */
@@ -169,6 +177,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 /* `mlp export --quantize int8 --calibrate DATA` (quant.c): calibrate and generate the int8 C. */

@@ -23,6 +23,7 @@ static const char usage[] =
     "                    (explicitly, since their value must not change)\n"
     "  -o OUT            write to OUT (written completely or not at all) instead of stdout\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "  --set NAME=VALUE  replace a parameter's values first\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage, bad input, or no activation to rewrite.\n";
@@ -30,7 +31,7 @@ static const char usage[] =
 int cmd_convert(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--activation", CLI_VALUE}, {"--all", CLI_FLAG}, {"-o", CLI_VALUE},
-                                          {"--seed", CLI_VALUE},       {"--set", CLI_LIST},  {NULL, CLI_FLAG}};
+                                          {"--seed", CLI_VALUE},       {"--set", CLI_LIST},  {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "convert", usage, opts, &a);
     if (rc)

@@ -20,6 +20,7 @@ static const struct command {
     {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
+    {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
     {"export", cmd_export, "standalone C for microcontrollers (float32, or int8 quantised)"},
 };
 

@@ -47,7 +47,10 @@ class Eval(MlpTestCase):
     def test_errors(self):
         r = self.fails(2, "eval", RES, "--set", "x=[1,2]", "--set", "s=0")
         self.assertIn("--set x has shape [3] but the literal has shape [2] (2 values)", r.err)
-        r = self.fails(2, "eval", RES, "--set", "x=[1,2,3]")
+        # the output y needs only x; the loss, which needs the target s, is left out
+        r = self.ok("eval", RES, "--set", "x=[1,2,3]")
+        self.assertTrue(r.out.startswith("y = [") and "L =" not in r.out, r)
+        r = self.fails(2, "grad", RES, "--set", "x=[1,2,3]", "--wrt", "x")
         self.assertIn("input 's' has no value", r.err)
         r = self.fails(2, "eval", RES, "--bogus")
         self.assertIn("unknown option '--bogus'", r.err)
