@@ -75,6 +75,8 @@ static bool small_product(int M, int N, int K)
     return M < 4 || N < 4 || (double)M * N * K < 16.0 * 16 * 16;
 }
 
+bool mlp_gemm_is_small(int M, int N, int K) { return M > 0 && N > 0 && K > 0 && small_product(M, N, K); }
+
 /* Widest AVX2 register in bytes: column parts are multiples of its micro-tile width (NR), the
  * larger of the two kernel sets', so no part boundary cuts through a micro-tile. */
 #define VEC_WIDTH_AVX2 32
