@@ -79,16 +79,17 @@ static inline double act_d(enum mlp_op op, double v)
     SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
     {                                                                                           \
         const T *W = k->in[0], *X = k->in[1];                                                   \
-        bool ta = k->trans[0], c_left = k->trans[2];                                            \
+        bool ta = k->trans[0], c_left = k->trans[2], bias = k->node->op != MLP_OP_MATMUL;       \
         enum mlp_op op = k->node->op;                                                           \
         for (int r = 0; r < k->rows; r++) {                                                     \
-            const T *x = X + (int64_t)r * kk, *c = (const T *)k->in[2] + r * k->in_stride[2];   \
+            const T *x = X + (int64_t)r * kk;                                                   \
+            const T *c = bias ? (const T *)k->in[2] + r * k->in_stride[2] : NULL;               \
             T *y = (T *)k->out + (int64_t)r * m;                                                \
             for (int i = 0; i < m; i++) {                                                       \
                 T s = 0;                                                                        \
                 for (int p = 0; p < kk; p++)                                                    \
                     s += x[p] * (ta ? W[(int64_t)p * m + i] : W[(int64_t)i * kk + p]);          \
-                y[i] = act(op, c_left ? c[i] + s : s + c[i]);                                   \
+                y[i] = bias ? act(op, c_left ? c[i] + s : s + c[i]) : s;                        \
             }                                                                                   \
         }                                                                                       \
     }
@@ -110,6 +111,8 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     /* The vectors are the rows of X, so Y = X op(W)^T in one GEMM, exactly as matmul does. */
     mlp_gemm_any(k, 0, !ta, k->rows, m, kk, k->in[1], kk, k->in[0], ta ? m : kk, 0, k->out, m);
     enum mlp_op op = k->node->op;
+    if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
+        return;
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
         T *y = (T *)k->out + (int64_t)r * m;
@@ -146,4 +149,34 @@ void mlp_act_derivative(const struct mlp_kargs *k)
     enum mlp_op d = k->node->op;
     MLP_DISPATCH(k->dtype, const T *h = k->in[0]; T *y = k->out;
                  for (int64_t i = 0; i < n; i++) y[i] = (T)DERIV(d, h[i]););
+}
+
+/* batch_sum(outer(a, b)) = A^T B over the batch; when the GEMM would use plain loops, the same
+ * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. */
+#define OUTER_SMALL(T, name)                                                                    \
+    SCALAR static void name(const struct mlp_kargs *k, int m, int n)                            \
+    {                                                                                           \
+        const T *A = k->in[0], *B = k->in[1];                                                   \
+        int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
+        T *y = k->out;                                                                          \
+        for (int i = 0; i < m; i++)                                                             \
+            for (int j = 0; j < n; j++) {                                                       \
+                T s = 0;                                                                        \
+                for (int p = 0; p < k->batch; p++)                                              \
+                    s += A[p * sa + i] * B[p * sb + j];                                         \
+                y[(int64_t)i * n + j] = s;                                                      \
+            }                                                                                   \
+    }
+OUTER_SMALL(float, outer_small_f32)
+OUTER_SMALL(double, outer_small_f64)
+
+void mlp_batch_outer_fast(const struct mlp_kargs *k)
+{
+    int m = k->inode[0]->shape.dim[0], n = k->inode[1]->shape.dim[0];
+    if (!mlp_gemm_is_small(m, n, k->batch))
+        mlp_batch_outer_forward(k);
+    else if (k->dtype == MLP_F64)
+        outer_small_f64(k, m, n);
+    else
+        outer_small_f32(k, m, n);
 }
