@@ -28,6 +28,7 @@ typedef enum mlp_status {
     MLP_ERR_IO = 3,          /* a file could not be read or written */
     MLP_ERR_NOMEM = 4,       /* an allocation failed */
     MLP_ERR_UNSUPPORTED = 5, /* a valid request this build or model cannot serve */
+    MLP_ERR_NUMERIC = 6,     /* a computation became non-finite (training diverged) */
 } mlp_status;
 
 typedef enum mlp_dtype { MLP_F64 = 0, MLP_F32 = 1 } mlp_dtype;
@@ -46,6 +47,10 @@ typedef struct mlp_error {
 void mlp_error_print(const mlp_error *err, FILE *out);
 /* Clear err to "no error". */
 void mlp_error_clear(mlp_error *err);
+/* Text from a file or an argument made safe for a terminal, as messages show names: control
+ * bytes and bytes that are not UTF-8 become \xNN; cut to `size` bytes (at least 8) with "...".
+ * Returns buf. */
+const char *mlp_quote(const char *text, char *buf, size_t size);
 
 /* ---- models ------------------------------------------------------------------------------ */
 
@@ -63,6 +68,11 @@ typedef enum mlp_kind {
 
 /* Parse a model file; NULL with err filled (file:line:col) on failure. */
 mlp_model *mlp_model_load(const char *path, mlp_error *err);
+/* Flags for mlp_model_load_flags. */
+#define MLP_LOAD_NNET_NORMALIZE 1 /* .nnet: the file's input normalisation and output scaling */
+/* Load a model in the language, ONNX or .nnet, recognised by content (see README "Models in
+ * and out"); mlp_model_load is this with flags 0. */
+mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err);
 /* Parse model text; `filename` names it in error messages. */
 mlp_model *mlp_model_parse(const char *text, const char *filename, mlp_error *err);
 /* Free a model (NULL is fine). */
@@ -83,6 +93,10 @@ int mlp_model_kind(const mlp_model *m, const char *name);
 int mlp_model_shape(const mlp_model *m, const char *name, int dims[MLP_MAX_RANK]);
 /* Number of elements per sample of a named value (1 for scalars), or 0 if unknown. */
 size_t mlp_model_size(const mlp_model *m, const char *name);
+/* Which inputs the value `name` depends on: needs[i] = 1 or 0 for the i-th input (as
+ * mlp_model_name(m, MLP_INPUT, i) names them). An input nothing requested depends on need not
+ * be set before a run. MLP_ERR_INPUT for an unknown name. */
+int mlp_model_inputs_needed(const mlp_model *m, const char *name, int *needs, mlp_error *err);
 /* Copy the values of a parameter or constant (row-major float64) into out. */
 int mlp_model_get_values(const mlp_model *m, const char *name, double *out, mlp_error *err);
 /* Replace the values of a parameter. */
@@ -110,7 +124,8 @@ int mlp_session_set_batch(mlp_session *s, int batch, mlp_error *err);
 /* Set an input from `rows` samples of row-major float64 (rows = batch, or 1 for all samples). */
 int mlp_session_set(mlp_session *s, const char *name, const double *values, int rows,
                     mlp_error *err);
-/* Evaluate every output, the loss and the requested gradients for the current batch. */
+/* Evaluate every output, the loss and the requested gradients for the current batch. Inputs
+ * need not all be set: reading back a value that depends on one not set is the error. */
 int mlp_session_run(mlp_session *s, mlp_error *err);
 /* Copy a computed value (an output, the loss, or any named value the run needed) for all
  * samples of the batch: batch * size doubles, or size for values that do not depend on inputs. */
@@ -255,14 +270,27 @@ int mlp_equiv(const mlp_model *a, const mlp_model *b, const mlp_equiv_options *o
 
 typedef struct mlp_outfile mlp_outfile;
 
-/* Start writing `path`: the text goes to a temporary file beside it until committed. */
+/* Start writing `path`, the one way every output is written:
+ *   "-"                          stdout;
+ *   a symlink                    followed: its target is written as below, the link stays;
+ *   a device, FIFO or /dev/stdout opened and written through, never replaced;
+ *   a regular file, or no file   a temporary file beside it until committed, then renamed over
+ *                                it (atomic; an existing file keeps its permission bits).
+ * A directory is an error. */
 mlp_outfile *mlp_outfile_open(const char *path, mlp_error *err);
 /* The stream to write to. */
 FILE *mlp_outfile_stream(mlp_outfile *o);
-/* Flush, sync and rename the temporary file over `path`; frees o, also on failure. */
+/* Whether committing replaces a file atomically (1), or the bytes went straight to stdout, a
+ * device or a FIFO (0), where what is written cannot be taken back or rewritten. */
+int mlp_outfile_replaces(const mlp_outfile *o);
+/* Flush (and for a replaced file sync and rename); frees o, also on failure. */
 int mlp_outfile_commit(mlp_outfile *o, mlp_error *err);
-/* Discard what was written, leaving `path` as it was; frees o (NULL is fine). */
+/* Discard what was written, leaving `path` as it was (bytes already written to a stream stay
+ * written); frees o (NULL is fine). */
 void mlp_outfile_abort(mlp_outfile *o);
+/* Unlink every temporary file of an outfile not yet committed or aborted, in any thread.
+ * Async-signal-safe: for SIGINT and SIGTERM handlers, which then exit. */
+void mlp_outfile_remove_temporaries(void);
 
 /* ---- weights files (safetensors, npy) ---------------------------------------------------- */
 
@@ -344,13 +372,22 @@ typedef struct mlp_train_options {
     int (*on_batch)(void *user, int epoch, int done, int total, double loss);
     int (*on_epoch)(void *user, const mlp_epoch_stats *stats);
     void *user;
+    /* Called once per parameter that training leaves unchanged because the loss does not
+     * depend on it ("parameter 'u' does not affect the loss"); may be NULL. */
+    void (*on_warning)(void *user, const char *message);
 } mlp_train_options;
 
 /* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,
  * constant schedule (step: every 10 epochs, gamma 0.1), 10 epochs, batch 32, seed 1, 1 thread. */
 void mlp_train_defaults(mlp_train_options *o);
+/* Check the settings as torch.optim does (lr >= 0, 0 <= beta < 1, eps > 0, momentum, weight
+ * decay and min_lr >= 0, gamma > 0, all finite); mlp_train checks them too. */
+int mlp_train_check_options(const mlp_train_options *o, mlp_error *err);
 /* Minimise the batch mean of the model's per-sample loss over `train` by minibatch gradient
- * descent in float32 (test may be NULL). The model's parameters are updated in place. */
+ * descent in float32 (test may be NULL). The model's parameters are updated in place, and only
+ * on success: when the loss or a parameter becomes non-finite, training stops with
+ * MLP_ERR_NUMERIC (saying at which epoch and step) and the model keeps its old values. A class
+ * index out of range, in the data or computed by the model, is MLP_ERR_INPUT naming the sample. */
 int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,
               const mlp_train_options *o, mlp_error *err);
 

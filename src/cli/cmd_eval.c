@@ -28,13 +28,16 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
-/* The names eval reports: the outputs, then the loss unless it is also an output. */
-static int reported_names(const mlp_model *m, const char **names)
+/* The names eval reports: the outputs, then the loss unless it is also an output, or needs an
+ * input not given (a target, when only the predictions are wanted). */
+static int reported_names(const mlp_model *m, const struct cli_inputs *in, const char **names)
 {
     int n = 0;
     for (int i = 0; i < mlp_model_count(m, MLP_OUTPUT); i++)
         names[n++] = mlp_model_name(m, MLP_OUTPUT, i);
     const char *loss = mlp_model_name(m, MLP_LOSS, 0);
+    if (loss && n > 0 && cli_inputs_unset(in, m, loss))
+        loss = NULL;
     for (int i = 0; loss && i < n; i++)
         if (!strcmp(names[i], loss))
             loss = NULL;
@@ -103,7 +106,9 @@ int cmd_eval(int argc, char **argv)
     int cap = rc == EXIT_OK ? mlp_model_count(run.model, MLP_OUTPUT) + 1 : 1;
     const char **names = calloc((size_t)cap, sizeof *names);
     double **vals = calloc((size_t)cap, sizeof *vals);
-    int n = rc == EXIT_OK ? reported_names(run.model, names) : 0;
+    int n = rc == EXIT_OK ? reported_names(run.model, &run.inputs, names) : 0;
+    for (int i = 0; i < n && rc == EXIT_OK; i++)
+        rc = cli_inputs_require(&a, &run.inputs, run.model, names[i]);
     if (rc == EXIT_OK && n == 0)
         rc = cli_usage_error(&a, "%s has no `output` or `loss` statement: nothing to print",
                              a.pos[0]);

@@ -34,8 +34,13 @@ bool cli_scale(const struct cli_args *a, mlp_scale *out)
 
 bool cli_load_weights(const struct cli_args *a, mlp_model *m)
 {
+    return cli_load_weights_from(a, "--weights", m);
+}
+
+bool cli_load_weights_from(const struct cli_args *a, const char *option, mlp_model *m)
+{
     for (int i = 0; i < a->ngiven; i++) {
-        if (strcmp(a->given[i].name, "--weights"))
+        if (strcmp(a->given[i].name, option))
             continue;
         const char *v = a->given[i].value, *eq = strchr(v, '=');
         mlp_error err = {0};

@@ -42,6 +42,12 @@ int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bo
     if (!run->model || !check_wrt(a, run->model, wrt, nwrt))
         return EXIT_BAD_INPUT;
     int rc = cli_inputs_load(a, run->model, random_fill, (uint64_t)seed, &run->inputs);
+    /* what is asked for: the outputs, and the loss when there are gradients to take */
+    for (int i = 0; rc == EXIT_OK && i < mlp_model_count(run->model, MLP_OUTPUT); i++)
+        rc = cli_inputs_require(a, &run->inputs, run->model, mlp_model_name(run->model, MLP_OUTPUT, i));
+    const char *loss = mlp_model_name(run->model, MLP_LOSS, 0);
+    if (rc == EXIT_OK && nwrt > 0 && loss)
+        rc = cli_inputs_require(a, &run->inputs, run->model, loss);
     if (rc != EXIT_OK)
         return rc;
     mlp_error err = {0};

@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "base/mem.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,18 @@ mlp_dataset *mlp_dataset_new(int n, int nfeat, const double *x, int ntarget, con
         mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "a data set needs at least one sample, "
                  "feature and target (got %d, %d, %d)", n, nfeat, ntarget);
         return NULL;
+    }
+    for (size_t i = 0; i < (size_t)n * (size_t)(nfeat + ntarget); i++) {
+        size_t nx = (size_t)n * (size_t)nfeat, j = i < nx ? i : i - nx;
+        double v = i < nx ? x[i] : y[j];
+        int width = i < nx ? nfeat : ntarget;
+        char num[32];
+        if (!(fabs(v) <= FLT_MAX)) { /* no float conversion out of range */
+            mlp_fail(err, MLP_ERR_INPUT, "<arrays>", MLP_NOLOC, "sample %zu, %s %zu: %s is not a "
+                     "finite float32", j / (size_t)width + 1, i < nx ? "feature" : "target",
+                     j % (size_t)width + 1, mlp_format_double(v, num));
+            return NULL;
+        }
     }
     mlp_dataset *d = mlp_dataset_alloc(n, nfeat, ntarget, "<arrays>", "<arrays>", err);
     for (size_t i = 0; d && i < (size_t)n * (size_t)nfeat; i++)
@@ -137,7 +150,20 @@ static mlp_dataset *csv_dataset(const char *path, const char *label, const char 
         d = mlp_dataset_alloc(t->rows, nfeat, nlabel, path, path, err);
     for (int r = 0; d && r < t->rows; r++)
         for (int c = 0, fi = 0, li = 0; c < t->cols; c++) {
-            float v = (float)t->values[(size_t)r * (size_t)t->cols + (size_t)c];
+            double dv = t->values[(size_t)r * (size_t)t->cols + (size_t)c];
+            if (role[c] != UNUSED || !features) {
+                if (!(fabs(dv) <= FLT_MAX)) { /* training and evaluation run in float32 */
+                    char num[32], name[72];
+                    mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "data row %d, column %d ('%s'): "
+                             "%s is outside float32's range (magnitudes up to 3.4028235e38)",
+                             r + 1, c + 1, mlp_quote(t->names[c], name, sizeof name),
+                             mlp_format_double(dv, num));
+                    mlp_dataset_free(d);
+                    d = NULL;
+                    break;
+                }
+            }
+            float v = (float)dv;
             if (role[c] == LABEL)
                 d->y[(size_t)r * (size_t)nlabel + (size_t)li++] = v;
             else if (role[c] == FEATURE || (!features && role[c] == UNUSED))

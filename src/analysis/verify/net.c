@@ -403,14 +403,23 @@ void veval_set_side(struct veval *ev, int k, int64_t e, bool active)
     }
 }
 
-/* relu(z) for z in [lo, hi] with lo < 0 < hi lies between the lines lam z and lam (z - lo),
- * lam = hi / (hi - lo): the tightest such band (the chord above, a parallel below). */
+/* relu(z) for z in [lo, hi] with lo < 0 < hi lies between the lines lam z and lam (z - lo) for
+ * any lam in [hi / (hi - lo), 1]: the upper line is >= relu at both ends (0 at lo, and
+ * lam (hi - lo) >= hi at hi), so above the convex relu between them, and lam <= 1 keeps the lower
+ * line below relu. The tightest band (the chord above, a parallel below) has lam = hi / (hi - lo)
+ * exactly, but that rational's size adds to the next layer's bounds, which feed the next lam:
+ * the bits grow about 30x per layer (a 6-layer network of 50 units never settled). Rounding lam
+ * up to a multiple of 2^-VNET_LAMBDA_BITS keeps every coefficient dyadic and the sizes linear
+ * in depth, at a cost in tightness of at most 2^-VNET_LAMBDA_BITS per unit. */
 static void relax_relu(int n, struct vaf y, struct vaf z, const mpq_t lo, const mpq_t hi)
 {
     mpq_t lam, t;
     mpq_inits(lam, t, NULL);
     mpq_sub(t, hi, lo);
     mpq_div(lam, hi, t);
+    vq_round_up_dyadic(lam, lam, VNET_LAMBDA_BITS);
+    if (mpq_cmp_ui(lam, 1, 1) > 0)
+        mpq_set_ui(lam, 1, 1);
     af_scale(n, y, z, lam);
     mpq_mul(t, lam, lo);
     mpq_sub(y.hi, y.hi, t); /* the upper line adds -lam lo > 0 */

@@ -18,6 +18,9 @@
 /* Most rationals the affine forms of one network may take (values x (inputs + 1)). */
 #define VNET_MAX_COEFFS ((int64_t)1 << 23)
 
+/* Fractional bits of the relu relaxation's slope when settling by bounds (net.c relax_relu). */
+#define VNET_LAMBDA_BITS 24
+
 /* How a value depends on the inputs (decides which products stay linear). */
 enum vdep {
     VDEP_CONST,   /* not at all: parameters, constants and what is computed from them */

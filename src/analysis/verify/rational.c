@@ -102,6 +102,17 @@ bool vq_pool_value(mpq_t q, const mlp_graph *g, int64_t off)
     return vq_set_double(q, stored);
 }
 
+void vq_round_up_dyadic(mpq_t out, const mpq_t q, unsigned bits)
+{
+    mpz_t num;
+    mpz_init(num);
+    mpz_mul_2exp(num, mpq_numref(q), bits);
+    mpz_cdiv_q(num, num, mpq_denref(q)); /* ceil(q 2^bits) */
+    mpq_set_z(out, num);
+    mpq_div_2exp(out, out, bits);
+    mpz_clear(num);
+}
+
 char *vq_str(const mpq_t q)
 {
     char *s = mpq_get_str(NULL, 10, q);

@@ -23,6 +23,8 @@ bool vq_set_double(mpq_t q, double v);
 /* The exact value of pool entry `off` of a graph: its literal text when the model wrote one, else
  * the double stored there. False when neither gives a finite rational. */
 bool vq_pool_value(mpq_t q, const mlp_graph *g, int64_t off);
+/* out = the least multiple of 2^-bits that is >= q (out may be q). */
+void vq_round_up_dyadic(mpq_t out, const mpq_t q, unsigned bits);
 /* "p/q", or "p" for an integer; malloc'ed. */
 char *vq_str(const mpq_t q);
 
