@@ -119,7 +119,7 @@ static bool product_like(enum mlp_op op)
 {
     const struct mlp_op_info *info = mlp_op(op);
     return info->cls == MLP_CLASS_BILINEAR || info->math_form == MLP_MATH_PER_SAMPLE ||
-           info->math_form == MLP_MATH_NEG;
+           info->math_form == MLP_MATH_BATCH_SUM || info->math_form == MLP_MATH_NEG;
 }
 
 /* The factors of an adjoint expression: through products, and through adjoints that are

@@ -242,7 +242,8 @@ enum mlp_math_form {
     MLP_MATH_INDEX,      /* a[i] */
     MLP_MATH_NORM2,      /* ‖a‖² */
     MLP_MATH_ABS,        /* |a| */
-    MLP_MATH_PER_SAMPLE, /* written as its operand: batch_sum, broadcast */
+    MLP_MATH_PER_SAMPLE, /* written as its operand: broadcast */
+    MLP_MATH_BATCH_SUM,  /* written as its operand, in an equation that sums over the batch */
 };
 
 /* Everything about one op. Every field is read through this table: no part of the library

@@ -69,7 +69,7 @@ static void fill_counterexample(mlp_verify_result *out, const struct vnet *net,
     bool *seen = mlp_xcalloc((size_t)g->nnames + 1, sizeof *seen);
     for (int j = 0; j < s->natoms; j++) {
         const struct vatom *a = &s->atoms[j];
-        if (seen[a->name] || mlp_node(g, a->node)->op == MLP_OP_INPUT)
+        if (seen[a->name] || mlp_is_input(g, a->node))
             continue;
         seen[a->name] = true;
         int k = net->slot[a->node];
