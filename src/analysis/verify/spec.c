@@ -50,16 +50,16 @@ static bool comparison(struct sp *p, struct pv *v)
 {
     if (!vsp_parse_sum(p, v))
         return false;
-    if (p->tok.kind == TOK_ASSIGN)
+    if (p->cur.tok.kind == TOK_ASSIGN)
         return vsp_unexpected(p, "a comparison");
-    if (relation(p->tok.kind) < 0)
+    if (relation(p->cur.tok.kind) < 0)
         return true;
     struct pv left = *v;
     int f = -1;
     bool ok = vsp_need_value(p, &left);
-    while (ok && relation(p->tok.kind) >= 0) {
-        struct mlp_token op = p->tok;
-        vsp_next(p);
+    while (ok && relation(p->cur.tok.kind) >= 0) {
+        struct mlp_token op = p->cur.tok;
+        mlp_cursor_next(&p->cur);
         struct pv right = {0};
         int c;
         ok = vsp_parse_sum(p, &right) && vsp_need_value(p, &right) &&
@@ -80,10 +80,10 @@ static bool comparison(struct sp *p, struct pv *v)
 static bool parse_not(struct sp *p, struct pv *v)
 {
     FRESH(v);
-    if (!vsp_is_word(&p->tok, "not"))
+    if (!mlp_tok_is_word(&p->cur.tok, "not"))
         return comparison(p, v);
-    struct mlp_token t = p->tok;
-    vsp_next(p);
+    struct mlp_token t = p->cur.tok;
+    mlp_cursor_next(&p->cur);
     if (++p->depth > VSP_MAX_NESTING)
         return vsp_fail(p, t.loc, "the %s nests too deeply", p->where);
     bool ok = parse_not(p, v) && vsp_need_formula(p, v);
@@ -100,8 +100,8 @@ static bool connective(struct sp *p, struct pv *v, const char *word)
     bool is_and = !strcmp(word, "and");
     if (!(is_and ? parse_not(p, v) : connective(p, v, "and")))
         return false;
-    while (vsp_is_word(&p->tok, word)) {
-        vsp_next(p);
+    while (mlp_tok_is_word(&p->cur.tok, word)) {
+        mlp_cursor_next(&p->cur);
         struct pv r = {0};
         bool ok = vsp_need_formula(p, v) &&
                   (is_and ? parse_not(p, &r) : connective(p, &r, "and")) && vsp_need_formula(p, &r);
@@ -118,10 +118,10 @@ static bool parse_implies(struct sp *p, struct pv *v)
 {
     if (!connective(p, v, "or"))
         return false;
-    if (p->tok.kind != TOK_IMPLIES)
+    if (p->cur.tok.kind != TOK_IMPLIES)
         return true;
-    struct mlp_token op = p->tok;
-    vsp_next(p);
+    struct mlp_token op = p->cur.tok;
+    mlp_cursor_next(&p->cur);
     if (++p->depth > VSP_MAX_NESTING)
         return vsp_fail(p, op.loc, "the %s nests too deeply", p->where);
     struct pv r = {0};
@@ -137,10 +137,10 @@ bool vsp_parse_iff(struct sp *p, struct pv *v)
 {
     FRESH(v);
     if (++p->depth > VSP_MAX_NESTING)
-        return vsp_fail(p, p->tok.loc, "the %s nests too deeply", p->where);
+        return vsp_fail(p, p->cur.tok.loc, "the %s nests too deeply", p->where);
     bool ok = parse_implies(p, v);
-    while (ok && p->tok.kind == TOK_IFF) {
-        vsp_next(p);
+    while (ok && p->cur.tok.kind == TOK_IFF) {
+        mlp_cursor_next(&p->cur);
         struct pv r = {0};
         ok = vsp_need_formula(p, v) && parse_implies(p, &r) && vsp_need_formula(p, &r);
         vsp_pv_free(&r);
@@ -168,13 +168,11 @@ static bool start(struct sp *p, const mlp_graph *g, const char *text, const char
     p->atom0 = mlp_xmalloc(((size_t)g->n + 1) * sizeof *p->atom0);
     for (mlp_id id = 0; id < g->n; id++)
         p->atom0[id] = -1;
-    mlp_lex_init(&p->lx, text);
-    p->tok.start = text; /* vsp_next() computes the end of the token before: none yet (NULL + 0) */
+    mlp_cursor_init(&p->cur, text);
     size_t line = strcspn(text, "\r\n");
     if (text[line]) /* the lexer would go on to line 2, whose columns the message cannot show */
         return vsp_fail(p, (mlp_srcloc){1, line < INT_MAX ? (int)line + 1 : INT_MAX},
-                    "the %s must be one line", where);
-    vsp_next(p);
+                        "the %s must be one line", where);
     return true;
 }
 
@@ -185,19 +183,19 @@ int vspec_parse(struct vspec *s, const mlp_graph *g, const char *text, mlp_error
     struct sp p;
     struct pv v = {0};
     bool ok = start(&p, g, text, "spec", s, err);
-    if (ok && p.tok.kind == TOK_EOF)
+    if (ok && p.cur.tok.kind == TOK_EOF)
         vsp_fail(&p, (mlp_srcloc){1, 1}, "the spec is empty");
     else if (ok && vsp_parse_iff(&p, &v) && vsp_need_formula(&p, &v)) {
-        if (p.tok.kind != TOK_EOF)
+        if (p.cur.tok.kind != TOK_EOF)
             vsp_unexpected(&p, "'and', 'or', '=>', '<=>' or the end of the spec");
         s->root = v.f;
     }
     vsp_pv_free(&v);
     finish(&p);
-    if (!mlp_failed(err) && p.tok.kind == TOK_EOF && s->root >= 0)
+    if (!mlp_failed(err) && p.cur.tok.kind == TOK_EOF && s->root >= 0)
         return MLP_OK;
     if (!mlp_failed(err))
-        vsp_fail(&p, p.tok.loc, "invalid spec");
+        vsp_fail(&p, p.cur.tok.loc, "invalid spec");
     vspec_free(s);
     return MLP_ERR_INPUT;
 }
@@ -227,9 +225,9 @@ static bool bound(struct sp *p, struct vbound **out, int *n, int *cap)
             vsp_fail(p, target.loc, "'%.*s' is not an input: bounds restrict inputs",
                  vsp_span(p, &target), target.start);
     }
-    ok = ok && (vsp_is_word(&p->tok, "in") || vsp_unexpected(p, "'in'"));
+    ok = ok && (mlp_tok_is_word(&p->cur.tok, "in") || vsp_unexpected(p, "'in'"));
     if (ok)
-        vsp_next(p);
+        mlp_cursor_next(&p->cur);
     ok = ok && vsp_expect(p, TOK_LBRACK, "'[' (an interval [lo, hi])");
     ok = ok && vsp_parse_sum(p, &lo) && vsp_need_value(p, &lo);
     int lo_len = ok ? vsp_span(p, &lo) : 0;
@@ -265,13 +263,13 @@ int vbounds_parse(const mlp_graph *g, const char *text, struct vbound **out, int
     struct sp p;
     int cap = *n;
     bool ok = start(&p, g, text, "bounds", &scratch, err) &&
-              (p.tok.kind != TOK_EOF || vsp_fail(&p, p.tok.loc, "no bounds given"));
+              (p.cur.tok.kind != TOK_EOF || vsp_fail(&p, p.cur.tok.loc, "no bounds given"));
     while (ok) {
         ok = bound(&p, out, n, &cap);
-        if (!ok || p.tok.kind == TOK_EOF)
+        if (!ok || p.cur.tok.kind == TOK_EOF)
             break;
-        if (p.tok.kind == TOK_COMMA || vsp_is_word(&p.tok, "and"))
-            vsp_next(&p);
+        if (p.cur.tok.kind == TOK_COMMA || mlp_tok_is_word(&p.cur.tok, "and"))
+            mlp_cursor_next(&p.cur);
         else
             ok = vsp_unexpected(&p, "',', 'and' or the end of the bounds");
     }

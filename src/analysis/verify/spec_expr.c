@@ -28,40 +28,24 @@ bool vsp_fail(struct sp *p, mlp_srcloc loc, const char *fmt, ...)
     return false;
 }
 
-void vsp_next(struct sp *p)
-{
-    p->prev_end = p->tok.start + p->tok.len;
-    p->tok = mlp_lex_next(&p->lx);
-}
-
-bool vsp_is_word(const struct mlp_token *t, const char *w)
-{
-    return t->kind == TOK_IDENT && t->len == (int)strlen(w) && !memcmp(t->start, w, (size_t)t->len);
-}
-
 bool vsp_unexpected(struct sp *p, const char *what)
 {
-    char got[64];
-    mlp_tok_describe(&p->tok, got, sizeof got);
-    if (p->tok.kind == TOK_NEWLINE)
-        return vsp_fail(p, p->tok.loc, "the %s must be one line", p->where);
-    if (p->tok.kind == TOK_ERROR)
-        return vsp_fail(p, p->tok.loc, "unexpected character %s", got);
-    if (p->tok.kind == TOK_ASSIGN && !strcmp(p->where, "spec"))
-        return vsp_fail(p, p->tok.loc, "'=' is not a comparison: write '==' to compare");
-    return vsp_fail(p, p->tok.loc, "expected %s, got %s", what, got);
+    if (p->cur.tok.kind == TOK_NEWLINE)
+        return vsp_fail(p, p->cur.tok.loc, "the %s must be one line", p->where);
+    if (p->cur.tok.kind == TOK_ASSIGN && !strcmp(p->where, "spec"))
+        return vsp_fail(p, p->cur.tok.loc, "'=' is not a comparison: write '==' to compare");
+    char msg[160];
+    mlp_tok_expected(&p->cur.tok, what, msg, sizeof msg);
+    return vsp_fail(p, p->cur.tok.loc, "%s", msg);
 }
 
 bool vsp_expect(struct sp *p, enum mlp_tok kind, const char *what)
 {
-    if (p->tok.kind != kind)
-        return vsp_unexpected(p, what);
-    vsp_next(p);
-    return true;
+    return mlp_cursor_accept(&p->cur, kind) || vsp_unexpected(p, what);
 }
 
 /* The source text of v so far, for messages: at most 60 characters. */
-int vsp_span(const struct sp *p, const struct pv *v) { int n = (int)(p->prev_end - v->start); return n > 60 ? 60 : n; }
+int vsp_span(const struct sp *p, const struct pv *v) { int n = (int)(p->cur.prev_end - v->start); return n > 60 ? 60 : n; }
 
 bool vsp_need_value(struct sp *p, const struct pv *v)
 {
@@ -83,8 +67,8 @@ bool vsp_need_formula(struct sp *p, const struct pv *v)
 void vsp_begin(struct sp *p, struct pv *v)
 {
     memset(v, 0, sizeof *v);
-    v->loc = p->tok.loc;
-    v->start = p->tok.start;
+    v->loc = p->cur.tok.loc;
+    v->start = p->cur.tok.start;
 }
 
 /* ---- primaries: numbers, names, (...), [list] ---- */
@@ -92,14 +76,14 @@ void vsp_begin(struct sp *p, struct pv *v)
 static bool number(struct sp *p, struct pv *v)
 {
     char buf[128];
-    if (p->tok.len >= (int)sizeof buf)
-        return vsp_fail(p, p->tok.loc, "number too long");
-    memcpy(buf, p->tok.start, (size_t)p->tok.len);
-    buf[p->tok.len] = 0;
+    if (p->cur.tok.len >= (int)sizeof buf)
+        return vsp_fail(p, p->cur.tok.loc, "number too long");
+    memcpy(buf, p->cur.tok.start, (size_t)p->cur.tok.len);
+    buf[p->cur.tok.len] = 0;
     vsp_pv_alloc(v, mlp_shape_scalar());
     if (!vq_parse(v->el[0].c0, buf))
-        return vsp_fail(p, p->tok.loc, "number out of range: %s", buf);
-    vsp_next(p);
+        return vsp_fail(p, p->cur.tok.loc, "number out of range: %s", buf);
+    mlp_cursor_next(&p->cur);
     return true;
 }
 
@@ -121,8 +105,8 @@ static void known_names(const mlp_graph *g, char *buf, size_t size)
 
 static bool name_value(struct sp *p, struct pv *v)
 {
-    struct mlp_token t = p->tok;
-    struct mlp_lexer ahead = p->lx;
+    struct mlp_token t = p->cur.tok;
+    struct mlp_lexer ahead = p->cur.lx;
     if (mlp_lex_next(&ahead).kind == TOK_LPAREN)
         return vsp_fail(p, t.loc, "'%.*s(...)': a spec has no function calls, only linear arithmetic",
                     t.len > 40 ? 40 : t.len, t.start);
@@ -132,7 +116,7 @@ static bool name_value(struct sp *p, struct pv *v)
         known_names(p->g, known, sizeof known);
         return vsp_fail(p, t.loc, "unknown name '%.*s' (%s)", t.len > 40 ? 40 : t.len, t.start, known);
     }
-    vsp_next(p);
+    mlp_cursor_next(&p->cur);
     mlp_id node = p->g->names[nm].node;
     const struct mlp_node *nd = mlp_node(p->g, node);
     vsp_pv_alloc(v, nd->shape);
@@ -165,15 +149,15 @@ static bool name_value(struct sp *p, struct pv *v)
 /* '[' value {',' value} ']': elements of equal shape stacked along a new leading axis. */
 static bool list(struct sp *p, struct pv *v)
 {
-    mlp_srcloc open = p->tok.loc;
-    vsp_next(p);
+    mlp_srcloc open = p->cur.tok.loc;
+    mlp_cursor_next(&p->cur);
     if (++p->depth > VSP_MAX_NESTING) /* checked before recursing: 100000 '[' overflowed the stack */
         return vsp_fail(p, open, "the %s nests too deeply", p->where);
     struct pv *items = NULL;
     int n = 0, cap = 0;
     bool ok = true;
     do {
-        if (p->tok.kind == TOK_RBRACK)
+        if (p->cur.tok.kind == TOK_RBRACK)
             break;
         mlp_xreserve(&items, &cap, n + 1, sizeof *items);
         ok = vsp_parse_sum(p, &items[n]) && vsp_need_value(p, &items[n]);
@@ -182,7 +166,7 @@ static bool list(struct sp *p, struct pv *v)
             ok = vsp_fail(p, items[n - 1].loc, "list elements differ in shape");
         if (ok && items[0].shape.rank == MLP_MAX_RANK)
             ok = vsp_fail(p, open, "list nested deeper than %d levels", MLP_MAX_RANK);
-    } while (ok && p->tok.kind == TOK_COMMA && (vsp_next(p), true));
+    } while (ok && p->cur.tok.kind == TOK_COMMA && (mlp_cursor_next(&p->cur), true));
     if (ok && n == 0)
         ok = vsp_fail(p, open, "empty list");
     ok = ok && vsp_expect(p, TOK_RBRACK, "',' or ']'");
@@ -209,24 +193,24 @@ static bool list(struct sp *p, struct pv *v)
 static bool primary(struct sp *p, struct pv *v)
 {
     FRESH(v);
-    if (p->tok.kind == TOK_NUMBER)
+    if (p->cur.tok.kind == TOK_NUMBER)
         return number(p, v);
-    if (p->tok.kind == TOK_LBRACK)
+    if (p->cur.tok.kind == TOK_LBRACK)
         return list(p, v);
-    if (p->tok.kind == TOK_LPAREN) {
-        mlp_srcloc open = p->tok.loc;
-        vsp_next(p);
+    if (p->cur.tok.kind == TOK_LPAREN) {
+        mlp_srcloc open = p->cur.tok.loc;
+        mlp_cursor_next(&p->cur);
         if (!vsp_parse_iff(p, v))
             return false;
-        if (p->tok.kind == TOK_EOF)
+        if (p->cur.tok.kind == TOK_EOF)
             return vsp_fail(p, open, "'(' is never closed");
         return vsp_expect(p, TOK_RPAREN, "')'");
     }
     static const char *const words[] = {"and", "or", "not", "in"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-        if (vsp_is_word(&p->tok, words[i]))
+        if (mlp_tok_is_word(&p->cur.tok, words[i]))
             return vsp_unexpected(p, "a value");
-    if (p->tok.kind == TOK_IDENT)
+    if (p->cur.tok.kind == TOK_IDENT)
         return name_value(p, v);
     return vsp_unexpected(p, "a value");
 }
@@ -235,22 +219,22 @@ static bool primary(struct sp *p, struct pv *v)
 static bool index_into(struct sp *p, struct pv *v)
 {
     int len = vsp_span(p, v);
-    vsp_next(p);
+    mlp_cursor_next(&p->cur);
     int idx[MLP_MAX_RANK], nidx = 0;
     do {
-        if (p->tok.kind != TOK_NUMBER)
+        if (p->cur.tok.kind != TOK_NUMBER)
             return vsp_unexpected(p, "an index");
         if (nidx == v->shape.rank)
-            return vsp_fail(p, p->tok.loc, "too many indices: '%.*s' has %d ax%s", len, v->start,
+            return vsp_fail(p, p->cur.tok.loc, "too many indices: '%.*s' has %d ax%s", len, v->start,
                         v->shape.rank, v->shape.rank == 1 ? "is" : "es");
         char *end;
-        long i = strtol(p->tok.start, &end, 10);
-        if (end != p->tok.start + p->tok.len || i < 0 || i >= v->shape.dim[nidx])
-            return vsp_fail(p, p->tok.loc, "index %.*s out of range for axis %d of size %d",
-                        p->tok.len > 20 ? 20 : p->tok.len, p->tok.start, nidx, v->shape.dim[nidx]);
+        long i = strtol(p->cur.tok.start, &end, 10);
+        if (end != p->cur.tok.start + p->cur.tok.len || i < 0 || i >= v->shape.dim[nidx])
+            return vsp_fail(p, p->cur.tok.loc, "index %.*s out of range for axis %d of size %d",
+                        p->cur.tok.len > 20 ? 20 : p->cur.tok.len, p->cur.tok.start, nidx, v->shape.dim[nidx]);
         idx[nidx++] = (int)i;
-        vsp_next(p);
-    } while (p->tok.kind == TOK_COMMA && (vsp_next(p), true));
+        mlp_cursor_next(&p->cur);
+    } while (p->cur.tok.kind == TOK_COMMA && (mlp_cursor_next(&p->cur), true));
     if (!vsp_expect(p, TOK_RBRACK, "',' or ']'"))
         return false;
     mlp_shape rest = {v->shape.rank - nidx, {0}};
@@ -279,7 +263,7 @@ bool vsp_postfix(struct sp *p, struct pv *v)
     if (!primary(p, v))
         return false;
     v->loc = loc, v->start = start;
-    while (p->tok.kind == TOK_LBRACK) {
+    while (p->cur.tok.kind == TOK_LBRACK) {
         if (!vsp_need_value(p, v) || !index_into(p, v))
             return false;
         v->loc = loc, v->start = start;
@@ -292,10 +276,10 @@ bool vsp_postfix(struct sp *p, struct pv *v)
 static bool unary(struct sp *p, struct pv *v)
 {
     FRESH(v);
-    struct mlp_token t = p->tok;
+    struct mlp_token t = p->cur.tok;
     if (t.kind != TOK_MINUS && t.kind != TOK_PLUS)
         return vsp_postfix(p, v);
-    vsp_next(p);
+    mlp_cursor_next(&p->cur);
     if (++p->depth > VSP_MAX_NESTING)
         return vsp_fail(p, t.loc, "the %s nests too deeply", p->where);
     bool ok = unary(p, v) && vsp_need_value(p, v);
@@ -389,11 +373,11 @@ static bool product(struct sp *p, struct pv *v)
 {
     if (!unary(p, v))
         return false;
-    while (p->tok.kind == TOK_STAR || p->tok.kind == TOK_SLASH || p->tok.kind == TOK_AT) {
-        struct mlp_token op = p->tok;
+    while (p->cur.tok.kind == TOK_STAR || p->cur.tok.kind == TOK_SLASH || p->cur.tok.kind == TOK_AT) {
+        struct mlp_token op = p->cur.tok;
         if (op.kind == TOK_AT)
             return vsp_fail(p, op.loc, "'@' is not available in a spec (compare elements instead)");
-        vsp_next(p);
+        mlp_cursor_next(&p->cur);
         struct pv r = {0};
         bool ok = vsp_need_value(p, v) && unary(p, &r) && vsp_need_value(p, &r) && arith(p, v, &r, op);
         vsp_pv_free(&r);
@@ -407,9 +391,9 @@ bool vsp_parse_sum(struct sp *p, struct pv *v)
 {
     if (!product(p, v))
         return false;
-    while (p->tok.kind == TOK_PLUS || p->tok.kind == TOK_MINUS) {
-        struct mlp_token op = p->tok;
-        vsp_next(p);
+    while (p->cur.tok.kind == TOK_PLUS || p->cur.tok.kind == TOK_MINUS) {
+        struct mlp_token op = p->cur.tok;
+        mlp_cursor_next(&p->cur);
         struct pv r = {0};
         bool ok = vsp_need_value(p, v) && product(p, &r) && vsp_need_value(p, &r) && arith(p, v, &r, op);
         vsp_pv_free(&r);

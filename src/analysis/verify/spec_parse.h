@@ -5,7 +5,7 @@
 #define MLP_ANALYSIS_VERIFY_SPEC_PARSE_H
 
 #include "analysis/verify/spec.h"
-#include "lang/lexer.h"
+#include "lang/tokens.h"
 
 #define VSP_MAX_NESTING 200
 
@@ -45,9 +45,7 @@ int vsp_node_atoms(struct vspec *s, int *atom0, mlp_id node, int64_t n, int name
 /* ---- the parser (spec_expr.c) ---- */
 
 struct sp {
-    struct mlp_lexer lx;
-    struct mlp_token tok;
-    const char *prev_end;
+    struct mlp_cursor cur; /* the current token, and where the previous one ended */
     const char *text, *where;
     const mlp_graph *g;
     struct vspec *s;
@@ -57,8 +55,6 @@ struct sp {
 };
 
 bool vsp_fail(struct sp *p, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);
-void vsp_next(struct sp *p);
-bool vsp_is_word(const struct mlp_token *t, const char *w);
 bool vsp_unexpected(struct sp *p, const char *what);
 bool vsp_expect(struct sp *p, enum mlp_tok kind, const char *what);
 int vsp_span(const struct sp *p, const struct pv *v);
