@@ -6,6 +6,7 @@
 
 #include "lang/parser.h"
 #include "lang/tokens.h"
+#include "base/mem.h"
 #include "base/strbuf.h"
 
 struct parser {
@@ -29,7 +30,7 @@ struct parser {
 #define UTF8_BOM "\xef\xbb\xbf"
 /* Largest index or slice bound written in a model: any axis is smaller (MLP_MAX_ELEMENTS), and
  * it fits an int32 attribute with room to add a length. */
-#define MAX_INDEX (1 << 30)
+#define MAX_INDEX MLP_MAX_COUNT
 
 /* (Messages quote the parser's position through these.) */
 bool ps_fail(struct parser *ps, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);

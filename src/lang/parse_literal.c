@@ -232,7 +232,7 @@ bool ps_shape(struct parser *ps, mlp_shape *shape)
             return ps_fail(ps, ps->cur.tok.loc, "more than %d dimensions", MLP_MAX_RANK);
         mlp_srcloc at = ps->cur.tok.loc;
         int d;
-        if (!ps_int(ps, "a dimension", 1 << 30, &d))
+        if (!ps_int(ps, "a dimension", MLP_MAX_COUNT, &d))
             return false;
         if (d == 0)
             return ps_fail(ps, at, "dimensions must be positive");
