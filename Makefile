@@ -33,11 +33,18 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(patsubst examples/api/%.c,$(BUILD)/examples/%,$(wildcard examples/api/*.c))
-FUZZERS  := model value csv cli verify facts idx safetensors npy nnet
+FUZZERS  := model value csv cli verify facts idx safetensors npy nnet onnx
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) $(BUILD)/tests/fuzz/cli_main.o
 
 LIB_A  := $(BUILD)/libmlp.a
 LIB_SO := $(BUILD)/libmlp.so
+# The shared library as libraries install: the file libmlp.so.0.1.0 (from MLP_VERSION), its
+# SONAME libmlp.so.0 (what programs record and the loader looks for), and the link-time name
+# libmlp.so; all three exist in the build folder too.
+SO_VERSION := $(shell sed -n 's/#define MLP_VERSION "\(.*\)"/\1/p' include/mlp.h)
+SO_MAJOR   := $(firstword $(subst ., ,$(SO_VERSION)))
+LIB_SO_REAL := $(BUILD)/libmlp.so.$(SO_VERSION)
+LIB_MAP := $(BUILD)/libmlp.map
 MLP    := $(BUILD)/mlp
 UNIT   := $(BUILD)/unit-tests
 
@@ -59,12 +66,30 @@ ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
 endif
 
+# The elementwise kernels, the plan's fused kernels and the optimizers are loops the vectoriser must see (GCC
+# vectorises only at -O3). No contraction: each element keeps the operations it is written with,
+# so fused and unfused plans agree bit for bit.
+$(BUILD)/src/graph/ops/%.o $(BUILD)/src/exec/%.o $(BUILD)/src/train/%.o: KERNEL_FLAGS := -O3 -ffp-contract=off
+
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Only the public API is exported: every function include/mlp.h declares (the version script
+# is made from the header, so a new public function is exported by declaring it there); the
+# library's internal functions, mlp_ prefixed or not, stay local.
+$(LIB_MAP): include/mlp.h
+	@mkdir -p $(dir $@)
+	{ echo '{ global:'; grep -o '\bmlp_[a-z0-9_]*(' include/mlp.h | tr -d '(' | \
+	  sort -u | sed 's/$$/;/'; echo 'local: *; };'; } > $@
+
+$(LIB_SO_REAL): $(LIB_OBJ) $(LIB_MAP)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libmlp.so.$(SO_MAJOR) -Wl,--version-script,$(LIB_MAP) \
+	    -o $@ $(LIB_OBJ) $(LDLIBS)
+
+$(LIB_SO): $(LIB_SO_REAL)
+	ln -sf libmlp.so.$(SO_VERSION) $(BUILD)/libmlp.so.$(SO_MAJOR)
+	ln -sf libmlp.so.$(SO_MAJOR) $@
 
 $(MLP): $(CLI_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -81,8 +106,13 @@ examples: $(EXAMPLES)
 # Benchmarks (run on demand, never by the tests): the timing program, then the side-by-side
 # comparison with PyTorch (bench/compare.py; see bench/RESULTS.md).
 BENCH := $(BUILD)/mlp-bench
-$(BENCH): bench/mlp-bench.c $(LIB_A)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+# FANN 2.2 (Debian's libfann-dev), when installed, is the single-sample peer, linked in.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_SRC := $(filter-out bench/z3_check.c,$(BENCH_SRC))
+BENCH_FANN := $(if $(wildcard /usr/include/floatfann.h),-DHAVE_FANN,)
+$(BENCH): $(BENCH_SRC) bench/bench.h $(LIB_A)
+	$(CC) $(CPPFLAGS) $(BENCH_FANN) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(LIB_A) \
+	    $(LDLIBS) $(if $(BENCH_FANN),-lfloatfann,)
 
 bench: $(BENCH)
 	/usr/bin/python3 bench/compare.py --bench $(abspath $(BENCH))
@@ -117,10 +147,15 @@ install: $(LIB_A) $(LIB_SO) $(MLP)
 	           $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(MLP) $(DESTDIR)$(PREFIX)/bin/mlp
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libmlp.a
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libmlp.so
+	install -m 755 $(LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/libmlp.so.$(SO_VERSION)
+	ln -sf libmlp.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmlp.so.$(SO_MAJOR)
+	ln -sf libmlp.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/lib/libmlp.so
 	install -m 644 include/mlp.h $(DESTDIR)$(PREFIX)/include/mlp.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/#define MLP_VERSION "\(.*\)"/\1/p' include/mlp.h)|g' \
 	    -e 's|@LIBS@|$(LDLIBS)|g' mlp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mlp.pc
+	@# the loader's cache, for a system prefix installed by root (other prefixes: mlp.pc's rpath)
+	@case "$(DESTDIR):$(PREFIX)" in :/usr|:/usr/local) ! command -v ldconfig >/dev/null || \
+	    [ ! -w /etc/ld.so.cache ] || ldconfig;; esac
 
 clean:
 	rm -rf build mlp

@@ -119,10 +119,12 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
     const struct mlp_op_info *info = op >= 0 ? mlp_op(op) : NULL;
     if (!info || info->syntax == MLP_SYNTAX_LEAF || info->syntax == MLP_SYNTAX_INDEX) {
         const char *names[MLP_OP_COUNT];
-        for (int i = 0; i < MLP_OP_COUNT; i++)
-            names[i] = mlp_op_name(i);
+        int n = 0;
+        for (int i = 0; i < MLP_OP_COUNT; i++) /* only what a call can name */
+            if (mlp_op(i)->syntax != MLP_SYNTAX_LEAF && mlp_op(i)->syntax != MLP_SYNTAX_INDEX)
+                names[n++] = mlp_op_name(i);
         char hint[64], buf[64];
-        mlp_tok_suggest(&fn, names, MLP_OP_COUNT, hint, sizeof hint);
+        mlp_tok_suggest(&fn, names, n, hint, sizeof hint);
         ps_fail(ps, fn.loc, "unknown function '%s'%s", mlp_tok_shown(&fn, buf), hint);
         return MLP_NONE;
     }

@@ -146,8 +146,16 @@ static inline mlp_id mlp_op3(mlp_graph *g, enum mlp_op op, mlp_id a, mlp_id b, m
 }
 
 /* Numerically stable logistic: never exponentiates a large positive number. */
-static inline double mlp_sigmoid_d(double v) { return v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)); }
-static inline float mlp_sigmoid_f(float v) { return v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)); }
+static inline double mlp_sigmoid_d(double v)
+{
+    double e = exp(v >= 0 ? -v : v); /* one exp per element (the value is the same) */
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+static inline float mlp_sigmoid_f(float v)
+{
+    float e = expf(v >= 0 ? -v : v);
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
 
 /* Bytes per element of a kernel's dtype. */
 static inline size_t mlp_dtype_bytes(mlp_dtype t) { return t == MLP_F64 ? sizeof(double) : sizeof(float); }
