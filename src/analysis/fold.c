@@ -10,7 +10,6 @@
  * constants; otherwise the node stays as it is. mlp equiv checks the result against the model.
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "graph/rewrite.h"
 
@@ -98,9 +97,8 @@ static mlp_id fold_node(void *ctx, mlp_graph *dst, const mlp_graph *src, mlp_id 
     return map[n.in[0]];
 }
 
-mlp_model *mlp_convert_fold(const mlp_model *m, char **report, mlp_error *err)
+mlp_graph *mlp_fold_graph(const mlp_graph *g, char **report, mlp_error *err)
 {
-    const mlp_graph *g = mlp_model_graph(m);
     struct fold f = {.uses = mlp_xcalloc((size_t)g->n + 1, sizeof *f.uses),
                      .fixed = mlp_xcalloc((size_t)g->n + 1, sizeof *f.fixed)};
     for (mlp_id id = 0; id < g->n; id++)
@@ -123,5 +121,5 @@ mlp_model *mlp_convert_fold(const mlp_model *m, char **report, mlp_error *err)
     mlp_sb_free(&f.report);
     free(f.uses);
     free(f.fixed);
-    return out ? mlp_model_from_graph(out) : NULL;
+    return out;
 }
