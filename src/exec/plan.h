@@ -45,7 +45,6 @@ void mlp_plan_run(mlp_plan *p);
 size_t mlp_plan_arena_bytes(const mlp_plan *p);
 
 /* Element size of a dtype in bytes. */
-static inline size_t mlp_dtype_size(mlp_dtype t) { return t == MLP_F64 ? 8 : 4; }
 /* Convert n values between float64 and a buffer of dtype t. */
 void mlp_to_dtype(mlp_dtype t, void *dst, const double *src, int64_t n);
 void mlp_from_dtype(mlp_dtype t, double *dst, const void *src, int64_t n);
