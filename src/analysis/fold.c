@@ -3,7 +3,8 @@
  *
  * y = batch_norm_infer(W @ x + b, mean, var, gamma, beta, eps) is, row by row with
  * s_i = gamma_i / sqrt(var_i + eps),
- *     y_i = s_i (W[i, :] x + b_i - mean_i) + beta_i = (s_i W[i, :]) x + (s_i (b_i - mean_i) + beta_i)
+ *     y_i = s_i (W[i, :] x + b_i - mean_i) + beta_i
+ *         = (s_i W[i, :]) x + (s_i (b_i - mean_i) + beta_i)
  * so W* = diag(s) W and b* = s (b - mean) + beta, computed in float64, and the normalisation is
  * gone. It applies when W and b are parameters used nowhere else, W @ x + b is used only by the
  * normalisation and is neither an output nor the loss, and the statistics are parameters or
@@ -52,7 +53,8 @@ static bool affine(const struct fold *f, const mlp_graph *g, mlp_id z, mlp_id *w
         bool ok = has_values(g, W) && !mlp_is_constant(g, W) && private(f, g, W) &&
                   g->nodes[W].shape.rank == 2 && has_values(g, bias) &&
                   !mlp_is_constant(g, bias) && private(f, g, bias) &&
-                  g->nodes[bias].shape.rank == 1 && g->nodes[bias].shape.dim[0] == g->nodes[W].shape.dim[0];
+                  g->nodes[bias].shape.rank == 1 &&
+                  g->nodes[bias].shape.dim[0] == g->nodes[W].shape.dim[0];
         if (ok) {
             *w = W;
             *b = bias;
@@ -68,7 +70,8 @@ static double stat(const mlp_graph *g, mlp_id id, int64_t i)
     return mlp_node_values(g, id)[mlp_shape_size(g->nodes[id].shape) == 1 ? 0 : i];
 }
 
-static mlp_id fold_node(void *ctx, mlp_graph *dst, const mlp_graph *src, mlp_id id, const mlp_id *map)
+static mlp_id fold_node(void *ctx, mlp_graph *dst, const mlp_graph *src, mlp_id id,
+                        const mlp_id *map)
 {
     struct fold *f = ctx;
     const struct mlp_node n = *mlp_node(src, id);

@@ -137,7 +137,10 @@ enum { MLP_PREC_ADD = 1, MLP_PREC_MUL = 2, MLP_PREC_UNARY = 3, MLP_PREC_POSTFIX 
 struct mlp_gemm_ctx;
 
 /* Bytes per element of a dtype (kernels, plans and sessions). */
-static inline size_t mlp_dtype_size(mlp_dtype t) { return t == MLP_F64 ? sizeof(double) : sizeof(float); }
+static inline size_t mlp_dtype_size(mlp_dtype t)
+{
+    return t == MLP_F64 ? sizeof(double) : sizeof(float);
+}
 
 /* Everything a kernel needs to compute one node for one run. Values are row-major; a batched
  * value holds `rows` samples back to back, an unbatched one a single sample (in_stride 0). */

@@ -57,7 +57,8 @@ static bool parse_indices(struct parser *ps, int32_t *idx, int *nidx)
 /* "1 argument", "1 or 2 arguments", "1 to 4 arguments", "at most 64 arguments". */
 static void arg_count(const struct mlp_op_info *info, int arity, char *buf, size_t size)
 {
-    int least = info->min_args ? info->min_args : arity, most = info->max_args ? info->max_args : arity;
+    int least = info->min_args ? info->min_args : arity;
+    int most = info->max_args ? info->max_args : arity;
     if (least == most)
         snprintf(buf, size, "%d argument%s", most, most == 1 ? "" : "s");
     else if (most == MLP_MAX_CALL_ARGS)
@@ -90,7 +91,8 @@ static bool call_extra(struct parser *ps, enum mlp_call_extra extra, mlp_shape *
         return true;
     if (extra == MLP_EXTRA_RANGE) {
         int start, stop;
-        if (!ps_expect(ps, TOK_COMMA, "',' and a start") || !ps_int(ps, "a start", MAX_INDEX, &start) ||
+        if (!ps_expect(ps, TOK_COMMA, "',' and a start") ||
+            !ps_int(ps, "a start", MAX_INDEX, &start) ||
             !ps_expect(ps, TOK_COMMA, "',' and a stop") || !ps_int(ps, "a stop", MAX_INDEX, &stop))
             return false;
         attr[0] = start;
@@ -130,7 +132,8 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
     }
     mlp_cursor_next(&ps->cur); /* '(' */
     int arity = mlp_op_arity(op);
-    int least = info->min_args ? info->min_args : arity, most = info->max_args ? info->max_args : arity;
+    int least = info->min_args ? info->min_args : arity;
+    int most = info->max_args ? info->max_args : arity;
     mlp_id args[MLP_MAX_CALL_ARGS];
     int nargs = 0;
     if (ps->cur.tok.kind != TOK_RPAREN) {

@@ -220,7 +220,7 @@ static bool bound(struct sp *p, struct vbound **out, int *n, int *cap)
     for (int64_t e = 0; ok && e < target.n; e++) {
         const struct vterm *t = &target.el[e];
         ok = t->n == 1 && mpq_sgn(t->c0) == 0 && mpq_cmp_ui(t->coef[0], 1, 1) == 0 &&
-             mlp_node(p->g, p->s->atoms[t->atom[0]].node)->op == MLP_OP_INPUT;
+             mlp_is_input(p->g, p->s->atoms[t->atom[0]].node);
         if (!ok)
             vsp_fail(p, target.loc, "'%.*s' is not an input: bounds restrict inputs",
                  vsp_span(p, &target), target.start);

@@ -120,7 +120,7 @@ static bool name_value(struct sp *p, struct pv *v)
     mlp_id node = p->g->names[nm].node;
     const struct mlp_node *nd = mlp_node(p->g, node);
     vsp_pv_alloc(v, nd->shape);
-    bool valued = nd->op == MLP_OP_PARAM || nd->op == MLP_OP_CONST;
+    bool valued = mlp_op(nd->op)->cls == MLP_CLASS_LEAF && !mlp_is_input(p->g, node);
     int first = valued ? -1 : vsp_node_atoms(p->s, p->atom0, node, v->n, nm);
     mpq_t one;
     mpq_init(one);
