@@ -148,6 +148,32 @@ int mlp_session_set_threads(mlp_session *s, int threads, mlp_error *err);
 /* The session's thread count. */
 int mlp_session_threads(const mlp_session *s);
 
+/* ---- sessions by handle: single samples and small layers without lookups or copies ---- */
+
+/* A named value of a session, looked up once: a small nonnegative integer valid for the
+ * session's life, or -1 (with err filled) when there is no such value. */
+typedef int mlp_handle;
+/* The handle of an input. */
+mlp_handle mlp_session_input(const mlp_session *s, const char *name, mlp_error *err);
+/* The handle of any named value: an input, parameter, constant, statement, output or the loss. */
+mlp_handle mlp_session_value(const mlp_session *s, const char *name, mlp_error *err);
+/* The handle of the gradient with respect to one of the session's `wrt` names. */
+mlp_handle mlp_session_gradient(const mlp_session *s, const char *name, mlp_error *err);
+/* The session's own storage of a value, row-major, one row of mlp_model_size elements per
+ * sample of the batch (one row for values that do not vary per sample): read outputs and
+ * gradients there after mlp_session_run, write inputs there before it. NULL when the session's
+ * dtype is the other one, or when no output depends on the value. Asking for an input's storage
+ * counts as setting it; writing a parameter's storage changes the session only. The pointer is
+ * valid until the session is freed; nothing is copied, converted or allocated. */
+float *mlp_session_f32(mlp_session *s, mlp_handle h);
+double *mlp_session_f64(mlp_session *s, mlp_handle h);
+/* Copy `rows` samples (rows = batch, or 1 for all samples) of float32 into an input of a float32
+ * session, or read a value out as float32 (batch * size floats, or size for values that do not
+ * vary per sample; a parameter's gradient is summed over the batch). */
+int mlp_session_set_f32(mlp_session *s, mlp_handle h, const float *values, int rows,
+                        mlp_error *err);
+int mlp_session_get_f32(const mlp_session *s, mlp_handle h, float *out, mlp_error *err);
+
 /* ---- tables of numbers (CSV) ------------------------------------------------------------ */
 
 /* A rectangular table of numbers, with column names when the file had a header row. */
@@ -167,6 +193,9 @@ void mlp_table_free(mlp_table *t);
 /* The op computing a named value ("relu", "matmul", "add"), or NULL for inputs, parameters,
  * constants and unknown names. */
 const char *mlp_model_op(const mlp_model *m, const char *name);
+/* Whether the named value is computed by an op that is exactly 0 for every negative input
+ * (relu, step, relu6: its units can be inactive), as the op table's sign facts say. */
+int mlp_model_is_unit(const mlp_model *m, const char *name);
 
 typedef enum mlp_draw_format { MLP_DRAW_DOT, MLP_DRAW_MERMAID } mlp_draw_format;
 /* What mlp_draw draws. With input values, every node shows its value (for one sample). */
@@ -344,6 +373,10 @@ typedef struct mlp_epoch_stats {
     double train_loss, train_acc; /* means over the epoch's minibatches, as they were trained */
     double test_loss, test_acc;   /* on the test set after the epoch */
     double seconds;               /* wall time of the epoch, including the test evaluation */
+    /* where that time went (seconds): shuffling, gathering minibatches into the plan, the
+     * forward and backward passes, summing losses and accuracy, the optimizer's updates, and
+     * the test evaluation */
+    double shuffle_s, gather_s, pass_s, tally_s, update_s, test_s;
 } mlp_epoch_stats;
 
 typedef struct mlp_train_options {

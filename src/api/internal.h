@@ -23,7 +23,14 @@ struct mlp_session {
     int nxent;
     int *unset_input;  /* per node, after a run: the name of an input not set that it depends
                           on, or -1 (its value is then not available) */
+    int unset_inputs;  /* inputs a run needs that have not been given values yet */
 };
+
+/* Record that input name nm has values (keeps unset_inputs, so a run checks in O(1)). */
+void mlp_session_mark_set(mlp_session *s, int nm);
+/* MLP_OK when node id's value was computed from inputs that were set; else the error, which
+ * names `what` and the input it depends on. */
+int mlp_session_available(const mlp_session *s, mlp_id id, const char *what, mlp_error *err);
 
 /* The graph behind a model (owned by the model). */
 static inline mlp_graph *mlp_model_graph(const mlp_model *m) { return m->g; }
