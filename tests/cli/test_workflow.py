@@ -155,6 +155,12 @@ class WeightsEverywhere(MlpTestCase):
         self.fails(2, "equiv", sig, conv, "--weights-b", self.bad)
         self.fails(2, "equiv", sig, conv, "--weights-a", self.bad)
 
+    def test_import(self):
+        self.assertIn("param b2 = 0\n", self.ok("import", self.net).out)
+        out = self.ok("import", self.net, "--weights", self.w).out
+        self.assertIn("param b2 = 0.100000001490116119384765625\n", out)
+        self.fails(2, "import", self.net, "--weights", self.bad)
+
     def mlp_rc(self, rc, *args):
         r = mlp(*args)
         self.assertEqual(r.rc, rc, r)
