@@ -241,6 +241,8 @@ int cli_curves_write(struct cli_curves *c, const mlp_epoch_stats *st, int n, boo
 /* Print accuracy, per-class precision and recall and the confusion matrix (or the mean
  * squared error of a regression). */
 void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json);
+/* The same, naming the classes by the label texts model m was trained on (m may be NULL). */
+void cli_print_metrics_for(FILE *f, const mlp_metrics *mt, const mlp_model *m, bool json);
 /* `mlp eval --metrics`: load the model and --data, evaluate, print the metrics. */
 int cli_eval_metrics(const struct cli_args *a);
 

@@ -229,6 +229,7 @@ class TrainThenUse(MlpTestCase):
         for row, want in zip(rows, self.labels):
             conf[NAMES.index(want)][NAMES.index(row[0])] += 1
         self.assertEqual(m["confusion"], conf)
+        self.assertEqual(m["class_names"], NAMES)
         right = sum(row[0] == want for row, want in zip(rows, self.labels))
         self.assertEqual(m["accuracy"], right / len(rows))
         self.assertGreater(m["accuracy"], 0.6)
