@@ -349,6 +349,11 @@ typedef enum mlp_scale {
 } mlp_scale;
 /* Scale train's features, and test's (may be NULL) with train's statistics. */
 int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err);
+/* Scale d with the statistics train was scaled with (nothing if it was not). */
+int mlp_dataset_scale_like(mlp_dataset *d, const mlp_dataset *train, mlp_error *err);
+/* Hold out a fraction of d's samples, chosen by a shuffle seeded with `seed`: they move to the
+ * returned data set, d keeps the rest (both in their original order). */
+mlp_dataset *mlp_dataset_split(mlp_dataset *d, double fraction, uint64_t seed, mlp_error *err);
 
 /* Preprocessing travels with the weights: mlp_train records how its training set was scaled
  * (mlp_dataset_scale's statistics) and, for a CSV with texts as labels, the class names;
@@ -405,6 +410,16 @@ typedef struct mlp_train_options {
     /* Called once per parameter that training leaves unchanged because the loss does not
      * depend on it ("parameter 'u' does not affect the loss"); may be NULL. */
     void (*on_warning)(void *user, const char *message);
+    /* After each epoch, write the training state to this safetensors file (atomically): the
+     * parameters (under their names: it is a weights file too), the optimizer's state and the
+     * epochs done. NULL: none. */
+    const char *checkpoint;
+    /* Continue from such a checkpoint: with the same options and data, the final weights are
+     * bit for bit those of one run without stopping. NULL: start afresh. */
+    const char *resume;
+    /* 1: the model holds each epoch's parameters when on_epoch is called (validation, early
+     * stopping); 0: only at the end. */
+    int sync_epochs;
 } mlp_train_options;
 
 /* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,

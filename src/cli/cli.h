@@ -187,6 +187,29 @@ bool cli_load_weights(const struct cli_args *a, mlp_model *m);
 /* The same for the values of another option (equiv's --weights-a and --weights-b). */
 bool cli_load_weights_from(const struct cli_args *a, const char *option, mlp_model *m);
 
+/* train --val-split F and --patience N (train_val.c). */
+struct cli_val {
+    double fraction;    /* of the training data held out */
+    int patience;       /* 0: no early stopping */
+    mlp_dataset *data;  /* the held-out samples, or NULL */
+    double loss, acc;   /* of the last epoch */
+    double best_loss;
+    int best_epoch, wait;
+    bool stopped;       /* early stopping ended training */
+    double **best;      /* the best epoch's parameter values (with --patience) */
+    int nparams;
+};
+/* Read --val-split and --patience; false with the error printed. */
+bool cli_val_options(const struct cli_args *a, struct cli_val *v);
+/* Move the held-out part out of train (before scaling: statistics come from the rest). */
+bool cli_val_split(const struct cli_args *a, struct cli_val *v, mlp_dataset *train, uint64_t seed);
+/* After an epoch (the model holding its weights): evaluate the held-out data; 1 when early
+ * stopping says stop, -1 on an error, else 0. */
+int cli_val_epoch(struct cli_val *v, const mlp_model *m, int epoch, mlp_error *err);
+/* With --patience, put the best epoch's weights back (and say so when training stopped early). */
+void cli_val_finish(struct cli_val *v, mlp_model *m, FILE *text);
+void cli_val_free(struct cli_val *v);
+
 /* A progress bar for one epoch on a terminal: "epoch 1/10 [====>   ] 312/469  loss 0.512
  * 12.3k samples/s  eta 0:03", redrawn at most ten times a second. */
 struct cli_progress {
@@ -221,6 +244,8 @@ int cli_curves_write(struct cli_curves *c, const mlp_epoch_stats *st, int n, boo
 /* Print accuracy, per-class precision and recall and the confusion matrix (or the mean
  * squared error of a regression). */
 void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json);
+/* The same, naming the classes by the label texts model m was trained on (m may be NULL). */
+void cli_print_metrics_for(FILE *f, const mlp_metrics *mt, const mlp_model *m, bool json);
 /* `mlp eval --metrics`: load the model and --data, evaluate, print the metrics. */
 int cli_eval_metrics(const struct cli_args *a);
 
