@@ -216,7 +216,7 @@ mlp_id oi_node(struct importer *im, struct oval *v)
         oi_check(im, MLP_NONE);
         return MLP_NONE;
     }
-    if (v->kind == MLP_CONST && t->size == 1) { /* a number written in the graph: a literal */
+    if (v->kind == MLP_CONST && (t->size == 1 || v->anonymous)) { /* a number in the graph */
         v->id = mlp_const(im->g, s, t->values);
         oi_check(im, v->id);
         return v->id;
@@ -270,10 +270,26 @@ bool oi_output(struct importer *im, int k, mlp_id id, bool batched, int rank, co
 
 struct onnx_tensor *oi_new_tensor(struct importer *im)
 {
+    /* One allocation per tensor: values point at them, so the list may move but they may not. */
     mlp_xreserve(&im->owned, &im->capowned, im->nowned + 1, sizeof *im->owned);
-    struct onnx_tensor *t = &im->owned[im->nowned++];
-    memset(t, 0, sizeof *t);
+    struct onnx_tensor *t = mlp_xcalloc(1, sizeof *t);
+    im->owned[im->nowned++] = t;
     return t;
+}
+
+struct oval *oi_scratch_value(struct importer *im, struct onnx_tensor *t)
+{
+    mlp_xreserve(&im->scratch, &im->capscratch, im->nscratch + 1, sizeof *im->scratch);
+    struct oval *v = mlp_xcalloc(1, sizeof *v);
+    im->scratch[im->nscratch++] = v;
+    v->id = MLP_NONE;
+    v->nm = -1;
+    v->t = t;
+    v->kind = MLP_CONST;
+    v->anonymous = true;
+    v->rank = t->rank;
+    memcpy(v->dims, t->dims, (size_t)t->rank * sizeof *t->dims);
+    return v;
 }
 
 bool oi_output_const(struct importer *im, int k, struct onnx_tensor *t)
@@ -288,6 +304,75 @@ bool oi_output_const(struct importer *im, int k, struct onnx_tensor *t)
     v->rank = t->rank;
     memcpy(v->dims, t->dims, (size_t)t->rank * sizeof *t->dims);
     return true;
+}
+
+/* ---- operands ---- */
+
+/* A value as an operand: its node (declared on demand) and ONNX shape. */
+
+
+bool oi_opnd_of(struct importer *im, struct oval *v, struct opnd *o)
+{
+    if (!v)
+        return false;
+    o->v = v;
+    o->id = oi_node(im, v);
+    o->batched = v->batched;
+    o->rank = v->rank;
+    memcpy(o->dims, v->dims, sizeof o->dims);
+    return o->id != MLP_NONE;
+}
+
+bool oi_input_opnd(struct importer *im, int i, struct opnd *o)
+{
+    return oi_opnd_of(im, oi_input(im, i), o);
+}
+
+bool oi_out_like(struct importer *im, mlp_id id, const struct opnd *shape_of)
+{
+    return oi_output(im, 0, id, shape_of->batched, shape_of->rank, shape_of->dims);
+}
+
+int64_t oi_attr_int(const struct onnx_node *n, const char *name, int64_t dflt)
+{
+    const struct onnx_attr *a = onnx_attr(n, name);
+    return a ? a->i : dflt;
+}
+
+double oi_attr_float(const struct onnx_node *n, const char *name, double dflt)
+{
+    const struct onnx_attr *a = onnx_attr(n, name);
+    return a ? a->f : dflt;
+}
+
+struct onnx_tensor *oi_tensor_copy(struct importer *im, const struct onnx_tensor *src)
+{
+    struct onnx_tensor *t = oi_new_tensor(im);
+    *t = *src;
+    t->name = NULL;
+    t->values = malloc((size_t)(src->size ? src->size : 1) * sizeof *t->values);
+    if (!t->values)
+        return oi_fail(im, "out of memory"), NULL;
+    memcpy(t->values, src->values, (size_t)src->size * sizeof *t->values);
+    return t;
+}
+
+/* The op of mlp's table called `name`, or -1 (with the error set when `required`). */
+int oi_op_named(struct importer *im, const char *name, bool required)
+{
+    int op = mlp_op_lookup(name, (int)strlen(name));
+    if (op < 0 && required)
+        oi_fail(im, "this build of mlp has no '%s' op to import it as", name);
+    return op;
+}
+
+mlp_id oi_build(struct importer *im, int op, const mlp_id *in, mlp_shape target)
+{
+    mlp_id ops[8] = {MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE,
+                     MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE};
+    for (int i = 0; i < mlp_op_arity((enum mlp_op)op) && i < 8; i++)
+        ops[i] = in[i];
+    return mlp_build(im->g, (enum mlp_op)op, ops, NULL, target);
 }
 
 /* ---- the graph ---- */
@@ -480,9 +565,14 @@ static void importer_free(struct importer *im)
     free(im->v);
     free(im->table);
     free(im->skip);
-    for (int i = 0; i < im->nowned; i++)
-        onnx_tensor_free(&im->owned[i]);
+    for (int i = 0; i < im->nowned; i++) {
+        onnx_tensor_free(im->owned[i]);
+        free(im->owned[i]);
+    }
     free(im->owned);
+    for (int i = 0; i < im->nscratch; i++)
+        free(im->scratch[i]);
+    free(im->scratch);
 }
 
 mlp_graph *mlp_onnx_import(const unsigned char *data, size_t len, const char *file, int flags,
