@@ -52,6 +52,8 @@ static struct oval *find(struct importer *im, const char *name)
     return im->table[k] >= 0 ? &im->v[im->table[k]] : NULL;
 }
 
+struct oval *oi_find(struct importer *im, const char *name) { return find(im, name); }
+
 /* A new value named `name` (which must not exist yet). */
 static struct oval *add_value(struct importer *im, const char *name)
 {
@@ -514,6 +516,7 @@ static bool import_nodes(struct importer *im)
 {
     const struct onnx_model *m = im->m;
     im->skip = mlp_xcalloc((size_t)(m->nnode ? m->nnode : 1), sizeof *im->skip);
+    im->gelu_x = mlp_xcalloc((size_t)(m->nnode ? m->nnode : 1), sizeof *im->gelu_x);
     onnx_find_patterns(im);
     for (int i = 0; i < m->nnode; i++) {
         im->node = &m->node[i];
@@ -522,7 +525,7 @@ static bool import_nodes(struct importer *im)
         if (!im->node->op || !im->node->op[0])
             return oi_fail(im, "the node has no op_type");
         int before = im->nv;
-        if (!onnx_import_node(im))
+        if (!(im->gelu_x[i] ? onnx_import_gelu(im, im->gelu_x[i]) : onnx_import_node(im)))
             return false;
         for (int k = before; k < im->nv; k++)
             im->v[k].op = im->node->op;
@@ -565,6 +568,7 @@ static void importer_free(struct importer *im)
     free(im->v);
     free(im->table);
     free(im->skip);
+    free(im->gelu_x);
     for (int i = 0; i < im->nowned; i++) {
         onnx_tensor_free(im->owned[i]);
         free(im->owned[i]);

@@ -41,6 +41,7 @@ struct importer {
     int tcap;
     const struct onnx_node *node; /* being imported, for messages */
     bool *skip;                   /* per node: folded into a pattern (Erf-based GELU) */
+    const char **gelu_x;          /* per node: the last of a GELU pattern, on this input */
     struct onnx_tensor **owned;   /* tensors made by the importer (Constant attributes, ...) */
     int nowned, capowned;
     struct oval **scratch;        /* values of no name (oi_scratch_value) */
@@ -49,6 +50,8 @@ struct importer {
 
 /* ---- onnx_import.c: values ---- */
 
+/* The value of an ONNX name, or NULL. */
+struct oval *oi_find(struct importer *im, const char *name);
 /* Input i of the current node (an error when it is missing or unknown), or NULL. */
 struct oval *oi_input(struct importer *im, int i);
 /* Whether the node has input i (optional inputs may be absent or named ""). */
@@ -111,8 +114,10 @@ bool onnx_op_transpose(struct importer *im);
 
 /* Import the current node (im->node); false with the error set. */
 bool onnx_import_node(struct importer *im);
-/* Mark nodes that a pattern replaces (the Erf-based GELU) in im->skip. */
+/* onnx_patterns.c: mark nodes that a pattern replaces (the Erf-based GELU) in im->skip, and
+ * the pattern's last node in im->gelu_x; import such a last node. */
 void onnx_find_patterns(struct importer *im);
+bool onnx_import_gelu(struct importer *im, const char *x);
 /* The supported ops, comma separated (for the message about an unsupported one). */
 void onnx_supported_ops(char *buf, size_t size);
 

@@ -428,13 +428,61 @@ static bool op_gemm(struct importer *im)
     return oi_out_like(im, r.id, &r);
 }
 
+/* ---- normalisation ---- */
+
+/* BatchNormalization at inference: (x - mean) / sqrt(var + eps) * scale + B over the channels,
+ * the dimension after the batch; mlp's batch_norm_infer, or where a build lacks it,
+ * (x - mean) * s + B with s = scale / sqrt(var + eps) computed once in float64. */
+static bool op_batch_norm(struct importer *im)
+{
+    struct opnd x, p[4]; /* scale, B, mean, var */
+    if (!oi_input_opnd(im, 0, &x))
+        return false;
+    if (oi_attr_int(im->node, "training_mode", 0))
+        return oi_fail(im, "training mode is not supported (export the model in eval mode)");
+    for (int k = 1; k < im->node->nout; k++)
+        if (im->node->out[k][0])
+            return oi_fail(im, "the running mean and variance outputs are not supported");
+    if (!x.batched || x.rank < 2 || mlp_node(im->g, x.id)->shape.rank != (x.dims[1] != 1))
+        return oi_fail(im, "mlp normalises a batch of vectors [N, C]");
+    for (int k = 0; k < 4; k++) {
+        struct oval *v = oi_input(im, k + 1);
+        if (!v || !oi_opnd_of(im, v, &p[k]))
+            return false;
+        if (p[k].batched || mlp_shape_size(mlp_node(im->g, p[k].id)->shape) != x.dims[1])
+            return oi_fail(im, "input %d must be a constant of %lld values", k + 2,
+                           (long long)x.dims[1]);
+    }
+    double eps = oi_attr_float(im->node, "epsilon", 1e-5);
+    mlp_graph *g = im->g;
+    int op = oi_op_named(im, "batch_norm_infer", false);
+    mlp_id y;
+    if (op >= 0) {
+        mlp_id in[6] = {x.id, p[2].id, p[3].id, p[0].id, p[1].id, oi_scalar(im, eps)};
+        y = oi_build(im, op, in, mlp_shape_scalar());
+    } else {
+        int64_t c = x.dims[1];
+        double *s = malloc((size_t)c * sizeof *s);
+        if (!s)
+            return oi_fail(im, "out of memory");
+        const double *scale = mlp_node_values(g, p[0].id), *var = mlp_node_values(g, p[3].id);
+        for (int64_t i = 0; i < c; i++)
+            s[i] = scale[i] / sqrt(var[i] + eps);
+        mlp_id sc = mlp_const(g, mlp_node(g, p[0].id)->shape, s);
+        free(s);
+        y = mlp_add(g, mlp_mul(g, mlp_sub(g, x.id, p[2].id), sc), p[1].id);
+    }
+    return oi_out_like(im, y, &x);
+}
+
 /* ---- the table ---- */
 
 static const struct onnx_op {
     const char *name;
     bool (*import)(struct importer *im);
 } onnx_ops[] = {
-    {"Abs", op_abs},           {"Add", op_add},         {"Cast", op_cast},
+    {"Abs", op_abs},           {"Add", op_add},         {"BatchNormalization", op_batch_norm},
+    {"Cast", op_cast},
     {"Clip", op_clip},         {"GreaterOrEqual", op_greater_or_equal},
     {"Constant", onnx_op_constant}, {"Div", op_div},         {"Dropout", op_dropout},
     {"Elu", op_elu},           {"Exp", op_exp},         {"Flatten", onnx_op_flatten},
@@ -464,12 +512,12 @@ bool onnx_import_node(struct importer *im)
     for (size_t i = 0; i < sizeof onnx_ops / sizeof *onnx_ops; i++)
         if (!strcmp(n->op, onnx_ops[i].name))
             return onnx_ops[i].import(im);
+    if (!strcmp(n->op, "Erf"))
+        return oi_fail(im, "Erf is imported only as part of the GELU pattern x * 0.5 * (1 + "
+                           "erf(x / sqrt 2))%s", oi_op_named(im, "gelu", false) < 0
+                           ? ", and this build of mlp has no gelu" : "");
     char list[1024];
     onnx_supported_ops(list, sizeof list);
     return oi_fail(im, "unsupported op; mlp imports %s", list);
 }
 
-void onnx_find_patterns(struct importer *im)
-{
-    (void)im;
-}
