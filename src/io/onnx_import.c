@@ -157,12 +157,16 @@ static char *onnx_name(const mlp_graph *g, const char *s)
 bool oi_squeezed(struct importer *im, bool batched, int rank, const int64_t *dims, mlp_shape *out)
 {
     *out = mlp_shape_scalar();
+    int64_t size = 1;
     for (int d = batched ? 1 : 0; d < rank; d++) {
         if (dims[d] == 1)
             continue;
         if (dims[d] < 0 || dims[d] > INT32_MAX)
             return oi_fail(im, "dimension %d is %lld: mlp needs fixed sizes after the batch", d,
                            (long long)dims[d]);
+        size *= dims[d] ? dims[d] : 1;
+        if (size > INT32_MAX)
+            return oi_fail(im, "more than 2^31 values per sample");
         if (out->rank == MLP_MAX_RANK)
             return oi_fail(im, "more than %d dimensions (other than 1) per sample", MLP_MAX_RANK);
         out->dim[out->rank++] = (int)dims[d];

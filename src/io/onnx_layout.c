@@ -6,6 +6,8 @@
 #include "io/onnx_import.h"
 #include "base/mem.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +112,12 @@ static bool const_ints(struct importer *im, int i, int64_t *out, int *n)
         return oi_fail(im, "input %d holds %lld values: at most %d dimensions", i + 1,
                        (long long)v->t->size, ONNX_MAX_DIMS);
     *n = (int)v->t->size;
-    for (int k = 0; k < *n; k++)
-        out[k] = (int64_t)v->t->values[k];
+    for (int k = 0; k < *n; k++) {
+        double x = v->t->values[k]; /* shapes are small whole numbers; anything else is refused */
+        if (!(fabs(x) <= INT32_MAX) || x != floor(x))
+            return oi_fail(im, "input %d: %g is not a dimension or axis", i + 1, x);
+        out[k] = (int64_t)x;
+    }
     return true;
 }
 
@@ -137,8 +143,8 @@ bool onnx_op_reshape(struct importer *im)
             infer = d;
         else if (shape[d] < 0)
             return oi_fail(im, "the target shape has a dimension %lld", (long long)shape[d]);
-        else
-            known *= shape[d];
+        else if ((known *= shape[d]) > INT32_MAX)
+            return oi_fail(im, "the target shape holds more than 2^31 values per sample");
     }
     if (v->batched && (n == 0 || shape[0] != -1))
         return oi_fail(im, "the target shape must keep the batch as its first dimension "

@@ -465,9 +465,19 @@ static bool op_batch_norm(struct importer *im)
         double *s = malloc((size_t)c * sizeof *s);
         if (!s)
             return oi_fail(im, "out of memory");
-        const double *scale = mlp_node_values(g, p[0].id), *var = mlp_node_values(g, p[3].id);
-        for (int64_t i = 0; i < c; i++)
+        if (!p[0].v->t || !p[3].v->t) {
+            free(s);
+            return oi_fail(im, "the scale and variance must be constants");
+        }
+        const double *scale = p[0].v->t->values, *var = p[3].v->t->values;
+        for (int64_t i = 0; i < c; i++) {
             s[i] = scale[i] / sqrt(var[i] + eps);
+            if (!isfinite(s[i])) {
+                free(s);
+                return oi_fail(im, "channel %lld: variance %g + epsilon %g is not positive",
+                               (long long)i, var[i], eps);
+            }
+        }
         mlp_id sc = mlp_const(g, mlp_node(g, p[0].id)->shape, s);
         free(s);
         y = mlp_add(g, mlp_mul(g, mlp_sub(g, x.id, p[2].id), sc), p[1].id);
@@ -507,6 +517,12 @@ void onnx_supported_ops(char *buf, size_t size)
 bool onnx_import_node(struct importer *im)
 {
     const struct onnx_node *n = im->node;
+    for (int i = 0; i < n->nattr; i++) { /* model numbers are finite (Clip's bounds may be inf) */
+        const struct onnx_attr *a = &n->attr[i];
+        bool bound = !strcmp(n->op, "Clip");
+        if (isnan(a->f) || (isinf(a->f) && !bound))
+            return oi_fail(im, "attribute '%s' is not a finite number", a->name ? a->name : "");
+    }
     if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
         return oi_fail(im, "ops of domain '%s' are not supported", n->domain);
     for (size_t i = 0; i < sizeof onnx_ops / sizeof *onnx_ops; i++)

@@ -43,7 +43,7 @@ static int slot(struct uses *u, const char *name)
 
 static void uses_build(struct uses *u, const struct onnx_model *m)
 {
-    int total = 1;
+    int total = 1 + m->noutput;
     for (int i = 0; i < m->nnode; i++)
         total += m->node[i].nin + m->node[i].nout;
     for (u->cap = 16; u->cap < 2 * total; u->cap *= 2)
