@@ -46,6 +46,9 @@ static bool ex_fail(struct exporter *ex, mlp_id id, const char *fmt, ...)
     return false;
 }
 
+/* Whether a number survives the trip to float32 (ONNX's float) as a finite number. */
+static bool fits_float(double v) { return isfinite((float)v); }
+
 /* ---- building the model ---- */
 
 /* A name for a helper value (a shape, a constant, a step of a pattern): ':' keeps it apart
@@ -198,7 +201,7 @@ static bool const_scalar(const struct exporter *ex, mlp_id id, int i, double *v)
     if (nd(ex, c)->op != MLP_OP_CONST || nd(ex, c)->shape.rank != 0)
         return false;
     *v = mlp_node_values(ex->g, c)[0];
-    return true;
+    return fits_float(*v);
 }
 
 /* Operand i reshaped to [N, 1, ..., 1] (rank + 1 dims) when it is a batched per-sample scalar
@@ -343,7 +346,7 @@ static bool with_alpha(struct exporter *ex, mlp_id id, const char *op, const cha
 {
     double a;
     if (!const_scalar(ex, id, 1, &a))
-        return ex_fail(ex, id, "its slope must be a constant number");
+        return ex_fail(ex, id, "its slope must be a constant number within float32");
     const char *in[1] = {opnd(ex, id, 0)};
     attr_float(add_node(ex, op, in, 1, out), "alpha", a);
     return true;
@@ -459,7 +462,7 @@ static bool export_op(struct exporter *ex, mlp_id id, const char *out)
     if (is_op(op, "clip")) {
         double lo, hi;
         if (!const_scalar(ex, id, 1, &lo) || !const_scalar(ex, id, 2, &hi))
-            return ex_fail(ex, id, "its bounds must be constant numbers");
+            return ex_fail(ex, id, "its bounds must be constant numbers within float32");
         return clip(ex, id, lo, hi, out);
     }
     return ex_fail(ex, id, "ONNX has no counterpart that mlp writes");
@@ -478,7 +481,11 @@ static bool export_leaf(struct exporter *ex, mlp_id id)
     int64_t dims[MLP_MAX_RANK];
     for (int d = 0; d < n->shape.rank; d++)
         dims[d] = n->shape.dim[d];
-    add_init(ex, ex->vname[id], ONNX_FLOAT, n->shape.rank, dims, mlp_node_values(ex->g, id));
+    const double *v = mlp_node_values(ex->g, id);
+    for (int64_t i = 0; i < mlp_shape_size(n->shape); i++)
+        if (!fits_float(v[i]))
+            return ex_fail(ex, id, "element %lld, %g, is beyond float32", (long long)i, v[i]);
+    add_init(ex, ex->vname[id], ONNX_FLOAT, n->shape.rank, dims, v);
     return true;
 }
 
