@@ -389,6 +389,43 @@ static bool softmax_like(struct exporter *ex, mlp_id id, const char *op, const c
     return true;
 }
 
+/* batch_norm_infer(x, mean, var, gamma, beta, eps): BatchNormalization(x, gamma, beta, mean,
+ * var) over a batch of vectors, eps a constant number. Builds whose ops take fewer than six
+ * operands have no batch_norm_infer. */
+static bool batch_norm(struct exporter *ex, mlp_id id, const char *out)
+{
+#if MLP_MAX_ARITY >= 6
+    const struct mlp_node *n = nd(ex, id);
+    double eps;
+    if (!nd(ex, n->in[0])->batched || nd(ex, n->in[0])->shape.rank != 1 ||
+        !const_scalar(ex, id, 5, &eps))
+        return ex_fail(ex, id, "ONNX normalises a batch of vectors, with a constant epsilon");
+    for (int i = 1; i < 5; i++)
+        if (nd(ex, n->in[i])->batched || nd(ex, n->in[i])->shape.rank != 1)
+            return ex_fail(ex, id, "its statistics and affine parameters must be constant vectors");
+    const char *in[5] = {opnd(ex, id, 0), opnd(ex, id, 3), opnd(ex, id, 4), opnd(ex, id, 1),
+                         opnd(ex, id, 2)};
+    attr_float(add_node(ex, "BatchNormalization", in, 5, out), "epsilon", eps);
+    return true;
+#else
+    (void)out;
+    return ex_fail(ex, id, "not in this build");
+#endif
+}
+
+/* concat(a, b) of two vectors per sample (both batched, or both constants): Concat on the last
+ * axis. */
+static bool concat(struct exporter *ex, mlp_id id, const char *out)
+{
+    const struct mlp_node *a = nd(ex, nd(ex, id)->in[0]), *b = nd(ex, nd(ex, id)->in[1]);
+    if (a->batched != b->batched || a->shape.rank != 1 || b->shape.rank != 1)
+        return ex_fail(ex, id, "ONNX concatenates values of the same rank: two batched vectors "
+                               "or two constant ones");
+    const char *in[2] = {opnd(ex, id, 0), opnd(ex, id, 1)};
+    attr_int(add_node(ex, "Concat", in, 2, out), "axis", -1);
+    return true;
+}
+
 /* The op named `name` in this build's table, or -1. */
 static int op_id(const char *name) { return mlp_op_lookup(name, (int)strlen(name)); }
 
@@ -459,6 +496,10 @@ static bool export_op(struct exporter *ex, mlp_id id, const char *out)
         return clip(ex, id, 0, 6, out);
     if (is_op(op, "gelu"))
         return gelu(ex, id, out);
+    if (is_op(op, "batch_norm_infer"))
+        return batch_norm(ex, id, out);
+    if (is_op(op, "concat"))
+        return concat(ex, id, out);
     if (is_op(op, "clip")) {
         double lo, hi;
         if (!const_scalar(ex, id, 1, &lo) || !const_scalar(ex, id, 2, &hi))

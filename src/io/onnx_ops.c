@@ -428,6 +428,36 @@ static bool op_gemm(struct importer *im)
     return oi_out_like(im, r.id, &r);
 }
 
+/* Concat of vectors per sample (or of constant vectors) on their last axis: mlp's concat,
+ * folded left to right. */
+static bool op_concat(struct importer *im)
+{
+    int op = oi_op_named(im, "concat", true);
+    struct opnd acc, b;
+    if (op < 0 || !oi_input_opnd(im, 0, &acc))
+        return false;
+    int64_t axis = oi_attr_int(im->node, "axis", -1);
+    if (axis < 0)
+        axis += acc.rank;
+    for (int i = 1; i < im->node->nin; i++) {
+        if (!oi_input_opnd(im, i, &b))
+            return false;
+        bool vectors = acc.batched == b.batched && acc.rank == b.rank &&
+                       acc.rank == (acc.batched ? 2 : 1) && axis == acc.rank - 1;
+        for (int d = 0; vectors && d < acc.rank - 1; d++)
+            vectors = acc.dims[d] == b.dims[d];
+        if (!vectors || mlp_node(im->g, acc.id)->shape.rank != 1 ||
+            mlp_node(im->g, b.id)->shape.rank != 1)
+            return oi_fail(im, "mlp concatenates vectors (per sample, or constant ones) on "
+                               "their last axis");
+        mlp_id in[2] = {acc.id, b.id};
+        acc.id = oi_build(im, op, in, mlp_shape_scalar());
+        acc.dims[acc.rank - 1] += b.dims[b.rank - 1];
+        acc.v = NULL;
+    }
+    return oi_out_like(im, acc.id, &acc);
+}
+
 /* ---- normalisation ---- */
 
 /* BatchNormalization at inference: (x - mean) / sqrt(var + eps) * scale + B over the channels,
@@ -492,7 +522,7 @@ static const struct onnx_op {
     bool (*import)(struct importer *im);
 } onnx_ops[] = {
     {"Abs", op_abs},           {"Add", op_add},         {"BatchNormalization", op_batch_norm},
-    {"Cast", op_cast},
+    {"Cast", op_cast},         {"Concat", op_concat},
     {"Clip", op_clip},         {"GreaterOrEqual", op_greater_or_equal},
     {"Constant", onnx_op_constant}, {"Div", op_div},         {"Dropout", op_dropout},
     {"Elu", op_elu},           {"Exp", op_exp},         {"Flatten", onnx_op_flatten},
