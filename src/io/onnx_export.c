@@ -526,6 +526,19 @@ static bool export_leaf(struct exporter *ex, mlp_id id)
     for (int64_t i = 0; i < mlp_shape_size(n->shape); i++)
         if (!fits_float(v[i]))
             return ex_fail(ex, id, "element %lld, %g, is beyond float32", (long long)i, v[i]);
+    if (n->op == MLP_OP_CONST && !mlp_node_name(ex->g, id)) {
+        /* a number written in an expression: a Constant node, which imports as a literal */
+        struct onnx_node *c = add_node(ex, "Constant", NULL, 0, ex->vname[id]);
+        struct onnx_tensor *t = add_attr(c, "value", ONNX_ATTR_TENSOR)->t =
+            mlp_xcalloc(1, sizeof *t);
+        t->dtype = ONNX_FLOAT;
+        t->rank = n->shape.rank;
+        t->size = mlp_shape_size(n->shape);
+        memcpy(t->dims, dims, (size_t)n->shape.rank * sizeof *dims);
+        t->values = mlp_xmalloc((size_t)(t->size ? t->size : 1) * sizeof *t->values);
+        memcpy(t->values, v, (size_t)t->size * sizeof *v);
+        return true;
+    }
     add_init(ex, ex->vname[id], ONNX_FLOAT, n->shape.rank, dims, v);
     return true;
 }

@@ -452,6 +452,18 @@ static bool add_inputs(struct importer *im)
     return true;
 }
 
+/* Whether an ONNX name is the "OP:ID" that mlp's exporter gives values without a name. */
+static bool mlp_written_anonymous(const char *name)
+{
+    const char *colon = strchr(name, ':');
+    if (!colon || colon == name || !colon[1] || mlp_op_lookup(name, (int)(colon - name)) < 0)
+        return false;
+    for (const char *p = colon + 1; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
 /* Whether a person would give this value a name of its own: graph outputs, values used more
  * than once, and results of nonlinear ops (activations); the linear ops (W @ x + b) chain into
  * one statement. */
@@ -463,6 +475,8 @@ static bool worth_a_name(const struct importer *im, const struct oval *v)
         return false; /* declared already, or an anonymous constant written inline */
     if (v->is_output || v->uses != 1)
         return true;
+    if (mlp_written_anonymous(v->name))
+        return false; /* mlp's exporter named a value that had no name: it gets none back */
     return cls != MLP_CLASS_LINEAR && cls != MLP_CLASS_BILINEAR && n->op != MLP_OP_DIV;
 }
 

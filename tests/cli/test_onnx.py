@@ -62,6 +62,11 @@ class TorchExports(MlpTestCase):
         text = self.ok("import", os.path.join(FIX, "dropout_bn_gelu-opset17.onnx")).out
         self.assertIn(" = gelu(", text)  # the Erf pattern is one op
 
+    def test_many_ops(self):
+        # Softplus, Elu, Clip (hardtanh; relu6 as Relu then Clip), Abs, Sqrt, Max, Min, Concat
+        self.needs_op("many_ops", "softplus")
+        self.check("many_ops", self.F32)
+
     def test_float64(self):
         self.check("relu_float64", [("f64", 1e-12)])
 

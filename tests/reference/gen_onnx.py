@@ -30,6 +30,22 @@ class Residual(nn.Module):
         return x + self.l2(torch.sigmoid(self.l1(x)))
 
 
+class ManyOps(nn.Module):
+    """The elementwise ops of the op-table work, as PyTorch exports them."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(3, 4)
+        self.l2 = nn.Linear(32, 2)
+
+    def forward(self, x):
+        h = self.l1(x)
+        parts = [nn.functional.softplus(h), nn.functional.elu(h, 0.5),
+                 nn.functional.hardtanh(h, -0.5, 0.5), nn.functional.relu6(h * 4), torch.abs(h),
+                 torch.sqrt(torch.abs(h) + 1), torch.maximum(h, -0.5 * h), torch.minimum(h, h * h)]
+        return self.l2(torch.cat(parts, dim=1))
+
+
 def models():
     torch.manual_seed(11)
     yield "relu_softmax", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3),
@@ -49,6 +65,7 @@ def models():
                                            nn.Linear(8, 2)), 4, torch.float32
     yield "relu_float64", nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2)), 4, \
         torch.float64
+    yield "many_ops", ManyOps(), 3, torch.float32
 
 
 def main():
