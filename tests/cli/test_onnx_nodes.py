@@ -22,8 +22,8 @@ class NodeTests(MlpTestCase):
             self.skipTest("needs Debian python3-onnx and libonnx-testdata (scripts/install-deps)")
         r = subprocess.run(["/usr/bin/python3", RUNNER, MLP, self.supported()],
                            capture_output=True, text=True, timeout=600)
-        summary = r.stdout.strip().splitlines()[-1]
-        print("\n" + summary)
+        lines = r.stdout.strip().splitlines()
+        print("\n" + lines[-2] + "\n" + lines[-1])  # which node tests ran and passed, and totals
         failed = [l for l in r.stdout.splitlines() if l.startswith("FAIL")]
         self.assertEqual(failed, [], r.stdout)
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -97,7 +97,7 @@ def compare(got, want, batched):
 
 def main():
     binary, ops = sys.argv[1], set(sys.argv[2].split(","))
-    passed, refused, failed, skipped, seen_ops = 0, 0, 0, 0, set()
+    passed, refused, failed, skipped, seen_ops, names = 0, 0, 0, 0, set(), []
     with tempfile.TemporaryDirectory() as tmp:
         for d in sorted(glob.glob(os.path.join(DATA, "test_*"))):
             name = os.path.basename(d)
@@ -134,8 +134,10 @@ def main():
                 print(f"FAIL {name} ({'batched' if form else 'constant'}): {result}")
             else:
                 passed += 1
+                names.append(name)
                 seen_ops |= used
                 print(f"pass {name} [{'batched' if form else 'constant'}]")
+    print("node tests that passed: " + ", ".join(names))
     print(f"node tests: {passed} passed, {refused} refused, {failed} failed, {skipped} not "
           f"float; ops passing: "
           f"{', '.join(sorted(seen_ops))}")
