@@ -61,16 +61,11 @@ def run(binary, tmp, model, inputs, outputs, batched):
         x = inputs[0]
         if x.ndim < 1 or x.dtype.kind != "f":
             return None, "the first input is not a batch of float tensors"
-        decl = [l for l in text.stdout.splitlines() if l.startswith("input ")][0].split()[1]
-        name = decl.split("[")[0]
+        # no header: the columns are the model's one input, flattened (a header x[i,j] would
+        # need a comma inside a column name)
         per = x.reshape(x.shape[0], -1)
-        idx = list(np.ndindex(*x.shape[1:])) if x.ndim > 1 else [()]
-        squeezed = [tuple(i for i, d in zip(ix, x.shape[1:]) if d != 1) for ix in idx]
-        header = ",".join(name + ("[" + ",".join(map(str, s)) + "]" if s else "")
-                          for s in squeezed)
         csv = os.path.join(tmp, "x.csv")
         with open(csv, "w") as f:
-            f.write(header + "\n")
             for row in per:
                 f.write(",".join(repr(float(v)) for v in row) + "\n")
         args += ["--data", csv]
