@@ -426,6 +426,26 @@ static bool concat(struct exporter *ex, mlp_id id, const char *out)
     return true;
 }
 
+/* reshape(x, [dims]) and flatten(x): Reshape to [-1, dims...] for a batch (-1 keeps it; the
+ * importer reads a leading -1 so), or to [dims...] for a constant. */
+static bool reshape(struct exporter *ex, mlp_id id, const char *out)
+{
+    const struct mlp_node *n = nd(ex, id);
+    int64_t shape[MLP_MAX_RANK + 2];
+    int k = 0;
+    if (n->batched)
+        shape[k++] = -1;
+    for (int d = 0; d < n->shape.rank; d++)
+        shape[k++] = n->shape.dim[d];
+    if (n->batched && n->shape.rank == 0)
+        shape[k++] = 1; /* a per-sample scalar is a column */
+    char *s = int_const(ex, id, "shape", shape, k);
+    const char *in[2] = {opnd(ex, id, 0), s};
+    add_node(ex, "Reshape", in, 2, out);
+    free(s);
+    return true;
+}
+
 /* The op named `name` in this build's table, or -1. */
 static int op_id(const char *name) { return mlp_op_lookup(name, (int)strlen(name)); }
 
@@ -500,6 +520,8 @@ static bool export_op(struct exporter *ex, mlp_id id, const char *out)
         return batch_norm(ex, id, out);
     if (is_op(op, "concat"))
         return concat(ex, id, out);
+    if (is_op(op, "reshape") || is_op(op, "flatten"))
+        return reshape(ex, id, out);
     if (is_op(op, "clip")) {
         double lo, hi;
         if (!const_scalar(ex, id, 1, &lo) || !const_scalar(ex, id, 2, &hi))

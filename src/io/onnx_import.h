@@ -109,6 +109,10 @@ bool onnx_op_reshape(struct importer *im);
 bool onnx_op_squeeze(struct importer *im);
 bool onnx_op_unsqueeze(struct importer *im);
 bool onnx_op_transpose(struct importer *im);
+bool onnx_op_shape(struct importer *im);
+bool onnx_op_gather(struct importer *im);
+/* Concat of constant vectors as a constant (*done), or nothing when an input is not one. */
+bool onnx_concat_constants(struct importer *im, bool *done);
 
 /* ---- onnx_ops.c: the op table ---- */
 

@@ -60,7 +60,9 @@ static bool relayout(struct importer *im, struct oval *v, int rank, const int64_
         mlp_shape s;
         same = oi_squeezed(im, false, v->t->rank, v->t->dims, &s) && mlp_shape_equal(s, want);
     }
-    if (v->t && v->id == MLP_NONE && !same) {
+    /* A constant of the graph (not an initializer) stays a tensor: shapes computed from
+     * Shape, Gather and Concat are read by later ops as numbers. */
+    if (v->t && v->id == MLP_NONE && (!same || v->kind == MLP_CONST)) {
         struct onnx_tensor *t = oi_tensor_copy(im, v->t);
         if (!t)
             return false;
@@ -251,3 +253,82 @@ bool onnx_op_transpose(struct importer *im)
     return oi_output(im, 0, y, x.batched, x.rank, dims);
 }
 
+
+/* ---- shapes as values: Shape, Gather, Concat of constants (x.view(x.size(0), -1)) ---- */
+
+/* Shape(x): x's dims as an int64 constant, -1 standing for the batch (Reshape reads a -1 in
+ * front as "keep the batch"); start and end from opset 15. */
+bool onnx_op_shape(struct importer *im)
+{
+    struct oval *v = oi_input(im, 0);
+    if (!v)
+        return false;
+    int64_t start = oi_attr_int(im->node, "start", 0), end = oi_attr_int(im->node, "end", v->rank);
+    start = start < 0 ? start + v->rank : start;
+    end = end < 0 ? end + v->rank : end;
+    start = start < 0 ? 0 : start > v->rank ? v->rank : start;
+    end = end < start ? start : end > v->rank ? v->rank : end;
+    struct onnx_tensor *t = oi_new_tensor(im);
+    t->dtype = ONNX_INT64;
+    t->rank = 1;
+    t->size = t->dims[0] = end - start;
+    t->values = mlp_xmalloc((size_t)(t->size ? t->size : 1) * sizeof *t->values);
+    for (int64_t i = 0; i < t->size; i++)
+        t->values[i] = (double)v->dims[start + i];
+    return oi_output_const(im, 0, t);
+}
+
+/* Gather(data, indices) of a constant vector (axis 0): picking dims out of a shape. */
+bool onnx_op_gather(struct importer *im)
+{
+    struct oval *d = oi_input(im, 0), *ix = d ? oi_input(im, 1) : NULL;
+    if (!ix)
+        return false;
+    if (!d->t || d->id != MLP_NONE || !ix->t || d->t->rank != 1 || ix->t->rank > 1 ||
+        oi_attr_int(im->node, "axis", 0) != 0)
+        return oi_fail(im, "mlp gathers from constant vectors only (shapes)");
+    struct onnx_tensor *t = oi_new_tensor(im);
+    t->dtype = d->t->dtype;
+    t->rank = ix->t->rank;
+    t->size = ix->t->size;
+    t->dims[0] = ix->t->size;
+    t->values = mlp_xmalloc((size_t)(t->size ? t->size : 1) * sizeof *t->values);
+    for (int64_t i = 0; i < t->size; i++) {
+        double k = ix->t->values[i];
+        if (k < 0)
+            k += (double)d->t->size;
+        if (!(k >= 0 && k < (double)d->t->size) || k != floor(k))
+            return oi_fail(im, "index %g is outside the %lld values", ix->t->values[i],
+                           (long long)d->t->size);
+        t->values[i] = d->t->values[(int64_t)k];
+    }
+    return oi_output_const(im, 0, t);
+}
+
+/* Concat of constant vectors into one (the parts of a shape); false when an input is not one,
+ * without an error: then the values are concatenated as mlp values. */
+bool onnx_concat_constants(struct importer *im, bool *done)
+{
+    int64_t total = 0;
+    *done = false;
+    for (int i = 0; i < im->node->nin; i++) {
+        struct oval *v = oi_has_input(im, i) ? oi_find(im, im->node->in[i]) : NULL;
+        if (!v || !v->t || v->id != MLP_NONE || v->t->rank > 1 || v->kind != MLP_CONST)
+            return true;
+        total += v->t->size;
+    }
+    struct onnx_tensor *t = oi_new_tensor(im);
+    t->dtype = ONNX_INT64;
+    t->rank = 1;
+    t->size = t->dims[0] = total;
+    t->values = mlp_xmalloc((size_t)(total ? total : 1) * sizeof *t->values);
+    for (int i = 0, k = 0; i < im->node->nin; i++) {
+        const struct onnx_tensor *p = oi_find(im, im->node->in[i])->t;
+        if (p->dtype == ONNX_FLOAT || p->dtype == ONNX_DOUBLE)
+            t->dtype = p->dtype;
+        for (int64_t j = 0; j < p->size; j++)
+            t->values[k++] = p->values[j];
+    }
+    *done = true;
+    return oi_output_const(im, 0, t);
+}

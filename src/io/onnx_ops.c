@@ -432,6 +432,9 @@ static bool op_gemm(struct importer *im)
  * folded left to right. */
 static bool op_concat(struct importer *im)
 {
+    bool done;
+    if (!onnx_concat_constants(im, &done) || done)
+        return !mlp_failed(im->err) && done;
     int op = oi_op_named(im, "concat", true);
     struct opnd acc, b;
     if (op < 0 || !oi_input_opnd(im, 0, &acc))
@@ -525,7 +528,7 @@ static const struct onnx_op {
     {"Cast", op_cast},         {"Concat", op_concat},
     {"Clip", op_clip},         {"GreaterOrEqual", op_greater_or_equal},
     {"Constant", onnx_op_constant}, {"Div", op_div},         {"Dropout", op_dropout},
-    {"Elu", op_elu},           {"Exp", op_exp},         {"Flatten", onnx_op_flatten},
+    {"Elu", op_elu},           {"Gather", onnx_op_gather}, {"Shape", onnx_op_shape},           {"Exp", op_exp},         {"Flatten", onnx_op_flatten},
     {"Gemm", op_gemm},         {"Identity", op_identity}, {"LeakyRelu", op_leaky_relu},
     {"Log", op_log},           {"LogSoftmax", op_log_softmax}, {"MatMul", op_matmul},
     {"Max", op_max},           {"Min", op_min},         {"Mul", op_mul},

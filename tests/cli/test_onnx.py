@@ -16,8 +16,8 @@ def load_case(name):
 
 
 def csv(X):
-    return (",".join(f"x[{i}]" for i in range(len(X[0]))) + "\n" +
-            "".join(",".join(repr(v) for v in row) + "\n" for row in X))
+    # no header: the columns are the input x flattened (a header cannot name x[i,j] columns)
+    return "".join(",".join(repr(v) for v in row) + "\n" for row in X)
 
 
 class TorchExports(MlpTestCase):
@@ -66,6 +66,10 @@ class TorchExports(MlpTestCase):
         # Softplus, Elu, Clip (hardtanh; relu6 as Relu then Clip), Abs, Sqrt, Max, Min, Concat
         self.needs_op("many_ops", "softplus")
         self.check("many_ops", self.F32)
+
+    def test_view_flatten(self):
+        # x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat of constants, then Reshape
+        self.check("view_flatten", self.F32)
 
     def test_float64(self):
         self.check("relu_float64", [("f64", 1e-12)])

@@ -46,6 +46,17 @@ class ManyOps(nn.Module):
         return self.l2(torch.cat(parts, dim=1))
 
 
+class ViewFlatten(nn.Module):
+    """x.view(x.size(0), -1): exported as Shape, Gather, Unsqueeze, Concat and Reshape."""
+
+    def __init__(self):
+        super().__init__()
+        self.l = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return torch.tanh(self.l(x.view(x.size(0), -1)))
+
+
 def models():
     torch.manual_seed(11)
     yield "relu_softmax", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3),
@@ -66,13 +77,14 @@ def models():
     yield "relu_float64", nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2)), 4, \
         torch.float64
     yield "many_ops", ManyOps(), 3, torch.float32
+    yield "view_flatten", ViewFlatten(), (2, 3), torch.float32
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name, model, nin, dtype in models():
         model = model.to(dtype).eval()
-        x = torch.randn(5, nin, dtype=dtype)
+        x = torch.randn(5, *(nin if isinstance(nin, tuple) else (nin,)), dtype=dtype)
         with torch.no_grad():
             y = model(x)
         for opset in (9, 13, 17):
@@ -84,7 +96,7 @@ def main():
                 f.write(buf.getvalue())
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump({"dtype": str(dtype).replace("torch.", ""),
-                       "x": [[repr(float(v)) for v in row] for row in x],
+                       "x": [[repr(float(v)) for v in row.flatten()] for row in x],
                        "y": [[repr(float(v)) for v in row] for row in y]}, f, indent=1)
             f.write("\n")
 
