@@ -46,6 +46,9 @@ static bool ex_fail(struct exporter *ex, mlp_id id, const char *fmt, ...)
     return false;
 }
 
+/* Whether a number survives the trip to float32 (ONNX's float) as a finite number. */
+static bool fits_float(double v) { return isfinite((float)v); }
+
 /* ---- building the model ---- */
 
 /* A name for a helper value (a shape, a constant, a step of a pattern): ':' keeps it apart
@@ -198,7 +201,7 @@ static bool const_scalar(const struct exporter *ex, mlp_id id, int i, double *v)
     if (nd(ex, c)->op != MLP_OP_CONST || nd(ex, c)->shape.rank != 0)
         return false;
     *v = mlp_node_values(ex->g, c)[0];
-    return true;
+    return fits_float(*v);
 }
 
 /* Operand i reshaped to [N, 1, ..., 1] (rank + 1 dims) when it is a batched per-sample scalar
@@ -343,7 +346,7 @@ static bool with_alpha(struct exporter *ex, mlp_id id, const char *op, const cha
 {
     double a;
     if (!const_scalar(ex, id, 1, &a))
-        return ex_fail(ex, id, "its slope must be a constant number");
+        return ex_fail(ex, id, "its slope must be a constant number within float32");
     const char *in[1] = {opnd(ex, id, 0)};
     attr_float(add_node(ex, op, in, 1, out), "alpha", a);
     return true;
@@ -383,6 +386,63 @@ static bool softmax_like(struct exporter *ex, mlp_id id, const char *op, const c
 {
     const char *in[1] = {opnd(ex, id, 0)};
     attr_int(add_node(ex, op, in, 1, out), "axis", -1);
+    return true;
+}
+
+/* batch_norm_infer(x, mean, var, gamma, beta, eps): BatchNormalization(x, gamma, beta, mean,
+ * var) over a batch of vectors, eps a constant number. Builds whose ops take fewer than six
+ * operands have no batch_norm_infer. */
+static bool batch_norm(struct exporter *ex, mlp_id id, const char *out)
+{
+#if MLP_MAX_ARITY >= 6
+    const struct mlp_node *n = nd(ex, id);
+    double eps;
+    if (!nd(ex, n->in[0])->batched || nd(ex, n->in[0])->shape.rank != 1 ||
+        !const_scalar(ex, id, 5, &eps))
+        return ex_fail(ex, id, "ONNX normalises a batch of vectors, with a constant epsilon");
+    for (int i = 1; i < 5; i++)
+        if (nd(ex, n->in[i])->batched || nd(ex, n->in[i])->shape.rank != 1)
+            return ex_fail(ex, id, "its statistics and affine parameters must be constant vectors");
+    const char *in[5] = {opnd(ex, id, 0), opnd(ex, id, 3), opnd(ex, id, 4), opnd(ex, id, 1),
+                         opnd(ex, id, 2)};
+    attr_float(add_node(ex, "BatchNormalization", in, 5, out), "epsilon", eps);
+    return true;
+#else
+    (void)out;
+    return ex_fail(ex, id, "not in this build");
+#endif
+}
+
+/* concat(a, b) of two vectors per sample (both batched, or both constants): Concat on the last
+ * axis. */
+static bool concat(struct exporter *ex, mlp_id id, const char *out)
+{
+    const struct mlp_node *a = nd(ex, nd(ex, id)->in[0]), *b = nd(ex, nd(ex, id)->in[1]);
+    if (a->batched != b->batched || a->shape.rank != 1 || b->shape.rank != 1)
+        return ex_fail(ex, id, "ONNX concatenates values of the same rank: two batched vectors "
+                               "or two constant ones");
+    const char *in[2] = {opnd(ex, id, 0), opnd(ex, id, 1)};
+    attr_int(add_node(ex, "Concat", in, 2, out), "axis", -1);
+    return true;
+}
+
+/* reshape(x, [dims]) and flatten(x): Reshape to [-1, dims...] for a batch (-1 keeps it; the
+ * importer reads a leading -1 so), or to [dims...] for a constant. */
+static bool reshape(struct exporter *ex, mlp_id id, const char *out)
+{
+    const struct mlp_node *n = nd(ex, id);
+    int64_t shape[MLP_MAX_RANK + 2];
+    int k = 0;
+    if (n->batched)
+        shape[k++] = -1;
+    for (int d = 0; d < n->shape.rank; d++)
+        shape[k++] = n->shape.dim[d];
+    if (n->batched && n->shape.rank == 0)
+        shape[k++] = 1; /* a per-sample scalar is a column */
+    char *s = int_const(ex, id, "shape", shape, k);
+    const char *in[2] = {opnd(ex, id, 0), s};
+    add_node(ex, "Reshape", in, 2, out);
+    free(s);
     return true;
 }
 
@@ -456,10 +516,16 @@ static bool export_op(struct exporter *ex, mlp_id id, const char *out)
         return clip(ex, id, 0, 6, out);
     if (is_op(op, "gelu"))
         return gelu(ex, id, out);
+    if (is_op(op, "batch_norm_infer"))
+        return batch_norm(ex, id, out);
+    if (is_op(op, "concat"))
+        return concat(ex, id, out);
+    if (is_op(op, "reshape") || is_op(op, "flatten"))
+        return reshape(ex, id, out);
     if (is_op(op, "clip")) {
         double lo, hi;
         if (!const_scalar(ex, id, 1, &lo) || !const_scalar(ex, id, 2, &hi))
-            return ex_fail(ex, id, "its bounds must be constant numbers");
+            return ex_fail(ex, id, "its bounds must be constant numbers within float32");
         return clip(ex, id, lo, hi, out);
     }
     return ex_fail(ex, id, "ONNX has no counterpart that mlp writes");
@@ -478,7 +544,24 @@ static bool export_leaf(struct exporter *ex, mlp_id id)
     int64_t dims[MLP_MAX_RANK];
     for (int d = 0; d < n->shape.rank; d++)
         dims[d] = n->shape.dim[d];
-    add_init(ex, ex->vname[id], ONNX_FLOAT, n->shape.rank, dims, mlp_node_values(ex->g, id));
+    const double *v = mlp_node_values(ex->g, id);
+    for (int64_t i = 0; i < mlp_shape_size(n->shape); i++)
+        if (!fits_float(v[i]))
+            return ex_fail(ex, id, "element %lld, %g, is beyond float32", (long long)i, v[i]);
+    if (n->op == MLP_OP_CONST && !mlp_node_name(ex->g, id)) {
+        /* a number written in an expression: a Constant node, which imports as a literal */
+        struct onnx_node *c = add_node(ex, "Constant", NULL, 0, ex->vname[id]);
+        struct onnx_tensor *t = add_attr(c, "value", ONNX_ATTR_TENSOR)->t =
+            mlp_xcalloc(1, sizeof *t);
+        t->dtype = ONNX_FLOAT;
+        t->rank = n->shape.rank;
+        t->size = mlp_shape_size(n->shape);
+        memcpy(t->dims, dims, (size_t)n->shape.rank * sizeof *dims);
+        t->values = mlp_xmalloc((size_t)(t->size ? t->size : 1) * sizeof *t->values);
+        memcpy(t->values, v, (size_t)t->size * sizeof *v);
+        return true;
+    }
+    add_init(ex, ex->vname[id], ONNX_FLOAT, n->shape.rank, dims, v);
     return true;
 }
 

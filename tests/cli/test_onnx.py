@@ -3,7 +3,7 @@ import glob
 import json
 import os
 
-from mlptest import MlpTestCase
+from mlptest import MlpTestCase, mlp
 
 FIX = "tests/fixtures/onnx"
 
@@ -16,8 +16,8 @@ def load_case(name):
 
 
 def csv(X):
-    return (",".join(f"x[{i}]" for i in range(len(X[0]))) + "\n" +
-            "".join(",".join(repr(v) for v in row) + "\n" for row in X))
+    # no header: the columns are the input x flattened (a header cannot name x[i,j] columns)
+    return "".join(",".join(repr(v) for v in row) + "\n" for row in X)
 
 
 class TorchExports(MlpTestCase):
@@ -45,6 +45,31 @@ class TorchExports(MlpTestCase):
 
     def test_residual(self):
         self.check("residual", self.F32)
+
+    def needs_op(self, name, op):
+        """Skip where this build lacks an op of the op-table work (the import says so)."""
+        r = mlp("import", os.path.join(FIX, f"{name}-opset13.onnx"))
+        if r.rc and (f"has no '{op}' op" in r.err or f"has no {op}" in r.err):
+            self.skipTest(f"this build has no {op}")
+
+    def test_leaky_relu(self):
+        self.needs_op("leaky_relu", "leaky_relu")
+        self.check("leaky_relu", self.F32)
+
+    def test_dropout_batchnorm_gelu(self):
+        self.needs_op("dropout_bn_gelu", "gelu")
+        self.check("dropout_bn_gelu", self.F32)
+        text = self.ok("import", os.path.join(FIX, "dropout_bn_gelu-opset17.onnx")).out
+        self.assertIn(" = gelu(", text)  # the Erf pattern is one op
+
+    def test_many_ops(self):
+        # Softplus, Elu, Clip (hardtanh; relu6 as Relu then Clip), Abs, Sqrt, Max, Min, Concat
+        self.needs_op("many_ops", "softplus")
+        self.check("many_ops", self.F32)
+
+    def test_view_flatten(self):
+        # x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat of constants, then Reshape
+        self.check("view_flatten", self.F32)
 
     def test_float64(self):
         self.check("relu_float64", [("f64", 1e-12)])

@@ -43,7 +43,7 @@ def has_onnx():
 
 class Export(MlpTestCase):
     def examples(self):
-        return sorted(glob.glob("examples/*/*.mlp"))
+        return sorted(glob.glob("examples/*/*.mlp")) + ["tests/fixtures/onnx/new-ops.mlp"]
 
     def test_every_example_passes_the_checker(self):
         if not has_onnx():

@@ -30,6 +30,33 @@ class Residual(nn.Module):
         return x + self.l2(torch.sigmoid(self.l1(x)))
 
 
+class ManyOps(nn.Module):
+    """The elementwise ops of the op-table work, as PyTorch exports them."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(3, 4)
+        self.l2 = nn.Linear(32, 2)
+
+    def forward(self, x):
+        h = self.l1(x)
+        parts = [nn.functional.softplus(h), nn.functional.elu(h, 0.5),
+                 nn.functional.hardtanh(h, -0.5, 0.5), nn.functional.relu6(h * 4), torch.abs(h),
+                 torch.sqrt(torch.abs(h) + 1), torch.maximum(h, -0.5 * h), torch.minimum(h, h * h)]
+        return self.l2(torch.cat(parts, dim=1))
+
+
+class ViewFlatten(nn.Module):
+    """x.view(x.size(0), -1): exported as Shape, Gather, Unsqueeze, Concat and Reshape."""
+
+    def __init__(self):
+        super().__init__()
+        self.l = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return torch.tanh(self.l(x.view(x.size(0), -1)))
+
+
 def models():
     torch.manual_seed(11)
     yield "relu_softmax", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3),
@@ -49,13 +76,15 @@ def models():
                                            nn.Linear(8, 2)), 4, torch.float32
     yield "relu_float64", nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2)), 4, \
         torch.float64
+    yield "many_ops", ManyOps(), 3, torch.float32
+    yield "view_flatten", ViewFlatten(), (2, 3), torch.float32
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name, model, nin, dtype in models():
         model = model.to(dtype).eval()
-        x = torch.randn(5, nin, dtype=dtype)
+        x = torch.randn(5, *(nin if isinstance(nin, tuple) else (nin,)), dtype=dtype)
         with torch.no_grad():
             y = model(x)
         for opset in (9, 13, 17):
@@ -67,7 +96,7 @@ def main():
                 f.write(buf.getvalue())
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump({"dtype": str(dtype).replace("torch.", ""),
-                       "x": [[repr(float(v)) for v in row] for row in x],
+                       "x": [[repr(float(v)) for v in row.flatten()] for row in x],
                        "y": [[repr(float(v)) for v in row] for row in y]}, f, indent=1)
             f.write("\n")
 
