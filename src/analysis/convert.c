@@ -48,7 +48,9 @@ struct convert {
 
 static bool is_param(const struct convert *c, mlp_id id)
 {
-    return c->g->nodes[id].op == MLP_OP_PARAM && c->uses[id] == 1 && !c->fixed[id];
+    bool param = mlp_op(c->g->nodes[id].op)->cls == MLP_CLASS_LEAF && !mlp_is_input(c->g, id) &&
+                 !mlp_is_constant(c->g, id);
+    return param && c->uses[id] == 1 && !c->fixed[id];
 }
 
 /* Used by exactly one operand slot and not an output: its value may change. */
