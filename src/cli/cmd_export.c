@@ -72,8 +72,10 @@ int cmd_export(int argc, char **argv)
     if (!format || strcmp(format, "c"))
         return cli_usage_error(&a, format ? "unknown --format '%s' (known: c)"
                                           : "--format is required (c)%s", format ? format : "");
-    if (!out)
-        return cli_usage_error(&a, "-o DIR/NAME is required (the files are NAME.h and NAME.c)");
+    const char *base = out ? strrchr(out, '/') : NULL;
+    if (!out || !*out || (base && (!base[1] || !strcmp(base + 1, ".c") || !strcmp(base + 1, ".h"))))
+        return cli_usage_error(&a, "-o DIR/NAME is required, with a NAME (the files are NAME.h and "
+                                   "NAME.c)");
     const char *quantize = cli_get(&a, "--quantize");
     if (quantize && strcmp(quantize, "int8"))
         return cli_usage_error(&a, "--quantize must be int8, got '%s'", quantize);

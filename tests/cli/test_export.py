@@ -14,7 +14,7 @@ import cexport as cx
 from mlptest import MlpTestCase, mlp
 
 SAMPLES = 1000
-SINGLE = 8  # samples also evaluated one at a time, where the executor's arithmetic is the C's
+SINGLE = 4  # samples also evaluated one at a time, where the executor's arithmetic is the C's
 # The batch of 1,000 is evaluated by the executor's blocked matrix products, which use FMA and
 # sum the inner dimension in slices; the generated code sums one sample in order. So outputs
 # agree to REL relative to the largest magnitude of that output over the batch, and a sample
@@ -165,3 +165,77 @@ int main(void)
         exe = os.path.join(self.tmp, "main")
         cx.run(["cc", *cx.STRICT, "-I", self.tmp, main, out + ".c", "-o", exe, "-lm"])
         cx.run([exe])
+
+
+class ExportHostileTest(MlpTestCase):
+    def test_c_keywords_as_model_names_and_output_name(self):
+        model = self.write("kw.mlp", """
+input int[2]
+param for[2,2] = [[1, 2], [3, 4]]
+param static[2] = [1, -20]
+return = relu(for @ int + static)
+output return
+""")
+        out = os.path.join(self.tmp, "int")
+        header, source = cx.export(model, out)
+        self.assertIn("void int_predict(const float *input, float *output);", header)
+        self.assertIn("#define INT_INPUT_SIZE 2 ", header)
+        exe = os.path.join(self.tmp, "h")
+        cx.build(self.tmp, "int", exe)
+        xs = cx.random_inputs(4, 2, seed=1) 
+        rows = cx.parse_rows(cx.run_harness(exe, xs, 4))
+        for s in range(4):
+            x0, x1 = xs[2 * s], xs[2 * s + 1]
+            want = [max(0.0, x0 + 2 * x1 + 1), max(0.0, 3 * x0 + 4 * x1 - 20)]
+            for c, w in zip(rows[s], want):
+                self.assertAlmostEqual(c, w, places=4)
+
+    def test_names_made_identifiers(self):
+        for given, name in [("my-net.v2", "my_net_v2"), ("2layer.c", "net2layer"), ("_x", "net_x")]:
+            out = os.path.join(self.tmp, given)
+            r = self.ok("export", "examples/train/tiny.mlp", "--format", "c", "-o", out)
+            base = out[:-2] if out.endswith(".c") else out
+            with open(base + ".h") as f:
+                self.assertIn(f"void {name}_predict(", f.read())
+            self.assertTrue(os.path.exists(base + ".c"))
+            self.assertEqual(r.out, "")
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "c", "-o", self.tmp + "/")
+        self.assertIn("-o DIR/NAME is required, with a NAME", r.err)
+
+    def test_huge_model_refused(self):
+        model = self.write("huge.mlp", "input x[2000]\nparam W[2100,2000] ~ normal(0, 1)\ny = W @ x\noutput y\n")
+        out = os.path.join(self.tmp, "huge")
+        r = self.fails(2, "export", model, "--format", "c", "-o", out)
+        self.assertIn("number 4204100, more than the 4194304 (16 MiB of float32) the C export accepts", r.err)
+        self.assertFalse(os.path.exists(out + ".c") or os.path.exists(out + ".h"))
+
+    def test_ops_without_c_lowering_named(self):
+        model = self.write("loss.mlp", """
+input x[3]
+input c
+param W[2,3] ~ xavier
+z = W @ x
+L = softmax_xent(z, c)
+E = squared_error(z, 2 * z)
+output z, L, E
+""")
+        out = os.path.join(self.tmp, "loss")
+        r = self.fails(2, "export", model, "--format", "c", "-o", out)
+        self.assertRegex(r.err, r"loss\.mlp:6:\d+: error: cannot export to C: no C lowering for "
+                                r"softmax_xent \(a training loss.*\); squared_error \(a training loss")
+        self.assertFalse(os.path.exists(out + ".c") or os.path.exists(out + ".h"))
+        # the same model without the losses as outputs exports
+        self.ok("export", self.write("ok.mlp", open(model).read().replace("output z, L, E", "output z")),
+                "--format", "c", "-o", out)
+
+    def test_bad_usage(self):
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "-o", os.path.join(self.tmp, "n"))
+        self.assertIn("--format is required", r.err)
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "rust", "-o", "n")
+        self.assertIn("unknown --format 'rust'", r.err)
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "c", "-o", "n",
+                       "--quantize", "int4", "--calibrate", "x.csv")
+        self.assertIn("--quantize must be int8", r.err)
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "c", "-o",
+                       os.path.join(self.tmp, "no", "such", "dir", "n"))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "no")))
