@@ -24,6 +24,7 @@ struct gen {
     int64_t *in_off, *out_off;      /* per node: where it sits in input[] / output[], or -1 */
     int64_t in_size, out_size, ws_base, ws_size;
     bool *is_const_used;            /* per node: a param/const some step reads */
+    bool *is_transposed_used;       /* per node: a matrix some step reads transposed */
 };
 
 void mlp_c_float(float f, char buf[40])
@@ -179,10 +180,31 @@ static void print_values(mlp_strbuf *sb, const double *v, int64_t n)
     }
 }
 
+/* A matrix stored transposed, for matrix-vector products (c_ops.c's emit_matmul). */
+static void print_transposed(struct gen *x, mlp_strbuf *sb, mlp_id id)
+{
+    const struct mlp_node *n = mlp_node(x->g, id);
+    const char *name = mlp_node_name(x->g, id);
+    int m = n->shape.dim[0], k = n->shape.dim[1];
+    const double *v = mlp_node_values(x->g, id);
+    char buf[40];
+    mlp_sb_puts(sb, "/* ");
+    print_comment_text(sb, name ? name : "a constant");
+    mlp_sb_printf(sb, " (line %d), transposed: [%d, %d] */\nstatic const float %s_k%dt[%lld] = {",
+                  n->loc.line, k, m, x->cg.name, (int)id, (long long)m * k);
+    for (int64_t e = 0; e < (int64_t)m * k; e++) {
+        mlp_c_float((float)v[(e % m) * k + e / m], buf);
+        mlp_sb_printf(sb, "%s%s,", e % 8 ? " " : "\n    ", buf);
+    }
+    mlp_sb_puts(sb, "\n};\n\n");
+}
+
 static void print_constants(struct gen *x, mlp_strbuf *sb)
 {
     const mlp_graph *g = x->g;
     for (mlp_id id = 0; id < g->n; id++) {
+        if (x->is_transposed_used[id])
+            print_transposed(x, sb, id);
         if (!x->is_const_used[id])
             continue;
         const struct mlp_node *n = mlp_node(g, id);
@@ -205,20 +227,30 @@ static void print_step(struct gen *x, mlp_id id)
     const char *name = mlp_node_name(x->g, id);
     struct mlp_lowered low;
     mlp_lower(x->g, id, &low);
+    /* A constant matrix times a vector reads the matrix from a transposed copy. */
+    mlp_id a0 = low.arity ? low.in[0] : MLP_NONE;
+    bool transpose_a = n->op == MLP_OP_MATMUL && !low.trans[0] && n->shape.rank == 1 &&
+                       mlp_node(x->g, a0)->shape.rank == 2 &&
+                       (mlp_node(x->g, a0)->op == MLP_OP_PARAM || mlp_node(x->g, a0)->op == MLP_OP_CONST);
     mlp_sb_printf(sb, "    { /* %s", mlp_op_name(n->op));
     if (name) {
         mlp_sb_puts(sb, " -> ");
         print_comment_text(sb, name);
     }
     mlp_sb_printf(sb, " (line %d) */\n", n->loc.line);
-    for (int i = 0; i < low.arity; i++) {
-        mlp_sb_printf(sb, "        const float *%c = ", "ab"[i]);
+    if (transpose_a) {
+        low.trans[0] = true;
+        x->is_transposed_used[a0] = true;
+        mlp_sb_printf(sb, "        const float *restrict a = %s_k%dt;\n", x->cg.name, (int)a0);
+    }
+    for (int i = transpose_a ? 1 : 0; i < low.arity; i++) {
+        mlp_sb_printf(sb, "        const float *restrict %c = ", "ab"[i]);
         print_ref(x, sb, low.in[i]);
         mlp_sb_puts(sb, ";\n");
         if (mlp_node(x->g, low.in[i])->op == MLP_OP_PARAM || mlp_node(x->g, low.in[i])->op == MLP_OP_CONST)
             x->is_const_used[low.in[i]] = true;
     }
-    mlp_sb_puts(sb, "        float *y = ");
+    mlp_sb_puts(sb, "        float *restrict y = ");
     print_ref(x, sb, id);
     mlp_sb_puts(sb, ";\n");
     const struct c_lowering *c = mlp_c_lowering(n->op);
@@ -353,6 +385,7 @@ static void gen_free(struct gen *x)
     free(x->in_off);
     free(x->out_off);
     free(x->is_const_used);
+    free(x->is_transposed_used);
 }
 
 int mlp_export_c(const mlp_model *m, const char *name, char **header, char **source, mlp_error *err)
@@ -375,7 +408,8 @@ int mlp_export_c(const mlp_model *m, const char *name, char **header, char **sou
     x.in_off = malloc((size_t)g->n * sizeof *x.in_off);
     x.out_off = malloc((size_t)g->n * sizeof *x.out_off);
     x.is_const_used = calloc((size_t)g->n, sizeof *x.is_const_used);
-    if (!targets || !needed || !x.in_off || !x.out_off || !x.is_const_used) {
+    x.is_transposed_used = calloc((size_t)g->n, sizeof *x.is_transposed_used);
+    if (!targets || !needed || !x.in_off || !x.out_off || !x.is_const_used || !x.is_transposed_used) {
         free(targets);
         free(needed);
         gen_free(&x);

@@ -64,6 +64,16 @@ static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     int m = sa.rank == 2 ? sa.dim[0] : 1, k = sa.rank == 2 ? sa.dim[1] : sa.dim[0];
     int n = sb.rank == 2 ? sb.dim[1] : 1;
     /* op(A)[i][p] and op(B)[p][j] as stored: a transposed view reads its source by columns. */
+    if (n == 1 && low->trans[0]) {
+        /* A matrix-vector product with the matrix stored transposed ([k, m]): the same sums, in
+         * the same order, accumulated in y; the inner loop runs over contiguous outputs, so
+         * compilers vectorise it without reordering any sum. */
+        P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
+        P("        for (p = 0; p < %d; p++) {\n            const float *row = a + p * %d;\n", k, m);
+        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
+        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+        return;
+    }
     char ia[64], ib[64];
     if (low->trans[0])
         snprintf(ia, sizeof ia, "p * %d + i", m);
