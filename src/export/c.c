@@ -364,9 +364,12 @@ static char *source_text(struct gen *x, const char *body)
     mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#include <math.h>\n\n", n);
     print_constants(x, &sb);
     if (x->cg.uses & C_USES_SIGMOID)
-        mlp_sb_printf(&sb, "/* The logistic function, never exponentiating a large positive number. */\n"
+        mlp_sb_printf(&sb, "/* The logistic function as mlp computes it, never exponentiating a large positive\n"
+                           " * number: v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)), with expf(v)\n"
+                           " * computed once. */\n"
                            "static float %s_sigmoid(float v)\n{\n"
-                           "    return v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v));\n}\n\n", n);
+                           "    float e;\n    if (v >= 0)\n        return 1 / (1 + expf(-v));\n"
+                           "    e = expf(v);\n    return e / (1 + e);\n}\n\n", n);
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);
     if (x->ws_size > 0)
