@@ -319,7 +319,10 @@ static void print_interface_comment(struct gen *x, mlp_strbuf *sb)
         mlp_sb_printf(sb, " *   input[%lld .. %lld]  ", (long long)x->in_off[nm->node],
                       (long long)(x->in_off[nm->node] + size - 1));
         print_comment_text(sb, nm->text);
-        mlp_sb_printf(sb, "%s (line %d), row-major\n", shape, nm->loc.line);
+        if (nm->loc.line > 0)
+            mlp_sb_printf(sb, "%s (line %d), row-major\n", shape, nm->loc.line);
+        else
+            mlp_sb_printf(sb, "%s, row-major\n", shape);
     }
     mlp_sb_printf(sb, " * Outputs (%s_OUTPUT_SIZE floats, in the order of the `output` statements):\n",
                   x->upper);

@@ -114,6 +114,15 @@ class ExportFloatTest(MlpTestCase):
             with self.subTest(model=model):
                 self.check_model(model)
 
+    def test_imported_networks(self):
+        """ACAS Xu networks, imported from .nnet files (5-50x6-5 ReLU, input normalisation)."""
+        nets = sorted(glob.glob("../shared/benchmarks/acasxu/nnet/*.nnet"))[:2]
+        if not nets:
+            self.skipTest("../shared/benchmarks/acasxu is not present")
+        for net in nets:
+            with self.subTest(net=net):
+                self.check_model(net, scale=1.0)
+
     def test_interface(self):
         header, source = self.check_model("examples/explain/heads.mlp", clang=True)
         self.assertIn("void net_predict(const float *input, float *output);", header)
