@@ -143,6 +143,32 @@ output y
                 # the int8 outputs are not all the same (the test could not fail otherwise)
                 self.assertGreater(len(set(got)), 50)
 
+    def test_idx_calibration(self):
+        """--calibrate IMAGES,LABELS (IDX, one gzipped): the tiny 16-8-3 classifier."""
+        d = "tests/fixtures/data/"
+        calib = d + "tiny-images.idx.gz," + d + "tiny-labels.idx.gz"
+        weights = os.path.join(self.tmp, "tiny.safetensors")
+        r = mlp("train", "examples/train/tiny.mlp", "--data", calib, "--epochs", "3", "--batch", "8",
+                "--optimizer", "adam", "--lr", "0.05", "--save", weights)
+        self.assertEqual(r.rc, 0, r)
+        out, header, source = self.export_int8("examples/train/tiny.mlp", calib, "--weights", weights)
+        exe = os.path.join(self.tmp, "h")
+        cx.build(self.tmp, "net", exe, flags=["-O2"])
+        self.check_integer_only(out)
+        with open(d + "tiny-test-images.idx", "rb") as f:
+            _, count, rows, cols = struct.unpack(">IIII", f.read(16))
+            xs = array.array("f", (b / 255.0 for b in f.read(count * rows * cols)))
+        got = cx.run_harness(exe, xs, count).splitlines()
+        want = self.reference("examples/train/tiny.mlp", calib, xs, count, rows * cols,
+                              extra=["--weights", weights], sets=["c=0"])
+        self.assertSameBits(got, want, "tiny test images")
+        r = mlp("eval", "examples/train/tiny.mlp", "--weights", weights, "--quantized", "int8",
+                "--calibrate", calib, "--metrics", "--data",
+                d + "tiny-test-images.idx," + d + "tiny-test-labels.idx")
+        self.assertEqual(r.rc, 0, r)
+        self.assertRegex(r.out, r"float32  samples \d+  accuracy [\d.]+%\nint8     samples \d+  "
+                                r"accuracy [\d.]+%\nint8 - float32: [+-][\d.]+ points\n")
+
     def test_step_as_a_table(self):
         rng = random.Random(6)
         calib = self.write("cal.csv", "a,b,c,label\n" + "".join(
