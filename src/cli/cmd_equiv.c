@@ -31,14 +31,12 @@ static bool parse_bounds(const struct cli_args *a, mlp_equiv_options *o)
     const char *v = cli_get(a, "--bounds");
     if (!v)
         return true;
-    char *end;
-    o->lo = strtod(v, &end);
-    bool ok = end != v && *end == ',';
-    if (ok) {
-        const char *hi = end + 1;
-        o->hi = strtod(hi, &end);
-        ok = end != hi && !*end && o->lo <= o->hi && o->lo - o->lo == 0 && o->hi - o->hi == 0;
-    }
+    const char *comma = strchr(v, ',');
+    char lo[128] = "";
+    bool ok = comma && (size_t)(comma - v) < sizeof lo;
+    if (ok)
+        memcpy(lo, v, (size_t)(comma - v));
+    ok = ok && cli_number(lo, &o->lo) && cli_number(comma + 1, &o->hi) && o->lo <= o->hi;
     if (!ok)
         cli_usage_error(a, "--bounds needs LO,HI with finite LO <= HI, got '%s'", v);
     o->bounded = 1;

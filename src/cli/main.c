@@ -21,6 +21,7 @@ static const struct command {
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
     {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
+    {"predict", cmd_predict, "a trained model's predictions (classes, probabilities) for a data set"},
     {"export", cmd_export, "standalone C for microcontrollers (float32, or int8 quantised)"},
 };
 
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
         printf("mlp %s\n", MLP_VERSION);
         return EXIT_OK;
     }
+    cli_signals_install();
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
             return finish(commands[i].run(argc - 2, argv + 2));

@@ -128,9 +128,11 @@ class GradCheck(MlpTestCase):
         self.assertIn("MISMATCH", r.out)
 
     def test_class_index_inputs(self):
-        # N(0, 1) values are no class indices: the loss is undefined, and gradcheck says why.
+        # N(0, 1) values are no class indices: the run fails, and gradcheck says why.
         r = self.fails(2, "gradcheck", "examples/train/tiny.mlp")
-        self.assertIn("the loss L is nan at these inputs, so there is no gradient to check", r.err)
+        self.assertRegex(r.err, r"^examples/train/tiny.mlp:14:5: error: sample 1: the class index "
+                         r"given to softmax_xent is -?[0-9.e-]+, but it must be an integer from 0 "
+                         r"to 2 \(the logits have 3 classes\)\n$")
         # With a valid label, the label itself is skipped: L is undefined off an integer.
         r = self.ok("gradcheck", "examples/train/tiny.mlp", "--set", "c=1", "--max-checks", "20")
         self.assertIn("c                   0/1  -           1 skipped: the loss is undefined "

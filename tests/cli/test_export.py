@@ -154,6 +154,28 @@ output a, b, c, d, e, f, g, x, W
 """)
         self.check_model(model, scale=1.0, clang=True)
 
+    def test_the_newer_ops(self):
+        model = self.write("ops2.mlp", """
+input x[4]
+input u[2, 3]
+param W[3, 4] ~ xavier
+param g[4] = [1.5, -0.5, 2, 0.25]
+param m[4] = [0.1, 0.2, -0.3, 0.4]
+param v[4] = [1, 0.5, 2, 0.25]
+z = W @ x
+a = leaky_relu(x, 0.1) + abs(x) - max(x, g) * min(x, m) + clip(x, -0.5, 0.5) + relu6(4 * x)
+b = sign(x) + softplus(x) + gelu(x) + gelu_tanh(x) + elu(x, 0.7) + silu(x)
+c = sqrt(abs(x)) + square(x) + log1p(abs(x)) + expm1(x) + layer_norm(x, 0.001)
+d = batch_norm_infer(x, m, v, g, m, 0.01)
+e = concat(slice(x, 1, 3), z, flatten(u))
+f = reshape(u, [3, 2]) * 2
+h = argmax(z)
+output a, b, c, d, e, f, h
+""")
+        header, source = self.check_model(model, scale=1.5, clang=True)
+        for fn in ["erf", "log1pf", "expm1f", "sqrt"]:
+            self.assertIn(fn, re.search(r"Library calls: ([^.]*)", header).group(1))
+
     def test_reentrant_and_static_agree(self):
         out = os.path.join(self.tmp, "net")
         header, _ = cx.export("examples/explain/deep.mlp", out)
