@@ -101,7 +101,7 @@ class ExportInt8Test(MlpTestCase):
         self.assertGreater(i8, 0.7)  # a broken quantisation is near 10%
 
     def test_tables_and_final_activations(self):
-        """Hidden tanh, sigmoid and step as tables, a ReLU clamp, and each final activation."""
+        """Hidden tanh and sigmoid as tables, ReLU, clip and ReLU6 as clamps, each final activation."""
         rng = random.Random(5)
         cal = ["x0,x1,x2,x3,label"] + [",".join(f"{rng.gauss(0, 1.5):.6g}" for _ in range(4)) + ",0"
                                        for _ in range(400)]
@@ -118,13 +118,15 @@ param b2[5] ~ normal(0, 0.3)
 param W3[5,5] ~ xavier
 param W4[7,5] ~ xavier
 param b4[7] ~ normal(0, 0.3)
+param W6[7,7] ~ xavier
 param W5[3,7] ~ xavier
 param b5[3] = [0.1, -0.2, 0.3]
 h1 = tanh(W1 @ x + b1)
 h2 = sigmoid(W2 @ h1 + b2)
 h3 = W3 @ h2
 h4 = relu(b4 + W4 @ h3)
-z = W5 @ h4 + b5
+h5 = clip(W6 @ h4, -0.5, 0.75)
+z = relu6(W5 @ h5 + b5)
 y = {final}
 output y
 """)
