@@ -244,6 +244,11 @@ enum { MLP_CONVERT_OUTPUTS = 1 /* also activations whose value is an output or t
 mlp_model *mlp_convert_activation(const mlp_model *m, const char *from, const char *to, int flags,
                                   char **report, mlp_error *err);
 
+/* An equivalent model with every batch_norm_infer that follows an affine layer W @ x + b folded
+ * into W and b (W* = diag(s) W, b* = s (b - mean) + beta, s = gamma / sqrt(var + eps), in
+ * float64); report as for mlp_convert_activation. An error if there is none to fold. */
+mlp_model *mlp_convert_fold(const mlp_model *m, char **report, mlp_error *err);
+
 /* How mlp_equiv samples the inputs. */
 typedef struct mlp_equiv_options {
     int samples;     /* random samples (besides the zero and large-magnitude ones) */
@@ -299,6 +304,10 @@ void mlp_outfile_remove_temporaries(void);
 
 /* Save every parameter, by name, to a safetensors file as F32 or F64 (written atomically). */
 int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype, mlp_error *err);
+/* Write the model's outputs as an ONNX file (IR 8, opset 17, parameters as float32
+ * initializers; see README "Models in and out"), written completely or not at all ("-":
+ * stdout). An op ONNX cannot hold is MLP_ERR_UNSUPPORTED, naming it. */
+int mlp_model_export_onnx(const mlp_model *m, const char *path, mlp_error *err);
 /* Load the parameters from a safetensors file (F32 or F64): each must be there with its shape,
  * and a tensor that names no parameter is an error. The model is unchanged on failure. */
 int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err);

@@ -20,7 +20,6 @@ struct gen {
     struct cgen cg;
     const mlp_graph *g;
     mlp_plan *plan;
-    struct mlp_lower_ctx lower; /* the plan's rules without the dense fusions: one step per op */
     char upper[MLP_C_NAME_MAX + 1]; /* the name for macros */
     int64_t *in_off, *out_off;      /* per node: where it sits in input[] / output[], or -1 */
     int64_t in_size, out_size, ws_base, ws_size;
@@ -239,13 +238,13 @@ static void note_calls(struct cgen *cg, const char *calls)
 }
 
 /* One step: a block naming its operands a, b, ... and result y, then the op's loops. */
-static void print_step(struct gen *x, mlp_id id)
+static void print_step(struct gen *x, int step)
 {
     mlp_strbuf *sb = x->cg.out;
+    mlp_id id = mlp_plan_step_node(x->plan, step);
     const struct mlp_node *n = mlp_node(x->g, id);
     const char *name = mlp_node_name(x->g, id);
-    struct mlp_lowered low;
-    mlp_lower(x->g, &x->lower, id, &low);
+    struct mlp_lowered low = *mlp_plan_step_lowered(x->plan, step); /* trans[0] may change */
     /* A constant matrix times a vector reads the matrix from a transposed copy. */
     mlp_id a0 = low.arity ? low.in[0] : MLP_NONE;
     bool transpose_a = n->op == MLP_OP_MATMUL && !low.trans[0] && n->shape.rank == 1 &&
@@ -411,8 +410,6 @@ static char *source_text(struct gen *x, const char *body)
 
 static void gen_free(struct gen *x)
 {
-    if (x->plan)
-        mlp_lower_ctx_free(&x->lower);
     mlp_plan_free(x->plan);
     free(x->in_off);
     free(x->out_off);
@@ -457,9 +454,9 @@ int mlp_export_c(const mlp_model *m, const char *name, char **header, char **sou
         rc = check_size(g, needed, err);
     if (!rc) {
         lay_out_io(&x, needed);
-        /* unfused: each op its own loops (the fused kernels compute the same bits) */
+        /* Unfused: each step is its op's own kernel (with views), which is what the C lowerings
+         * emit; the dense-layer fusions are the executor's, not the generated code's. */
         x.plan = mlp_plan_new_fused(g, targets, g->noutputs, MLP_F32, 1, false, err);
-        mlp_lower_ctx_init(&x.lower, g, NULL, false);
         rc = x.plan ? MLP_OK : MLP_ERR_NOMEM;
     }
     if (!rc) {
@@ -467,7 +464,7 @@ int mlp_export_c(const mlp_model *m, const char *name, char **header, char **sou
         lay_out_workspace(&x);
         x.cg.out = &body;
         for (int s = 0; s < mlp_plan_steps(x.plan); s++)
-            print_step(&x, mlp_plan_step_node(x.plan, s));
+            print_step(&x, s);
         print_output_copies(&x);
         *header = header_text(&x);
         *source = source_text(&x, mlp_sb_str(&body));
