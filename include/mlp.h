@@ -535,8 +535,9 @@ int mlp_export_c(const mlp_model *m, const char *name, char **header, char **sou
                  mlp_error *err);
 
 /* Post-training int8 quantisation (docs/export.md): a model that is a chain of dense layers
- * act(W @ h + b) from one input vector to one output (act relu or none; hidden layers may also
- * use sigmoid, tanh or step; the output may be a sigmoid, tanh or softmax of the last layer),
+ * act(W @ h + b) from one input vector to one output (act relu, relu6, clip with constant
+ * bounds, or none; hidden layers may also use sigmoid, tanh or step; the output may be a
+ * sigmoid, tanh or softmax of the last layer),
  * quantised with scales from the activations a float32 run over `calib` produces (its features
  * bound to that input, scaled as the model expects them). MLP_ERR_UNSUPPORTED names what does
  * not fit the pattern. */

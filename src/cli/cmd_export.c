@@ -120,6 +120,10 @@ int cmd_export(int argc, char **argv)
     if (!out)
         return cli_usage_error(&a, f->quantizes ? "-o DIR/NAME is required (the files are NAME.h and NAME.c)"
                                                 : "-o OUT is required (e.g. -o net.onnx)");
+    const char *base = strrchr(out, '/');
+    if (f->quantizes && (!*out || (base && (!base[1] || !strcmp(base + 1, ".c") || !strcmp(base + 1, ".h")))))
+        return cli_usage_error(&a, "-o DIR/NAME is required, with a NAME (the files are NAME.h and "
+                                   "NAME.c)");
     const char *quantize = cli_get(&a, "--quantize");
     if ((quantize || cli_get(&a, "--calibrate")) && !f->quantizes)
         return cli_usage_error(&a, "--quantize and --calibrate apply to --format c only");

@@ -24,6 +24,7 @@ struct gen {
     int64_t *in_off, *out_off;      /* per node: where it sits in input[] / output[], or -1 */
     int64_t in_size, out_size, ws_base, ws_size;
     bool *is_const_used;            /* per node: a param/const some step reads */
+    bool *is_transposed_used;       /* per node: a matrix some step reads transposed */
 };
 
 void mlp_c_float(float f, char buf[40])
@@ -179,10 +180,31 @@ static void print_values(mlp_strbuf *sb, const double *v, int64_t n)
     }
 }
 
+/* A matrix stored transposed, for matrix-vector products (c_ops.c's emit_matmul). */
+static void print_transposed(struct gen *x, mlp_strbuf *sb, mlp_id id)
+{
+    const struct mlp_node *n = mlp_node(x->g, id);
+    const char *name = mlp_node_name(x->g, id);
+    int m = n->shape.dim[0], k = n->shape.dim[1];
+    const double *v = mlp_node_values(x->g, id);
+    char buf[40];
+    mlp_sb_puts(sb, "/* ");
+    print_comment_text(sb, name ? name : "a constant");
+    mlp_sb_printf(sb, " (line %d), transposed: [%d, %d] */\nstatic const float %s_k%dt[%lld] = {",
+                  n->loc.line, k, m, x->cg.name, (int)id, (long long)m * k);
+    for (int64_t e = 0; e < (int64_t)m * k; e++) {
+        mlp_c_float((float)v[(e % m) * k + e / m], buf);
+        mlp_sb_printf(sb, "%s%s,", e % 8 ? " " : "\n    ", buf);
+    }
+    mlp_sb_puts(sb, "\n};\n\n");
+}
+
 static void print_constants(struct gen *x, mlp_strbuf *sb)
 {
     const mlp_graph *g = x->g;
     for (mlp_id id = 0; id < g->n; id++) {
+        if (x->is_transposed_used[id])
+            print_transposed(x, sb, id);
         if (!x->is_const_used[id])
             continue;
         const struct mlp_node *n = mlp_node(g, id);
@@ -197,33 +219,62 @@ static void print_constants(struct gen *x, mlp_strbuf *sb)
     }
 }
 
-/* One step: a block naming its operands a, b and result y, then the op's loops. */
+/* Add a lowering's libm functions ("expf, log1pf") to the list, each once. */
+static void note_calls(struct cgen *cg, const char *calls)
+{
+    for (const char *p = calls; p && *p;) {
+        size_t n = strcspn(p, ", ");
+        char fn[32], *at;
+        snprintf(fn, sizeof fn, "%.*s", (int)n, p);
+        bool have = false;
+        for (at = strstr(cg->calls, fn); at && !have; at = strstr(at + 1, fn))
+            have = (at == cg->calls || at[-1] == ' ') && (at[n] == ',' || at[n] == 0);
+        size_t len = strlen(cg->calls);
+        if (n && !have && len + n + 3 < sizeof cg->calls)
+            snprintf(cg->calls + len, sizeof cg->calls - len, "%s%s", len ? ", " : "", fn);
+        p += n;
+        p += strspn(p, ", ");
+    }
+}
+
+/* One step: a block naming its operands a, b, ... and result y, then the op's loops. */
 static void print_step(struct gen *x, int step)
 {
     mlp_strbuf *sb = x->cg.out;
     mlp_id id = mlp_plan_step_node(x->plan, step);
     const struct mlp_node *n = mlp_node(x->g, id);
     const char *name = mlp_node_name(x->g, id);
-    const struct mlp_lowered low = *mlp_plan_step_lowered(x->plan, step);
+    struct mlp_lowered low = *mlp_plan_step_lowered(x->plan, step); /* trans[0] may change */
+    /* A constant matrix times a vector reads the matrix from a transposed copy. */
+    mlp_id a0 = low.arity ? low.in[0] : MLP_NONE;
+    bool transpose_a = n->op == MLP_OP_MATMUL && !low.trans[0] && n->shape.rank == 1 &&
+                       mlp_node(x->g, a0)->shape.rank == 2 &&
+                       (mlp_node(x->g, a0)->op == MLP_OP_PARAM || mlp_node(x->g, a0)->op == MLP_OP_CONST);
     mlp_sb_printf(sb, "    { /* %s", mlp_op_name(n->op));
     if (name) {
         mlp_sb_puts(sb, " -> ");
         print_comment_text(sb, name);
     }
     mlp_sb_printf(sb, " (line %d) */\n", n->loc.line);
-    for (int i = 0; i < low.arity; i++) {
-        mlp_sb_printf(sb, "        const float *%c = ", "ab"[i]);
+    if (transpose_a) {
+        low.trans[0] = true;
+        x->is_transposed_used[a0] = true;
+        mlp_sb_printf(sb, "        const float *restrict a = %s_k%dt;\n", x->cg.name, (int)a0);
+    }
+    for (int i = transpose_a ? 1 : 0; i < low.arity; i++) {
+        mlp_sb_printf(sb, "        const float *restrict %c = ", "abcdef"[i]);
         print_ref(x, sb, low.in[i]);
         mlp_sb_puts(sb, ";\n");
         if (mlp_node(x->g, low.in[i])->op == MLP_OP_PARAM || mlp_node(x->g, low.in[i])->op == MLP_OP_CONST)
             x->is_const_used[low.in[i]] = true;
     }
-    mlp_sb_puts(sb, "        float *y = ");
+    mlp_sb_puts(sb, "        float *restrict y = ");
     print_ref(x, sb, id);
     mlp_sb_puts(sb, ";\n");
     const struct c_lowering *c = mlp_c_lowering(n->op);
     c->emit(&x->cg, id, &low);
     x->cg.uses |= c->uses;
+    note_calls(&x->cg, c->calls);
     mlp_sb_puts(sb, "    }\n");
 }
 
@@ -250,7 +301,7 @@ static void print_output_copies(struct gen *x)
     }
 }
 
-static void print_libm(unsigned uses, mlp_strbuf *sb)
+static void print_libm(unsigned uses, const char *x_calls, mlp_strbuf *sb)
 {
     static const char *const fns[] = {"expf", "logf", "tanhf", "exp", "log"};
     bool any = false;
@@ -259,6 +310,10 @@ static void print_libm(unsigned uses, mlp_strbuf *sb)
             mlp_sb_printf(sb, "%s%s", any ? ", " : "", fns[i]);
             any = true;
         }
+    if (x_calls && *x_calls) {
+        mlp_sb_printf(sb, "%s%s", any ? ", " : "", x_calls);
+        any = true;
+    }
     mlp_sb_puts(sb, any ? " (link with -lm)" : "none");
 }
 
@@ -271,7 +326,7 @@ static void print_interface_comment(struct gen *x, mlp_strbuf *sb)
     mlp_sb_printf(sb, " as standalone C99 (float32), generated by mlp %s.\n *\n", MLP_VERSION);
     mlp_sb_printf(sb, " * No dynamic memory, no stdio, no global state but %s_predict's static\n"
                       " * workspace. Library calls: ", x->cg.name);
-    print_libm(x->cg.uses, sb);
+    print_libm(x->cg.uses, x->cg.calls, sb);
     mlp_sb_puts(sb, ".\n *\n * Exactness: the code computes what `mlp eval --dtype f32` computes, operation for\n"
                     " * operation. Compile with -ffp-contract=off (GCC's default under -std=c99 or\n"
                     " * -std=c11; clang contracts only within one expression, and no expression here\n"
@@ -287,7 +342,10 @@ static void print_interface_comment(struct gen *x, mlp_strbuf *sb)
         mlp_sb_printf(sb, " *   input[%lld .. %lld]  ", (long long)x->in_off[nm->node],
                       (long long)(x->in_off[nm->node] + size - 1));
         print_comment_text(sb, nm->text);
-        mlp_sb_printf(sb, "%s (line %d), row-major\n", shape, nm->loc.line);
+        if (nm->loc.line > 0)
+            mlp_sb_printf(sb, "%s (line %d), row-major\n", shape, nm->loc.line);
+        else
+            mlp_sb_printf(sb, "%s, row-major\n", shape);
     }
     mlp_sb_printf(sb, " * Outputs (%s_OUTPUT_SIZE floats, in the order of the `output` statements):\n",
                   x->upper);
@@ -332,9 +390,12 @@ static char *source_text(struct gen *x, const char *body)
     mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#include <math.h>\n\n", n);
     print_constants(x, &sb);
     if (x->cg.uses & C_USES_SIGMOID)
-        mlp_sb_printf(&sb, "/* The logistic function, never exponentiating a large positive number. */\n"
+        mlp_sb_printf(&sb, "/* The logistic function as mlp computes it, never exponentiating a large positive\n"
+                           " * number: v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)), with expf(v)\n"
+                           " * computed once. */\n"
                            "static float %s_sigmoid(float v)\n{\n"
-                           "    return v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v));\n}\n\n", n);
+                           "    float e;\n    if (v >= 0)\n        return 1 / (1 + expf(-v));\n"
+                           "    e = expf(v);\n    return e / (1 + e);\n}\n\n", n);
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);
     if (x->ws_size > 0)
@@ -353,6 +414,7 @@ static void gen_free(struct gen *x)
     free(x->in_off);
     free(x->out_off);
     free(x->is_const_used);
+    free(x->is_transposed_used);
 }
 
 int mlp_export_c(const mlp_model *m, const char *name, char **header, char **source, mlp_error *err)
@@ -375,7 +437,8 @@ int mlp_export_c(const mlp_model *m, const char *name, char **header, char **sou
     x.in_off = malloc((size_t)g->n * sizeof *x.in_off);
     x.out_off = malloc((size_t)g->n * sizeof *x.out_off);
     x.is_const_used = calloc((size_t)g->n, sizeof *x.is_const_used);
-    if (!targets || !needed || !x.in_off || !x.out_off || !x.is_const_used) {
+    x.is_transposed_used = calloc((size_t)g->n, sizeof *x.is_transposed_used);
+    if (!targets || !needed || !x.in_off || !x.out_off || !x.is_const_used || !x.is_transposed_used) {
         free(targets);
         free(needed);
         gen_free(&x);

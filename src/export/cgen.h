@@ -22,6 +22,7 @@ enum {
     C_USES_EXP = 1 << 3,
     C_USES_LOG = 1 << 4,
     C_USES_SIGMOID = 1 << 5, /* the generated static helper NAME_sigmoid (calls expf) */
+    C_USES_OTHER = 1 << 6,   /* the functions named in the lowering's `calls` */
 };
 
 struct cgen {
@@ -29,16 +30,19 @@ struct cgen {
     mlp_strbuf *out;  /* the body being written */
     const char *name; /* the identifier prefix */
     unsigned uses;    /* C_USES_* bits of the lowerings emitted so far */
+    char calls[256];  /* the C_USES_OTHER functions so far, ", "-separated */
 };
 
-/* Write the loops of one step: node id, lowered as `low`, with operand pointers a (low->in[0])
- * and b (low->in[1]) and result pointer y already declared. */
+/* Write the loops of one step: node id, lowered as `low`, with operand pointers a, b, c, ...
+ * (low->in[0], [1], [2], ...) and result pointer y already declared. */
 typedef void (*c_emit_fn)(struct cgen *cg, mlp_id id, const struct mlp_lowered *low);
 
 struct c_lowering {
     c_emit_fn emit;          /* NULL for leaves and unsupported ops */
-    const char *expr;        /* elementwise ops: the C expression of v (unary) or a, b (binary) */
+    const char *expr;        /* elementwise ops: the C expression of v (unary) or a, b (binary),
+                                or statements setting double r from a0, a1, ... (n-ary) */
     unsigned uses;           /* C_USES_* bits */
+    const char *calls;       /* with C_USES_OTHER: more libm functions, comma-separated */
     const char *unsupported; /* why the op has no C lowering, or NULL */
 };
 

@@ -33,6 +33,7 @@ MLP_Q8_SOFTMAX(MLP_Q8_EXPAND)
 struct link {
     mlp_id w, b, z, h, in; /* weights, bias (or MLP_NONE), pre-activation, output, input */
     enum mlp_op act;       /* IDENTITY when none */
+    double lo, hi;         /* relu6, clip: the bounds the clamp applies */
 };
 
 struct chain {
@@ -54,8 +55,8 @@ static int no_match(const mlp_graph *g, mlp_id id, const char *what, mlp_error *
     return mlp_fail(err, MLP_ERR_UNSUPPORTED, g->file, n->loc,
                     "cannot quantise to int8: %s, but found %s here (int8 export takes a chain of "
                     "dense layers act(W @ h + b) from one input vector to one output; act: relu, "
-                    "identity, or in hidden layers sigmoid, tanh, step; a final sigmoid, tanh or "
-                    "softmax stays in float)", what, mlp_op_name(n->op));
+                    "relu6, clip, identity, or in hidden layers sigmoid, tanh, step; a final "
+                    "sigmoid, tanh or softmax stays in float)", what, mlp_op_name(n->op));
 }
 
 /* One layer below `top`: act(W @ h + b), act(W @ h), W @ h + b, b + W @ h or W @ h. */
@@ -64,8 +65,16 @@ static int match_layer(const mlp_graph *g, mlp_id top, struct link *l, mlp_error
     const struct mlp_node *n = mlp_node(g, top);
     l->h = top;
     l->act = MLP_OP_IDENTITY;
+    l->lo = 0, l->hi = 6;
+    if (n->op == MLP_OP_CLIP) { /* clip(z, lo, hi) with constant scalar bounds: a clamp */
+        if (!is_value(g, n->in[1], 0) || !is_value(g, n->in[2], 0))
+            return no_match(g, top, "clip with constant bounds", err);
+        l->lo = mlp_node_values(g, n->in[1])[0];
+        l->hi = mlp_node_values(g, n->in[2])[0];
+    }
     if (n->op == MLP_OP_RELU || n->op == MLP_OP_SIGMOID || n->op == MLP_OP_TANH ||
-        n->op == MLP_OP_STEP || n->op == MLP_OP_IDENTITY) {
+        n->op == MLP_OP_STEP || n->op == MLP_OP_IDENTITY || n->op == MLP_OP_RELU6 ||
+        n->op == MLP_OP_CLIP) {
         l->act = n->op;
         top = n->in[0];
         n = mlp_node(g, top);
@@ -117,8 +126,9 @@ static int match_chain(const mlp_graph *g, struct chain *c, mlp_error *err)
     c->n = n;
     for (int i = 0; i < n; i++)
         c->l[i] = rev[n - 1 - i];
-    if (c->l[n - 1].act != MLP_OP_RELU && c->l[n - 1].act != MLP_OP_IDENTITY)
-        return no_match(g, c->l[n - 1].h, "relu or no activation on the last layer", err);
+    enum mlp_op last = c->l[n - 1].act;
+    if (last != MLP_OP_RELU && last != MLP_OP_IDENTITY && last != MLP_OP_RELU6 && last != MLP_OP_CLIP)
+        return no_match(g, c->l[n - 1].h, "relu, relu6, clip or no activation on the last layer", err);
     return MLP_OK;
 }
 
@@ -212,7 +222,8 @@ static int quantise_layer(const mlp_graph *g, const struct link *lk, double s_in
     double s_z, s_h;
     int32_t zp_z, zp_h;
     qparams(rz, &s_z, &zp_z);
-    qparams(lk->act == MLP_OP_RELU || lut ? rh : rz, &s_h, &zp_h);
+    bool clamp = lk->act == MLP_OP_RELU || lk->act == MLP_OP_RELU6 || lk->act == MLP_OP_CLIP;
+    qparams(clamp || lut ? rh : rz, &s_h, &zp_h);
     *q = (struct q8_layer){.n_in = k, .n_out = m, .act = lk->act, .line = mlp_node(g, lk->z)->loc.line};
     q->w = malloc((size_t)m * (size_t)k);
     q->bias = malloc((size_t)m * sizeof *q->bias);
@@ -246,8 +257,14 @@ static int quantise_layer(const mlp_graph *g, const struct link *lk, double s_in
                             "too large (%g)", j, s_in * s_w / s_req);
     }
     q->zp_out = lut ? zp_z : zp_h;
+    /* ReLU, ReLU6 and clip are the clamp: their bounds in the output's int8 steps */
     q->lo = lk->act == MLP_OP_RELU ? zp_h : -128;
     q->hi = 127;
+    if (lk->act == MLP_OP_RELU6 || lk->act == MLP_OP_CLIP) {
+        double lo = nearbyint(lk->lo / s_h) + zp_h, hi = nearbyint(lk->hi / s_h) + zp_h;
+        q->lo = (int32_t)(lo < -128 ? -128 : lo > 127 ? 127 : lo);
+        q->hi = (int32_t)(hi < -128 ? -128 : hi > 127 ? 127 : hi);
+    }
     if (lut) {
         if (!(q->lut = malloc(256)))
             return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");

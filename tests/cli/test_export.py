@@ -14,7 +14,7 @@ import cexport as cx
 from mlptest import MlpTestCase, mlp
 
 SAMPLES = 1000
-SINGLE = 8  # samples also evaluated one at a time, where the executor's arithmetic is the C's
+SINGLE = 4  # samples also evaluated one at a time, where the executor's arithmetic is the C's
 # The batch of 1,000 is evaluated by the executor's blocked matrix products, which use FMA and
 # sum the inner dimension in slices; the generated code sums one sample in order. So outputs
 # agree to REL relative to the largest magnitude of that output over the batch, and a sample
@@ -114,6 +114,15 @@ class ExportFloatTest(MlpTestCase):
             with self.subTest(model=model):
                 self.check_model(model)
 
+    def test_imported_networks(self):
+        """ACAS Xu networks, imported from .nnet files (5-50x6-5 ReLU, input normalisation)."""
+        nets = sorted(glob.glob("../shared/benchmarks/acasxu/nnet/*.nnet"))[:2]
+        if not nets:
+            self.skipTest("../shared/benchmarks/acasxu is not present")
+        for net in nets:
+            with self.subTest(net=net):
+                self.check_model(net, scale=1.0)
+
     def test_interface(self):
         header, source = self.check_model("examples/explain/heads.mlp", clang=True)
         self.assertIn("void net_predict(const float *input, float *output);", header)
@@ -145,6 +154,28 @@ output a, b, c, d, e, f, g, x, W
 """)
         self.check_model(model, scale=1.0, clang=True)
 
+    def test_the_newer_ops(self):
+        model = self.write("ops2.mlp", """
+input x[4]
+input u[2, 3]
+param W[3, 4] ~ xavier
+param g[4] = [1.5, -0.5, 2, 0.25]
+param m[4] = [0.1, 0.2, -0.3, 0.4]
+param v[4] = [1, 0.5, 2, 0.25]
+z = W @ x
+a = leaky_relu(x, 0.1) + abs(x) - max(x, g) * min(x, m) + clip(x, -0.5, 0.5) + relu6(4 * x)
+b = sign(x) + softplus(x) + gelu(x) + gelu_tanh(x) + elu(x, 0.7) + silu(x)
+c = sqrt(abs(x)) + square(x) + log1p(abs(x)) + expm1(x) + layer_norm(x, 0.001)
+d = batch_norm_infer(x, m, v, g, m, 0.01)
+e = concat(slice(x, 1, 3), z, flatten(u))
+f = reshape(u, [3, 2]) * 2
+h = argmax(z)
+output a, b, c, d, e, f, h
+""")
+        header, source = self.check_model(model, scale=1.5, clang=True)
+        for fn in ["erf", "log1pf", "expm1f", "sqrt"]:
+            self.assertIn(fn, re.search(r"Library calls: ([^.]*)", header).group(1))
+
     def test_reentrant_and_static_agree(self):
         out = os.path.join(self.tmp, "net")
         header, _ = cx.export("examples/explain/deep.mlp", out)
@@ -165,3 +196,77 @@ int main(void)
         exe = os.path.join(self.tmp, "main")
         cx.run(["cc", *cx.STRICT, "-I", self.tmp, main, out + ".c", "-o", exe, "-lm"])
         cx.run([exe])
+
+
+class ExportHostileTest(MlpTestCase):
+    def test_c_keywords_as_model_names_and_output_name(self):
+        model = self.write("kw.mlp", """
+input int[2]
+param for[2,2] = [[1, 2], [3, 4]]
+param static[2] = [1, -20]
+return = relu(for @ int + static)
+output return
+""")
+        out = os.path.join(self.tmp, "int")
+        header, source = cx.export(model, out)
+        self.assertIn("void int_predict(const float *input, float *output);", header)
+        self.assertIn("#define INT_INPUT_SIZE 2 ", header)
+        exe = os.path.join(self.tmp, "h")
+        cx.build(self.tmp, "int", exe)
+        xs = cx.random_inputs(4, 2, seed=1) 
+        rows = cx.parse_rows(cx.run_harness(exe, xs, 4))
+        for s in range(4):
+            x0, x1 = xs[2 * s], xs[2 * s + 1]
+            want = [max(0.0, x0 + 2 * x1 + 1), max(0.0, 3 * x0 + 4 * x1 - 20)]
+            for c, w in zip(rows[s], want):
+                self.assertAlmostEqual(c, w, places=4)
+
+    def test_names_made_identifiers(self):
+        for given, name in [("my-net.v2", "my_net_v2"), ("2layer.c", "net2layer"), ("_x", "net_x")]:
+            out = os.path.join(self.tmp, given)
+            r = self.ok("export", "examples/train/tiny.mlp", "--format", "c", "-o", out)
+            base = out[:-2] if out.endswith(".c") else out
+            with open(base + ".h") as f:
+                self.assertIn(f"void {name}_predict(", f.read())
+            self.assertTrue(os.path.exists(base + ".c"))
+            self.assertEqual(r.out, "")
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "c", "-o", self.tmp + "/")
+        self.assertIn("-o DIR/NAME is required, with a NAME", r.err)
+
+    def test_huge_model_refused(self):
+        model = self.write("huge.mlp", "input x[2000]\nparam W[2100,2000] ~ normal(0, 1)\ny = W @ x\noutput y\n")
+        out = os.path.join(self.tmp, "huge")
+        r = self.fails(2, "export", model, "--format", "c", "-o", out)
+        self.assertIn("number 4204100, more than the 4194304 (16 MiB of float32) the C export accepts", r.err)
+        self.assertFalse(os.path.exists(out + ".c") or os.path.exists(out + ".h"))
+
+    def test_ops_without_c_lowering_named(self):
+        model = self.write("loss.mlp", """
+input x[3]
+input c
+param W[2,3] ~ xavier
+z = W @ x
+L = softmax_xent(z, c)
+E = squared_error(z, 2 * z)
+output z, L, E
+""")
+        out = os.path.join(self.tmp, "loss")
+        r = self.fails(2, "export", model, "--format", "c", "-o", out)
+        self.assertRegex(r.err, r"loss\.mlp:6:\d+: error: cannot export to C: no C lowering for "
+                                r"softmax_xent \(a training loss.*\); squared_error \(a training loss")
+        self.assertFalse(os.path.exists(out + ".c") or os.path.exists(out + ".h"))
+        # the same model without the losses as outputs exports
+        self.ok("export", self.write("ok.mlp", open(model).read().replace("output z, L, E", "output z")),
+                "--format", "c", "-o", out)
+
+    def test_bad_usage(self):
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "-o", os.path.join(self.tmp, "n"))
+        self.assertIn("--format is required", r.err)
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "rust", "-o", "n")
+        self.assertIn("unknown --format 'rust'", r.err)
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "c", "-o", "n",
+                       "--quantize", "int4", "--calibrate", "x.csv")
+        self.assertIn("--quantize must be int8", r.err)
+        r = self.fails(2, "export", "examples/train/tiny.mlp", "--format", "c", "-o",
+                       os.path.join(self.tmp, "no", "such", "dir", "n"))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "no")))

@@ -101,7 +101,7 @@ class ExportInt8Test(MlpTestCase):
         self.assertGreater(i8, 0.7)  # a broken quantisation is near 10%
 
     def test_tables_and_final_activations(self):
-        """Hidden tanh, sigmoid and step as tables, a ReLU clamp, and each final activation."""
+        """Hidden tanh and sigmoid as tables, ReLU, clip and ReLU6 as clamps, each final activation."""
         rng = random.Random(5)
         cal = ["x0,x1,x2,x3,label"] + [",".join(f"{rng.gauss(0, 1.5):.6g}" for _ in range(4)) + ",0"
                                        for _ in range(400)]
@@ -118,13 +118,15 @@ param b2[5] ~ normal(0, 0.3)
 param W3[5,5] ~ xavier
 param W4[7,5] ~ xavier
 param b4[7] ~ normal(0, 0.3)
+param W6[7,7] ~ xavier
 param W5[3,7] ~ xavier
 param b5[3] = [0.1, -0.2, 0.3]
 h1 = tanh(W1 @ x + b1)
 h2 = sigmoid(W2 @ h1 + b2)
 h3 = W3 @ h2
 h4 = relu(b4 + W4 @ h3)
-z = W5 @ h4 + b5
+h5 = clip(W6 @ h4, -0.5, 0.75)
+z = relu6(W5 @ h5 + b5)
 y = {final}
 output y
 """)
@@ -142,6 +144,32 @@ output y
                 self.assertSameBits(got, want, final)
                 # the int8 outputs are not all the same (the test could not fail otherwise)
                 self.assertGreater(len(set(got)), 50)
+
+    def test_idx_calibration(self):
+        """--calibrate IMAGES,LABELS (IDX, one gzipped): the tiny 16-8-3 classifier."""
+        d = "tests/fixtures/data/"
+        calib = d + "tiny-images.idx.gz," + d + "tiny-labels.idx.gz"
+        weights = os.path.join(self.tmp, "tiny.safetensors")
+        r = mlp("train", "examples/train/tiny.mlp", "--data", calib, "--epochs", "3", "--batch", "8",
+                "--optimizer", "adam", "--lr", "0.05", "--save", weights)
+        self.assertEqual(r.rc, 0, r)
+        out, header, source = self.export_int8("examples/train/tiny.mlp", calib, "--weights", weights)
+        exe = os.path.join(self.tmp, "h")
+        cx.build(self.tmp, "net", exe, flags=["-O2"])
+        self.check_integer_only(out)
+        with open(d + "tiny-test-images.idx", "rb") as f:
+            _, count, rows, cols = struct.unpack(">IIII", f.read(16))
+            xs = array.array("f", (b / 255.0 for b in f.read(count * rows * cols)))
+        got = cx.run_harness(exe, xs, count).splitlines()
+        want = self.reference("examples/train/tiny.mlp", calib, xs, count, rows * cols,
+                              extra=["--weights", weights], sets=["c=0"])
+        self.assertSameBits(got, want, "tiny test images")
+        r = mlp("eval", "examples/train/tiny.mlp", "--weights", weights, "--quantized", "int8",
+                "--calibrate", calib, "--metrics", "--data",
+                d + "tiny-test-images.idx," + d + "tiny-test-labels.idx")
+        self.assertEqual(r.rc, 0, r)
+        self.assertRegex(r.out, r"float32  samples \d+  accuracy [\d.]+%\nint8     samples \d+  "
+                                r"accuracy [\d.]+%\nint8 - float32: [+-][\d.]+ points\n")
 
     def test_step_as_a_table(self):
         rng = random.Random(6)
