@@ -58,6 +58,9 @@ $(GEMM_OBJ): KERNEL_FLAGS := -O3 -ffp-contract=fast
 ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
 endif
+# verify's sound float bounds run with the rounding mode set upward: no round-to-nearest
+# assumptions there (src/analysis/verify/bound.c).
+$(BUILD)/src/analysis/verify/bound.o: KERNEL_FLAGS := -O3 -frounding-math -ffp-contract=off
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@

@@ -1,0 +1,390 @@
+/* bab.c - branch and bound over the input box with strong branching and gradient attacks. */
+#include "analysis/verify/bab.h"
+#include "analysis/verify/attack.h"
+#include "analysis/verify/bound.h"
+#include "analysis/verify/leaf.h"
+#include "analysis/verify/rational.h"
+#include "analysis/verify/witness.h"
+#include "base/mem.h"
+#include "base/rng.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Terms decided together per search (a bit each). */
+#define MAXTERMS 64
+/* Gradient steps per start, and random starts per burst. */
+#define PGD_STEPS 12
+#define BURST 24
+
+/* The case in doubles: its distinct atoms as rows, and its terms over them. */
+struct prob {
+    int na, nt;
+    double *C, *crad, *elo, *ehi, *c0; /* na rows */
+    bool *strict, any_rad;
+    int *tlen, **tatom;               /* term i: tlen[i] row indices */
+};
+
+struct box {
+    double *xl, *xu;
+    uint64_t open; /* terms not yet proved impossible in the box */
+    double score;  /* its worst open term's margin */
+    int depth;
+};
+
+struct S {
+    const struct vnet *net;
+    int out, nx, ny, k;
+    const struct vdense *d;
+    const struct vnnlib *p;
+    const struct vbab_opts *o;
+    struct prob pr;
+    struct vbwork bw;
+    struct vatk atk;
+    double *ub, *rootl, *rootu, *x, *grad;
+    struct box *stack;
+    int n, cap;
+    mlp_rng rng;
+    mpq_t *point;
+    struct vbab_stats *st;
+    double t0, last_progress;
+    mlp_error *err;
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ---- the case in doubles ---- */
+
+static int row_of(struct prob *pr, int *rows, int a)
+{
+    for (int r = 0; r < pr->na; r++)
+        if (rows[r] == a)
+            return r;
+    rows[pr->na] = a;
+    return pr->na++;
+}
+
+static void prob_init(struct prob *pr, const struct vnnlib *p, int k)
+{
+    const struct vnn_case *c = &p->cases[k];
+    int total = 0;
+    for (int i = 0; i < c->nterms; i++)
+        total += c->len[i];
+    int *rows = mlp_xmalloc((size_t)total * sizeof *rows + 1);
+    memset(pr, 0, sizeof *pr);
+    pr->nt = c->nterms;
+    pr->tlen = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tlen + 1);
+    pr->tatom = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tatom + 1);
+    for (int i = 0; i < pr->nt; i++) {
+        pr->tlen[i] = c->len[i];
+        pr->tatom[i] = mlp_xmalloc((size_t)c->len[i] * sizeof **pr->tatom + 1);
+        for (int j = 0; j < c->len[i]; j++)
+            pr->tatom[i][j] = row_of(pr, rows, c->term[i][j]);
+    }
+    size_t ny = (size_t)p->ny, nx = (size_t)p->nx, na = (size_t)pr->na;
+    pr->C = mlp_xcalloc(na * ny + 1, sizeof(double));
+    pr->crad = mlp_xcalloc(na * ny + 1, sizeof(double));
+    pr->elo = mlp_xcalloc(na * nx + 1, sizeof(double));
+    pr->ehi = mlp_xcalloc(na * nx + 1, sizeof(double));
+    pr->c0 = mlp_xcalloc(na + 1, sizeof(double));
+    pr->strict = mlp_xcalloc(na + 1, sizeof(bool));
+    for (size_t r = 0; r < na; r++) {
+        const struct vnn_atom *a = &p->atoms[rows[r]];
+        for (size_t j = 0; j < ny; j++) {
+            pr->C[r * ny + j] = vq_down(a->c[nx + j]);
+            pr->crad[r * ny + j] = vq_up(a->c[nx + j]) - pr->C[r * ny + j]; /* exact or 1 ulp */
+            pr->any_rad = pr->any_rad || pr->crad[r * ny + j] != 0;
+        }
+        for (size_t i = 0; i < nx; i++) {
+            pr->elo[r * nx + i] = vq_down(a->c[i]);
+            pr->ehi[r * nx + i] = vq_up(a->c[i]);
+        }
+        pr->c0[r] = vq_up(a->c0);
+        pr->strict[r] = a->strict;
+    }
+    free(rows);
+}
+
+static void prob_free(struct prob *pr)
+{
+    for (int i = 0; i < pr->nt; i++)
+        free(pr->tatom[i]);
+    free(pr->tatom);
+    free(pr->tlen);
+    free(pr->C);
+    free(pr->crad);
+    free(pr->elo);
+    free(pr->ehi);
+    free(pr->c0);
+    free(pr->strict);
+}
+
+/* ---- bounding a box ---- */
+
+/* Bound the box; returns the terms still open among `open`, their worst margin in *score. */
+static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64_t open,
+                         double *score)
+{
+    struct prob *pr = &s->pr;
+    s->st->boxes++;
+    vbound_forward(&s->bw, xl, xu);
+    vbound_atoms(&s->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
+                 pr->ehi, pr->c0, s->ub);
+    *score = -INFINITY;
+    for (int t = 0; t < pr->nt; t++) {
+        if (!(open >> t & 1))
+            continue;
+        double m = INFINITY;
+        bool proved = false;
+        for (int j = 0; j < pr->tlen[t] && !proved; j++) {
+            int r = pr->tatom[t][j];
+            proved = pr->strict[r] ? s->ub[r] <= 0 : s->ub[r] < 0;
+            m = fmin(m, s->ub[r]);
+        }
+        if (proved)
+            open &= ~((uint64_t)1 << t);
+        else
+            *score = fmax(*score, m);
+    }
+    return open;
+}
+
+/* ---- counterexample search ---- */
+
+/* The float value of term t at x (its least atom), the least atom's row into *arg. */
+static double term_value(struct S *s, int t, const double *x, const double *y, int *arg)
+{
+    const struct prob *pr = &s->pr;
+    double m = INFINITY;
+    for (int j = 0; j < pr->tlen[t]; j++) {
+        int r = pr->tatom[t][j];
+        double v = pr->c0[r];
+        for (int i = 0; i < s->ny; i++)
+            v += pr->C[(size_t)r * s->ny + i] * y[i];
+        for (int i = 0; i < s->nx; i++)
+            v += pr->ehi[(size_t)r * s->nx + i] * x[i];
+        if (v < m) {
+            m = v;
+            *arg = r;
+        }
+    }
+    return m;
+}
+
+/* Gradient ascent on term t from s->x within [xl, xu]; true when an exact counterexample was
+ * found (in s->point). */
+static bool ascend(struct S *s, int t, const double *xl, const double *xu)
+{
+    double *x = s->x, step = 0.25;
+    for (int it = 0; it <= PGD_STEPS; it++, step *= 0.75) {
+        s->st->attack_steps++;
+        const double *y = vatk_forward(&s->atk, x);
+        int r = 0;
+        double v = term_value(s, t, x, y, &r);
+        if (v >= -1e-9 * (1 + fabs(s->pr.c0[r]))) { /* at or near the unsafe set: check exactly */
+            s->st->candidates++;
+            if (vwit_check(s->net, s->out, s->p, s->k, x, s->point))
+                return true;
+        }
+        if (it == PGD_STEPS)
+            break;
+        vatk_gradient(&s->atk, s->pr.C + (size_t)r * s->ny, s->grad);
+        for (int i = 0; i < s->nx; i++) {
+            double g = s->grad[i] + s->pr.ehi[(size_t)r * s->nx + i];
+            x[i] += step * (xu[i] - xl[i]) * (g > 0 ? 1 : g < 0 ? -1 : 0);
+            x[i] = fmin(xu[i], fmax(xl[i], x[i]));
+        }
+    }
+    return false;
+}
+
+/* Starts at the centre (random = false) or at random points of the box, for each open term. */
+static bool attack(struct S *s, const double *xl, const double *xu, uint64_t open, int starts,
+                   bool random)
+{
+    for (int n = 0; n < starts; n++)
+        for (int t = 0; t < s->pr.nt; t++) {
+            if (!(open >> t & 1))
+                continue;
+            for (int i = 0; i < s->nx; i++) {
+                double u = random ? mlp_rng_uniform(&s->rng) : 0.5;
+                s->x[i] = xl[i] + u * (xu[i] - xl[i]);
+            }
+            if (ascend(s, t, xl, xu))
+                return true;
+        }
+    return false;
+}
+
+/* ---- the search ---- */
+
+static void push(struct S *s, const double *xl, const double *xu, uint64_t open, double score,
+                 int depth)
+{
+    mlp_xreserve(&s->stack, &s->cap, s->n + 1, sizeof *s->stack);
+    struct box *b = &s->stack[s->n++];
+    b->xl = mlp_xmalloc(2 * (size_t)s->nx * sizeof(double));
+    b->xu = b->xl + s->nx;
+    memcpy(b->xl, xl, (size_t)s->nx * sizeof(double));
+    memcpy(b->xu, xu, (size_t)s->nx * sizeof(double));
+    b->open = open;
+    b->score = score;
+    b->depth = depth;
+}
+
+/* Split b along the dimension whose halves bound best together; push the halves still open.
+ * False when no dimension can be split in doubles. */
+static bool branch(struct S *s, const struct box *b)
+{
+    int nx = s->nx, best = -1;
+    double *l = s->x, *u = s->x + nx, bestkey[2] = {INFINITY, INFINITY};
+    uint64_t bopen[2] = {0, 0};
+    double bscore[2] = {0, 0}, bmid = 0;
+    for (int i = 0; i < nx; i++) {
+        double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
+        if (!(mid > b->xl[i] && mid < b->xu[i]))
+            continue;
+        uint64_t open[2];
+        double score[2];
+        for (int h = 0; h < 2; h++) {
+            memcpy(l, b->xl, (size_t)nx * sizeof *l);
+            memcpy(u, b->xu, (size_t)nx * sizeof *u);
+            (h ? l : u)[i] = mid;
+            open[h] = evaluate(s, l, u, b->open, &score[h]);
+        }
+        /* the halves' margins together (a proved half counts 0), then the worse half */
+        double key[2] = {fmax(score[0], 0) + fmax(score[1], 0), fmax(score[0], score[1])};
+        if (key[0] < bestkey[0] || (key[0] == bestkey[0] && key[1] < bestkey[1])) {
+            best = i;
+            bmid = mid;
+            memcpy(bestkey, key, sizeof key);
+            memcpy(bopen, open, sizeof open);
+            memcpy(bscore, score, sizeof score);
+        }
+    }
+    if (best < 0)
+        return false;
+    s->st->splits++;
+    s->st->depth = b->depth + 1 > s->st->depth ? b->depth + 1 : s->st->depth;
+    for (int h = 1; h >= 0; h--) { /* the lower half is popped first */
+        if (!bopen[h])
+            continue;
+        memcpy(l, b->xl, (size_t)nx * sizeof *l);
+        memcpy(u, b->xu, (size_t)nx * sizeof *u);
+        (h ? l : u)[best] = bmid;
+        push(s, l, u, bopen[h], bscore[h], b->depth + 1);
+    }
+    return true;
+}
+
+static void progress(struct S *s, double t)
+{
+    if (!s->o->progress || t - s->last_progress < 0.25)
+        return;
+    s->last_progress = t;
+    s->st->open = s->n;
+    double worst = -INFINITY;
+    for (int i = 0; i < s->n; i++)
+        worst = fmax(worst, s->stack[i].score);
+    s->st->worst = worst;
+    s->o->progress(s->st, t - s->t0, s->o->ctx);
+}
+
+/* 1 holds, 0 violated, -1 out of time or memory, -2 error. */
+static int search(struct S *s)
+{
+    const struct vnn_case *c = &s->p->cases[s->k];
+    for (int i = 0; i < s->nx; i++) {
+        s->rootl[i] = vq_down(c->lo[i]);
+        s->rootu[i] = vq_up(c->hi[i]);
+    }
+    uint64_t all = s->pr.nt >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->pr.nt) - 1;
+    double score;
+    uint64_t open = evaluate(s, s->rootl, s->rootu, all, &score);
+    if (!open)
+        return 1;
+    if (attack(s, s->rootl, s->rootu, open, 1, false) ||
+        attack(s, s->rootl, s->rootu, open, BURST, true))
+        return 0;
+    push(s, s->rootl, s->rootu, open, score, 0);
+    size_t box_bytes = sizeof(struct box) + 2 * (size_t)s->nx * sizeof(double);
+    int rc = 1;
+    for (long iter = 0; s->n > 0; iter++) {
+        struct box b = s->stack[--s->n];
+        double t = (iter & 15) ? 0 : now();
+        if (t && s->o->deadline > 0 && t > s->o->deadline)
+            rc = -1;
+        else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
+            rc = -1;
+        else if (attack(s, b.xl, b.xu, b.open, 1, false) ||
+                 ((iter & 255) == 255 && attack(s, s->rootl, s->rootu, all, BURST, true)))
+            rc = 0;
+        else if (!branch(s, &b)) {
+            int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,
+                                 s->err);
+            s->st->exact_leaves++;
+            rc = v == 1 ? 1 : v == 0 ? 0 : -2;
+        }
+        if (t)
+            progress(s, t);
+        if (rc != 1) {
+            push(s, b.xl, b.xu, b.open, b.score, b.depth); /* still open */
+            free(b.xl);
+            break;
+        }
+        free(b.xl);
+    }
+    s->st->open = s->n;
+    return rc;
+}
+
+int vbab_run(const struct vnet *net, int out, const struct vdense *d, const struct vnnlib *p,
+             int k, const struct vbab_opts *o, mpq_t *point, struct vbab_stats *st,
+             mlp_error *err)
+{
+    memset(st, 0, sizeof *st);
+    struct S s = {.net = net, .out = out, .nx = d->nx, .ny = d->ny, .k = k, .d = d, .p = p,
+                  .o = o, .point = point, .st = st, .err = err};
+    s.t0 = s.last_progress = now();
+    prob_init(&s.pr, p, k);
+    vbound_init(&s.bw, d, s.pr.na);
+    vatk_init(&s.atk, d);
+    s.ub = mlp_xcalloc((size_t)s.pr.na + 1, sizeof *s.ub);
+    s.rootl = mlp_xcalloc((size_t)s.nx, sizeof *s.rootl);
+    s.rootu = mlp_xcalloc((size_t)s.nx, sizeof *s.rootu);
+    s.x = mlp_xcalloc(2 * (size_t)s.nx, sizeof *s.x);
+    s.grad = mlp_xcalloc((size_t)s.nx, sizeof *s.grad);
+    mlp_rng_seed(&s.rng, 13, (uint64_t)k);
+    int rc = s.pr.nt > MAXTERMS ? -3 : s.pr.nt == 0 ? 2 : search(&s);
+    if (rc == 2) { /* the whole box is unsafe: any point of it */
+        for (int i = 0; i < s.nx; i++)
+            mpq_set(point[i], p->cases[k].lo[i]);
+        rc = 0;
+    }
+    if (rc == -3) {
+        mlp_fail(err, MLP_ERR_UNSUPPORTED, NULL, MLP_NOLOC,
+                 "a case of the property has more than %d disjuncts", MAXTERMS);
+        rc = -2;
+    }
+    st->open = s.n;
+    for (int i = 0; i < s.n; i++)
+        free(s.stack[i].xl);
+    free(s.stack);
+    free(s.ub);
+    free(s.rootl);
+    free(s.rootu);
+    free(s.x);
+    free(s.grad);
+    vatk_free(&s.atk);
+    vbound_free(&s.bw);
+    prob_free(&s.pr);
+    return rc;
+}
