@@ -19,6 +19,13 @@
 /* Gradient steps per start, and random starts per burst. */
 #define PGD_STEPS 12
 #define BURST 24
+#ifndef PBOX_STEPS
+#define PBOX_STEPS 3
+#endif
+/* Dimensions tried by strong branching: the ones with the largest smear. */
+#ifndef STRONG
+#define STRONG 2
+#endif
 
 /* The case in doubles: its distinct atoms as rows, and its terms over them. */
 struct prob {
@@ -29,7 +36,9 @@ struct prob {
 };
 
 struct box {
-    double *xl, *xu;
+    double *xl, *xu; /* one allocation: xl, xu, smear, known */
+    double *smear;   /* per input: |d margin / d x_i| times the width, of the worst atom */
+    double *known;   /* the hidden units' bounds here (vbound_save) */
     uint64_t open; /* terms not yet proved impossible in the box */
     double score;  /* its worst open term's margin */
     int depth;
@@ -45,6 +54,8 @@ struct S {
     struct vbwork bw;
     struct vatk atk;
     double *ub, *rootl, *rootu, *x, *grad;
+    double *half[STRONG][2]; /* smear and known of the halves tried: nx + 2 units each */
+    size_t box_doubles;
     struct box *stack;
     int n, cap;
     mlp_rng rng;
@@ -129,30 +140,46 @@ static void prob_free(struct prob *pr)
 
 /* ---- bounding a box ---- */
 
-/* Bound the box; returns the terms still open among `open`, their worst margin in *score. */
+/* Bound the box (inside a box whose units' bounds are `known`, or NULL); returns the terms
+ * still open among `open`, their worst margin in *score; its smear and bounds into `out`
+ * (nx + 2 units doubles) unless NULL. */
 static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64_t open,
-                         double *score)
+                         const double *known, double *score, double *out)
 {
     struct prob *pr = &s->pr;
     s->st->boxes++;
-    vbound_forward(&s->bw, xl, xu);
+    vbound_forward(&s->bw, xl, xu, known);
     vbound_atoms(&s->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
                  pr->ehi, pr->c0, s->ub);
     *score = -INFINITY;
+    int worst = -1;
     for (int t = 0; t < pr->nt; t++) {
         if (!(open >> t & 1))
             continue;
         double m = INFINITY;
         bool proved = false;
+        int arg = -1;
         for (int j = 0; j < pr->tlen[t] && !proved; j++) {
             int r = pr->tatom[t][j];
             proved = pr->strict[r] ? s->ub[r] <= 0 : s->ub[r] < 0;
-            m = fmin(m, s->ub[r]);
+            if (s->ub[r] < m) {
+                m = s->ub[r];
+                arg = r;
+            }
         }
-        if (proved)
+        if (proved) {
             open &= ~((uint64_t)1 << t);
-        else
+        } else if (m > *score || worst < 0) {
             *score = fmax(*score, m);
+            worst = arg;
+        }
+    }
+    if (out && open && worst >= 0) {
+        const double *hi = vbound_input_coefs(&s->bw, worst);
+        const double *lo = vbound_input_coefs(&s->bw, pr->na + worst);
+        for (int i = 0; i < s->nx; i++)
+            out[i] = fmax(fabs(hi[i]), fabs(lo[i])) * (xu[i] - xl[i]);
+        vbound_save(&s->bw, out + s->nx);
     }
     return open;
 }
@@ -181,10 +208,10 @@ static double term_value(struct S *s, int t, const double *x, const double *y, i
 
 /* Gradient ascent on term t from s->x within [xl, xu]; true when an exact counterexample was
  * found (in s->point). */
-static bool ascend(struct S *s, int t, const double *xl, const double *xu)
+static bool ascend(struct S *s, int t, const double *xl, const double *xu, int steps)
 {
     double *x = s->x, step = 0.25;
-    for (int it = 0; it <= PGD_STEPS; it++, step *= 0.75) {
+    for (int it = 0; it <= steps; it++, step *= 0.75) {
         s->st->attack_steps++;
         const double *y = vatk_forward(&s->atk, x);
         int r = 0;
@@ -194,7 +221,7 @@ static bool ascend(struct S *s, int t, const double *xl, const double *xu)
             if (vwit_check(s->net, s->out, s->p, s->k, x, s->point))
                 return true;
         }
-        if (it == PGD_STEPS)
+        if (it == steps)
             break;
         vatk_gradient(&s->atk, s->pr.C + (size_t)r * s->ny, s->grad);
         for (int i = 0; i < s->nx; i++) {
@@ -208,7 +235,7 @@ static bool ascend(struct S *s, int t, const double *xl, const double *xu)
 
 /* Starts at the centre (random = false) or at random points of the box, for each open term. */
 static bool attack(struct S *s, const double *xl, const double *xu, uint64_t open, int starts,
-                   bool random)
+                   bool random, int steps)
 {
     for (int n = 0; n < starts; n++)
         for (int t = 0; t < s->pr.nt; t++) {
@@ -218,7 +245,7 @@ static bool attack(struct S *s, const double *xl, const double *xu, uint64_t ope
                 double u = random ? mlp_rng_uniform(&s->rng) : 0.5;
                 s->x[i] = xl[i] + u * (xu[i] - xl[i]);
             }
-            if (ascend(s, t, xl, xu))
+            if (ascend(s, t, xl, xu, steps))
                 return true;
         }
     return false;
@@ -226,44 +253,67 @@ static bool attack(struct S *s, const double *xl, const double *xu, uint64_t ope
 
 /* ---- the search ---- */
 
-static void push(struct S *s, const double *xl, const double *xu, uint64_t open, double score,
-                 int depth)
+/* Push a box; `extra` is its smear and known bounds (nx + 2 units doubles). */
+static void push(struct S *s, const double *xl, const double *xu, const double *extra,
+                 uint64_t open, double score, int depth)
 {
     mlp_xreserve(&s->stack, &s->cap, s->n + 1, sizeof *s->stack);
     struct box *b = &s->stack[s->n++];
-    b->xl = mlp_xmalloc(2 * (size_t)s->nx * sizeof(double));
+    b->xl = mlp_xmalloc(s->box_doubles * sizeof(double));
     b->xu = b->xl + s->nx;
+    b->smear = b->xu + s->nx;
+    b->known = b->smear + s->nx;
     memcpy(b->xl, xl, (size_t)s->nx * sizeof(double));
     memcpy(b->xu, xu, (size_t)s->nx * sizeof(double));
+    memcpy(b->smear, extra, (s->box_doubles - 2 * (size_t)s->nx) * sizeof(double));
     b->open = open;
     b->score = score;
     b->depth = depth;
 }
 
-/* Split b along the dimension whose halves bound best together; push the halves still open.
- * False when no dimension can be split in doubles. */
-static bool branch(struct S *s, const struct box *b)
+/* The STRONG dimensions of largest smear that can still be halved, into dims; how many. */
+static int candidates(const struct S *s, const struct box *b, int *dims)
 {
-    int nx = s->nx, best = -1;
-    double *l = s->x, *u = s->x + nx, bestkey[2] = {INFINITY, INFINITY};
-    uint64_t bopen[2] = {0, 0};
-    double bscore[2] = {0, 0}, bmid = 0;
-    for (int i = 0; i < nx; i++) {
+    int n = 0, *all = (int *)s->grad; /* scratch: nx ints fit in nx doubles */
+    for (int i = 0; i < s->nx; i++) {
         double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
         if (!(mid > b->xl[i] && mid < b->xu[i]))
             continue;
+        int at = n++;
+        for (; at > 0 && b->smear[i] > b->smear[all[at - 1]]; at--)
+            all[at] = all[at - 1]; /* largest first; ties keep the lower index first */
+        all[at] = i;
+    }
+    n = n < STRONG ? n : STRONG;
+    memcpy(dims, all, (size_t)n * sizeof *dims);
+    return n;
+}
+
+/* Split b along the dimension (of the STRONG with most smear) whose halves bound best
+ * together; push the halves still open. False when no dimension can be halved in doubles. */
+static bool branch(struct S *s, const struct box *b)
+{
+    int nx = s->nx, best = -1, dims[STRONG];
+    double *l = s->x, *u = s->x + nx, bestkey[2] = {INFINITY, INFINITY};
+    uint64_t bopen[2] = {0, 0};
+    double bscore[2] = {0, 0}, bmid = 0;
+    int nd = candidates(s, b, dims), bc = 0;
+    for (int c = 0; c < nd; c++) {
+        int i = dims[c];
+        double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
         uint64_t open[2];
         double score[2];
         for (int h = 0; h < 2; h++) {
             memcpy(l, b->xl, (size_t)nx * sizeof *l);
             memcpy(u, b->xu, (size_t)nx * sizeof *u);
             (h ? l : u)[i] = mid;
-            open[h] = evaluate(s, l, u, b->open, &score[h]);
+            open[h] = evaluate(s, l, u, b->open, b->known, &score[h], s->half[c][h]);
         }
         /* the halves' margins together (a proved half counts 0), then the worse half */
         double key[2] = {fmax(score[0], 0) + fmax(score[1], 0), fmax(score[0], score[1])};
         if (key[0] < bestkey[0] || (key[0] == bestkey[0] && key[1] < bestkey[1])) {
             best = i;
+            bc = c;
             bmid = mid;
             memcpy(bestkey, key, sizeof key);
             memcpy(bopen, open, sizeof open);
@@ -280,7 +330,7 @@ static bool branch(struct S *s, const struct box *b)
         memcpy(l, b->xl, (size_t)nx * sizeof *l);
         memcpy(u, b->xu, (size_t)nx * sizeof *u);
         (h ? l : u)[best] = bmid;
-        push(s, l, u, bopen[h], bscore[h], b->depth + 1);
+        push(s, l, u, s->half[bc][h], bopen[h], bscore[h], b->depth + 1);
     }
     return true;
 }
@@ -308,14 +358,14 @@ static int search(struct S *s)
     }
     uint64_t all = s->pr.nt >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->pr.nt) - 1;
     double score;
-    uint64_t open = evaluate(s, s->rootl, s->rootu, all, &score);
+    uint64_t open = evaluate(s, s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
     if (!open)
         return 1;
-    if (attack(s, s->rootl, s->rootu, open, 1, false) ||
-        attack(s, s->rootl, s->rootu, open, BURST, true))
+    if (attack(s, s->rootl, s->rootu, open, 1, false, PGD_STEPS) ||
+        attack(s, s->rootl, s->rootu, open, BURST, true, PGD_STEPS))
         return 0;
-    push(s, s->rootl, s->rootu, open, score, 0);
-    size_t box_bytes = sizeof(struct box) + 2 * (size_t)s->nx * sizeof(double);
+    push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
+    size_t box_bytes = sizeof(struct box) + s->box_doubles * sizeof(double);
     int rc = 1;
     for (long iter = 0; s->n > 0; iter++) {
         struct box b = s->stack[--s->n];
@@ -324,8 +374,9 @@ static int search(struct S *s)
             rc = -1;
         else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
             rc = -1;
-        else if (attack(s, b.xl, b.xu, b.open, 1, false) ||
-                 ((iter & 255) == 255 && attack(s, s->rootl, s->rootu, all, BURST, true)))
+        else if (attack(s, b.xl, b.xu, b.open, 1, false, PBOX_STEPS) ||
+                 ((iter & 255) == 255 &&
+                  attack(s, s->rootl, s->rootu, all, BURST, true, PGD_STEPS)))
             rc = 0;
         else if (!branch(s, &b)) {
             int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,
@@ -336,7 +387,7 @@ static int search(struct S *s)
         if (t)
             progress(s, t);
         if (rc != 1) {
-            push(s, b.xl, b.xu, b.open, b.score, b.depth); /* still open */
+            push(s, b.xl, b.xu, b.smear, b.open, b.score, b.depth); /* still open */
             free(b.xl);
             break;
         }
@@ -363,6 +414,10 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     s.x = mlp_xcalloc(2 * (size_t)s.nx, sizeof *s.x);
     s.grad = mlp_xcalloc((size_t)s.nx, sizeof *s.grad);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
+    s.box_doubles = 3 * (size_t)s.nx + 2 * (size_t)s.bw.units;
+    for (int c = 0; c < STRONG; c++)
+        for (int h = 0; h < 2; h++)
+            s.half[c][h] = mlp_xcalloc(s.box_doubles, sizeof(double));
     int rc = s.pr.nt > MAXTERMS ? -3 : s.pr.nt == 0 ? 2 : search(&s);
     if (rc == 2) { /* the whole box is unsafe: any point of it */
         for (int i = 0; i < s.nx; i++)
@@ -378,6 +433,9 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     for (int i = 0; i < s.n; i++)
         free(s.stack[i].xl);
     free(s.stack);
+    for (int c = 0; c < STRONG; c++)
+        for (int h = 0; h < 2; h++)
+            free(s.half[c][h]);
     free(s.ub);
     free(s.rootl);
     free(s.rootu);

@@ -28,6 +28,7 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
     for (int i = 0; i < d->nl; i++) {
         w->l[i] = dalloc((size_t)d->L[i].out);
         w->u[i] = dalloc((size_t)d->L[i].out);
+        w->units += i < d->nl - 1 ? d->L[i].out : 0;
     }
     w->U = dalloc(W * n1);
     w->Lo = dalloc(W * n1);
@@ -153,18 +154,50 @@ static NOINLINE void forward_layer(const struct vlayer *L, int n, const double *
 
 static void refine(struct vbwork *w, int m, const double *xl, const double *xu);
 
-void vbound_forward(struct vbwork *w, const double *xl, const double *xu)
+/* Intersect layer i's bounds with the known ones (at offset *at of `known`). */
+static void clamp(struct vbwork *w, int i, const double *known, int *at)
 {
+    int out = w->d->L[i].out;
+    if (!known || i >= w->d->nl - 1)
+        return;
+    for (int j = 0; j < out; j++) {
+        w->l[i][j] = fmax(w->l[i][j], known[*at + j]);
+        w->u[i][j] = fmin(w->u[i][j], known[w->units + *at + j]);
+    }
+    *at += out;
+}
+
+void vbound_save(const struct vbwork *w, double *out)
+{
+    int at = 0;
+    for (int i = 0; i < w->d->nl - 1; i++) {
+        int n = w->d->L[i].out;
+        memcpy(out + at, w->l[i], (size_t)n * sizeof *out);
+        memcpy(out + w->units + at, w->u[i], (size_t)n * sizeof *out);
+        at += n;
+    }
+}
+
+const double *vbound_input_coefs(const struct vbwork *w, int r)
+{
+    return w->H + (size_t)r * w->d->nx;
+}
+
+void vbound_forward(struct vbwork *w, const double *xl, const double *xu, const double *known)
+{
+    int at = 0;
     int mode = fegetround();
     fesetround(FE_UPWARD);
     const struct vdense *d = w->d;
     int n = d->nx;
     forward_first(&d->L[0], xl, xu, w->U, w->Lo);
     concretize(d->L[0].out, n, w->U, w->Lo, w->l[0], w->u[0]);
+    clamp(w, 0, known, &at);
     for (int i = 1; i < d->nl; i++) {
         relax_forward(d->L[i - 1].out, n, w->U, w->Lo, w->l[i - 1], w->u[i - 1], w->UA, w->LA);
         forward_layer(&d->L[i], n, w->UA, w->LA, w->U, w->Lo);
         concretize(d->L[i].out, n, w->U, w->Lo, w->l[i], w->u[i]);
+        clamp(w, i, known, &at);
         if (i < d->nl - 1)
             refine(w, i, xl, xu);
     }

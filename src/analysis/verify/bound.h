@@ -32,12 +32,19 @@ struct vbwork {
     double *G, *H;      /* back-substitution: rows x width */
     double *cst;
     double *alpha;      /* lower slopes per unit of the widest layer (scratch) */
+    int units;          /* hidden units in all (the size of a saved set of bounds) */
 };
 
 void vbound_init(struct vbwork *w, const struct vdense *d, int rows);
 void vbound_free(struct vbwork *w);
-/* Forward pass over the box [xl, xu] (n = d->nx doubles each): fills w->l and w->u. */
-void vbound_forward(struct vbwork *w, const double *xl, const double *xu);
+/* Forward pass over the box [xl, xu] (n = d->nx doubles each): fills w->l and w->u. `known`
+ * (NULL: none) holds bounds valid on a box containing this one (vbound_save of an enclosing
+ * box): they clamp the new ones, so fewer units need back-substitution. */
+void vbound_forward(struct vbwork *w, const double *xl, const double *xu, const double *known);
+/* The hidden units' bounds of the last forward pass into out (2 w->units doubles). */
+void vbound_save(const struct vbwork *w, double *out);
+/* After vbound_rows: the input coefficients of row r (upper ends of G W at the first layer). */
+const double *vbound_input_coefs(const struct vbwork *w, int r);
 /* After vbound_forward on the same box: ub[r] >= max over the box of C[r] . y for the exact
  * network (C: R x ny doubles, R <= w->rows). */
 void vbound_rows(struct vbwork *w, const double *xl, const double *xu, int R, const double *C,
