@@ -28,6 +28,7 @@ typedef enum mlp_status {
     MLP_ERR_IO = 3,          /* a file could not be read or written */
     MLP_ERR_NOMEM = 4,       /* an allocation failed */
     MLP_ERR_UNSUPPORTED = 5, /* a valid request this build or model cannot serve */
+    MLP_ERR_NUMERIC = 6,     /* a computation became non-finite (training diverged) */
 } mlp_status;
 
 typedef enum mlp_dtype { MLP_F64 = 0, MLP_F32 = 1 } mlp_dtype;
@@ -46,6 +47,10 @@ typedef struct mlp_error {
 void mlp_error_print(const mlp_error *err, FILE *out);
 /* Clear err to "no error". */
 void mlp_error_clear(mlp_error *err);
+/* Text from a file or an argument made safe for a terminal, as messages show names: control
+ * bytes and bytes that are not UTF-8 become \xNN; cut to `size` bytes (at least 8) with "...".
+ * Returns buf. */
+const char *mlp_quote(const char *text, char *buf, size_t size);
 
 /* ---- models ------------------------------------------------------------------------------ */
 
@@ -63,6 +68,11 @@ typedef enum mlp_kind {
 
 /* Parse a model file; NULL with err filled (file:line:col) on failure. */
 mlp_model *mlp_model_load(const char *path, mlp_error *err);
+/* Flags for mlp_model_load_flags. */
+#define MLP_LOAD_NNET_NORMALIZE 1 /* .nnet: the file's input normalisation and output scaling */
+/* Load a model in the language, ONNX or .nnet, recognised by content (see README "Models in
+ * and out"); mlp_model_load is this with flags 0. */
+mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err);
 /* Parse model text; `filename` names it in error messages. */
 mlp_model *mlp_model_parse(const char *text, const char *filename, mlp_error *err);
 /* Free a model (NULL is fine). */
@@ -83,6 +93,10 @@ int mlp_model_kind(const mlp_model *m, const char *name);
 int mlp_model_shape(const mlp_model *m, const char *name, int dims[MLP_MAX_RANK]);
 /* Number of elements per sample of a named value (1 for scalars), or 0 if unknown. */
 size_t mlp_model_size(const mlp_model *m, const char *name);
+/* Which inputs the value `name` depends on: needs[i] = 1 or 0 for the i-th input (as
+ * mlp_model_name(m, MLP_INPUT, i) names them). An input nothing requested depends on need not
+ * be set before a run. MLP_ERR_INPUT for an unknown name. */
+int mlp_model_inputs_needed(const mlp_model *m, const char *name, int *needs, mlp_error *err);
 /* Copy the values of a parameter or constant (row-major float64) into out. */
 int mlp_model_get_values(const mlp_model *m, const char *name, double *out, mlp_error *err);
 /* Replace the values of a parameter. */
@@ -110,7 +124,8 @@ int mlp_session_set_batch(mlp_session *s, int batch, mlp_error *err);
 /* Set an input from `rows` samples of row-major float64 (rows = batch, or 1 for all samples). */
 int mlp_session_set(mlp_session *s, const char *name, const double *values, int rows,
                     mlp_error *err);
-/* Evaluate every output, the loss and the requested gradients for the current batch. */
+/* Evaluate every output, the loss and the requested gradients for the current batch. Inputs
+ * need not all be set: reading back a value that depends on one not set is the error. */
 int mlp_session_run(mlp_session *s, mlp_error *err);
 /* Copy a computed value (an output, the loss, or any named value the run needed) for all
  * samples of the batch: batch * size doubles, or size for values that do not depend on inputs. */
@@ -132,6 +147,32 @@ int mlp_session_load_params(mlp_session *s, const mlp_model *m, mlp_error *err);
 int mlp_session_set_threads(mlp_session *s, int threads, mlp_error *err);
 /* The session's thread count. */
 int mlp_session_threads(const mlp_session *s);
+
+/* ---- sessions by handle: single samples and small layers without lookups or copies ---- */
+
+/* A named value of a session, looked up once: a small nonnegative integer valid for the
+ * session's life, or -1 (with err filled) when there is no such value. */
+typedef int mlp_handle;
+/* The handle of an input. */
+mlp_handle mlp_session_input(const mlp_session *s, const char *name, mlp_error *err);
+/* The handle of any named value: an input, parameter, constant, statement, output or the loss. */
+mlp_handle mlp_session_value(const mlp_session *s, const char *name, mlp_error *err);
+/* The handle of the gradient with respect to one of the session's `wrt` names. */
+mlp_handle mlp_session_gradient(const mlp_session *s, const char *name, mlp_error *err);
+/* The session's own storage of a value, row-major, one row of mlp_model_size elements per
+ * sample of the batch (one row for values that do not vary per sample): read outputs and
+ * gradients there after mlp_session_run, write inputs there before it. NULL when the session's
+ * dtype is the other one, or when no output depends on the value. Asking for an input's storage
+ * counts as setting it; writing a parameter's storage changes the session only. The pointer is
+ * valid until the session is freed; nothing is copied, converted or allocated. */
+float *mlp_session_f32(mlp_session *s, mlp_handle h);
+double *mlp_session_f64(mlp_session *s, mlp_handle h);
+/* Copy `rows` samples (rows = batch, or 1 for all samples) of float32 into an input of a float32
+ * session, or read a value out as float32 (batch * size floats, or size for values that do not
+ * vary per sample; a parameter's gradient is summed over the batch). */
+int mlp_session_set_f32(mlp_session *s, mlp_handle h, const float *values, int rows,
+                        mlp_error *err);
+int mlp_session_get_f32(const mlp_session *s, mlp_handle h, float *out, mlp_error *err);
 
 /* ---- tables of numbers (CSV) ------------------------------------------------------------ */
 
@@ -229,14 +270,27 @@ int mlp_equiv(const mlp_model *a, const mlp_model *b, const mlp_equiv_options *o
 
 typedef struct mlp_outfile mlp_outfile;
 
-/* Start writing `path`: the text goes to a temporary file beside it until committed. */
+/* Start writing `path`, the one way every output is written:
+ *   "-"                          stdout;
+ *   a symlink                    followed: its target is written as below, the link stays;
+ *   a device, FIFO or /dev/stdout opened and written through, never replaced;
+ *   a regular file, or no file   a temporary file beside it until committed, then renamed over
+ *                                it (atomic; an existing file keeps its permission bits).
+ * A directory is an error. */
 mlp_outfile *mlp_outfile_open(const char *path, mlp_error *err);
 /* The stream to write to. */
 FILE *mlp_outfile_stream(mlp_outfile *o);
-/* Flush, sync and rename the temporary file over `path`; frees o, also on failure. */
+/* Whether committing replaces a file atomically (1), or the bytes went straight to stdout, a
+ * device or a FIFO (0), where what is written cannot be taken back or rewritten. */
+int mlp_outfile_replaces(const mlp_outfile *o);
+/* Flush (and for a replaced file sync and rename); frees o, also on failure. */
 int mlp_outfile_commit(mlp_outfile *o, mlp_error *err);
-/* Discard what was written, leaving `path` as it was; frees o (NULL is fine). */
+/* Discard what was written, leaving `path` as it was (bytes already written to a stream stay
+ * written); frees o (NULL is fine). */
 void mlp_outfile_abort(mlp_outfile *o);
+/* Unlink every temporary file of an outfile not yet committed or aborted, in any thread.
+ * Async-signal-safe: for SIGINT and SIGTERM handlers, which then exit. */
+void mlp_outfile_remove_temporaries(void);
 
 /* ---- weights files (safetensors, npy) ---------------------------------------------------- */
 
@@ -284,6 +338,24 @@ typedef enum mlp_scale {
 /* Scale train's features, and test's (may be NULL) with train's statistics. */
 int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err);
 
+/* Preprocessing travels with the weights: mlp_train records how its training set was scaled
+ * (mlp_dataset_scale's statistics) and, for a CSV with texts as labels, the class names;
+ * mlp_model_save_weights writes them in the safetensors __metadata__, and mlp_model_load_weights
+ * attaches them to the model. mlp_evaluate then scales raw data the same way; a weights file
+ * without them changes nothing. */
+/* Scale n rows of raw features for the model's first input as its training data was scaled
+ * (nothing when the weights carry no scaling). */
+void mlp_model_prepare_features(const mlp_model *m, double *x, int n);
+/* How the weights' training data was scaled (MLP_SCALE_NONE when they carry no scaling). */
+mlp_scale mlp_model_scale(const mlp_model *m);
+/* The class names of a classifier trained on CSV label texts: how many (0 when none), and the
+ * name of class i (NULL out of range). */
+int mlp_model_class_count(const mlp_model *m);
+const char *mlp_model_class_name(const mlp_model *m, int i);
+/* The CSV columns the model was trained on, comma-separated: the label columns (label = 1) or
+ * the feature columns (label = 0); NULL when unknown. */
+const char *mlp_model_trained_columns(const mlp_model *m, int label);
+
 /* ---- training ---------------------------------------------------------------------------- */
 
 /* Numbers of one epoch; accuracies are NaN for regression, test values NaN without test data. */
@@ -293,6 +365,10 @@ typedef struct mlp_epoch_stats {
     double train_loss, train_acc; /* means over the epoch's minibatches, as they were trained */
     double test_loss, test_acc;   /* on the test set after the epoch */
     double seconds;               /* wall time of the epoch, including the test evaluation */
+    /* where that time went (seconds): shuffling, gathering minibatches into the plan, the
+     * forward and backward passes, summing losses and accuracy, the optimizer's updates, and
+     * the test evaluation */
+    double shuffle_s, gather_s, pass_s, tally_s, update_s, test_s;
 } mlp_epoch_stats;
 
 typedef struct mlp_train_options {
@@ -314,13 +390,22 @@ typedef struct mlp_train_options {
     int (*on_batch)(void *user, int epoch, int done, int total, double loss);
     int (*on_epoch)(void *user, const mlp_epoch_stats *stats);
     void *user;
+    /* Called once per parameter that training leaves unchanged because the loss does not
+     * depend on it ("parameter 'u' does not affect the loss"); may be NULL. */
+    void (*on_warning)(void *user, const char *message);
 } mlp_train_options;
 
 /* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,
  * constant schedule (step: every 10 epochs, gamma 0.1), 10 epochs, batch 32, seed 1, 1 thread. */
 void mlp_train_defaults(mlp_train_options *o);
+/* Check the settings as torch.optim does (lr >= 0, 0 <= beta < 1, eps > 0, momentum, weight
+ * decay and min_lr >= 0, gamma > 0, all finite); mlp_train checks them too. */
+int mlp_train_check_options(const mlp_train_options *o, mlp_error *err);
 /* Minimise the batch mean of the model's per-sample loss over `train` by minibatch gradient
- * descent in float32 (test may be NULL). The model's parameters are updated in place. */
+ * descent in float32 (test may be NULL). The model's parameters are updated in place, and only
+ * on success: when the loss or a parameter becomes non-finite, training stops with
+ * MLP_ERR_NUMERIC (saying at which epoch and step) and the model keeps its old values. A class
+ * index out of range, in the data or computed by the model, is MLP_ERR_INPUT naming the sample. */
 int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,
               const mlp_train_options *o, mlp_error *err);
 
@@ -337,6 +422,27 @@ typedef struct mlp_metrics {
 /* Evaluate the model on every sample (in float32). */
 int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err);
 void mlp_metrics_free(mlp_metrics *mt);
+
+/* A model's predictions for every sample of a data set (its targets, if any, are not used;
+ * a data set without targets does). */
+typedef struct mlp_predictions {
+    int n;         /* samples */
+    int width;     /* values per sample */
+    int classes;   /* softmax_xent: the number of classes; bce_logits: 2; otherwise 0 */
+    int *cls;      /* n predicted classes (the argmax; for bce_logits z >= 0), NULL otherwise */
+    float *values; /* n * width: softmax_xent's class probabilities p[i], bce_logits' p =
+                      sigmoid(z), or else every output's elements */
+    char **names;  /* width column names: "p[0]"..., "p", or "y[0]"... */
+} mlp_predictions;
+/* Predict in float32, as mlp_evaluate evaluates: a class is the one it counts. The data is used
+ * as it is (mlp_evaluate scales raw data by the weights' statistics; mlp_predict does too). */
+int mlp_predict(const mlp_model *m, const mlp_dataset *d, mlp_predictions *out, mlp_error *err);
+void mlp_predictions_free(mlp_predictions *p);
+/* Load a data set to use a trained model on: as mlp_dataset_load, but for a CSV the label and
+ * feature columns default to those the model was trained on (mlp_model_trained_columns), and
+ * when `label` is NULL a label column the file lacks is no error: the set has no targets. */
+mlp_dataset *mlp_dataset_load_for(const mlp_model *m, const char *spec, const char *label,
+                                  const char *features, mlp_error *err);
 
 /* ---- verification: properties over every real input (docs/verify.md) -------------------- */
 

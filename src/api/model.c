@@ -2,6 +2,7 @@
 #include "api/internal.h"
 #include "base/mem.h"
 #include "base/strbuf.h"
+#include "io/import.h"
 #include "lang/parser.h"
 
 #include <errno.h>
@@ -28,13 +29,30 @@ mlp_model *mlp_model_parse(const char *text, const char *filename, mlp_error *er
 
 mlp_model *mlp_model_load(const char *path, mlp_error *err)
 {
+    return mlp_model_load_flags(path, 0, err);
+}
+
+mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err)
+{
     size_t len;
     char *text = mlp_read_file(path, &len);
     if (!text) {
         mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read model: %s", strerror(errno));
         return NULL;
     }
-    mlp_graph *g = mlp_parse_model(text, len, path, err);
+    mlp_graph *g = NULL;
+    switch (mlp_sniff_format(path, (const unsigned char *)text, len)) {
+    case MLP_FORMAT_NNET:
+        g = mlp_nnet_parse(text, len, path, flags, MLP_MAX_MODEL_VALUES, err);
+        break;
+    case MLP_FORMAT_ONNX:
+        g = mlp_onnx_import((const unsigned char *)text, len, path, flags, MLP_MAX_MODEL_VALUES,
+                            err);
+        break;
+    case MLP_FORMAT_MLP:
+        g = mlp_parse_model(text, len, path, err);
+        break;
+    }
     free(text);
     if (!g)
         return NULL;
@@ -47,6 +65,7 @@ void mlp_model_free(mlp_model *m)
     if (!m)
         return;
     mlp_graph_free(m->g);
+    mlp_model_set_prep(m, NULL);
     free(m);
 }
 

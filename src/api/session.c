@@ -2,7 +2,9 @@
 #include "api/internal.h"
 #include "base/mem.h"
 #include "tensor/gemm.h"
+#include "train/classes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,12 +59,17 @@ mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwr
     }
     /* Every named value and every gradient is kept after a run, so any can be read back. */
     const mlp_graph *g = s->g;
-    mlp_id *targets = mlp_xmalloc((size_t)(g->nnames + nwrt) * sizeof *targets);
+    mlp_id *targets = mlp_xmalloc((size_t)(g->nnames + nwrt + 1) * sizeof *targets);
     int nt = 0;
     for (int i = 0; i < g->nnames; i++)
         targets[nt++] = g->names[i].node;
     for (int i = 0; i < nwrt; i++)
         targets[nt++] = s->grad[i];
+    /* Class indices computed in the model are kept too, to be checked after each run. */
+    s->nxent = mlp_class_nodes(g, targets, nt, &s->xent);
+    targets = mlp_xrealloc(targets, (size_t)(nt + s->nxent) * sizeof *targets);
+    for (int i = 0; i < s->nxent; i++)
+        targets[nt++] = mlp_node(g, s->xent[i])->in[1];
     s->plan = mlp_plan_new(g, targets, nt, dtype, max_batch, err);
     free(targets);
     if (!s->plan) {
@@ -70,6 +77,8 @@ mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwr
         return NULL;
     }
     s->input_set = mlp_xcalloc((size_t)g->nnames, sizeof *s->input_set);
+    for (int i = 0; i < g->nnames; i++)
+        s->unset_inputs += g->names[i].kind == MLP_INPUT && mlp_plan_buffer(s->plan, g->names[i].node);
     return s;
 }
 
@@ -78,10 +87,12 @@ void mlp_session_free(mlp_session *s)
     if (!s)
         return;
     mlp_plan_free(s->plan);
+    free(s->xent);
     mlp_graph_free(s->g);
     free(s->wrt_name);
     free(s->grad);
     free(s->input_set);
+    free(s->unset_input);
     free(s);
 }
 
@@ -122,7 +133,7 @@ int mlp_session_set(mlp_session *s, const char *name, const double *values, int 
                         "%d rows given for '%s', but the batch has %d samples", rows, name, batch);
     mlp_id id = s->g->names[nm].node;
     char *buf = mlp_plan_buffer(s->plan, id);
-    s->input_set[nm] = true;
+    mlp_session_mark_set(s, nm);
     if (!buf) /* the outputs do not depend on this input */
         return MLP_OK;
     mlp_dtype t = mlp_plan_dtype(s->plan);
@@ -134,16 +145,67 @@ int mlp_session_set(mlp_session *s, const char *name, const double *values, int 
     return MLP_OK;
 }
 
+/* Which nodes depend on an input that was not set (operands come before their users), and
+ * zeros in those inputs' buffers so that the run reads defined memory. */
+static void mark_unset(mlp_session *s)
+{
+    const mlp_graph *g = s->g;
+    if (!s->unset_input)
+        s->unset_input = mlp_xmalloc(((size_t)g->n + 1) * sizeof *s->unset_input);
+    for (mlp_id id = 0; id < g->n; id++) {
+        const struct mlp_node *n = mlp_node(g, id);
+        int *u = &s->unset_input[id];
+        *u = -1;
+        if (n->op == MLP_OP_INPUT && n->name >= 0 && !s->input_set[n->name]) {
+            *u = n->name;
+            char *buf = mlp_plan_buffer(s->plan, id);
+            if (buf)
+                memset(buf, 0, (size_t)mlp_plan_batch(s->plan) * (size_t)mlp_shape_size(n->shape) *
+                                   mlp_dtype_size(mlp_plan_dtype(s->plan)));
+        }
+        for (int k = 0; k < MLP_MAX_ARITY && *u < 0; k++)
+            if (n->in[k] != MLP_NONE && n->in[k] < id)
+                *u = s->unset_input[n->in[k]];
+    }
+}
+
+void mlp_session_mark_set(mlp_session *s, int nm)
+{
+    if (s->input_set[nm])
+        return;
+    s->input_set[nm] = true;
+    s->unset_inputs -= mlp_plan_buffer(s->plan, s->g->names[nm].node) != NULL;
+}
+
 int mlp_session_run(mlp_session *s, mlp_error *err)
 {
-    for (int i = 0; i < s->g->nnames; i++) {
-        const struct mlp_name *nm = &s->g->names[i];
-        if (nm->kind == MLP_INPUT && !s->input_set[i] && mlp_plan_buffer(s->plan, nm->node))
-            return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "input '%s' was not given a value",
-                            nm->text);
+    /* Only a session with inputs still unset pays for the dependency walk; inputs only ever
+     * become set, so once all are, the walk's record is dropped for good. */
+    if (s->unset_inputs > 0) {
+        mark_unset(s);
+    } else if (s->unset_input) {
+        free(s->unset_input);
+        s->unset_input = NULL;
     }
     mlp_plan_run(s->plan);
-    return MLP_OK;
+    /* Class indices are checked where they were computed from inputs that were set. */
+    int rc = MLP_OK;
+    for (int i = 0; i < s->nxent && rc == MLP_OK; i++) {
+        mlp_id c = mlp_node(s->g, s->xent[i])->in[1];
+        if (!s->unset_input || s->unset_input[c] < 0)
+            rc = mlp_check_classes(s->g, s->plan, &s->xent[i], 1, NULL, 0, err);
+    }
+    return rc;
+}
+
+/* MLP_OK when node id's value was computed from set inputs; else the error naming the input. */
+int mlp_session_available(const mlp_session *s, mlp_id id, const char *name, mlp_error *err)
+{
+    int u = s->unset_input ? s->unset_input[id] : -1;
+    if (u < 0)
+        return MLP_OK;
+    return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "%s depends on input '%s', which was "
+                    "not given a value", name, s->g->names[u].text);
 }
 
 /* Copy a node's value for the batch; unbatched values give one sample, or `replicate` rows. */
@@ -164,6 +226,10 @@ int mlp_session_get(const mlp_session *s, const char *name, double *out, mlp_err
     int nm = find_name(s, name, err);
     if (nm < 0)
         return MLP_ERR_INPUT;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", name);
+    if (mlp_session_available(s, s->g->names[nm].node, what, err) != MLP_OK)
+        return MLP_ERR_INPUT;
     copy_value(s, s->g->names[nm].node, 0, out);
     return MLP_OK;
 }
@@ -181,6 +247,10 @@ int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_er
         return MLP_ERR_INPUT;
     for (int i = 0; i < s->nwrt; i++)
         if (s->wrt_name[i] == nm) {
+            char what[300];
+            snprintf(what, sizeof what, "the gradient with respect to '%s'", name);
+            if (mlp_session_available(s, s->grad[i], what, err) != MLP_OK)
+                return MLP_ERR_INPUT;
             /* A per-sample value's gradient is per sample even where it does not vary. */
             bool per_sample = mlp_node(s->g, s->g->names[nm].node)->batched;
             copy_value(s, s->grad[i], per_sample ? mlp_plan_batch(s->plan) : 0, out);

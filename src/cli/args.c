@@ -1,7 +1,9 @@
 /* args.c - option parsing shared by the subcommands: `--name value`, `--name=value`, flags. */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +18,15 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *ar
 
 int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
 {
-    fprintf(stderr, "mlp %s: ", a->cmd);
+    /* Arguments and names from files (CSV headers) reach the terminal escaped, as the library's
+     * messages do: no control bytes, no invalid UTF-8. */
+    char msg[4096], shown[4096];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'mlp %s --help')\n", a->cmd);
+    fprintf(stderr, "mlp %s: %s\n(see 'mlp %s --help')\n", a->cmd,
+            mlp_quote(msg, shown, sizeof shown), a->cmd);
     return EXIT_BAD_INPUT;
 }
 
@@ -122,14 +127,51 @@ bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long 
     return true;
 }
 
+/* Whether s is a decimal number as the model language writes one: [+-] digits [. digits]
+ * [(e|E) [+-] digits], or [+-] . digits ...; strtod alone would also take hex floats, "inf",
+ * "nan(...)" and leading blanks. */
+static bool decimal_syntax(const char *s)
+{
+    size_t n = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; isdigit((unsigned char)*s); s++)
+        n++;
+    if (*s == '.')
+        for (s++; isdigit((unsigned char)*s); s++)
+            n++;
+    if (n == 0)
+        return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s == 0;
+}
+
+bool cli_number(const char *s, double *out)
+{
+    if (!decimal_syntax(s))
+        return false;
+    double x = strtod(s, NULL);
+    if (!isfinite(x))
+        return false;
+    *out = x;
+    return true;
+}
+
 bool cli_double(const struct cli_args *a, const char *name, double *out)
 {
     const char *v = cli_get(a, name);
     if (!v)
         return true;
-    char *end;
-    double x = strtod(v, &end);
-    if (*v == 0 || *end || !(x == x) || x - x != 0) {
+    double x;
+    if (!cli_number(v, &x)) {
         cli_usage_error(a, "%s must be a finite number, got '%s'", name, v);
         return false;
     }

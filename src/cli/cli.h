@@ -54,6 +54,8 @@ int cli_report(const mlp_error *err);
 /* Parse an option as an integer/float within bounds; prints the error. */
 bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long *out);
 bool cli_double(const struct cli_args *a, const char *name, double *out);
+/* A finite decimal number in the model language's syntax (no hex floats, inf or blanks). */
+bool cli_number(const char *s, double *out);
 /* The names listed by --wrt (comma-separated): the count, 0 when the option is absent and not
  * required, or -1 with the error printed (absent but required, empty, more than max names).
  * The names point into *buf, which the caller frees. */
@@ -82,6 +84,12 @@ struct cli_inputs {
 };
 int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fill,
                     uint64_t seed, struct cli_inputs *out);
+/* Without random_fill, inputs given neither stay without values: they are needed only by the
+ * values that depend on them. The first such input `name` depends on, or NULL. */
+const char *cli_inputs_unset(const struct cli_inputs *in, const mlp_model *m, const char *name);
+/* EXIT_OK when `name` can be computed from the inputs given, else the error printed. */
+int cli_inputs_require(const struct cli_args *a, const struct cli_inputs *in, const mlp_model *m,
+                       const char *name);
 /* Set every loaded input in a session (its batch must already be set). */
 int cli_inputs_apply(const struct cli_inputs *in, mlp_session *s, mlp_error *err);
 void cli_inputs_free(struct cli_inputs *in);
@@ -97,6 +105,10 @@ struct cli_run {
  * Prints any error and returns its exit status. */
 int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
                   struct cli_run *run);
+/* The same; with raw_features the first input's values are scaled first, as the weights'
+ * training data was (eval: the model used on raw data). */
+int cli_run_begin(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
+                  bool raw_features, struct cli_run *run);
 void cli_run_free(struct cli_run *run);
 /* The loss of the last run summed over the batch (what parameter gradients differentiate). */
 double cli_loss_sum(const struct cli_run *run);
@@ -105,8 +117,50 @@ size_t cli_shape(const mlp_model *m, const char *name, int *rank, int dims[MLP_M
 
 /* ---- result files ---- */
 
-/* Write text to path (NULL or "-": stdout) through a temporary file renamed into place. */
+/* Every output goes through the library's writer, mlp_outfile_open (mlp.h): "-" is stdout,
+ * symlinks are followed, devices and FIFOs written through, regular files replaced atomically
+ * with their mode kept; the SIGINT/SIGTERM handlers (cli_signals_install) unlink its temporary
+ * files. A command that writes files checks them first, before any work:
+ *
+ *     const struct cli_file out[] = {{"-o", cli_get(&a, "-o")}};
+ *     if (!cli_check_command_outputs(&a, out, 1))
+ *         return EXIT_BAD_INPUT;
+ *     ... work ...
+ *     rc = cli_write_output(cli_get(&a, "-o"), text);     (or mlp_outfile_open/commit)
+ */
+
+/* Write text to path (NULL or "-": stdout) through the writer. */
 int cli_write_output(const char *path, const char *text);
+
+/* A file a command reads or writes, named for messages: {"--save", "w.st"}, {"the model", ...};
+ * path NULL: the option was not given. */
+struct cli_file {
+    const char *what;
+    const char *path;
+};
+/* Check before any work that each output can be written (not a directory; its directory takes
+ * a temporary file; a device or FIFO is writable, without opening it), names no input (same
+ * device and inode, symlinks followed) and no other output (a file not yet there: the same
+ * canonical path). "-", devices and FIFOs may be shared. Prints the error naming both files and
+ * returns false. */
+bool cli_check_outputs(const struct cli_args *a, const struct cli_file *in, int nin,
+                       const struct cli_file *out, int nout);
+/* The input files named by the command line: the MODEL argument(s), --data and --test-data
+ * (a file, or IMAGES,LABELS), --weights (FILE or NAME=FILE). */
+#define CLI_MAX_FILES 32
+struct cli_files {
+    struct cli_file in[CLI_MAX_FILES];
+    int nin;
+    char *copies[CLI_MAX_FILES]; /* split specs, freed by cli_files_free */
+    int ncopies;
+};
+void cli_input_files(const struct cli_args *a, struct cli_files *f);
+void cli_files_free(struct cli_files *f);
+/* cli_check_outputs against the inputs cli_input_files finds. */
+bool cli_check_command_outputs(const struct cli_args *a, const struct cli_file *out, int nout);
+/* Install the SIGINT and SIGTERM handlers: remove the writer's temporary files, then exit with
+ * status 128 + the signal's number (130, 143). */
+void cli_signals_install(void);
 
 /* After `mlp grad` ran: the inactive relu/step units and the exactly-zero gradient entries
  * (text lines, or a JSON member `, "sparsity": {...}` to splice into grad's object). */
@@ -116,10 +170,19 @@ void cli_print_sparsity(const struct cli_run *run, const char *const *wrt, int n
 
 /* Load the data set `spec` with the CSV options --label and --features; prints any error. */
 mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec);
+/* The same for a data set to use model m on: CSV columns default to those it was trained on,
+ * and the label column may be absent when --label is not given (no targets, then). */
+mlp_dataset *cli_load_data_for(const struct cli_args *a, const mlp_model *m, const char *spec);
 /* --scale auto|none|unit|standard (default auto); prints the error. */
 bool cli_scale(const struct cli_args *a, mlp_scale *out);
+/* --scale for data to use model m on: when its weights carry their scaling (applied when the
+ * model evaluates), the data is not scaled again (*out NONE), and a different --scale is an
+ * error; otherwise as cli_scale. */
+bool cli_scale_for(const struct cli_args *a, const mlp_model *m, mlp_scale *out);
 /* Apply `--weights FILE.safetensors` and `--weights NAME=FILE.npy` (each may repeat). */
 bool cli_load_weights(const struct cli_args *a, mlp_model *m);
+/* The same for the values of another option (equiv's --weights-a and --weights-b). */
+bool cli_load_weights_from(const struct cli_args *a, const char *option, mlp_model *m);
 
 /* A progress bar for one epoch on a terminal: "epoch 1/10 [====>   ] 312/469  loss 0.512
  * 12.3k samples/s  eta 0:03", redrawn at most ten times a second. */
@@ -143,6 +206,15 @@ int cli_plot_svg(const char *path, const mlp_epoch_stats *st, int n, mlp_error *
 /* Write the per-epoch numbers as CSV (epoch,train_loss,train_acc,test_loss,test_acc,seconds),
  * atomically; unknown values are empty fields. */
 int cli_log_csv(const char *path, const mlp_epoch_stats *st, int n, mlp_error *err);
+/* --log and --plot while training: rewritten after an epoch when at least a second has passed
+ * and 20 times what the last write took (linear time over a run, whatever the epochs), and
+ * always when `final`. Stdout, devices and FIFOs get them once, when final. */
+struct cli_curves {
+    const char *log, *plot; /* NULL: not asked for */
+    double next;            /* cli_now() before which no rewrite happens */
+};
+int cli_curves_write(struct cli_curves *c, const mlp_epoch_stats *st, int n, bool final,
+                     mlp_error *err);
 /* Print accuracy, per-class precision and recall and the confusion matrix (or the mean
  * squared error of a regression). */
 void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json);
@@ -169,5 +241,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const char usage[] =
     "                    (explicitly, since their value must not change)\n"
     "  -o OUT            write to OUT (written completely or not at all) instead of stdout\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "  --set NAME=VALUE  replace a parameter's values first\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage, bad input, or no activation to rewrite.\n";
@@ -30,7 +31,7 @@ static const char usage[] =
 int cmd_convert(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--activation", CLI_VALUE}, {"--all", CLI_FLAG}, {"-o", CLI_VALUE},
-                                          {"--seed", CLI_VALUE},       {"--set", CLI_LIST},  {NULL, CLI_FLAG}};
+                                          {"--seed", CLI_VALUE},       {"--set", CLI_LIST},  {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "convert", usage, opts, &a);
     if (rc)
@@ -43,6 +44,9 @@ int cmd_convert(int argc, char **argv)
     if (!eq || eq == spec || !eq[1])
         return cli_usage_error(&a, "--activation needs FROM=TO, got '%s'", spec);
     char from[64];
+    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
+    if (!cli_check_command_outputs(&a, out_file, 1))
+        return EXIT_BAD_INPUT;
     snprintf(from, sizeof from, "%.*s", (int)(eq - spec), spec);
     mlp_model *m = cli_load_model(&a);
     if (!m)

@@ -16,6 +16,8 @@ static const char usage[] =
     "  --wrt NAMES      comma-separated inputs, parameters or named values\n"
     "  --format F       text (default, UTF-8), latex (an aligned environment), or mlp: a model\n"
     "                   file whose outputs are the adjoints d_NAME; `mlp eval` runs it\n"
+    "  --weights FILE   parameters from FILE.safetensors or NAME=FILE.npy (repeatable): the\n"
+    "                   values --format mlp writes\n"
     "\n"
     "Sums list first the terms that mention no other adjoint, then the others in the order the\n"
     "program uses the value. Parameter adjoints are written per sample; over a batch they are\n"
@@ -43,7 +45,7 @@ static bool parse_format(const struct cli_args *a, mlp_derive_format *f)
 
 int cmd_derive(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE}, {"--format", CLI_VALUE}, {NULL, CLI_FLAG}};
+    static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE}, {"--format", CLI_VALUE}, {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "derive", usage, opts, &a);
     if (rc)

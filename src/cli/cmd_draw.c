@@ -30,6 +30,7 @@ static const char usage[] =
     "                    `backward` cluster beside the forward one\n"
     "  -o FILE           write to FILE (complete or not at all) instead of stdout\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage, bad input, or `dot` missing or failing.\n";
 
@@ -130,13 +131,16 @@ static int render(const char *dot, const char *fmt, const char *out)
 int cmd_draw(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--format", CLI_VALUE}, {"--grad", CLI_FLAG}, {"--set", CLI_LIST},
-                                          {"-o", CLI_VALUE},       {"--seed", CLI_VALUE},  {NULL, CLI_FLAG}};
+                                          {"-o", CLI_VALUE},       {"--seed", CLI_VALUE},  {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "draw", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     enum format format;
     if (!parse_format(&a, &format))
+        return EXIT_BAD_INPUT;
+    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
+    if (!cli_check_command_outputs(&a, out_file, 1))
         return EXIT_BAD_INPUT;
     mlp_model *m = cli_load_model(&a);
     if (!m)
@@ -150,11 +154,13 @@ int cmd_draw(int argc, char **argv)
         rc = cli_inputs_load(&a, m, false, 1, &in);
         names = calloc((size_t)in.ninputs + 1, sizeof *names);
         values = calloc((size_t)in.ninputs + 1, sizeof *values);
-        for (int i = 0; rc == EXIT_OK && i < in.ninputs; i++) {
-            names[i] = in.in[i].name;
-            values[i] = in.in[i].values;
-        }
-        o.ninputs = in.ninputs;
+        int k = 0; /* the inputs given (mlp_draw names any other) */
+        for (int i = 0; rc == EXIT_OK && i < in.ninputs; i++)
+            if (in.in[i].values) {
+                names[k] = in.in[i].name;
+                values[k++] = in.in[i].values;
+            }
+        o.ninputs = k;
         o.input_names = names;
         o.input_values = values;
     }

@@ -6,6 +6,7 @@
 
 static const char usage[] =
     "usage: mlp equiv A.mlp B.mlp [--samples N] [--bounds LO,HI] [--tol T] [--seed N] [--json]\n"
+    "                 [--weights FILE]... [--weights-a FILE]... [--weights-b FILE]...\n"
     "\n"
     "Evaluate both models in float64 on the same inputs and report the largest difference\n"
     "between their outputs (A's outputs, or its loss when it has none; B must compute values of\n"
@@ -17,6 +18,8 @@ static const char usage[] =
     "  --bounds LO,HI  draw inputs uniformly from [LO, HI]; the large samples sit at the bounds\n"
     "  --tol T         equal when |a - b| <= T * max(1, |a|, |b|) (default 1e-9)\n"
     "  --seed N        seed for the samples (default 1)\n"
+    "  --weights FILE  load parameters into both models: FILE.safetensors, or NAME=FILE.npy\n"
+    "                  (repeatable); --weights-a and --weights-b load them into one model\n"
     "  --json          print {\"equivalent\": true|false, \"samples\": N, \"max_abs_diff\": d,\n"
     "                  \"max_rel_diff\": r, \"tol\": T, \"worst\": {\"output\": NAME, \"index\": i,\n"
     "                  \"sample\": s, \"a\": va, \"b\": vb}}\n"
@@ -28,14 +31,12 @@ static bool parse_bounds(const struct cli_args *a, mlp_equiv_options *o)
     const char *v = cli_get(a, "--bounds");
     if (!v)
         return true;
-    char *end;
-    o->lo = strtod(v, &end);
-    bool ok = end != v && *end == ',';
-    if (ok) {
-        const char *hi = end + 1;
-        o->hi = strtod(hi, &end);
-        ok = end != hi && !*end && o->lo <= o->hi && o->lo - o->lo == 0 && o->hi - o->hi == 0;
-    }
+    const char *comma = strchr(v, ',');
+    char lo[128] = "";
+    bool ok = comma && (size_t)(comma - v) < sizeof lo;
+    if (ok)
+        memcpy(lo, v, (size_t)(comma - v));
+    ok = ok && cli_number(lo, &o->lo) && cli_number(comma + 1, &o->hi) && o->lo <= o->hi;
     if (!ok)
         cli_usage_error(a, "--bounds needs LO,HI with finite LO <= HI, got '%s'", v);
     o->bounded = 1;
@@ -72,11 +73,29 @@ static void print_result(const mlp_equiv_result *r, const mlp_equiv_options *o, 
            mlp_format_double(o->tol, t));
 }
 
+/* Model A (which = 0) or B with --weights and its own --weights-a or --weights-b applied;
+ * NULL with the error printed. */
+static mlp_model *load(const struct cli_args *a, int which, mlp_error *err)
+{
+    mlp_model *m = mlp_model_load(a->pos[which], err);
+    if (!m) {
+        cli_report(err);
+        return NULL;
+    }
+    if (!cli_load_weights(a, m) || !cli_load_weights_from(a, which ? "--weights-b" : "--weights-a", m)) {
+        mlp_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 int cmd_equiv(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--samples", CLI_VALUE}, {"--bounds", CLI_VALUE},
                                           {"--tol", CLI_VALUE},     {"--seed", CLI_VALUE},
-                                          {"--json", CLI_FLAG},   {NULL, CLI_FLAG}};
+                                          {"--json", CLI_FLAG},   {"--weights", CLI_LIST},
+                                          {"--weights-a", CLI_LIST}, {"--weights-b", CLI_LIST},
+                                          {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse_args(argc, argv, "equiv", usage, opts, &a);
     if (rc)
@@ -93,10 +112,11 @@ int cmd_equiv(int argc, char **argv)
     o.samples = (int)samples;
     o.seed = (uint64_t)seed;
     mlp_error err = {0};
-    mlp_model *ma = mlp_model_load(a.pos[0], &err);
-    mlp_model *mb = ma ? mlp_model_load(a.pos[1], &err) : NULL;
+    mlp_model *ma = load(&a, 0, &err), *mb = NULL;
     mlp_equiv_result r;
-    if (!mb || mlp_equiv(ma, mb, &o, &r, &err) != MLP_OK)
+    if (!ma || !(mb = load(&a, 1, &err)))
+        rc = EXIT_BAD_INPUT;
+    else if (mlp_equiv(ma, mb, &o, &r, &err) != MLP_OK)
         rc = cli_report(&err);
     else {
         print_result(&r, &o, cli_flag(&a, "--json"));

@@ -21,6 +21,7 @@ static const char usage[] =
     "                    and fractions (JSON: a \"sparsity\" member)\n"
     "  --dtype T         f64 (default) or f32\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
@@ -72,7 +73,7 @@ int cmd_grad(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--wrt", CLI_VALUE},   {"--set", CLI_LIST},  {"--data", CLI_VALUE},
                                           {"--json", CLI_FLAG}, {"--dtype", CLI_VALUE}, {"--seed", CLI_VALUE},
-                                          {"--sparsity", CLI_FLAG}, {NULL, CLI_FLAG}};
+                                          {"--sparsity", CLI_FLAG}, {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "grad", usage, opts, &a);
     if (rc)

@@ -23,6 +23,7 @@ static const char usage[] =
     "  --tol T           largest acceptable error (default 1e-6)\n"
     "  --max-checks N    check at most N elements of each value, evenly spread (default 2000)\n"
     "  --seed N          seed for unset inputs and initialised parameters (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "  --set, --data     values, as for `mlp eval`\n"
     "  --json            print {\"tolerance\": T, \"ok\": bool, \"results\": {NAME: {...}}}\n"
     "\n"
@@ -225,7 +226,7 @@ int cmd_gradcheck(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
         {"--wrt", CLI_VALUE},  {"--set", CLI_LIST},  {"--data", CLI_VALUE},       {"--tol", CLI_VALUE},
-        {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {"--max-checks", CLI_VALUE}, {NULL, CLI_FLAG}};
+        {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {"--max-checks", CLI_VALUE}, {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "gradcheck", usage, opts, &a);
     if (rc)

@@ -45,7 +45,8 @@ static const char usage[] =
     "  --quiet              no progress bar (it is drawn on stderr only when that is a terminal)\n"
     "  --json               print the per-epoch numbers as JSON at the end instead of lines\n"
     "\n"
-    "Exit status: 0 ok, 2 bad usage or bad input.\n";
+    "Exit status: 0 ok, 1 training diverged (the loss or a parameter became non-finite; nothing\n"
+    "is saved), 2 bad usage or bad input.\n";
 
 static const struct cli_opt opts[] = {
     {"--data", CLI_VALUE},   {"--test-data", CLI_VALUE}, {"--label", CLI_VALUE},     {"--features", CLI_VALUE},
@@ -62,6 +63,8 @@ struct run {
     struct cli_progress progress;
     mlp_epoch_stats *st;
     int n;
+    struct cli_curves curves;
+    FILE *text;    /* the epoch lines: stdout, or stderr when --log or --plot is "-" */
     mlp_error err; /* a failed --log or --plot write stops training */
 };
 
@@ -72,19 +75,25 @@ static int on_batch(void *user, int epoch, int done, int total, double loss)
     return 0;
 }
 
-static void print_epoch(const mlp_epoch_stats *s, bool show_lr)
+static void on_warning(void *user, const char *message)
 {
-    printf("epoch %d/%d  train loss %.4f", s->epoch, s->epochs, s->train_loss);
+    (void)user;
+    fprintf(stderr, "warning: %s\n", message);
+}
+
+static void print_epoch(FILE *f, const mlp_epoch_stats *s, bool show_lr)
+{
+    fprintf(f, "epoch %d/%d  train loss %.4f", s->epoch, s->epochs, s->train_loss);
     if (!isnan(s->train_acc))
-        printf("  acc %.2f%%", 100 * s->train_acc);
+        fprintf(f, "  acc %.2f%%", 100 * s->train_acc);
     if (!isnan(s->test_loss))
-        printf("  test loss %.4f", s->test_loss);
+        fprintf(f, "  test loss %.4f", s->test_loss);
     if (!isnan(s->test_acc))
-        printf("  acc %.2f%%", 100 * s->test_acc);
+        fprintf(f, "  acc %.2f%%", 100 * s->test_acc);
     if (show_lr)
-        printf("  lr %.3g", s->lr);
-    printf("  (%.1f s)\n", s->seconds);
-    fflush(stdout);
+        fprintf(f, "  lr %.3g", s->lr);
+    fprintf(f, "  (%.1f s)\n", s->seconds);
+    fflush(f);
 }
 
 static int on_epoch(void *user, const mlp_epoch_stats *s)
@@ -92,11 +101,10 @@ static int on_epoch(void *user, const mlp_epoch_stats *s)
     struct run *r = user;
     cli_progress_clear(&r->progress);
     r->st[r->n++] = *s;
-    const char *log = cli_get(r->a, "--log"), *plot = cli_get(r->a, "--plot");
     if (!cli_flag(r->a, "--json"))
-        print_epoch(s, cli_get(r->a, "--schedule") && strcmp(cli_get(r->a, "--schedule"), "constant"));
-    if ((log && cli_log_csv(log, r->st, r->n, &r->err)) ||
-        (plot && cli_plot_svg(plot, r->st, r->n, &r->err)))
+        print_epoch(r->text, s, cli_get(r->a, "--schedule") &&
+                                    strcmp(cli_get(r->a, "--schedule"), "constant"));
+    if (cli_curves_write(&r->curves, r->st, r->n, false, &r->err) != MLP_OK)
         return 1;
     cli_progress_start(&r->progress);
     return 0;
@@ -127,28 +135,22 @@ static bool read_options(const struct cli_args *a, mlp_train_options *o)
         o->optimizer = cli_get(a, "--optimizer");
     if (cli_get(a, "--schedule"))
         o->schedule = cli_get(a, "--schedule");
-    if (!(o->lr > 0)) {
-        cli_usage_error(a, "--lr must be positive");
+    mlp_error err = {0};
+    if (mlp_train_check_options(o, &err) != MLP_OK) {
+        cli_usage_error(a, "%s", err.message);
         return false;
     }
     return true;
 }
 
-/* Output files are checked before training, not after minutes of it. */
+/* Output files are checked before training, not after minutes of it: each can be written,
+ * none replaces the model, the data or the weights read, no two are the same file. */
 static bool outputs_writable(const struct cli_args *a)
 {
-    const char *names[] = {"--save", "--log", "--plot"};
-    for (int i = 0; i < 3; i++) {
-        const char *path = cli_get(a, names[i]);
-        mlp_error err = {0};
-        mlp_outfile *o = path ? mlp_outfile_open(path, &err) : NULL;
-        if (path && !o) {
-            cli_report(&err);
-            return false;
-        }
-        mlp_outfile_abort(o);
-    }
-    return true;
+    const struct cli_file out[] = {{"--save", cli_get(a, "--save")},
+                                   {"--log", cli_get(a, "--log")},
+                                   {"--plot", cli_get(a, "--plot")}};
+    return cli_check_command_outputs(a, out, 3);
 }
 
 static void print_json(const mlp_epoch_stats *st, int n)
@@ -208,7 +210,10 @@ int cmd_train(int argc, char **argv)
         return EXIT_BAD_INPUT;
     mlp_model *m = cli_load_model(&a);
     mlp_dataset *train = NULL, *test = NULL;
-    struct run r = {.a = &a, .st = calloc((size_t)o.epochs, sizeof *r.st)};
+    struct run r = {.a = &a, .st = calloc((size_t)o.epochs, sizeof *r.st), .text = stdout,
+                    .curves = {cli_get(&a, "--log"), cli_get(&a, "--plot"), 0}};
+    if ((r.curves.log && !strcmp(r.curves.log, "-")) || (r.curves.plot && !strcmp(r.curves.plot, "-")))
+        r.text = stderr; /* stdout carries the log or the plot */
     rc = m && r.st && load_data(&a, &train, &test) ? EXIT_OK : EXIT_BAD_INPUT;
     if (rc == EXIT_OK) {
         bool bar = !cli_flag(&a, "--quiet") && !cli_flag(&a, "--json") && isatty(STDERR_FILENO);
@@ -216,12 +221,20 @@ int cmd_train(int argc, char **argv)
         r.st[0].epochs = o.epochs;
         o.on_batch = on_batch;
         o.on_epoch = on_epoch;
+        o.on_warning = on_warning;
         o.user = &r;
         cli_progress_start(&r.progress);
         double t0 = cli_now();
-        if (mlp_train(m, train, test, &o, &r.err) != MLP_OK || r.err.status != MLP_OK)
+        if (mlp_train(m, train, test, &o, &r.err) != MLP_OK || r.err.status != MLP_OK) {
+            cli_progress_clear(&r.progress);
             rc = cli_report(&r.err);
+            if (r.err.status == MLP_ERR_NUMERIC) /* a run that went bad, not bad input */
+                rc = EXIT_CHECK_FAILED;
+        }
         double secs = cli_now() - t0;
+        mlp_error cerr = {0}; /* the curves so far, also of a run that diverged */
+        if (cli_curves_write(&r.curves, r.st, r.n, true, &cerr) != MLP_OK && rc == EXIT_OK)
+            rc = cli_report(&cerr);
         if (rc == EXIT_OK && cli_get(&a, "--save") &&
             mlp_model_save_weights(m, cli_get(&a, "--save"), sdt && !strcmp(sdt, "f64") ? MLP_F64
                                    : MLP_F32, &r.err) != MLP_OK)
@@ -229,7 +242,7 @@ int cmd_train(int argc, char **argv)
         if (rc == EXIT_OK && cli_flag(&a, "--json"))
             print_json(r.st, r.n);
         else if (rc == EXIT_OK)
-            printf("trained %d epochs in %.1f s (%.0f samples/s)%s%s\n", r.n, secs,
+            fprintf(r.text, "trained %d epochs in %.1f s (%.0f samples/s)%s%s\n", r.n, secs,
                    secs > 0 ? (double)r.n * mlp_dataset_count(train) / secs : 0,
                    cli_get(&a, "--save") ? "; weights saved to " : "",
                    cli_get(&a, "--save") ? cli_get(&a, "--save") : "");

@@ -27,6 +27,7 @@ static const char usage[] =
     "  --set P=VALUE     replace a parameter's values (inputs are quantified over: bound\n"
     "                    one with --bounds 'x in [v, v]' to fix it)\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "  --json            {\"results\": [{\"spec\", \"result\": \"holds\"|\"violated\",\n"
     "                    \"counterexample\": {input: value}, \"output\": {name: value},\n"
     "                    \"requires\", \"domain\", \"regions\", \"branches\", \"settled\",\n"
@@ -171,7 +172,7 @@ static int collect(const struct cli_args *a, const char *opt, const char **out)
 int cmd_verify(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--spec", CLI_LIST}, {"--bounds", CLI_LIST}, {"--set", CLI_LIST},
-                                          {"--seed", CLI_VALUE}, {"--json", CLI_FLAG},
+                                          {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {"--weights", CLI_LIST},
                                           {"--vnnlib", CLI_VALUE}, {"--timeout", CLI_VALUE},
                                           {"--max-memory", CLI_VALUE}, {"--threads", CLI_VALUE},
                                           {NULL, CLI_FLAG}};

@@ -17,6 +17,8 @@ static const char usage[] =
     "  --wrt NAMES     comma-separated values to check (default: every parameter)\n"
     "  --json          print {\"facts\": [...], \"params\": {NAME: {\"always_zero\": true|false,\n"
     "                  \"why\": \"...\"}}}\n"
+    "  --weights FILE  parameters from FILE.safetensors or NAME=FILE.npy (repeatable); they\n"
+    "                  are checked against the model, but the answer holds for all their values\n"
     "\n"
     "Method: the facts are substituted into the adjoint graph (z1 < 0 makes relu(z1) and\n"
     "relu'(z1) the constant 0; h1 == 0 for h1 = relu(z1) implies z1 <= 0, so relu'(z1) = 0 too,\n"
@@ -61,7 +63,7 @@ static void print_json(const char *const *facts, int nfacts, const mlp_zero_resu
 int cmd_zeros(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
-        {"--assume", CLI_LIST}, {"--wrt", CLI_VALUE}, {"--json", CLI_FLAG}, {NULL, CLI_FLAG}};
+        {"--assume", CLI_LIST}, {"--wrt", CLI_VALUE}, {"--json", CLI_FLAG}, {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "zeros", usage, opts, &a);
     if (rc)

@@ -80,11 +80,13 @@ static bool apply_set(const struct cli_args *a, int i, mlp_model *m)
 mlp_model *cli_load_model(const struct cli_args *a)
 {
     if (a->npos < 1) {
-        cli_usage_error(a, "missing MODEL (a .mlp file)");
+        cli_usage_error(a, "missing MODEL (a .mlp, .onnx or .nnet file)");
         return NULL;
     }
     mlp_error err = {0};
-    mlp_model *m = mlp_model_load(a->pos[0], &err);
+    /* --nnet-normalize means something only to commands that list it among their options. */
+    int flags = cli_flag(a, "--nnet-normalize") ? MLP_LOAD_NNET_NORMALIZE : 0;
+    mlp_model *m = mlp_model_load_flags(a->pos[0], flags, &err);
     if (!m) {
         cli_report(&err);
         return NULL;
@@ -307,11 +309,8 @@ int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fi
     }
     for (int i = 0; i < in->ninputs; i++) {
         struct cli_input *ci = &in->in[i];
-        if (ci->values)
+        if (ci->values || !random_fill) /* without values: needed only if something uses it */
             continue;
-        if (!random_fill)
-            return cli_usage_error(a, "input '%s' has no value: give it with --set %s=VALUE or "
-                                      "in --data", ci->name, ci->name);
         ci->values = malloc(ci->size * sizeof *ci->values);
         ci->rows = 1;
         if (!ci->values)
@@ -321,9 +320,33 @@ int cli_inputs_load(const struct cli_args *a, const mlp_model *m, bool random_fi
     return EXIT_OK;
 }
 
+const char *cli_inputs_unset(const struct cli_inputs *in, const mlp_model *m, const char *name)
+{
+    int *needs = calloc((size_t)in->ninputs + 1, sizeof *needs);
+    const char *unset = NULL;
+    if (needs && mlp_model_inputs_needed(m, name, needs, NULL) == MLP_OK)
+        for (int i = 0; i < in->ninputs && !unset; i++)
+            if (!in->in[i].values && needs[i])
+                unset = in->in[i].name;
+    free(needs);
+    return unset;
+}
+
+int cli_inputs_require(const struct cli_args *a, const struct cli_inputs *in, const mlp_model *m,
+                       const char *name)
+{
+    const char *x = cli_inputs_unset(in, m, name);
+    if (!x)
+        return EXIT_OK;
+    return cli_usage_error(a, "input '%s' has no value: give it with --set %s=VALUE or in --data",
+                           x, x);
+}
+
 int cli_inputs_apply(const struct cli_inputs *in, mlp_session *s, mlp_error *err)
 {
     for (int i = 0; i < in->ninputs; i++) {
+        if (!in->in[i].values)
+            continue;
         int rc = mlp_session_set(s, in->in[i].name, in->in[i].values, in->in[i].rows, err);
         if (rc != MLP_OK)
             return rc;

@@ -20,6 +20,8 @@ static const struct command {
     {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
+    {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
+    {"predict", cmd_predict, "a trained model's predictions (classes, probabilities) for a data set"},
 };
 
 static void usage(FILE *f)
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
         printf("mlp %s\n", MLP_VERSION);
         return EXIT_OK;
     }
+    cli_signals_install();
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
             return finish(commands[i].run(argc - 2, argv + 2));

@@ -7,6 +7,7 @@
  */
 #include "lang/parser.h"
 #include "base/mem.h"
+#include "base/numfmt.h"
 #include "base/strbuf.h"
 
 #include <stdlib.h>
@@ -18,10 +19,17 @@ static const char *const init_names[] = {
 #undef MLP_INIT_NAME
 };
 
+/* A value the model wrote keeps its text. Others (trained or loaded weights) print so that they
+ * read back as the same double; float32 values (weights trained or saved in float32) print as
+ * their exact decimal, so that `verify`, which takes literals exactly, sees the very weights
+ * that eval computes with (0.1f is 0.100000001490116119384765625, not 1/10). */
 static void print_number(const mlp_graph *g, int64_t off, mlp_strbuf *out)
 {
+    char buf[MLP_EXACT_BUF];
     if (g->pool_text && g->pool_text[off])
         mlp_sb_puts(out, g->pool_text[off]);
+    else if (mlp_is_float32(g->pool[off]))
+        mlp_sb_puts(out, mlp_format_exact_float(g->pool[off], buf));
     else
         mlp_sb_double(out, g->pool[off]);
 }

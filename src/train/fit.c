@@ -1,6 +1,7 @@
 /* fit.c - binding a model to data, planning its runs, and tallying losses and predictions. */
 #include "train/fit.h"
 #include "base/mem.h"
+#include "train/classes.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -73,6 +74,11 @@ static int differentiate(struct mlp_fit *f, mlp_error *err)
     int rc = mlp_autodiff(g, f->loss, f->param, f->nparams, f->grad, NULL);
     if (rc != MLP_OK && err && !mlp_failed(err))
         *err = g->err;
+    /* A parameter the loss does not use, or whose gradient folds to the constant 0 (`0 * u`),
+     * has no gradient to compute: it is left out of the plan and never updated. */
+    for (int i = 0; rc == MLP_OK && i < f->nparams; i++)
+        if (mlp_is_const_value(g, f->grad[i], 0))
+            f->grad[i] = MLP_NONE;
     return rc;
 }
 
@@ -94,15 +100,22 @@ int mlp_fit_init(struct mlp_fit *f, const mlp_graph *model, const mlp_dataset *d
     if (rc != MLP_OK)
         return rc;
     find_head(f);
-    mlp_id *targets = mlp_xmalloc(((size_t)f->nparams + 2) * sizeof *targets);
-    targets[0] = f->loss;
-    targets[1] = f->head != MLP_HEAD_NONE ? f->pred : f->loss;
+    mlp_id roots[2] = {f->loss, f->head != MLP_HEAD_NONE ? f->pred : f->loss};
+    f->nxent = mlp_class_nodes(f->g, roots, 2, &f->xent);
+    mlp_id *targets = mlp_xmalloc(((size_t)f->nparams + (size_t)f->nxent + 2) * sizeof *targets);
+    int ntargets = 2;
+    targets[0] = roots[0];
+    targets[1] = roots[1];
+    for (int i = 0; i < f->nxent; i++) /* kept after the run, to be checked */
+        targets[ntargets++] = mlp_node(f->g, f->xent[i])->in[1];
+    int neval = ntargets;
     for (int i = 0; i < f->nparams; i++)
-        targets[2 + i] = f->grad[i];
+        if (f->grad[i] != MLP_NONE)
+            targets[ntargets++] = f->grad[i];
     if (train_batch > 0)
-        f->train = mlp_plan_new(f->g, targets, 2 + f->nparams, MLP_F32, train_batch, err);
+        f->train = mlp_plan_new(f->g, targets, ntargets, MLP_F32, train_batch, err);
     if (train_batch <= 0 || f->train)
-        f->eval = mlp_plan_new(f->g, targets, 2, MLP_F32, eval_batch, err);
+        f->eval = mlp_plan_new(f->g, targets, neval, MLP_F32, eval_batch, err);
     free(targets);
     return f->eval ? MLP_OK : mlp_failed(err) ? err->status : MLP_ERR_NOMEM;
 }
@@ -114,6 +127,7 @@ void mlp_fit_free(struct mlp_fit *f)
     mlp_graph_free(f->g);
     free(f->param);
     free(f->grad);
+    free(f->xent);
     memset(f, 0, sizeof *f);
 }
 
@@ -178,6 +192,7 @@ static void tally_sample(const struct mlp_fit *f, const float *z, const float *t
 {
     int64_t size = mlp_shape_size(mlp_node(f->g, f->pred)->shape);
     if (f->head == MLP_HEAD_CLASSES) {
+        /* t[0] is a class index in range: mlp_fit_check_run saw to it. */
         int want = (int)t[0], got = argmax(z, f->classes);
         ty->right += got == want;
         ty->seen++;
@@ -209,17 +224,26 @@ void mlp_fit_tally(const struct mlp_fit *f, const mlp_plan *p, int b, struct mlp
     t->n += b;
 }
 
-void mlp_fit_evaluate(const struct mlp_fit *f, const mlp_dataset *d, struct mlp_tally *t)
+int mlp_fit_check_run(const struct mlp_fit *f, const mlp_plan *p, const int *idx, mlp_error *err)
 {
-    int cap = mlp_plan_max_batch(f->eval);
+    return mlp_check_classes(f->g, p, f->xent, f->nxent, idx, 0, err);
+}
+
+int mlp_fit_evaluate(const struct mlp_fit *f, const mlp_dataset *d, struct mlp_tally *t,
+                     mlp_error *err)
+{
+    int cap = mlp_plan_max_batch(f->eval), rc = MLP_OK;
     int *idx = mlp_xmalloc((size_t)cap * sizeof *idx);
-    for (int start = 0; start < d->n; start += cap) {
+    for (int start = 0; start < d->n && rc == MLP_OK; start += cap) {
         int b = d->n - start < cap ? d->n - start : cap;
         for (int r = 0; r < b; r++)
             idx[r] = start + r;
         mlp_fit_load(f, f->eval, d, idx, b);
         mlp_plan_run(f->eval);
-        mlp_fit_tally(f, f->eval, b, t);
+        rc = mlp_fit_check_run(f, f->eval, idx, err);
+        if (rc == MLP_OK)
+            mlp_fit_tally(f, f->eval, b, t);
     }
     free(idx);
+    return rc;
 }

@@ -21,7 +21,10 @@ struct mlp_fit {
     mlp_id pred, target; /* the loss op's operands */
     int classes;         /* MLP_HEAD_CLASSES: the number of logits */
     int nparams;
-    mlp_id *param, *grad; /* each parameter and the node of its gradient (sum over the batch) */
+    mlp_id *param, *grad; /* each parameter and the node of its gradient (sum over the batch);
+                           * MLP_NONE where the gradient is the constant 0 */
+    mlp_id *xent;         /* the softmax_xent nodes, whose class indices each run checks */
+    int nxent;
     mlp_plan *train;      /* loss, pred and gradients (NULL when only evaluating) */
     mlp_plan *eval;       /* loss and pred */
 };
@@ -47,7 +50,11 @@ struct mlp_tally {
 };
 /* Add the last run of p (b samples) to t. */
 void mlp_fit_tally(const struct mlp_fit *f, const mlp_plan *p, int b, struct mlp_tally *t);
-/* Evaluate every sample of d with the eval plan, adding to t. */
-void mlp_fit_evaluate(const struct mlp_fit *f, const mlp_dataset *d, struct mlp_tally *t);
+/* Check the class indices of the last run of p (row r is sample idx[r] of the data). */
+int mlp_fit_check_run(const struct mlp_fit *f, const mlp_plan *p, const int *idx, mlp_error *err);
+/* Evaluate every sample of d with the eval plan, adding to t; fails on a class index out of
+ * range (see classes.h). */
+int mlp_fit_evaluate(const struct mlp_fit *f, const mlp_dataset *d, struct mlp_tally *t,
+                     mlp_error *err);
 
 #endif

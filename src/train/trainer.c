@@ -17,7 +17,9 @@
 #include "base/mem.h"
 #include "base/rng.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,7 +34,31 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int check_options(const mlp_train_options *o, mlp_error *err)
+/* A setting and the range torch.optim accepts for it. */
+struct setting {
+    const char *what;
+    double v, lo, hi;
+    bool lo_open, hi_open; /* the bound itself is excluded */
+};
+
+static int check_setting(const struct setting *s, mlp_error *err)
+{
+    bool ok = isfinite(s->v) && (s->lo_open ? s->v > s->lo : s->v >= s->lo) &&
+              (isinf(s->hi) || (s->hi_open ? s->v < s->hi : s->v <= s->hi));
+    if (ok)
+        return MLP_OK;
+    char lo[32], hi[32], got[32];
+    mlp_format_double(s->lo, lo);
+    mlp_format_double(s->hi, hi);
+    mlp_format_double(s->v, got);
+    if (isinf(s->hi))
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "%s must be a finite number %s %s, "
+                        "got %s", s->what, s->lo_open ? "above" : "of at least", lo, got);
+    return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "%s must be at least %s and %s %s, got "
+                    "%s", s->what, lo, s->hi_open ? "below" : "at most", hi, got);
+}
+
+int mlp_train_check_options(const mlp_train_options *o, mlp_error *err)
 {
     enum mlp_schedule_kind kind;
     if (!o->optimizer || !mlp_optimizer_find(o->optimizer))
@@ -44,9 +70,23 @@ static int check_options(const mlp_train_options *o, mlp_error *err)
     if (o->epochs < 1 || o->batch < 1)
         return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "epochs and batch size must be at "
                         "least 1 (got %d and %d)", o->epochs, o->batch);
-    if (!(o->lr > 0) || !isfinite(o->lr))
-        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "the learning rate must be a "
-                        "positive number");
+    /* As torch.optim validates them (SGD, Adam, AdamW; StepLR, CosineAnnealingLR). */
+    const struct setting settings[] = {
+        {"the learning rate", o->lr, 0, INFINITY, false, false},
+        {"momentum", o->momentum, 0, INFINITY, false, false},
+        {"weight decay", o->weight_decay, 0, INFINITY, false, false},
+        {"beta1", o->beta1, 0, 1, false, true},
+        {"beta2", o->beta2, 0, 1, false, true},
+        {"eps", o->eps, 0, INFINITY, true, false},
+        {"the schedule's minimum learning rate", o->min_lr, 0, INFINITY, false, false},
+        {"the step schedule's gamma", o->gamma, 0, INFINITY, true, false},
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof *settings; i++)
+        if (check_setting(&settings[i], err) != MLP_OK)
+            return err ? err->status : MLP_ERR_INPUT;
+    if (o->step_epochs < 1)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "the step schedule's step must be "
+                        "at least 1 epoch (got %d)", o->step_epochs);
     if (o->threads < 1 || o->threads > MLP_GEMM_MAX_THREADS)
         return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "threads must be from 1 to %d "
                         "(got %d)", MLP_GEMM_MAX_THREADS, o->threads);
@@ -93,16 +133,56 @@ static void opt_free(struct opt_state *s, const struct mlp_fit *f)
     free(s->state);
 }
 
-/* One optimizer step on every parameter, from the gradients of a batch of b samples. */
-static void update(struct opt_state *s, const struct mlp_fit *f, double lr, int b)
+/* Whether n floats are all finite (an or-reduction the compiler vectorises). */
+static bool all_finite(const float *p, int64_t n)
+{
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++)
+        bad |= !(fabsf(p[i]) <= FLT_MAX);
+    return !bad;
+}
+
+/* One optimizer step on every parameter that has a gradient, from the gradients of a batch of
+ * b samples. Returns the index of a parameter that became non-finite, or -1. */
+static int update(struct opt_state *s, const struct mlp_fit *f, double lr, int b)
 {
     s->t++;
+    int bad = -1;
     for (int i = 0; i < f->nparams; i++) {
+        if (f->grad[i] == MLP_NONE)
+            continue;
         int64_t size = mlp_shape_size(mlp_node(f->g, f->param[i])->shape);
-        s->opt->step(&s->h, lr, s->t, size, mlp_plan_buffer(f->train, f->param[i]),
-                     mlp_plan_buffer(f->train, f->grad[i]), 1.0f / (float)b,
-                     s->state + (size_t)i * (size_t)s->opt->nstate);
+        float *p = mlp_plan_buffer(f->train, f->param[i]);
+        s->opt->step(&s->h, lr, s->t, size, p, mlp_plan_buffer(f->train, f->grad[i]),
+                     1.0f / (float)b, s->state + (size_t)i * (size_t)s->opt->nstate);
+        if (bad < 0 && !all_finite(p, size))
+            bad = i;
     }
+    return bad;
+}
+
+/* The name of parameter i. */
+static const char *param_name(const struct mlp_fit *f, int i)
+{
+    const struct mlp_node *n = mlp_node(f->g, f->param[i]);
+    return n->name >= 0 ? f->g->names[n->name].text : "?";
+}
+
+/* Training stops when a number goes bad: the weights so far are not worth keeping. */
+static int diverged(const struct mlp_fit *f, const mlp_epoch_stats *st, int step, int steps,
+                    int param, double loss, mlp_error *err)
+{
+    char what[400], lr[32];
+    if (param >= 0)
+        snprintf(what, sizeof what, "parameter '%s' became non-finite", param_name(f, param));
+    else
+        snprintf(what, sizeof what, "the training loss became %s", isnan(loss) ? "nan" : "infinite");
+    if (st->epoch == 1 && step == 1 && param < 0)
+        return mlp_fail(err, MLP_ERR_NUMERIC, NULL, MLP_NOLOC, "%s at epoch 1, step 1, before "
+                        "any update: the model's loss is not finite on these data", what);
+    return mlp_fail(err, MLP_ERR_NUMERIC, NULL, MLP_NOLOC, "training diverged: %s at epoch %d, "
+                    "step %d of %d; try a smaller learning rate (it is %s)", what, st->epoch,
+                    step, steps, mlp_format_double(st->lr, lr));
 }
 
 static void shuffle(int *perm, int n, mlp_rng *rng)
@@ -127,36 +207,68 @@ static double accuracy(const struct mlp_fit *f, const struct mlp_tally *t)
 /* Copy the trained parameters from the training plan to the evaluation plan. */
 static void sync_eval(const struct mlp_fit *f)
 {
-    for (int i = 0; i < f->nparams; i++)
-        memcpy(mlp_plan_buffer(f->eval, f->param[i]), mlp_plan_buffer(f->train, f->param[i]),
-               (size_t)mlp_shape_size(mlp_node(f->g, f->param[i])->shape) * sizeof(float));
+    for (int i = 0; i < f->nparams; i++) {
+        float *to = mlp_plan_buffer(f->eval, f->param[i]);
+        const float *from = mlp_plan_buffer(f->train, f->param[i]);
+        if (to && from) /* a parameter the loss does not use is in neither plan */
+            memcpy(to, from, (size_t)mlp_shape_size(mlp_node(f->g, f->param[i])->shape) *
+                                 sizeof(float));
+    }
 }
 
-/* One epoch over the shuffled training set; fills the train half of st. Returns nonzero when
- * a callback asked to stop. */
+/* One epoch over the shuffled training set; fills the train half of st. Returns MLP_OK (with
+ * *stop set when a callback asked to stop) or the error that ended training. */
 static int train_epoch(const struct mlp_fit *f, struct opt_state *s, const mlp_dataset *d,
-                       const mlp_train_options *o, const int *perm, mlp_epoch_stats *st)
+                       const mlp_train_options *o, const int *perm, mlp_epoch_stats *st,
+                       int *stop, mlp_error *err)
 {
     struct mlp_tally t = {0};
-    int nb = (d->n + o->batch - 1) / o->batch, stop = 0;
-    for (int k = 0; k < nb && !stop; k++) {
+    int nb = (d->n + o->batch - 1) / o->batch, rc = MLP_OK;
+    for (int k = 0; k < nb && !*stop && rc == MLP_OK; k++) {
         int start = k * o->batch, b = d->n - start < o->batch ? d->n - start : o->batch;
+        double t0 = now();
         mlp_fit_load(f, f->train, d, perm + start, b);
+        double t1 = now();
         mlp_plan_run(f->train);
-        mlp_fit_tally(f, f->train, b, &t);
-        update(s, f, st->lr, b);
-        if (o->on_batch)
-            stop = o->on_batch(o->user, st->epoch, k + 1, nb, t.loss / (double)t.n);
+        rc = mlp_fit_check_run(f, f->train, perm + start, err);
+        double t2 = now();
+        double before = t.loss;
+        if (rc == MLP_OK)
+            mlp_fit_tally(f, f->train, b, &t);
+        if (rc == MLP_OK && !isfinite(t.loss - before))
+            rc = diverged(f, st, k + 1, nb, -1, t.loss - before, err);
+        double t3 = now();
+        int bad = rc == MLP_OK ? update(s, f, st->lr, b) : -1;
+        if (bad >= 0)
+            rc = diverged(f, st, k + 1, nb, bad, 0, err);
+        double t4 = now();
+        st->gather_s += t1 - t0;
+        st->pass_s += t2 - t1;
+        st->tally_s += t3 - t2;
+        st->update_s += t4 - t3;
+        if (rc == MLP_OK && o->on_batch)
+            *stop = o->on_batch(o->user, st->epoch, k + 1, nb, t.loss / (double)t.n);
     }
     st->train_loss = t.loss / (double)t.n;
     st->train_acc = accuracy(f, &t);
-    return stop;
+    return rc;
+}
+
+/* Tell the caller once about each parameter that training leaves as it is. */
+static void warn_unused(const struct mlp_fit *f, const mlp_train_options *o)
+{
+    for (int i = 0; o->on_warning && i < f->nparams; i++)
+        if (f->grad[i] == MLP_NONE) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "parameter '%s' does not affect the loss", param_name(f, i));
+            o->on_warning(o->user, msg);
+        }
 }
 
 int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_dataset *test,
                     const mlp_train_options *o, mlp_error *err)
 {
-    int rc = check_options(o, err);
+    int rc = mlp_train_check_options(o, err);
     if (rc != MLP_OK)
         return rc;
     struct mlp_fit f;
@@ -176,6 +288,8 @@ int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_datase
         rc = mlp_fit_check_targets(&f, test, err);
     if (rc == MLP_OK)
         rc = opt_init(&s, &f, o, err);
+    if (rc == MLP_OK)
+        warn_unused(&f, o);
     int *perm = rc == MLP_OK ? malloc((size_t)train->n * sizeof *perm) : NULL;
     if (rc == MLP_OK && !perm)
         rc = mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
@@ -186,16 +300,19 @@ int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_datase
         mlp_epoch_stats st = {.epoch = e + 1, .epochs = o->epochs, .test_loss = NAN,
                               .test_acc = NAN, .lr = mlp_schedule_lr(&s.sched, e)};
         shuffle(perm, train->n, &rng);
-        stop = train_epoch(&f, &s, train, o, perm, &st);
-        if (test && !stop) {
+        st.shuffle_s = now() - t0;
+        rc = train_epoch(&f, &s, train, o, perm, &st, &stop, err);
+        if (rc == MLP_OK && test && !stop) {
+            double t1 = now();
             struct mlp_tally t = {0};
             sync_eval(&f);
-            mlp_fit_evaluate(&f, test, &t);
+            rc = mlp_fit_evaluate(&f, test, &t, err);
             st.test_loss = t.loss / (double)t.n;
             st.test_acc = accuracy(&f, &t);
+            st.test_s = now() - t1;
         }
         st.seconds = now() - t0;
-        if (o->on_epoch && !stop)
+        if (rc == MLP_OK && o->on_epoch && !stop)
             stop = o->on_epoch(o->user, &st);
     }
     if (rc == MLP_OK)
@@ -221,7 +338,12 @@ int mlp_evaluate_graph(const mlp_graph *model, const mlp_dataset *d, mlp_metrics
         struct mlp_tally t = {.classes = classes};
         if (classes)
             t.confusion = mlp_xcalloc((size_t)classes * (size_t)classes, sizeof *t.confusion);
-        mlp_fit_evaluate(&f, d, &t);
+        rc = mlp_fit_evaluate(&f, d, &t, err);
+        if (rc != MLP_OK) {
+            free(t.confusion);
+            mlp_fit_free(&f);
+            return rc;
+        }
         out->n = (int)t.n;
         out->loss = t.loss / (double)t.n;
         out->classes = classes;

@@ -47,7 +47,10 @@ class Eval(MlpTestCase):
     def test_errors(self):
         r = self.fails(2, "eval", RES, "--set", "x=[1,2]", "--set", "s=0")
         self.assertIn("--set x has shape [3] but the literal has shape [2] (2 values)", r.err)
-        r = self.fails(2, "eval", RES, "--set", "x=[1,2,3]")
+        # the output y needs only x; the loss, which needs the target s, is left out
+        r = self.ok("eval", RES, "--set", "x=[1,2,3]")
+        self.assertTrue(r.out.startswith("y = [") and "L =" not in r.out, r)
+        r = self.fails(2, "grad", RES, "--set", "x=[1,2,3]", "--wrt", "x")
         self.assertIn("input 's' has no value", r.err)
         r = self.fails(2, "eval", RES, "--bogus")
         self.assertIn("unknown option '--bogus'", r.err)
@@ -125,9 +128,11 @@ class GradCheck(MlpTestCase):
         self.assertIn("MISMATCH", r.out)
 
     def test_class_index_inputs(self):
-        # N(0, 1) values are no class indices: the loss is undefined, and gradcheck says why.
+        # N(0, 1) values are no class indices: the run fails, and gradcheck says why.
         r = self.fails(2, "gradcheck", "examples/train/tiny.mlp")
-        self.assertIn("the loss L is nan at these inputs, so there is no gradient to check", r.err)
+        self.assertRegex(r.err, r"^examples/train/tiny.mlp:14:5: error: sample 1: the class index "
+                         r"given to softmax_xent is -?[0-9.e-]+, but it must be an integer from 0 "
+                         r"to 2 \(the logits have 3 classes\)\n$")
         # With a valid label, the label itself is skipped: L is undefined off an integer.
         r = self.ok("gradcheck", "examples/train/tiny.mlp", "--set", "c=1", "--max-checks", "20")
         self.assertIn("c                   0/1  -           1 skipped: the loss is undefined "

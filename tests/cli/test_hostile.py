@@ -83,7 +83,7 @@ CASES = [
      ["print", "{tmp}/m.mlp"], located("m.mlp", 2, 1005, NEST)),
     ("many inputs", {"m.mlp": "".join(f"input a{i}\n" for i in range(100000)).encode() + b"output a5\n"},
      ["eval", "{tmp}/m.mlp"],
-     usage("eval", "input 'a0' has no value: give it with --set a0=VALUE or in --data")),
+     usage("eval", "input 'a5' has no value: give it with --set a5=VALUE or in --data")),
     ("deep literal", {"m.mlp": b"const c = [[[[[1]]]]]\n"}, ["print", "{tmp}/m.mlp"],
      located("m.mlp", 1, 15, "literal nested deeper than 4 levels", "const c = [[[[[1]]]]]")),
     ("bad UTF-8", {"m.mlp": b"input x\ny = x +\xff 1\n"}, ["print", "{tmp}/m.mlp"],

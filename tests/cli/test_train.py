@@ -167,7 +167,8 @@ class Train(MlpTestCase):
         r = self.fails(2, "train", self.model())
         self.assertIn("missing --data SPEC", r.err)
         r = self.fails(2, "train", self.model(), "--data", TRAIN, "--optimizer", "rmsprop")
-        self.assertEqual(r.err, "error: unknown optimizer 'rmsprop' (use sgd, adam, adamw)\n")
+        self.assertEqual(r.err, "mlp train: unknown optimizer 'rmsprop' (use sgd, adam, adamw)\n"
+                                "(see 'mlp train --help')\n")
         r = self.fails(2, "train", self.model(), "--data", TRAIN, "--lr", "fast")
         self.assertIn("--lr must be a finite number, got 'fast'", r.err)
         r = self.fails(2, "train", self.model(), "--data", TRAIN, "--save", "/no/such/dir/w.st")

@@ -144,8 +144,11 @@ TEST(session_errors)
     mlp_error_clear(&err);
     mlp_session *s = mlp_session_new(m, NULL, 0, MLP_F64, 2, &err);
     CHECK(s);
-    CHECK(mlp_session_run(s, &err) == MLP_ERR_INPUT);
-    CHECK_STR(err.message, "input 'x' was not given a value");
+    /* an input not set is an error only for the values that need it */
+    CHECK(mlp_session_run(s, &err) == MLP_OK);
+    double got[2];
+    CHECK(mlp_session_get(s, "y", got, &err) == MLP_ERR_INPUT);
+    CHECK_STR(err.message, "'y' depends on input 'x', which was not given a value");
     mlp_error_clear(&err);
     CHECK(mlp_session_set_batch(s, 3, &err) == MLP_ERR_INPUT);
     CHECK_STR(err.message, "batch size 3 outside 1..2 (the session's maximum)");
@@ -179,4 +182,37 @@ TEST(initialisers_are_seeded_and_per_name)
     CHECK(memcmp(wa, wb, sizeof wa));
     mlp_model_free(a);
     mlp_model_free(b);
+}
+
+/* A target input nothing requested depends on need not be set: outputs come from the others,
+ * and the loss (which needs it) is the one error. */
+TEST(session_runs_without_inputs_outputs_do_not_need)
+{
+    mlp_model *m = parse_ok("input x[2]\ninput t\nparam w[2] = [1, -2]\nz = dot(w, x)\n"
+                            "L = bce_logits(z, t)\noutput z\nloss L\n");
+    CHECK(m);
+    int needs[2];
+    mlp_error err = {0};
+    CHECK(mlp_model_inputs_needed(m, "z", needs, &err) == MLP_OK && needs[0] == 1 && !needs[1]);
+    CHECK(mlp_model_inputs_needed(m, "L", needs, &err) == MLP_OK && needs[0] && needs[1]);
+    CHECK(mlp_model_inputs_needed(m, "nope", needs, &err) == MLP_ERR_INPUT);
+    mlp_error_clear(&err);
+    const char *wrt[] = {"w"};
+    mlp_session *s = mlp_session_new(m, wrt, 1, MLP_F32, 2, &err);
+    CHECK(s && mlp_session_set_batch(s, 2, &err) == MLP_OK);
+    double x[4] = {1, 1, 3, 1}, z[2], g[2];
+    CHECK(mlp_session_set(s, "x", x, 2, &err) == MLP_OK && mlp_session_run(s, &err) == MLP_OK);
+    CHECK(mlp_session_get(s, "z", z, &err) == MLP_OK);
+    CHECK(z[0] == -1 && z[1] == 1);
+    CHECK(mlp_session_get(s, "L", z, &err) == MLP_ERR_INPUT);
+    CHECK_STR(err.message, "'L' depends on input 't', which was not given a value");
+    mlp_error_clear(&err);
+    CHECK(mlp_session_grad(s, "w", g, &err) == MLP_ERR_INPUT);
+    CHECK_STR(err.message, "the gradient with respect to 'w' depends on input 't', which was not "
+                           "given a value");
+    double t = 1;
+    CHECK(mlp_session_set(s, "t", &t, 1, &err) == MLP_OK && mlp_session_run(s, &err) == MLP_OK);
+    CHECK(mlp_session_get(s, "L", z, &err) == MLP_OK && mlp_session_grad(s, "w", g, &err) == MLP_OK);
+    mlp_session_free(s);
+    mlp_model_free(m);
 }

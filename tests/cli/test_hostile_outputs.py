@@ -1,0 +1,265 @@
+"""Hostile use around the parsers: training that goes wrong, output files that are not plain
+files, outputs that name inputs, signals, numbers out of range, resources. Every case checks the
+exact exit status, the exact message, and that no file was created, replaced or left behind.
+Private device nodes made with mknod in the test's folder stand in for /dev/null and /dev/full
+(the real ones are never touched)."""
+import json
+import os
+import random
+import signal
+import stat
+import struct
+import subprocess
+import threading
+import time
+import unittest
+
+from mlptest import MLP, MlpTestCase, mlp
+
+LINEAR = "input x\ninput y\nparam w = 0.5\nL = squared_error(w * x, y)\nloss L\n"
+UNUSED = "input x\ninput y\nparam w = 0.5\nparam u = 1\nparam v = 2\n" \
+         "L = squared_error(w * x + 0 * v, y)\nloss L\n"
+CLASSES = "input x\ninput c\nparam W[3] = [1, 2, 3]\nz = W * x\nL = softmax_xent(z, c + 2)\nloss L\n"
+DATA = "x,y\n1,2\n2,4\n3,6\n"
+SEE = "(see 'mlp {cmd} --help')\n"
+ROOT = os.geteuid() == 0
+
+
+def usage(cmd, message):
+    return f"mlp {cmd}: {message}\n" + SEE.format(cmd=cmd)
+
+
+def read_safetensors(path):
+    """{name: first value} of a float32 safetensors file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    return {k: struct.unpack("<f", data[8 + n + v["data_offsets"][0]:][:4])[0]
+            for k, v in header.items() if k != "__metadata__"}
+
+
+class Files(MlpTestCase):
+    """Helpers: a model and data in the temporary folder, and a listing of what is there."""
+
+    def setUp(self):
+        super().setUp()
+        self.m = self.write("m.mlp", LINEAR)
+        self.d = self.write("d.csv", DATA)
+
+    def train(self, *args, model=None):
+        return mlp("train", model or self.m, "--data", self.d, "--label", "y", "--epochs", "2",
+                   *args)
+
+    def listing(self):
+        return sorted(os.listdir(self.tmp))
+
+    def contents(self):
+        out = {}
+        for f in self.listing():
+            p = os.path.join(self.tmp, f)
+            if stat.S_ISREG(os.lstat(p).st_mode):
+                with open(p, "rb") as fh:
+                    out[f] = fh.read()
+        return out
+
+    def node(self, name, minor):
+        """A character device like /dev/null (minor 3) or /dev/full (minor 7), private to us."""
+        path = os.path.join(self.tmp, name)
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+        return path
+
+
+class Training(Files):
+    def test_unused_parameter_warns_once_and_trains(self):
+        m = self.write("u.mlp", UNUSED)
+        w = os.path.join(self.tmp, "w.safetensors")
+        r = self.train("--save", w, model=m)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.err, "warning: parameter 'u' does not affect the loss\n"
+                                "warning: parameter 'v' does not affect the loss\n")
+        self.assertEqual(r.out.count("epoch "), 2)
+        values = read_safetensors(w)
+        self.assertEqual((values["u"], values["v"]), (1.0, 2.0))  # never updated
+        self.assertNotEqual(values["w"], 0.5)
+
+    def test_divergence_stops_and_saves_nothing(self):
+        w = self.write("w.safetensors", b"old weights")
+        r = mlp("train", self.m, "--data", self.d, "--label", "y", "--epochs", "1000", "--lr", "10",
+                "--save", w, "--quiet")
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.err, "error: training diverged: the training loss became infinite at "
+                                "epoch 13, step 1 of 1; try a smaller learning rate (it is 10)\n")
+        self.assertEqual(open(w, "rb").read(), b"old weights")
+        self.assertEqual(self.listing(), ["d.csv", "m.mlp", "w.safetensors"])
+
+    def test_class_index_computed_out_of_range(self):
+        m = self.write("c.mlp", CLASSES)
+        d = self.write("c.csv", "x,c\n1,0\n2,1\n")
+        msg = f"{m}:5:5: error: sample 2: the class index given to softmax_xent is 3, but it " \
+              "must be an integer from 0 to 2 (the logits have 3 classes)\n"
+        for args in (["eval", m, "--data", d], ["eval", m, "--data", d, "--metrics", "--label", "c"],
+                     ["train", m, "--data", d, "--label", "c", "--quiet"]):
+            with self.subTest(args[0]):
+                r = mlp(*args)
+                self.assertEqual((r.rc, r.out, r.err), (2, "", msg))
+        r = mlp("eval", m, "--set", "x=1", "--set", "c=1e30")
+        self.assertEqual(r.err, msg.replace("sample 2", "sample 1").replace("is 3", "is 1e+30"))
+
+    def test_optimizer_settings(self):
+        cases = [
+            (["--lr", "-1"], "the learning rate must be a finite number of at least 0, got -1"),
+            (["--lr", "0x1p3"], "--lr must be a finite number, got '0x1p3'"),
+            (["--lr", " 1"], "--lr must be a finite number, got ' 1'"),
+            (["--lr", "infinity"], "--lr must be a finite number, got 'infinity'"),
+            (["--beta1", "1"], "beta1 must be at least 0 and below 1, got 1"),
+            (["--beta2", "-0.5"], "beta2 must be at least 0 and below 1, got -0.5"),
+            (["--eps", "0"], "eps must be a finite number above 0, got 0"),
+            (["--momentum", "-0.1"], "momentum must be a finite number of at least 0, got -0.1"),
+            (["--weight-decay", "-1"], "weight decay must be a finite number of at least 0, got -1"),
+            (["--min-lr", "-1"], "the schedule's minimum learning rate must be a finite number of "
+                                 "at least 0, got -1"),
+            (["--gamma", "0"], "the step schedule's gamma must be a finite number above 0, got 0"),
+        ]
+        for args, message in cases:
+            with self.subTest(args):
+                r = self.train(*args, "--save", os.path.join(self.tmp, "w.st"))
+                self.assertEqual((r.rc, r.out, r.err), (2, "", usage("train", message)))
+                self.assertEqual(self.listing(), ["d.csv", "m.mlp"])
+        r = self.train("--lr", "0", "--quiet")  # as torch.optim allows
+        self.assertEqual(r.rc, 0, r)
+
+    def test_csv_value_outside_float32(self):
+        d = self.write("big.csv", "x,y\n1,2\n2,1e39\n")
+        r = mlp("train", self.m, "--data", d, "--label", "y")
+        self.assertEqual((r.rc, r.out), (2, ""))
+        self.assertEqual(r.err, f"{d}: error: data row 2, column 2 ('y'): 1e+39 is outside "
+                                "float32's range (magnitudes up to 3.4028235e38)\n")
+
+    def test_random_models_through_the_cli(self):
+        """The same path as a user's `mlp train`: random layers, unused parameters, losses."""
+        rng = random.Random(7)
+        acts = ["relu", "sigmoid", "tanh", "identity", "step"]
+        for k in range(25):
+            n = rng.randint(1, 3)
+            uses = [rng.choice(["", "0 * ", None]) for _ in range(n)]
+            text = "input x\ninput y\nparam w ~ normal(0, 1)\n" + \
+                   "".join(f"param u{i} = 1\n" for i in range(n)) + \
+                   f"h = {rng.choice(acts)}(w * x)\nz = h" + \
+                   "".join(f" + {u}u{i}" for i, u in enumerate(uses) if u is not None) + \
+                   "\nL = squared_error(z, y)\nloss L\n"
+            m = self.write(f"r{k}.mlp", text)
+            r = self.train("--lr", rng.choice(["0.01", "1e3", "1e30"]), "--quiet", model=m)
+            with self.subTest(text=text):
+                self.assertIn(r.rc, (0, 1), r)
+                self.assertNotIn("Segmentation", r.err)
+                for i, u in enumerate(uses):
+                    self.assertEqual(f"parameter 'u{i}' does not affect" in r.err, u != "", r)
+
+
+class Outputs(Files):
+    def test_dash_is_stdout(self):
+        r = self.train("--log", "-", "--quiet")
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(r.out.startswith("epoch,train_loss,train_acc,test_loss,test_acc,seconds\n1,"), r)
+        self.assertIn("trained 2 epochs", r.err)  # the human lines move to stderr
+        r = mlp("convert", "examples/seed/sigmoid-mlp.mlp", "--activation", "sigmoid=tanh", "-o", "-")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("tanh", r.out)
+        self.assertEqual(self.listing(), ["d.csv", "m.mlp"])
+
+    @unittest.skipUnless(ROOT, "mknod needs root")
+    def test_devices_are_written_through(self):
+        null = self.node("null", 3)
+        r = self.train("--save", null, "--log", null, "--plot", null, "--quiet")
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(stat.S_ISCHR(os.lstat(null).st_mode))
+        self.assertEqual(self.listing(), ["d.csv", "m.mlp", "null"])
+        full = self.node("full", 7)
+        r = self.train("--save", full, "--quiet")
+        self.assertEqual(r.rc, 2, r)
+        self.assertEqual(r.err, f"{full}: error: write failed: No space left on device\n")
+        self.assertTrue(stat.S_ISCHR(os.lstat(full).st_mode))
+        self.assertEqual(self.listing(), ["d.csv", "full", "m.mlp", "null"])
+
+    def test_fifo_is_written_through(self):
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        reader.start()
+        r = self.train("--log", fifo, "--quiet")
+        reader.join(10)
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(got and got[0].startswith(b"epoch,train_loss"), got)
+        self.assertEqual(got[0].count(b"\n"), 3)  # written once, at the end: header and 2 epochs
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+
+    def test_symlink_is_followed_and_mode_kept(self):
+        os.mkdir(os.path.join(self.tmp, "sub"))
+        target = self.write("sub/w.st", "old")
+        os.chmod(target, 0o640)
+        link = os.path.join(self.tmp, "link.st")
+        os.symlink("sub/w.st", link)
+        r = self.train("--save", link, "--quiet")
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(os.readlink(link), "sub/w.st")
+        self.assertEqual(stat.S_IMODE(os.stat(target).st_mode), 0o640)
+        self.assertNotEqual(open(target, "rb").read(), b"old")
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, "sub"))), ["w.st"])
+
+    def test_output_that_is_an_input(self):
+        link = os.path.join(self.tmp, "alias.mlp")
+        os.symlink("m.mlp", link)
+        log = os.path.join(self.tmp, "l.csv")
+        cases = [
+            (["--save", self.m], f"--save {self.m} is the same file as the model {self.m}: an "
+                                 "output must not replace an input"),
+            (["--save", link], f"--save {link} is the same file as the model {self.m}: an output "
+                               "must not replace an input"),
+            (["--log", self.d], f"--log {self.d} is the same file as --data {self.d}: an output "
+                                "must not replace an input"),
+            (["--log", log, "--plot", log], f"--log {log} and --plot {log} are the same file"),
+            (["--save", self.tmp], f"--save {self.tmp}: is a directory"),
+        ]
+        before = self.contents()
+        for args, message in cases:
+            with self.subTest(args):
+                r = self.train(*args)
+                self.assertEqual((r.rc, r.out, r.err), (2, "", usage("train", message)))
+                self.assertEqual(self.contents(), before)
+                self.assertEqual(self.listing(), ["alias.mlp", "d.csv", "m.mlp"])
+        r = mlp("convert", self.m, "--activation", "sigmoid=tanh", "-o", self.m)
+        self.assertEqual(r.err, usage("convert", f"-o {self.m} is the same file as the model "
+                                                 f"{self.m}: an output must not replace an input"))
+
+    def test_interrupts_leave_no_temporaries(self):
+        """SIGINT or SIGTERM after a random delay, 20 times: no temporary file remains, every
+        output is either as it was or complete, and the status is 130 or 143."""
+        self.write("big.csv", "x,y\n" + "".join(f"{i % 7},{2 * (i % 7)}\n" for i in range(2000)))
+        old = {"l.csv": b"old log", "p.svg": b"old plot", "w.st": b"old weights"}
+        for name, data in old.items():
+            self.write(name, data)
+        rng = random.Random(1)
+        for k in range(20):
+            p = subprocess.Popen([MLP, "train", self.m, "--data", os.path.join(self.tmp, "big.csv"),
+                                  "--label", "y", "--epochs", "100000", "--batch", "1", "--lr", "0.001",
+                                  "--log", os.path.join(self.tmp, "l.csv"),
+                                  "--plot", os.path.join(self.tmp, "p.svg"),
+                                  "--save", os.path.join(self.tmp, "w.st")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.05, 0.4))  # after the handlers are installed
+            sig = signal.SIGINT if k % 2 == 0 else signal.SIGTERM
+            p.send_signal(sig)
+            self.assertEqual(p.wait(30), 128 + sig)
+            self.assertEqual(self.listing(), ["big.csv", "d.csv", "l.csv", "m.mlp", "p.svg", "w.st"])
+            files = self.contents()
+            self.assertEqual(files["w.st"], old["w.st"])  # saved only after training
+            self.assertTrue(files["l.csv"] == old["l.csv"] or
+                            files["l.csv"].startswith(b"epoch,") and files["l.csv"].endswith(b"\n"))
+            self.assertTrue(files["p.svg"] == old["p.svg"] or files["p.svg"].endswith(b"</svg>\n"))
+
+
+if __name__ == "__main__":
+    unittest.main()
