@@ -26,14 +26,21 @@
 #ifndef STRONG
 #define STRONG 2
 #endif
+#define NCAND STRONG
 
 /* The case in doubles: its distinct atoms as rows, and its terms over them. */
 struct prob {
     int na, nt;
     double *C, *crad, *elo, *ehi, *c0; /* na rows */
     bool *strict, any_rad;
-    int *tlen, **tatom;               /* term i: tlen[i] row indices */
+    int *tlen, **tatom;               /* term i: its atoms' rows */
+    int *plen, **tproof;              /* term i: the rows that can prove it impossible: its
+                                       * atoms, and sums of two and of all of them (when every
+                                       * atom of a sum holds, so does the sum) */
 };
+
+/* Most atoms of a term for which sums of pairs are tried. */
+#define MAXPAIRS 8
 
 struct box {
     double *xl, *xu; /* one allocation: xl, xu, smear, known */
@@ -54,7 +61,7 @@ struct S {
     struct vbwork bw;
     struct vatk atk;
     double *ub, *rootl, *rootu, *x, *grad;
-    double *half[STRONG][2]; /* smear and known of the halves tried: nx + 2 units each */
+    double *half[NCAND][2]; /* smear and known of the halves tried: nx + 2 units each */
     size_t box_doubles;
     struct box *stack;
     int n, cap;
@@ -74,61 +81,93 @@ static double now(void)
 
 /* ---- the case in doubles ---- */
 
-static int row_of(struct prob *pr, int *rows, int a)
+/* A row: the sum of the atoms a[0..n) of p (exact), rounded outwards. */
+static void set_row(struct prob *pr, int r, const struct vnnlib *p, const int *a, int n)
 {
-    for (int r = 0; r < pr->na; r++)
-        if (rows[r] == a)
-            return r;
-    rows[pr->na] = a;
-    return pr->na++;
+    size_t ny = (size_t)p->ny, nx = (size_t)p->nx, nv = nx + ny;
+    mpq_t *c = vq_array_new((int64_t)nv + 1);
+    bool strict = true;
+    for (int i = 0; i < n; i++) {
+        const struct vnn_atom *at = &p->atoms[a[i]];
+        for (size_t j = 0; j < nv; j++)
+            mpq_add(c[j], c[j], at->c[j]);
+        mpq_add(c[nv], c[nv], at->c0);
+        strict = strict && at->strict;
+    }
+    for (size_t j = 0; j < ny; j++) {
+        pr->C[r * ny + j] = vq_down(c[nx + j]);
+        pr->crad[r * ny + j] = vq_up(c[nx + j]) - pr->C[r * ny + j]; /* 0, or one ulp */
+        pr->any_rad = pr->any_rad || pr->crad[r * ny + j] != 0;
+    }
+    for (size_t i = 0; i < nx; i++) {
+        pr->elo[r * nx + i] = vq_down(c[i]);
+        pr->ehi[r * nx + i] = vq_up(c[i]);
+    }
+    pr->c0[r] = vq_up(c[nv]);
+    pr->strict[r] = strict;
+    vq_array_free(c, (int64_t)nv + 1);
+}
+
+/* Rows a term of n atoms gets: the atoms, their pairs (up to MAXPAIRS atoms), all of them. */
+static int term_rows(int n)
+{
+    return n + (n >= 2 && n <= MAXPAIRS ? n * (n - 1) / 2 : 0) + (n >= 3);
 }
 
 static void prob_init(struct prob *pr, const struct vnnlib *p, int k)
 {
     const struct vnn_case *c = &p->cases[k];
-    int total = 0;
-    for (int i = 0; i < c->nterms; i++)
-        total += c->len[i];
-    int *rows = mlp_xmalloc((size_t)total * sizeof *rows + 1);
     memset(pr, 0, sizeof *pr);
     pr->nt = c->nterms;
-    pr->tlen = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tlen + 1);
-    pr->tatom = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tatom + 1);
-    for (int i = 0; i < pr->nt; i++) {
-        pr->tlen[i] = c->len[i];
-        pr->tatom[i] = mlp_xmalloc((size_t)c->len[i] * sizeof **pr->tatom + 1);
-        for (int j = 0; j < c->len[i]; j++)
-            pr->tatom[i][j] = row_of(pr, rows, c->term[i][j]);
-    }
-    size_t ny = (size_t)p->ny, nx = (size_t)p->nx, na = (size_t)pr->na;
+    int total = 0;
+    for (int i = 0; i < pr->nt; i++)
+        total += term_rows(c->len[i]);
+    size_t ny = (size_t)p->ny, nx = (size_t)p->nx, na = (size_t)total;
     pr->C = mlp_xcalloc(na * ny + 1, sizeof(double));
     pr->crad = mlp_xcalloc(na * ny + 1, sizeof(double));
     pr->elo = mlp_xcalloc(na * nx + 1, sizeof(double));
     pr->ehi = mlp_xcalloc(na * nx + 1, sizeof(double));
     pr->c0 = mlp_xcalloc(na + 1, sizeof(double));
     pr->strict = mlp_xcalloc(na + 1, sizeof(bool));
-    for (size_t r = 0; r < na; r++) {
-        const struct vnn_atom *a = &p->atoms[rows[r]];
-        for (size_t j = 0; j < ny; j++) {
-            pr->C[r * ny + j] = vq_down(a->c[nx + j]);
-            pr->crad[r * ny + j] = vq_up(a->c[nx + j]) - pr->C[r * ny + j]; /* exact or 1 ulp */
-            pr->any_rad = pr->any_rad || pr->crad[r * ny + j] != 0;
+    pr->tlen = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tlen + 1);
+    pr->tatom = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tatom + 1);
+    pr->plen = mlp_xmalloc((size_t)pr->nt * sizeof *pr->plen + 1);
+    pr->tproof = mlp_xmalloc((size_t)pr->nt * sizeof *pr->tproof + 1);
+    for (int i = 0; i < pr->nt; i++) {
+        int n = c->len[i];
+        const int *a = c->term[i];
+        pr->tlen[i] = n;
+        pr->plen[i] = term_rows(n);
+        pr->tatom[i] = mlp_xmalloc((size_t)n * sizeof **pr->tatom + 1);
+        pr->tproof[i] = mlp_xmalloc((size_t)pr->plen[i] * sizeof **pr->tproof + 1);
+        int q = 0;
+        for (int j = 0; j < n; j++) {
+            pr->tatom[i][j] = pr->na;
+            pr->tproof[i][q++] = pr->na;
+            set_row(pr, pr->na++, p, a + j, 1);
         }
-        for (size_t i = 0; i < nx; i++) {
-            pr->elo[r * nx + i] = vq_down(a->c[i]);
-            pr->ehi[r * nx + i] = vq_up(a->c[i]);
+        for (int j = 0; n <= MAXPAIRS && j < n; j++)
+            for (int l = j + 1; l < n; l++) {
+                int two[2] = {a[j], a[l]};
+                pr->tproof[i][q++] = pr->na;
+                set_row(pr, pr->na++, p, two, 2);
+            }
+        if (n >= 3) {
+            pr->tproof[i][q++] = pr->na;
+            set_row(pr, pr->na++, p, a, n);
         }
-        pr->c0[r] = vq_up(a->c0);
-        pr->strict[r] = a->strict;
     }
-    free(rows);
 }
 
 static void prob_free(struct prob *pr)
 {
-    for (int i = 0; i < pr->nt; i++)
+    for (int i = 0; i < pr->nt; i++) {
         free(pr->tatom[i]);
+        free(pr->tproof[i]);
+    }
     free(pr->tatom);
+    free(pr->tproof);
+    free(pr->plen);
     free(pr->tlen);
     free(pr->C);
     free(pr->crad);
@@ -159,8 +198,8 @@ static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64
         double m = INFINITY;
         bool proved = false;
         int arg = -1;
-        for (int j = 0; j < pr->tlen[t] && !proved; j++) {
-            int r = pr->tatom[t][j];
+        for (int j = 0; j < pr->plen[t] && !proved; j++) {
+            int r = pr->tproof[t][j];
             proved = pr->strict[r] ? s->ub[r] <= 0 : s->ub[r] < 0;
             if (s->ub[r] < m) {
                 m = s->ub[r];
@@ -289,47 +328,55 @@ static int candidates(const struct S *s, const struct box *b, int *dims)
     return n;
 }
 
-/* Split b along the dimension (of the STRONG with most smear) whose halves bound best
+/* Bound the two halves of b along input dimension i, halved at mid. */
+static void try_split(struct S *s, const struct box *b, int c, int i, double mid,
+                      uint64_t *open, double *score)
+{
+    int nx = s->nx;
+    double *l = s->x, *u = s->x + nx;
+    for (int h = 0; h < 2; h++) {
+        memcpy(l, b->xl, (size_t)nx * sizeof *l);
+        memcpy(u, b->xu, (size_t)nx * sizeof *u);
+        (h ? l : u)[i] = mid;
+        open[h] = evaluate(s, l, u, b->open, b->known, &score[h], s->half[c][h]);
+    }
+}
+
+/* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
  * together; push the halves still open. False when no dimension can be halved in doubles. */
 static bool branch(struct S *s, const struct box *b)
 {
-    int nx = s->nx, best = -1, dims[STRONG];
-    double *l = s->x, *u = s->x + nx, bestkey[2] = {INFINITY, INFINITY};
+    int nx = s->nx, dims[STRONG], bc = -1;
+    double bestkey[2] = {INFINITY, INFINITY}, bscore[2] = {0, 0};
     uint64_t bopen[2] = {0, 0};
-    double bscore[2] = {0, 0}, bmid = 0;
-    int nd = candidates(s, b, dims), bc = 0;
+    int nd = candidates(s, b, dims);
     for (int c = 0; c < nd; c++) {
         int i = dims[c];
         double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
         uint64_t open[2];
         double score[2];
-        for (int h = 0; h < 2; h++) {
-            memcpy(l, b->xl, (size_t)nx * sizeof *l);
-            memcpy(u, b->xu, (size_t)nx * sizeof *u);
-            (h ? l : u)[i] = mid;
-            open[h] = evaluate(s, l, u, b->open, b->known, &score[h], s->half[c][h]);
-        }
+        try_split(s, b, c, i, mid, open, score);
         /* the halves' margins together (a proved half counts 0), then the worse half */
         double key[2] = {fmax(score[0], 0) + fmax(score[1], 0), fmax(score[0], score[1])};
         if (key[0] < bestkey[0] || (key[0] == bestkey[0] && key[1] < bestkey[1])) {
-            best = i;
             bc = c;
-            bmid = mid;
             memcpy(bestkey, key, sizeof key);
             memcpy(bopen, open, sizeof open);
             memcpy(bscore, score, sizeof score);
         }
     }
-    if (best < 0)
+    if (bc < 0)
         return false;
     s->st->splits++;
     s->st->depth = b->depth + 1 > s->st->depth ? b->depth + 1 : s->st->depth;
+    double *l = s->x, *u = s->x + nx;
     for (int h = 1; h >= 0; h--) { /* the lower half is popped first */
         if (!bopen[h])
             continue;
         memcpy(l, b->xl, (size_t)nx * sizeof *l);
         memcpy(u, b->xu, (size_t)nx * sizeof *u);
-        (h ? l : u)[best] = bmid;
+        int i = dims[bc];
+        (h ? l : u)[i] = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
         push(s, l, u, s->half[bc][h], bopen[h], bscore[h], b->depth + 1);
     }
     return true;
@@ -415,7 +462,7 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     s.grad = mlp_xcalloc((size_t)s.nx, sizeof *s.grad);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
     s.box_doubles = 3 * (size_t)s.nx + 2 * (size_t)s.bw.units;
-    for (int c = 0; c < STRONG; c++)
+    for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             s.half[c][h] = mlp_xcalloc(s.box_doubles, sizeof(double));
     int rc = s.pr.nt > MAXTERMS ? -3 : s.pr.nt == 0 ? 2 : search(&s);
@@ -433,7 +480,7 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     for (int i = 0; i < s.n; i++)
         free(s.stack[i].xl);
     free(s.stack);
-    for (int c = 0; c < STRONG; c++)
+    for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             free(s.half[c][h]);
     free(s.ub);
