@@ -17,10 +17,12 @@
 /* Terms decided together per search (a bit each). */
 #define MAXTERMS 64
 /* Gradient steps per start, and random starts per burst. */
-#define PGD_STEPS 12
-#define BURST 24
+#define PGD_STEPS 25
+/* A burst samples SAMPLES random points of the box and ascends from the best TOP of them. */
+#define SAMPLES 256
+#define TOP 4
 #ifndef PBOX_STEPS
-#define PBOX_STEPS 3
+#define PBOX_STEPS 5
 #endif
 /* Dimensions tried by strong branching: the ones with the largest smear. */
 #ifndef STRONG
@@ -272,22 +274,50 @@ static bool ascend(struct S *s, int t, const double *xl, const double *xu, int s
     return false;
 }
 
-/* Starts at the centre (random = false) or at random points of the box, for each open term. */
-static bool attack(struct S *s, const double *xl, const double *xu, uint64_t open, int starts,
-                   bool random, int steps)
+/* Gradient ascent from the centre of the box, for each open term. */
+static bool attack_centre(struct S *s, const double *xl, const double *xu, uint64_t open,
+                          int steps)
 {
-    for (int n = 0; n < starts; n++)
-        for (int t = 0; t < s->pr.nt; t++) {
-            if (!(open >> t & 1))
-                continue;
-            for (int i = 0; i < s->nx; i++) {
-                double u = random ? mlp_rng_uniform(&s->rng) : 0.5;
-                s->x[i] = xl[i] + u * (xu[i] - xl[i]);
-            }
-            if (ascend(s, t, xl, xu, steps))
-                return true;
-        }
+    for (int t = 0; t < s->pr.nt; t++) {
+        if (!(open >> t & 1))
+            continue;
+        for (int i = 0; i < s->nx; i++)
+            s->x[i] = xl[i] + 0.5 * (xu[i] - xl[i]);
+        if (ascend(s, t, xl, xu, steps))
+            return true;
+    }
     return false;
+}
+
+/* For each open term: SAMPLES random points, then ascent from the TOP best of them. */
+static bool attack_burst(struct S *s, const double *xl, const double *xu, uint64_t open)
+{
+    int nx = s->nx;
+    double *pts = mlp_xmalloc((size_t)SAMPLES * nx * sizeof *pts), val[SAMPLES];
+    bool found = false;
+    for (int t = 0; t < s->pr.nt && !found; t++) {
+        if (!(open >> t & 1))
+            continue;
+        int order[SAMPLES];
+        for (int n = 0; n < SAMPLES; n++) {
+            double *x = pts + (size_t)n * nx;
+            for (int i = 0; i < nx; i++)
+                x[i] = xl[i] + mlp_rng_uniform(&s->rng) * (xu[i] - xl[i]);
+            int r;
+            val[n] = term_value(s, t, x, vatk_forward(&s->atk, x), &r);
+            int at = n;
+            for (; at > 0 && val[n] > val[order[at - 1]]; at--)
+                order[at] = order[at - 1];
+            order[at] = n;
+        }
+        s->st->attack_steps += SAMPLES;
+        for (int n = 0; n < TOP && !found; n++) {
+            memcpy(s->x, pts + (size_t)order[n] * nx, (size_t)nx * sizeof *s->x);
+            found = ascend(s, t, xl, xu, PGD_STEPS);
+        }
+    }
+    free(pts);
+    return found;
 }
 
 /* ---- the search ---- */
@@ -370,7 +400,9 @@ static bool branch(struct S *s, const struct box *b)
     s->st->splits++;
     s->st->depth = b->depth + 1 > s->st->depth ? b->depth + 1 : s->st->depth;
     double *l = s->x, *u = s->x + nx;
-    for (int h = 1; h >= 0; h--) { /* the lower half is popped first */
+    int first = bscore[1] > bscore[0]; /* the half nearer to unsafe is popped first */
+    for (int k = 0; k < 2; k++) {
+        int h = k ? first : !first;
         if (!bopen[h])
             continue;
         memcpy(l, b->xl, (size_t)nx * sizeof *l);
@@ -408,8 +440,8 @@ static int search(struct S *s)
     uint64_t open = evaluate(s, s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
     if (!open)
         return 1;
-    if (attack(s, s->rootl, s->rootu, open, 1, false, PGD_STEPS) ||
-        attack(s, s->rootl, s->rootu, open, BURST, true, PGD_STEPS))
+    if (attack_centre(s, s->rootl, s->rootu, open, PGD_STEPS) ||
+        attack_burst(s, s->rootl, s->rootu, open))
         return 0;
     push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
     size_t box_bytes = sizeof(struct box) + s->box_doubles * sizeof(double);
@@ -421,9 +453,8 @@ static int search(struct S *s)
             rc = -1;
         else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
             rc = -1;
-        else if (attack(s, b.xl, b.xu, b.open, 1, false, PBOX_STEPS) ||
-                 ((iter & 255) == 255 &&
-                  attack(s, s->rootl, s->rootu, all, BURST, true, PGD_STEPS)))
+        else if (attack_centre(s, b.xl, b.xu, b.open, PBOX_STEPS) ||
+                 ((iter & 127) == 127 && attack_burst(s, s->rootl, s->rootu, all)))
             rc = 0;
         else if (!branch(s, &b)) {
             int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,

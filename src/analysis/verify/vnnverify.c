@@ -6,6 +6,7 @@
 #include "analysis/verify/leaf.h"
 #include "analysis/verify/rational.h"
 #include "analysis/verify/vnnlib.h"
+#include "analysis/verify/vnnverify.h"
 #include "analysis/verify/witness.h"
 #include "api/internal.h"
 #include "base/mem.h"
@@ -111,12 +112,12 @@ static void add_stats(mlp_verify_result *r, const struct vbab_stats *st)
 
 /* Each case in turn: 1 all hold, 0 one is violated (point), -1 unknown, -2 error. */
 static int decide(const struct vnet *net, int out, const struct vnnlib *p,
-                  const mlp_verify_options *opt, double t0, mpq_t *point,
+                  const mlp_verify_options *opt, bool exact_only, double t0, mpq_t *point,
                   mlp_verify_result *r, mlp_error *err)
 {
     struct vdense d;
     mlp_error why = {0};
-    bool dense = vdense_from_net(&d, net, out, &why) == MLP_OK;
+    bool dense = !exact_only && vdense_from_net(&d, net, out, &why) == MLP_OK;
     struct prog pg = {opt, 0};
     struct vbab_opts o = {opt && opt->timeout > 0 ? t0 + opt->timeout : 0,
                           opt ? opt->max_memory : 0,
@@ -145,6 +146,34 @@ static int decide(const struct vnet *net, int out, const struct vnnlib *p,
     return verdict;
 }
 
+int vnn_verify(const mlp_graph *g, const struct vnnlib *p, const char *where,
+               const mlp_verify_options *opt, bool exact_only, mlp_verify_result *out,
+               mlp_error *err)
+{
+    double t0 = now();
+    memset(out, 0, sizeof *out);
+    struct vnet net = {0};
+    int yk = -1;
+    int rc = lower(g, p, where, &net, &yk, err);
+    mpq_t *point = vq_array_new(p->nx);
+    int verdict = rc == MLP_OK ? decide(&net, yk, p, opt, exact_only, t0, point, out, err) : -2;
+    if (rc == MLP_OK && verdict == -2)
+        rc = mlp_failed(err) ? err->status : MLP_ERR_UNSUPPORTED;
+    if (rc == MLP_OK) {
+        out->holds = verdict == 1;
+        out->unknown = verdict == -1;
+        out->domain = domain(&net, p);
+        if (verdict == 0)
+            fill_point(out, &net, yk, point);
+    }
+    vq_array_free(point, p->nx);
+    vnet_free(&net);
+    if (rc != MLP_OK)
+        mlp_verify_result_free(out);
+    out->seconds = now() - t0;
+    return rc;
+}
+
 int mlp_verify_vnnlib(const mlp_model *m, const char *vnnlib, const mlp_verify_options *opt,
                       mlp_verify_result *out, mlp_error *err)
 {
@@ -154,25 +183,8 @@ int mlp_verify_vnnlib(const mlp_model *m, const char *vnnlib, const mlp_verify_o
     int rc = vnnlib_load(&p, vnnlib, err);
     if (rc != MLP_OK)
         return rc;
-    struct vnet net = {0};
-    int yk = -1;
-    rc = lower(mlp_model_graph(m), &p, vnnlib, &net, &yk, err);
-    mpq_t *point = vq_array_new(p.nx);
-    int verdict = rc == MLP_OK ? decide(&net, yk, &p, opt, t0, point, out, err) : -2;
-    if (rc == MLP_OK && verdict == -2)
-        rc = mlp_failed(err) ? err->status : MLP_ERR_UNSUPPORTED;
-    if (rc == MLP_OK) {
-        out->holds = verdict == 1;
-        out->unknown = verdict == -1;
-        out->domain = domain(&net, &p);
-        if (verdict == 0)
-            fill_point(out, &net, yk, point);
-    }
-    vq_array_free(point, p.nx);
-    vnet_free(&net);
+    rc = vnn_verify(mlp_model_graph(m), &p, vnnlib, opt, false, out, err);
     vnnlib_free(&p);
-    if (rc != MLP_OK)
-        mlp_verify_result_free(out);
     out->seconds = now() - t0;
     return rc;
 }
