@@ -35,7 +35,8 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
     w->UA = dalloc(W * n1);
     w->LA = dalloc(W * n1);
     w->G = dalloc((size_t)rows * W);
-    w->H = dalloc(2 * (size_t)rows * W + 2 * W); /* both ends of G W; refine's bounds */
+    w->H = dalloc(2 * (size_t)rows * W); /* the first layer needs both ends of G W */
+    w->rub = dalloc(2 * W);
     w->cst = dalloc((size_t)rows);
     w->alpha = dalloc(W);
 }
@@ -55,6 +56,7 @@ void vbound_free(struct vbwork *w)
     free(w->G);
     free(w->H);
     free(w->cst);
+    free(w->rub);
     free(w->alpha);
     memset(w, 0, sizeof *w);
 }
@@ -318,7 +320,7 @@ static void refine(struct vbwork *w, int m, const double *xl, const double *xu)
         w->G[(size_t)r * out + unit[r]] = 1;
         w->G[(size_t)(R + r) * out + unit[r]] = -1;
     }
-    double *ub = w->H + (size_t)w->rows * d->width; /* after what back_from uses */
+    double *ub = w->rub;
     back_from(w, m, 2 * R, xl, xu, ub);
     for (int r = 0; r < R; r++) {
         int j = unit[r];

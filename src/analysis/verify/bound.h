@@ -31,6 +31,7 @@ struct vbwork {
     double *UA, *LA;    /* forms of the previous layer's relu outputs */
     double *G, *H;      /* back-substitution: rows x width */
     double *cst;
+    double *rub;        /* refine's bounds: 2 x width */
     double *alpha;      /* lower slopes per unit of the widest layer (scratch) */
     int units;          /* hidden units in all (the size of a saved set of bounds) */
 };
