@@ -33,7 +33,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(patsubst examples/api/%.c,$(BUILD)/examples/%,$(wildcard examples/api/*.c))
-FUZZERS  := model value csv cli verify facts idx safetensors npy nnet
+FUZZERS  := model value csv cli verify facts idx safetensors npy nnet vnnlib
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) $(BUILD)/tests/fuzz/cli_main.o
 
 LIB_A  := $(BUILD)/libmlp.a

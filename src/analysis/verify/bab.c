@@ -20,7 +20,9 @@
 #define PGD_STEPS 25
 /* A burst samples SAMPLES random points of the box and ascends from the best TOP of them. */
 #define SAMPLES 256
-#define TOP 4
+#define TOP 8
+/* and from RESTARTS fresh random points */
+#define RESTARTS 16
 #ifndef PBOX_STEPS
 #define PBOX_STEPS 5
 #endif
@@ -45,8 +47,10 @@ struct prob {
 #define MAXPAIRS 8
 
 struct box {
-    double *xl, *xu; /* one allocation: xl, xu, smear, known */
+    double *xl, *xu; /* one allocation: xl, xu, smear, corner, known */
     double *smear;   /* per input: |d margin / d x_i| times the width, of the worst atom */
+    double *corner;  /* where the worst atom's linear upper bound is largest: a start for the
+                      * counterexample search */
     double *known;   /* the hidden units' bounds here (vbound_save) */
     uint64_t open; /* terms not yet proved impossible in the box */
     double score;  /* its worst open term's margin */
@@ -63,7 +67,7 @@ struct S {
     struct vbwork bw;
     struct vatk atk;
     double *ub, *rootl, *rootu, *x, *grad;
-    double *half[NCAND][2]; /* smear and known of the halves tried: nx + 2 units each */
+    double *half[NCAND][2]; /* smear, corner, known of the halves tried: 2 nx + 2 units */
     size_t box_doubles;
     struct box *stack;
     int n, cap;
@@ -218,9 +222,11 @@ static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64
     if (out && open && worst >= 0) {
         const double *hi = vbound_input_coefs(&s->bw, worst);
         const double *lo = vbound_input_coefs(&s->bw, pr->na + worst);
-        for (int i = 0; i < s->nx; i++)
+        for (int i = 0; i < s->nx; i++) {
             out[i] = fmax(fabs(hi[i]), fabs(lo[i])) * (xu[i] - xl[i]);
-        vbound_save(&s->bw, out + s->nx);
+            out[s->nx + i] = hi[i] > 0 ? xu[i] : hi[i] < 0 ? xl[i] : 0.5 * (xl[i] + xu[i]);
+        }
+        vbound_save(&s->bw, out + 2 * s->nx);
     }
     return open;
 }
@@ -274,22 +280,26 @@ static bool ascend(struct S *s, int t, const double *xl, const double *xu, int s
     return false;
 }
 
-/* Gradient ascent from the centre of the box, for each open term. */
-static bool attack_centre(struct S *s, const double *xl, const double *xu, uint64_t open,
-                          int steps)
+/* Gradient ascent from the centre of the box and from `corner` (NULL: none), for each open
+ * term. */
+static bool attack_centre(struct S *s, const double *xl, const double *xu, const double *corner,
+                          uint64_t open, int steps)
 {
     for (int t = 0; t < s->pr.nt; t++) {
         if (!(open >> t & 1))
             continue;
-        for (int i = 0; i < s->nx; i++)
-            s->x[i] = xl[i] + 0.5 * (xu[i] - xl[i]);
-        if (ascend(s, t, xl, xu, steps))
-            return true;
+        for (int from = 0; from < (corner ? 2 : 1); from++) {
+            for (int i = 0; i < s->nx; i++)
+                s->x[i] = from ? corner[i] : xl[i] + 0.5 * (xu[i] - xl[i]);
+            if (ascend(s, t, xl, xu, steps))
+                return true;
+        }
     }
     return false;
 }
 
-/* For each open term: SAMPLES random points, then ascent from the TOP best of them. */
+/* For each open term: SAMPLES random points, then ascent from the TOP best of them and from
+ * RESTARTS fresh random points. */
 static bool attack_burst(struct S *s, const double *xl, const double *xu, uint64_t open)
 {
     int nx = s->nx;
@@ -315,6 +325,11 @@ static bool attack_burst(struct S *s, const double *xl, const double *xu, uint64
             memcpy(s->x, pts + (size_t)order[n] * nx, (size_t)nx * sizeof *s->x);
             found = ascend(s, t, xl, xu, PGD_STEPS);
         }
+        for (int n = 0; n < RESTARTS && !found; n++) {
+            for (int i = 0; i < nx; i++)
+                s->x[i] = xl[i] + mlp_rng_uniform(&s->rng) * (xu[i] - xl[i]);
+            found = ascend(s, t, xl, xu, PGD_STEPS);
+        }
     }
     free(pts);
     return found;
@@ -331,7 +346,8 @@ static void push(struct S *s, const double *xl, const double *xu, const double *
     b->xl = mlp_xmalloc(s->box_doubles * sizeof(double));
     b->xu = b->xl + s->nx;
     b->smear = b->xu + s->nx;
-    b->known = b->smear + s->nx;
+    b->corner = b->smear + s->nx;
+    b->known = b->corner + s->nx;
     memcpy(b->xl, xl, (size_t)s->nx * sizeof(double));
     memcpy(b->xu, xu, (size_t)s->nx * sizeof(double));
     memcpy(b->smear, extra, (s->box_doubles - 2 * (size_t)s->nx) * sizeof(double));
@@ -440,7 +456,7 @@ static int search(struct S *s)
     uint64_t open = evaluate(s, s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
     if (!open)
         return 1;
-    if (attack_centre(s, s->rootl, s->rootu, open, PGD_STEPS) ||
+    if (attack_centre(s, s->rootl, s->rootu, s->half[0][0] + s->nx, open, PGD_STEPS) ||
         attack_burst(s, s->rootl, s->rootu, open))
         return 0;
     push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
@@ -453,7 +469,7 @@ static int search(struct S *s)
             rc = -1;
         else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
             rc = -1;
-        else if (attack_centre(s, b.xl, b.xu, b.open, PBOX_STEPS) ||
+        else if (attack_centre(s, b.xl, b.xu, b.corner, b.open, PBOX_STEPS) ||
                  ((iter & 127) == 127 && attack_burst(s, s->rootl, s->rootu, all)))
             rc = 0;
         else if (!branch(s, &b)) {
@@ -492,7 +508,7 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     s.x = mlp_xcalloc(2 * (size_t)s.nx, sizeof *s.x);
     s.grad = mlp_xcalloc((size_t)s.nx, sizeof *s.grad);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
-    s.box_doubles = 3 * (size_t)s.nx + 2 * (size_t)s.bw.units;
+    s.box_doubles = 4 * (size_t)s.nx + 2 * (size_t)s.bw.units;
     for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             s.half[c][h] = mlp_xcalloc(s.box_doubles, sizeof(double));
