@@ -32,6 +32,25 @@ static void print_progress(const mlp_verify_progress *p, void *ctx)
     fflush(stderr);
 }
 
+/* "p/q" as a decimal approximation, for reading (the exact value is in --json). */
+static double approx(const char *q)
+{
+    const char *slash = strchr(q, '/');
+    long double num = strtold(q, NULL), den = slash ? strtold(slash + 1, NULL) : 1;
+    return (double)(num / den);
+}
+
+/* "y ~ [0.1, -2]": the approximate outputs. */
+static void print_approx(FILE *f, const mlp_exact_value *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%s%s ~ %s", i ? ", " : "", v[i].name, v[i].rank ? "[" : "");
+        for (size_t e = 0; e < v[i].size; e++)
+            fprintf(f, "%s%.9g", e ? ", " : "", approx(v[i].values[e]));
+        fprintf(f, v[i].rank ? "]" : "");
+    }
+}
+
 static void print_values(FILE *f, const mlp_exact_value *v, int n, bool json)
 {
     for (int i = 0; i < n; i++) {
@@ -61,7 +80,7 @@ static void print_counts(const mlp_verify_result *r)
 static void print_text(const mlp_verify_result *r)
 {
     if (r->holds) {
-        printf("holds: no input in %s has an output in the unsafe set (", r->domain);
+        printf("holds: no input in the property's box has an output in the unsafe set (");
     } else if (r->unknown) {
         printf("unknown: the budget ran out with %ld sub-problem%s open (", r->open,
                r->open == 1 ? "" : "s");
@@ -69,8 +88,9 @@ static void print_text(const mlp_verify_result *r)
         printf("violated: ");
         print_values(stdout, r->inputs, r->ninputs, false);
         printf(" gives ");
-        print_values(stdout, r->values, r->nvalues, false);
-        printf(", in the unsafe set\n(counterexample re-checked in exact arithmetic; ");
+        print_approx(stdout, r->values, r->nvalues);
+        printf(", in the unsafe set\n(counterexample re-checked in exact arithmetic, exact "
+               "outputs with --json; ");
     }
     print_counts(r);
     printf(")\n");
