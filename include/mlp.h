@@ -193,6 +193,9 @@ void mlp_table_free(mlp_table *t);
 /* The op computing a named value ("relu", "matmul", "add"), or NULL for inputs, parameters,
  * constants and unknown names. */
 const char *mlp_model_op(const mlp_model *m, const char *name);
+/* Whether the named value is computed by an op that is exactly 0 for every negative input
+ * (relu, step, relu6: its units can be inactive), as the op table's sign facts say. */
+int mlp_model_is_unit(const mlp_model *m, const char *name);
 
 typedef enum mlp_draw_format { MLP_DRAW_DOT, MLP_DRAW_MERMAID } mlp_draw_format;
 /* What mlp_draw draws. With input values, every node shows its value (for one sample). */
@@ -296,6 +299,10 @@ void mlp_outfile_remove_temporaries(void);
 
 /* Save every parameter, by name, to a safetensors file as F32 or F64 (written atomically). */
 int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype, mlp_error *err);
+/* Write the model's outputs as an ONNX file (IR 8, opset 17, parameters as float32
+ * initializers; see README "Models in and out"), written completely or not at all ("-":
+ * stdout). An op ONNX cannot hold is MLP_ERR_UNSUPPORTED, naming it. */
+int mlp_model_export_onnx(const mlp_model *m, const char *path, mlp_error *err);
 /* Load the parameters from a safetensors file (F32 or F64): each must be there with its shape,
  * and a tensor that names no parameter is an error. The model is unchanged on failure. */
 int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err);

@@ -117,11 +117,13 @@ void mlp_math_name(const char *name, enum mlp_math_style style, bool bar, mlp_st
     if (base == 0) /* starts with '_': no letters to carry the bar */
         base = strlen(name);
     if (style == MLP_MATH_TEXT) {
-        /* A combining macron after each letter of the base draws a bar over the whole word. */
+        /* One letter takes a combining macron (x̄). A longer base takes a combining overline
+         * after each letter: overlines join into one bar over the word (l̅o̅g̅i̅t̅s̅), where
+         * macrons would draw a dash over each letter. */
         for (size_t i = 0; i < base; i++) {
             mlp_sb_putc(out, name[i]);
             if (bar)
-                mlp_sb_puts(out, "\xcc\x84");
+                mlp_sb_puts(out, base > 1 ? "\xcc\x85" : "\xcc\x84");
         }
         mlp_sb_puts(out, name + base);
         return;

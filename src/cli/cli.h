@@ -241,7 +241,8 @@ int cmd_convert(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
-int cmd_import(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -242,7 +242,7 @@ int cmd_train(int argc, char **argv)
         if (rc == EXIT_OK && cli_flag(&a, "--json"))
             print_json(r.st, r.n);
         else if (rc == EXIT_OK)
-            fprintf(r.text, "trained %d epochs in %.1f s (%.0f samples/s)%s%s\n", r.n, secs,
+            fprintf(r.text, "trained %d epoch%s in %.1f s (%.0f samples/s)%s%s\n", r.n, r.n == 1 ? "" : "s", secs,
                    secs > 0 ? (double)r.n * mlp_dataset_count(train) / secs : 0,
                    cli_get(&a, "--save") ? "; weights saved to " : "",
                    cli_get(&a, "--save") ? cli_get(&a, "--save") : "");

@@ -1,9 +1,14 @@
 """One trained model, every command: --weights on each subcommand, print --values round trips."""
 import json
 import os
+import re
 import struct
+import subprocess
+import unittest
 
-from mlptest import MlpTestCase, mlp
+from mlptest import MLP as MLP_BIN, MlpTestCase, mlp
+
+BUILD = os.environ.get("BUILD", "build/release")
 
 # A ReLU network that is all zeros until weights are loaded: then y = |x0 - x1| / 2 + 0.1f.
 NET = """input x[2]
@@ -307,3 +312,94 @@ def read_metadata(path):
         blob = f.read()
     (n,) = struct.unpack("<Q", blob[:8])
     return json.loads(blob[8:8 + n]).get("__metadata__", {})
+
+
+@unittest.skipIf("san" in os.path.basename(BUILD), "installs the release build only")
+class InstallsLikeALibrary(MlpTestCase):
+    def test_soname_exports_and_no_ld_library_path(self):
+        prefix = os.path.join(self.tmp, "prefix")
+        r = subprocess.run(["make", "-s", "install", f"BUILD={BUILD}", f"PREFIX={prefix}"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lib = os.path.join(prefix, "lib")
+        real = os.path.join(lib, "libmlp.so.0.1.0")
+        self.assertTrue(os.path.isfile(real) and not os.path.islink(real))
+        self.assertEqual(os.readlink(os.path.join(lib, "libmlp.so.0")), "libmlp.so.0.1.0")
+        self.assertEqual(os.readlink(os.path.join(lib, "libmlp.so")), "libmlp.so.0")
+        dyn = subprocess.run(["readelf", "-d", real], capture_output=True, text=True).stdout
+        self.assertIn("Library soname: [libmlp.so.0]", dyn)
+        # exactly the functions the public header declares are exported
+        nm = subprocess.run(["nm", "-D", "--defined-only", real], capture_output=True, text=True)
+        exported = {line.split()[-1] for line in nm.stdout.splitlines() if line.strip()}
+        with open("include/mlp.h") as f:
+            declared = set(re.findall(r"\b(mlp_[a-z0-9_]*)\(", f.read()))
+        self.assertEqual(exported, declared)
+        self.assertTrue(all(s.startswith("mlp_") for s in exported))
+        # an outside program built with pkg-config alone runs without LD_LIBRARY_PATH
+        env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+        env["PKG_CONFIG_PATH"] = os.path.join(lib, "pkgconfig")
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "mlp"], env=env,
+                               capture_output=True, text=True)
+        self.assertEqual(flags.returncode, 0, flags.stderr)
+        exe = os.path.join(self.tmp, "outside")
+        cc = subprocess.run(["cc", "-std=c11", "examples/api/residual_grad.c", "-o", exe,
+                             *flags.stdout.split()], capture_output=True, text=True)
+        self.assertEqual(cc.returncode, 0, cc.stderr)
+        run = subprocess.run([exe, "examples/seed/residual.mlp"], capture_output=True, text=True,
+                             env=env)
+        self.assertIn("xbar = [1.573724, 1.323356, 2.785695]", run.stdout, run.stderr)
+        ldd = subprocess.run(["ldd", exe], capture_output=True, text=True, env=env).stdout
+        self.assertIn(f"libmlp.so.0 => {lib}/libmlp.so.0", ldd)
+        r = subprocess.run([os.path.join(prefix, "bin", "mlp"), "--version"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(r.stdout, "mlp 0.1.0\n")
+
+
+class Polish(MlpTestCase):
+    def test_help_command(self):
+        self.assertEqual(self.ok("help", "predict").out, self.ok("predict", "--help").out)
+        self.assertIn("Print the model as a model file", self.ok("help", "print").out)
+        r = self.fails(2, "help", "nope")
+        self.assertIn("unknown command 'nope'", r.err)
+
+    def test_one_epoch(self):
+        m = self.write("m.mlp", FLOWERS)
+        data = self.write("f.csv", flowers(30)[0])
+        r = self.ok("train", m, "--data", data, "--label", "species", "--epochs", "1", "--quiet")
+        self.assertIn("trained 1 epoch in", r.out)
+
+    def test_draw_pdf_or_refused(self):
+        m = self.write("m.mlp", NET)
+        pdf = os.path.join(self.tmp, "g.pdf")
+        if subprocess.run(["sh", "-c", "command -v dot"], capture_output=True).returncode == 0:
+            self.ok("draw", m, "-o", pdf)
+            with open(pdf, "rb") as f:
+                self.assertEqual(f.read(5), b"%PDF-")
+        r = self.fails(2, "draw", m, "--format", "dot", "-o", os.path.join(self.tmp, "h.pdf"))
+        self.assertIn("names another format", r.err)
+        r = self.fails(2, "draw", m, "-o", os.path.join(self.tmp, "g.jpg"))
+        self.assertIn("name the format with --format", r.err)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "h.pdf")))
+        self.assertTrue(self.ok("draw", m, "-o", os.path.join(self.tmp, "g.gv")))
+
+    def test_did_you_mean_only_writable_names(self):
+        r = self.fails(2, "print", self.write("a.mlp", "input x\ny = inpu(x)\noutput y\n"))
+        self.assertNotIn("did you mean", r.err)
+        r = self.fails(2, "print", self.write("b.mlp", "input x\ny = indx(x)\noutput y\n"))
+        self.assertNotIn("did you mean", r.err)
+        r = self.fails(2, "print", self.write("c.mlp", "input x\ny = sigmod(x)\noutput y\n"))
+        self.assertIn("(did you mean 'sigmoid'?)", r.err)
+
+    def test_derive_one_bar_over_a_long_name(self):
+        m = self.write("m.mlp", "input x[1]\ninput c\nparam W[3,1] = 1\nlogits = W @ x\n"
+                                "L = softmax_xent(logits, c)\nloss L\n")
+        out = self.ok("derive", m, "--wrt", "W").out
+        self.assertIn("l\u0305o\u0305g\u0305i\u0305t\u0305s\u0305 = ", out)  # a joined overline
+        self.assertNotIn("l\u0304", out)
+        self.assertIn("W\u0304 = ", out)  # one letter: its macron
+
+    def test_demo_plain_when_piped(self):
+        r = subprocess.run(["sh", "examples/seed/demo.sh", MLP_BIN], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("\033", r.stdout)
+        self.assertIn("$ mlp eval", r.stdout)
