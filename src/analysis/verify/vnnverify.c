@@ -183,7 +183,11 @@ int mlp_verify_vnnlib(const mlp_model *m, const char *vnnlib, const mlp_verify_o
     int rc = vnnlib_load(&p, vnnlib, err);
     if (rc != MLP_OK)
         return rc;
-    rc = vnn_verify(mlp_model_graph(m), &p, vnnlib, opt, false, out, err);
+    mlp_graph *lowered; /* abs, max, clip, ... as relu and affine ops */
+    rc = vnet_lower(mlp_model_graph(m), &lowered, err);
+    if (rc == MLP_OK)
+        rc = vnn_verify(lowered ? lowered : mlp_model_graph(m), &p, vnnlib, opt, false, out, err);
+    mlp_graph_free(lowered);
     vnnlib_free(&p);
     out->seconds = now() - t0;
     return rc;
