@@ -31,8 +31,10 @@ static void terms_push(struct terms *s, const int *a, int n, const int *b, int m
     struct tm *t = &s->t[s->n++];
     t->n = n + m;
     t->a = mlp_xmalloc((size_t)(n + m + 1) * sizeof *t->a);
-    memcpy(t->a, a, (size_t)n * sizeof *a);
-    memcpy(t->a + n, b, (size_t)m * sizeof *b);
+    if (n) /* a and b may be NULL when empty */
+        memcpy(t->a, a, (size_t)n * sizeof *a);
+    if (m)
+        memcpy(t->a + n, b, (size_t)m * sizeof *b);
 }
 
 static bool too_many(struct vp *p)
