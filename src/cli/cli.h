@@ -59,6 +59,9 @@ bool cli_number(const char *s, double *out);
 /* The names listed by --wrt (comma-separated): the count, 0 when the option is absent and not
  * required, or -1 with the error printed (absent but required, empty, more than max names).
  * The names point into *buf, which the caller frees. */
+/* Most names one --wrt list gives: a model's parameters and inputs are far fewer in practice,
+ * and a fixed bound lets each command keep the list on its stack. */
+#define CLI_MAX_WRT 64
 int cli_wrt(const struct cli_args *a, bool required, char **buf, const char **names, int max);
 /* --dtype f64|f32 (default f64). */
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out);
@@ -244,5 +247,11 @@ int cmd_verify(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+
+/* `mlp export --quantize int8 --calibrate DATA` (quant.c): calibrate and generate the int8 C. */
+int cli_export_c_int8(const struct cli_args *a, const mlp_model *m, const char *out, char **header,
+                      char **source);
+/* `mlp eval --quantized int8 --calibrate DATA`: the integer reference's outputs or --metrics. */
+int cli_eval_quantized(const struct cli_args *a);
 
 #endif
