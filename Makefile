@@ -34,7 +34,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(patsubst examples/api/%.c,$(BUILD)/examples/%,$(wildcard examples/api/*.c))
-FUZZERS  := model value csv cli verify facts idx safetensors npy nnet onnx
+FUZZERS  := model value csv cli verify facts idx safetensors npy nnet onnx vnnlib
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) $(BUILD)/tests/fuzz/cli_main.o
 
 LIB_A  := $(BUILD)/libmlp.a
@@ -66,6 +66,9 @@ $(GEMM_OBJ): KERNEL_FLAGS := -O3 -ffp-contract=fast
 ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
 endif
+# verify's sound float bounds run with the rounding mode set upward: no round-to-nearest
+# assumptions there (src/analysis/verify/bound.c).
+$(BUILD)/src/analysis/verify/bound.o: KERNEL_FLAGS := -O3 -frounding-math -ffp-contract=off
 
 # The elementwise kernels, the plan's fused kernels and the optimizers are loops the vectoriser must see (GCC
 # vectorises only at -O3). No contraction: each element keeps the operations it is written with,

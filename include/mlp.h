@@ -496,6 +496,10 @@ typedef struct mlp_verify_result {
     int ninputs, nvalues;
     mlp_exact_value *inputs, *values;
     char *requires;
+    /* mlp_verify_vnnlib: unknown = 1 (and holds = 0) when the time or memory budget ran out;
+     * the branch and bound's counts (docs/verify.md). */
+    int unknown;
+    long boxes, splits, attack_steps, candidates, exact_leaves, open;
 } mlp_verify_result;
 
 /* Decide a property (`spec`: linear comparisons of named values joined by not/and/or/=>/<=>,
@@ -507,6 +511,30 @@ int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, 
                mlp_verify_result *out, mlp_error *err);
 /* Free what a result holds (the struct itself is the caller's). */
 void mlp_verify_result_free(mlp_verify_result *r);
+
+/* Where mlp_verify_vnnlib stands, for a progress line. */
+typedef struct mlp_verify_progress {
+    long boxes, open; /* sub-problems bounded, and open now */
+    double worst;     /* the open boxes' worst bound on the unsafe set's margin (> 0: open) */
+    double seconds;
+} mlp_verify_progress;
+
+typedef struct mlp_verify_options {
+    double timeout;    /* seconds; 0: none (then the answer is never unknown) */
+    size_t max_memory; /* bytes of open sub-problems; 0: none */
+    int threads;       /* worker threads (answers and counts are the same for every count) */
+    void (*progress)(const mlp_verify_progress *p, void *ctx); /* NULL: none */
+    void *progress_ctx;
+} mlp_verify_options;
+
+/* Decide a VNNLIB property (the file at `vnnlib`, whose asserts describe the unsafe set over
+ * inputs X_i and outputs Y_i, the model's input and output elements in order) of a model that
+ * is a chain of dense relu layers: holds when no input in the boxes has an output in the unsafe
+ * set, violated with a counterexample re-checked in exact arithmetic, or unknown when the
+ * budget ran out. Weights are the exact rationals the model stores. MLP_ERR_INPUT for a
+ * malformed property ("FILE:LINE:COL: error: ...") or sizes that do not match the model. */
+int mlp_verify_vnnlib(const mlp_model *m, const char *vnnlib, const mlp_verify_options *opt,
+                      mlp_verify_result *out, mlp_error *err);
 
 /* ---- random numbers ---------------------------------------------------------------------- */
 

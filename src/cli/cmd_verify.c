@@ -1,12 +1,14 @@
 /* cmd_verify.c - `mlp verify`: prove properties of a piecewise-linear model over every real
  * input, or print an exact counterexample. */
 #include "cli/cli.h"
+#include "cli/verify_vnnlib.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
     "usage: mlp verify MODEL --spec PROPERTY [--spec PROPERTY]... [--bounds BOX]... [--json]\n"
+    "       mlp verify NET --vnnlib PROP [--timeout S] [--max-memory SIZE] [--threads N] [--json]\n"
     "\n"
     "Decide each property for every real input of the model (or every input inside the\n"
     "--bounds boxes), exactly: \"holds\" is a proof, \"violated\" comes with a counterexample\n"
@@ -33,7 +35,15 @@ static const char usage[] =
     "                    \"solver_calls\", \"seconds\"}]}, values as exact rationals in\n"
     "                    strings (\"-1/4\")\n"
     "\n"
-    "Exit status: 0 every property holds, 1 one is violated, 2 bad usage or bad input.\n";
+    "  --vnnlib PROP     a VNNLIB property (VNN-COMP's subset): its asserts describe the\n"
+    "                    unsafe set over inputs X_i and outputs Y_i; decided by branch and\n"
+    "                    bound on sound float bounds, attacks checked exactly (docs/verify.md)\n"
+    "  --timeout S       with --vnnlib: give up after S seconds (answer unknown)\n"
+    "  --max-memory SIZE with --vnnlib: give up when open sub-problems need more (512M, 2G)\n"
+    "  --threads N       with --vnnlib: worker threads (the same answer for every N)\n"
+    "\n"
+    "Exit status: 0 every property holds, 1 one is violated, 2 bad usage or bad input,\n"
+    "3 unknown (--vnnlib: the time or memory budget ran out).\n";
 
 /* An exact value: "1/2", or nested lists "[1, -1/4]", quoted in JSON. */
 static void print_exact(FILE *f, const mlp_exact_value *v, bool json)
@@ -163,21 +173,35 @@ static int collect(const struct cli_args *a, const char *opt, const char **out)
 int cmd_verify(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{"--spec", CLI_LIST}, {"--bounds", CLI_LIST}, {"--set", CLI_LIST},
-                                          {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
+                                          {"--seed", CLI_VALUE}, {"--json", CLI_FLAG}, {"--weights", CLI_LIST},
+                                          {"--vnnlib", CLI_VALUE}, {"--timeout", CLI_VALUE},
+                                          {"--max-memory", CLI_VALUE}, {"--threads", CLI_VALUE},
+                                          {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "verify", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     const char *specs[CLI_MAX_GIVEN], *bounds[CLI_MAX_GIVEN];
     int nspecs = collect(&a, "--spec", specs), nbounds = collect(&a, "--bounds", bounds);
-    if (a.npos == 1 && nspecs == 0)
-        return cli_usage_error(&a, "missing --spec PROPERTY (what to prove)");
+    const char *vnnlib = cli_get(&a, "--vnnlib");
+    if (vnnlib && (nspecs || nbounds))
+        return cli_usage_error(&a, "--vnnlib gives the property and its box: no --spec or --bounds");
+    if (!vnnlib && (cli_get(&a, "--timeout") || cli_get(&a, "--max-memory") ||
+                    cli_get(&a, "--threads")))
+        return cli_usage_error(&a, "--timeout, --max-memory and --threads go with --vnnlib");
+    if (a.npos == 1 && nspecs == 0 && !vnnlib)
+        return cli_usage_error(&a, "missing --spec PROPERTY or --vnnlib PROP (what to prove)");
     mlp_model *m = cli_load_model(&a);
     if (!m)
         return EXIT_BAD_INPUT;
     if (!check_sets(&a, m)) {
         mlp_model_free(m);
         return EXIT_BAD_INPUT;
+    }
+    if (vnnlib) {
+        rc = cli_verify_vnnlib(&a, m);
+        mlp_model_free(m);
+        return rc;
     }
     /* Decide everything first: bad input in any spec leaves stdout empty. */
     mlp_verify_result *res = calloc((size_t)nspecs, sizeof *res);

@@ -81,9 +81,14 @@ void lin_addmul(int n, mpq_t *dst, const mpq_t *a, const mpq_t k)
 {
     if (mpq_sgn(k) == 0)
         return;
+    int i = 0;
+    while (i <= n && !mpq_sgn(a[i]))
+        i++;
+    if (i > n) /* a = 0: nothing to add (and no scratch to allocate) */
+        return;
     mpq_t t;
     mpq_init(t);
-    for (int i = 0; i <= n; i++)
+    for (; i <= n; i++)
         if (mpq_sgn(a[i])) {
             mpq_mul(t, a[i], k);
             mpq_add(dst[i], dst[i], t);
@@ -259,7 +264,10 @@ void af_addmul(int n, struct vaf d, struct vaf c, struct vaf a, const struct vbo
         return;
     }
     const mpq_srcptr c0 = c.f[0];
-    if (mpq_sgn(c0) != 0) {
+    if (mpq_sgn(c0) != 0 && mpq_sgn(a.lo) == 0 && mpq_sgn(a.hi) == 0) {
+        lin_addmul(n, d.f, a.f, c0); /* an exact a (the common case): no interval to scale */
+        *d.unb = *d.unb || *a.unb;
+    } else if (mpq_sgn(c0) != 0) {
         lin_addmul(n, d.f, a.f, c0);
         mpq_t lo, hi;
         mpq_inits(lo, hi, NULL);

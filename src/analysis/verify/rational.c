@@ -113,6 +113,23 @@ void vq_round_up_dyadic(mpq_t out, const mpq_t q, unsigned bits)
     mpz_clear(num);
 }
 
+/* mpq_get_d truncates towards zero; one step away from zero where that lost something. */
+static double vq_round(const mpq_t q, int dir)
+{
+    double d = mpq_get_d(q);
+    mpq_t t;
+    mpq_init(t);
+    mpq_set_d(t, d);
+    int c = mpq_cmp(q, t); /* > 0: q above d */
+    mpq_clear(t);
+    if (c != 0 && (c > 0) == (dir > 0))
+        d = nextafter(d, dir > 0 ? INFINITY : -INFINITY);
+    return d;
+}
+
+double vq_down(const mpq_t q) { return vq_round(q, -1); }
+double vq_up(const mpq_t q) { return vq_round(q, +1); }
+
 char *vq_str(const mpq_t q)
 {
     char *s = mpq_get_str(NULL, 10, q);

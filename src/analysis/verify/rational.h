@@ -25,6 +25,10 @@ bool vq_set_double(mpq_t q, double v);
 bool vq_pool_value(mpq_t q, const mlp_graph *g, int64_t off);
 /* out = the least multiple of 2^-bits that is >= q (out may be q). */
 void vq_round_up_dyadic(mpq_t out, const mpq_t q, unsigned bits);
+/* The greatest double <= q and the least double >= q (equal when q is a double); q must lie
+ * within the range of doubles. */
+double vq_down(const mpq_t q);
+double vq_up(const mpq_t q);
 /* "p/q", or "p" for an integer; malloc'ed. */
 char *vq_str(const mpq_t q);
 

@@ -1,0 +1,219 @@
+/* test_verify_bab.c - the float branch and bound of verify --vnnlib against the exact region
+ * search, and the traps a float verifier falls into. */
+#include "test.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/verify/attack.h"
+#include "analysis/verify/bound.h"
+#include "analysis/verify/vnnlib.h"
+#include "analysis/verify/vnnverify.h"
+#include "api/internal.h"
+#include "base/rng.h"
+
+/* Decide property text `prop` of model text `model`; the verdict (1 holds, 0 violated, -1
+ * unknown) or -2 on error. The counterexample's first input and output go to x0 / y0. */
+static int decide(const char *model, const char *prop, bool exact_only, char *x0, char *y0)
+{
+    mlp_model *m = parse_ok(model);
+    if (!m)
+        return -2;
+    struct vnnlib p;
+    mlp_error err = {0};
+    int v = -2;
+    if (vnnlib_parse(&p, prop, strlen(prop), "p.vnnlib", &err) == MLP_OK) {
+        mlp_verify_result r;
+        if (vnn_verify(mlp_model_graph(m), &p, "p.vnnlib", NULL, exact_only, &r, &err) == MLP_OK) {
+            v = r.holds ? 1 : r.unknown ? -1 : 0;
+            if (v == 0 && x0)
+                snprintf(x0, 128, "%s", r.inputs[0].values[0]);
+            if (v == 0 && y0)
+                snprintf(y0, 128, "%s", r.values[0].values[0]);
+            mlp_verify_result_free(&r);
+        }
+        vnnlib_free(&p);
+    }
+    if (v == -2)
+        fprintf(stderr, "decide: %s\n", err.message);
+    mlp_model_free(m);
+    return v;
+}
+
+/* A random relu network with weights in eighths: 2 inputs, two hidden layers, 2 outputs. */
+static void random_net(mlp_rng *rng, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "input x[2]\n");
+    int in = 2;
+    const char *prev = "x";
+    for (int l = 0; l < 3; l++) {
+        int out = l == 2 ? 2 : 3 + (int)mlp_rng_below(rng, 3);
+        n += snprintf(buf + n, size - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
+        for (int i = 0; i < out * in; i++)
+            n += snprintf(buf + n, size - (size_t)n, "%s%d/8%s", i % in ? ", " : i ? ", [" : "[",
+                          (int)mlp_rng_below(rng, 17) - 8, i % in == in - 1 ? "]" : "");
+        n += snprintf(buf + n, size - (size_t)n, "]\nparam b%d[%d] = [", l, out);
+        for (int i = 0; i < out; i++)
+            n += snprintf(buf + n, size - (size_t)n, "%s%d/4", i ? ", " : "",
+                          (int)mlp_rng_below(rng, 9) - 4);
+        if (l < 2)
+            n += snprintf(buf + n, size - (size_t)n, "]\nh%d = relu(W%d @ %s + b%d)\n", l, l,
+                          prev, l);
+        else
+            n += snprintf(buf + n, size - (size_t)n, "]\ny = W2 @ h1 + b2\noutput y\n");
+        prev = l ? "h1" : "h0";
+        in = out;
+    }
+}
+
+/* The branch and bound and the exact region search agree on 200 random networks and
+ * properties (both answers are exact: a proof, or a counterexample re-checked exactly). */
+TEST(verify_vnnlib_bab_agrees_with_exact_search)
+{
+    static const char *const unsafe[] = {
+        "(assert (>= Y_0 %d/8))", "(assert (<= Y_1 (- Y_0 %d/8)))",
+        "(assert (or (>= Y_0 %d/8) (>= Y_1 1)))", "(assert (and (>= Y_0 Y_1) (>= Y_1 %d/16)))",
+    };
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 21, 0);
+    int count[2] = {0, 0};
+    for (int trial = 0; trial < 200; trial++) {
+        char model[4096], prop[1024], atom[128];
+        random_net(&rng, model, sizeof model);
+        snprintf(atom, sizeof atom, unsafe[trial % 4], (int)mlp_rng_below(&rng, 25) - 4);
+        snprintf(prop, sizeof prop,
+                 "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
+                 "(declare-const Y_1 Real)\n(assert (<= -1 X_0 1))\n(assert (<= -1/2 X_1 3/4))\n"
+                 "%s\n", atom);
+        int fast = decide(model, prop, false, NULL, NULL);
+        int exact = decide(model, prop, true, NULL, NULL);
+        CHECK_MSG(fast == exact && fast >= 0, "trial %d: bab %d, exact %d\n%s\n%s", trial, fast,
+                  exact, model, prop);
+        count[fast]++;
+    }
+    CHECK_MSG(count[0] > 20 && count[1] > 20, "%d violated, %d hold: not mixed", count[0],
+              count[1]);
+}
+
+#define ONE_IN "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n"
+
+/* h = relu([1 + 1e-17, 1] x), y = h0 - h1 = 1e-17 x exactly, but 0 in doubles (1 + 1e-17
+ * rounds to 1): a float verifier proves y > 0 impossible. */
+TEST(verify_vnnlib_cancellation_is_not_a_proof)
+{
+    const char *model = "input x[1]\nparam W[2,1] = [[1.00000000000000001], [1]]\n"
+                        "h = relu(W @ x)\ny = [[1, -1]] @ h\noutput y\n";
+    const char *prop = ONE_IN "(assert (<= 1 X_0 2))\n(assert (> Y_0 0))\n";
+    char x[128], y[128];
+    CHECK(decide(model, prop, false, x, y) == 0);
+    mpq_t q;
+    mpq_init(q);
+    CHECK(mpq_set_str(q, y, 10) == 0);
+    mpq_canonicalize(q);
+    CHECK(mpq_sgn(q) > 0); /* y = x / 10^17 > 0 */
+    mpq_clear(q);
+    /* and with exactly cancelling weights it holds */
+    const char *exact = "input x[1]\nparam W[2,1] = [[1], [1]]\nh = relu(W @ x)\n"
+                        "y = [[1, -1]] @ h\noutput y\n";
+    CHECK(decide(exact, prop, false, NULL, NULL) == 1);
+}
+
+/* y = x over [0, 3/5]: y >= 3/5 only on the box's face x = 3/5, which is not a double
+ * (float(0.6) < 3/5): the float candidate must be snapped into the exact box. y > 3/5 holds. */
+TEST(verify_vnnlib_violation_only_on_a_box_face)
+{
+    const char *model = "input x[1]\ny = 1 * x\noutput y\n";
+    char x[128];
+    CHECK(decide(model, ONE_IN "(assert (<= 0 X_0 0.6))\n(assert (>= Y_0 0.6))\n", false, x,
+                 NULL) == 0);
+    CHECK_STR(x, "3/5");
+    CHECK(decide(model, ONE_IN "(assert (<= 0 X_0 0.6))\n(assert (> Y_0 0.6))\n", false, NULL,
+                 NULL) == 1);
+}
+
+/* y = relu(x - 1/3) over [1/3, 1]: y <= 0 only at the relu's kink x = 1/3 (not a double);
+ * y < 0 never. */
+TEST(verify_vnnlib_tie_at_a_relu_kink)
+{
+    const char *model = "input x[1]\ny = relu(x - 1/3)\noutput y\n";
+    char x[128];
+    CHECK(decide(model, ONE_IN "(assert (<= 1/3 X_0 1))\n(assert (<= Y_0 0))\n", false, x,
+                 NULL) == 0);
+    CHECK_STR(x, "1/3");
+    CHECK(decide(model, ONE_IN "(assert (<= 1/3 X_0 1))\n(assert (< Y_0 0))\n", false, NULL,
+                 NULL) == 1);
+}
+
+/* The float bounds contain every value the network takes, checked at sampled points in exact
+ * arithmetic-free form: each sampled pre-activation (in doubles, far from the bounds' error)
+ * lies within the bounds, on random networks whose weights are decimals (not doubles, so
+ * bracketed) and random boxes of every size. */
+TEST(verify_vnnlib_bounds_contain_sampled_values)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 33, 0);
+    for (int trial = 0; trial < 100; trial++) {
+        char model[8192];
+        int n = snprintf(model, sizeof model, "input x[3]\n");
+        int in = 3;
+        const char *prev = "x";
+        for (int l = 0; l < 4; l++) {
+            int out = l == 3 ? 2 : 2 + (int)mlp_rng_below(&rng, 7);
+            n += snprintf(model + n, sizeof model - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
+            for (int i = 0; i < out * in; i++)
+                n += snprintf(model + n, sizeof model - (size_t)n, "%s%.1f%s",
+                              i % in ? ", " : i ? ", [" : "[", mlp_rng_uniform(&rng) * 2 - 1,
+                              i % in == in - 1 ? "]" : "");
+            n += snprintf(model + n, sizeof model - (size_t)n, "]\nparam b%d[%d] = [", l, out);
+            for (int i = 0; i < out; i++)
+                n += snprintf(model + n, sizeof model - (size_t)n, "%s%.2f", i ? ", " : "",
+                              mlp_rng_uniform(&rng) - 0.5);
+            n += snprintf(model + n, sizeof model - (size_t)n,
+                          l < 3 ? "]\nh%d = relu(W%d @ %s + b%d)\n" : "]\ny = W3 @ h2 + b3\n", l,
+                          l, prev, l);
+            prev = l == 0 ? "h0" : l == 1 ? "h1" : "h2";
+            in = out;
+        }
+        snprintf(model + n, sizeof model - (size_t)n, "output y\n");
+        mlp_model *m = parse_ok(model);
+        CHECK(m);
+        mlp_graph *g = mlp_model_graph(m);
+        mlp_id root = g->names[g->outputs[0]].node;
+        struct vnet net;
+        CHECK(vnet_init(&net, g, &root, 1, NULL) == MLP_OK);
+        struct vdense d;
+        CHECK(vdense_from_net(&d, &net, net.slot[root], NULL) == MLP_OK);
+        CHECK(!d.L[0].exact); /* 0.1 and the like are not doubles */
+        double xl[3], xu[3], w = trial % 3 == 0 ? 2 : trial % 3 == 1 ? 0.1 : 1e-4;
+        for (int i = 0; i < 3; i++) {
+            xl[i] = mlp_rng_uniform(&rng) * 2 - 1;
+            xu[i] = xl[i] + w * mlp_rng_uniform(&rng);
+        }
+        struct vbwork bw;
+        vbound_init(&bw, &d, 2);
+        double C[4] = {1, -1, 0.5, 1}, ub[2];
+        vbound_forward(&bw, xl, xu, NULL);
+        vbound_rows(&bw, xl, xu, 2, C, ub);
+        struct vatk a;
+        vatk_init(&a, &d);
+        for (int s = 0; s < 200; s++) {
+            double x[3];
+            for (int i = 0; i < 3; i++)
+                x[i] = xl[i] + (xu[i] - xl[i]) * mlp_rng_uniform(&rng);
+            const double *y = vatk_forward(&a, x);
+            for (int l = 0; l < d.nl; l++)
+                for (int j = 0; j < d.L[l].out; j++)
+                    CHECK_MSG(a.z[l][j] >= bw.l[l][j] - 1e-9 && a.z[l][j] <= bw.u[l][j] + 1e-9,
+                              "trial %d layer %d unit %d: %g not in [%g, %g]\n%s", trial, l, j,
+                              a.z[l][j], bw.l[l][j], bw.u[l][j], model);
+            CHECK(C[0] * y[0] + C[1] * y[1] <= ub[0] + 1e-9);
+            CHECK(C[2] * y[0] + C[3] * y[1] <= ub[1] + 1e-9);
+        }
+        vatk_free(&a);
+        vbound_free(&bw);
+        vdense_free(&d);
+        vnet_free(&net);
+        mlp_model_free(m);
+    }
+}
