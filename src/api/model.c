@@ -37,7 +37,9 @@ mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err)
     size_t len;
     char *text = mlp_read_file(path, &len);
     if (!text) {
-        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read model: %s", strerror(errno));
+        char why[128];
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read model: %s",
+                 mlp_read_error(errno, why));
         return NULL;
     }
     mlp_graph *g = NULL;

@@ -158,7 +158,8 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
     size_t len;
     char *text = mlp_read_file(path, &len);
     if (!text) {
-        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
+        char why[128];
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", mlp_read_error(errno, why));
         return NULL;
     }
     mlp_table *t = mlp_csv_parse(text, len, path, err);
