@@ -38,10 +38,12 @@ static const char usage[] =
     "                       are the same, bit for bit, for every N\n"
     "  --weights FILE       start from weights: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "output:\n"
-    "  --save FILE          the trained weights as safetensors (written atomically)\n"
+    "  --save FILE          the trained weights as safetensors (written atomically; - for\n"
+    "                       stdout, and then the epoch lines go to stderr, as with --log -)\n"
     "  --save-dtype T       f32 (default) or f64\n"
     "  --log FILE.csv       per-epoch numbers: epoch,train_loss,train_acc,test_loss,test_acc,seconds\n"
-    "  --plot FILE.svg      learning curves (loss, and accuracy for classifiers)\n"
+    "  --plot FILE.svg      learning curves (loss, and accuracy for classifiers); --log and\n"
+    "                       --plot are rewritten at most once a second while training\n"
     "  --quiet              no progress bar (it is drawn on stderr only when that is a terminal)\n"
     "  --json               print the per-epoch numbers as JSON at the end instead of lines\n"
     "\n"
@@ -212,8 +214,11 @@ int cmd_train(int argc, char **argv)
     mlp_dataset *train = NULL, *test = NULL;
     struct run r = {.a = &a, .st = calloc((size_t)o.epochs, sizeof *r.st), .text = stdout,
                     .curves = {cli_get(&a, "--log"), cli_get(&a, "--plot"), 0}};
-    if ((r.curves.log && !strcmp(r.curves.log, "-")) || (r.curves.plot && !strcmp(r.curves.plot, "-")))
-        r.text = stderr; /* stdout carries the log or the plot */
+    for (int i = 0; i < 3; i++) { /* stdout carries the weights, the log or the plot */
+        const char *path = cli_get(&a, (const char *[]){"--save", "--log", "--plot"}[i]);
+        if (path && !strcmp(path, "-"))
+            r.text = stderr;
+    }
     rc = m && r.st && load_data(&a, &train, &test) ? EXIT_OK : EXIT_BAD_INPUT;
     if (rc == EXIT_OK) {
         bool bar = !cli_flag(&a, "--quiet") && !cli_flag(&a, "--json") && isatty(STDERR_FILENO);
