@@ -59,6 +59,11 @@ ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
 endif
 
+# The elementwise kernels, the plan's fused kernels and the optimizers are loops the vectoriser must see (GCC
+# vectorises only at -O3). No contraction: each element keeps the operations it is written with,
+# so fused and unfused plans agree bit for bit.
+$(BUILD)/src/graph/ops/%.o $(BUILD)/src/exec/%.o $(BUILD)/src/train/%.o: KERNEL_FLAGS := -O3 -ffp-contract=off
+
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -81,8 +86,13 @@ examples: $(EXAMPLES)
 # Benchmarks (run on demand, never by the tests): the timing program, then the side-by-side
 # comparison with PyTorch (bench/compare.py; see bench/RESULTS.md).
 BENCH := $(BUILD)/mlp-bench
-$(BENCH): bench/mlp-bench.c $(LIB_A)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+# FANN 2.2 (Debian's libfann-dev), when installed, is the single-sample peer, linked in.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_SRC := $(filter-out bench/z3_check.c,$(BENCH_SRC))
+BENCH_FANN := $(if $(wildcard /usr/include/floatfann.h),-DHAVE_FANN,)
+$(BENCH): $(BENCH_SRC) bench/bench.h $(LIB_A)
+	$(CC) $(CPPFLAGS) $(BENCH_FANN) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(LIB_A) \
+	    $(LDLIBS) $(if $(BENCH_FANN),-lfloatfann,)
 
 bench: $(BENCH)
 	/usr/bin/python3 bench/compare.py --bench $(abspath $(BENCH))

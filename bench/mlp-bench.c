@@ -21,9 +21,9 @@
 #include "base/rng.h"
 #include "tensor/gemm.h"
 
-#define TRIALS 5
+#include "bench.h"
 
-static double now(void)
+double bench_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -36,29 +36,58 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-struct timing {
-    double best, median; /* seconds per call */
-};
-
-/* Time fn(arg): a warm-up call, then TRIALS trials of enough calls to fill the trial time. */
-static struct timing time_calls(void (*fn)(void *), void *arg)
+double bench_trial_seconds(void)
 {
     const char *env = getenv("MLP_BENCH_SECONDS");
-    double trial = env ? atof(env) : 0.1;
+    return env ? atof(env) : 0.1;
+}
+
+/* Calls of fn that fill `trial` seconds, from one timed call after a warm-up. */
+static long reps_for(void (*fn)(void *), void *arg, double trial)
+{
+    const char *fixed = getenv("MLP_BENCH_REPS"); /* a fixed count, for instruction counting */
+    if (fixed && atol(fixed) > 0)
+        return atol(fixed);
     fn(arg);
-    double t0 = now();
+    double t0 = bench_now();
     fn(arg);
-    double once = now() - t0;
-    long reps = once > 0 ? (long)(trial / once) + 1 : 1000;
+    double once = bench_now() - t0;
+    return once > 0 ? (long)(trial / once) + 1 : 1000;
+}
+
+/* Time fn(arg): a warm-up call, then TRIALS trials of enough calls to fill the trial time. */
+struct timing time_calls(void (*fn)(void *), void *arg)
+{
+    long reps = reps_for(fn, arg, bench_trial_seconds());
     double per[TRIALS];
     for (int t = 0; t < TRIALS; t++) {
-        t0 = now();
+        double t0 = bench_now();
         for (long r = 0; r < reps; r++)
             fn(arg);
-        per[t] = (now() - t0) / (double)reps;
+        per[t] = (bench_now() - t0) / (double)reps;
     }
     qsort(per, TRIALS, sizeof *per, cmp_double);
     return (struct timing){per[0], per[TRIALS / 2]};
+}
+
+void time_alternating(int n, void (*const *fn)(void *), void *const *arg, struct timing *out)
+{
+    enum { MAXN = 8 };
+    long reps[MAXN];
+    double per[MAXN][ROUNDS];
+    for (int i = 0; i < n && i < MAXN; i++)
+        reps[i] = reps_for(fn[i], arg[i], bench_trial_seconds() / ROUNDS);
+    for (int round = 0; round < ROUNDS; round++)
+        for (int i = 0; i < n && i < MAXN; i++) {
+            double t0 = bench_now();
+            for (long r = 0; r < reps[i]; r++)
+                fn[i](arg[i]);
+            per[i][round] = (bench_now() - t0) / (double)reps[i];
+        }
+    for (int i = 0; i < n && i < MAXN; i++) {
+        qsort(per[i], ROUNDS, sizeof per[i][0], cmp_double);
+        out[i] = (struct timing){per[i][0], per[i][ROUNDS / 2]};
+    }
 }
 
 /* ---- gemm ---- */
@@ -201,8 +230,20 @@ int main(int argc, char **argv)
         rc = bench_gemm(argc - 2, argv + 2);
     else if (argc > 2 && !strcmp(argv[1], "mlp"))
         rc = bench_mlp(argc - 2, argv + 2);
+    else if (argc > 1 && !strcmp(argv[1], "single"))
+        rc = bench_single(argc - 2, argv + 2);
+    else if (argc > 2 && !strcmp(argv[1], "residual"))
+        rc = bench_residual(argc - 2, argv + 2);
+    else if (argc > 1 && !strcmp(argv[1], "eval"))
+        rc = bench_eval(argc - 2, argv + 2);
+    else if (argc > 1 && !strcmp(argv[1], "epoch"))
+        rc = bench_epoch(argc - 2, argv + 2);
     if (rc == 2)
         fprintf(stderr, "usage: mlp-bench gemm f32|f64 NN|NT|TN|TT M K N [THREADS [generic|avx2|auto]]\n"
-                        "       mlp-bench mlp f32|f64 BATCH [THREADS]\n");
+                        "       mlp-bench mlp f32|f64 BATCH [THREADS]\n"
+                        "       mlp-bench single [fann]\n"
+                        "       mlp-bench residual BATCH [THREADS]\n"
+                        "       mlp-bench eval MODEL [THREADS]\n"
+                        "       mlp-bench epoch MODEL [THREADS]\n");
     return rc;
 }

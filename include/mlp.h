@@ -148,6 +148,32 @@ int mlp_session_set_threads(mlp_session *s, int threads, mlp_error *err);
 /* The session's thread count. */
 int mlp_session_threads(const mlp_session *s);
 
+/* ---- sessions by handle: single samples and small layers without lookups or copies ---- */
+
+/* A named value of a session, looked up once: a small nonnegative integer valid for the
+ * session's life, or -1 (with err filled) when there is no such value. */
+typedef int mlp_handle;
+/* The handle of an input. */
+mlp_handle mlp_session_input(const mlp_session *s, const char *name, mlp_error *err);
+/* The handle of any named value: an input, parameter, constant, statement, output or the loss. */
+mlp_handle mlp_session_value(const mlp_session *s, const char *name, mlp_error *err);
+/* The handle of the gradient with respect to one of the session's `wrt` names. */
+mlp_handle mlp_session_gradient(const mlp_session *s, const char *name, mlp_error *err);
+/* The session's own storage of a value, row-major, one row of mlp_model_size elements per
+ * sample of the batch (one row for values that do not vary per sample): read outputs and
+ * gradients there after mlp_session_run, write inputs there before it. NULL when the session's
+ * dtype is the other one, or when no output depends on the value. Asking for an input's storage
+ * counts as setting it; writing a parameter's storage changes the session only. The pointer is
+ * valid until the session is freed; nothing is copied, converted or allocated. */
+float *mlp_session_f32(mlp_session *s, mlp_handle h);
+double *mlp_session_f64(mlp_session *s, mlp_handle h);
+/* Copy `rows` samples (rows = batch, or 1 for all samples) of float32 into an input of a float32
+ * session, or read a value out as float32 (batch * size floats, or size for values that do not
+ * vary per sample; a parameter's gradient is summed over the batch). */
+int mlp_session_set_f32(mlp_session *s, mlp_handle h, const float *values, int rows,
+                        mlp_error *err);
+int mlp_session_get_f32(const mlp_session *s, mlp_handle h, float *out, mlp_error *err);
+
 /* ---- tables of numbers (CSV) ------------------------------------------------------------ */
 
 /* A rectangular table of numbers, with column names when the file had a header row. */
@@ -312,6 +338,24 @@ typedef enum mlp_scale {
 /* Scale train's features, and test's (may be NULL) with train's statistics. */
 int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err);
 
+/* Preprocessing travels with the weights: mlp_train records how its training set was scaled
+ * (mlp_dataset_scale's statistics) and, for a CSV with texts as labels, the class names;
+ * mlp_model_save_weights writes them in the safetensors __metadata__, and mlp_model_load_weights
+ * attaches them to the model. mlp_evaluate then scales raw data the same way; a weights file
+ * without them changes nothing. */
+/* Scale n rows of raw features for the model's first input as its training data was scaled
+ * (nothing when the weights carry no scaling). */
+void mlp_model_prepare_features(const mlp_model *m, double *x, int n);
+/* How the weights' training data was scaled (MLP_SCALE_NONE when they carry no scaling). */
+mlp_scale mlp_model_scale(const mlp_model *m);
+/* The class names of a classifier trained on CSV label texts: how many (0 when none), and the
+ * name of class i (NULL out of range). */
+int mlp_model_class_count(const mlp_model *m);
+const char *mlp_model_class_name(const mlp_model *m, int i);
+/* The CSV columns the model was trained on, comma-separated: the label columns (label = 1) or
+ * the feature columns (label = 0); NULL when unknown. */
+const char *mlp_model_trained_columns(const mlp_model *m, int label);
+
 /* ---- training ---------------------------------------------------------------------------- */
 
 /* Numbers of one epoch; accuracies are NaN for regression, test values NaN without test data. */
@@ -321,6 +365,10 @@ typedef struct mlp_epoch_stats {
     double train_loss, train_acc; /* means over the epoch's minibatches, as they were trained */
     double test_loss, test_acc;   /* on the test set after the epoch */
     double seconds;               /* wall time of the epoch, including the test evaluation */
+    /* where that time went (seconds): shuffling, gathering minibatches into the plan, the
+     * forward and backward passes, summing losses and accuracy, the optimizer's updates, and
+     * the test evaluation */
+    double shuffle_s, gather_s, pass_s, tally_s, update_s, test_s;
 } mlp_epoch_stats;
 
 typedef struct mlp_train_options {
@@ -374,6 +422,27 @@ typedef struct mlp_metrics {
 /* Evaluate the model on every sample (in float32). */
 int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err);
 void mlp_metrics_free(mlp_metrics *mt);
+
+/* A model's predictions for every sample of a data set (its targets, if any, are not used;
+ * a data set without targets does). */
+typedef struct mlp_predictions {
+    int n;         /* samples */
+    int width;     /* values per sample */
+    int classes;   /* softmax_xent: the number of classes; bce_logits: 2; otherwise 0 */
+    int *cls;      /* n predicted classes (the argmax; for bce_logits z >= 0), NULL otherwise */
+    float *values; /* n * width: softmax_xent's class probabilities p[i], bce_logits' p =
+                      sigmoid(z), or else every output's elements */
+    char **names;  /* width column names: "p[0]"..., "p", or "y[0]"... */
+} mlp_predictions;
+/* Predict in float32, as mlp_evaluate evaluates: a class is the one it counts. The data is used
+ * as it is (mlp_evaluate scales raw data by the weights' statistics; mlp_predict does too). */
+int mlp_predict(const mlp_model *m, const mlp_dataset *d, mlp_predictions *out, mlp_error *err);
+void mlp_predictions_free(mlp_predictions *p);
+/* Load a data set to use a trained model on: as mlp_dataset_load, but for a CSV the label and
+ * feature columns default to those the model was trained on (mlp_model_trained_columns), and
+ * when `label` is NULL a label column the file lacks is no error: the set has no targets. */
+mlp_dataset *mlp_dataset_load_for(const mlp_model *m, const char *spec, const char *label,
+                                  const char *features, mlp_error *err);
 
 /* ---- verification: properties over every real input (docs/verify.md) -------------------- */
 

@@ -77,6 +77,8 @@ mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwr
         return NULL;
     }
     s->input_set = mlp_xcalloc((size_t)g->nnames, sizeof *s->input_set);
+    for (int i = 0; i < g->nnames; i++)
+        s->unset_inputs += g->names[i].kind == MLP_INPUT && mlp_plan_buffer(s->plan, g->names[i].node);
     return s;
 }
 
@@ -131,7 +133,7 @@ int mlp_session_set(mlp_session *s, const char *name, const double *values, int 
                         "%d rows given for '%s', but the batch has %d samples", rows, name, batch);
     mlp_id id = s->g->names[nm].node;
     char *buf = mlp_plan_buffer(s->plan, id);
-    s->input_set[nm] = true;
+    mlp_session_mark_set(s, nm);
     if (!buf) /* the outputs do not depend on this input */
         return MLP_OK;
     mlp_dtype t = mlp_plan_dtype(s->plan);
@@ -167,9 +169,24 @@ static void mark_unset(mlp_session *s)
     }
 }
 
+void mlp_session_mark_set(mlp_session *s, int nm)
+{
+    if (s->input_set[nm])
+        return;
+    s->input_set[nm] = true;
+    s->unset_inputs -= mlp_plan_buffer(s->plan, s->g->names[nm].node) != NULL;
+}
+
 int mlp_session_run(mlp_session *s, mlp_error *err)
 {
-    mark_unset(s);
+    /* Only a session with inputs still unset pays for the dependency walk; inputs only ever
+     * become set, so once all are, the walk's record is dropped for good. */
+    if (s->unset_inputs > 0) {
+        mark_unset(s);
+    } else if (s->unset_input) {
+        free(s->unset_input);
+        s->unset_input = NULL;
+    }
     mlp_plan_run(s->plan);
     /* Class indices are checked where they were computed from inputs that were set. */
     int rc = MLP_OK;
@@ -182,7 +199,7 @@ int mlp_session_run(mlp_session *s, mlp_error *err)
 }
 
 /* MLP_OK when node id's value was computed from set inputs; else the error naming the input. */
-static int available(const mlp_session *s, mlp_id id, const char *name, mlp_error *err)
+int mlp_session_available(const mlp_session *s, mlp_id id, const char *name, mlp_error *err)
 {
     int u = s->unset_input ? s->unset_input[id] : -1;
     if (u < 0)
@@ -211,7 +228,7 @@ int mlp_session_get(const mlp_session *s, const char *name, double *out, mlp_err
         return MLP_ERR_INPUT;
     char what[300];
     snprintf(what, sizeof what, "'%s'", name);
-    if (available(s, s->g->names[nm].node, what, err) != MLP_OK)
+    if (mlp_session_available(s, s->g->names[nm].node, what, err) != MLP_OK)
         return MLP_ERR_INPUT;
     copy_value(s, s->g->names[nm].node, 0, out);
     return MLP_OK;
@@ -232,7 +249,7 @@ int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_er
         if (s->wrt_name[i] == nm) {
             char what[300];
             snprintf(what, sizeof what, "the gradient with respect to '%s'", name);
-            if (available(s, s->grad[i], what, err) != MLP_OK)
+            if (mlp_session_available(s, s->grad[i], what, err) != MLP_OK)
                 return MLP_ERR_INPUT;
             /* A per-sample value's gradient is per sample even where it does not vary. */
             bool per_sample = mlp_node(s->g, s->g->names[nm].node)->batched;

@@ -107,7 +107,8 @@ static bool is_leaf(const mlp_graph *g, mlp_id id)
 /* Which nodes the plan computes or holds, and how each is computed: walking back from the
  * targets through the lowered operands, so a transpose read as a view, or an outer product fused
  * into its batch_sum, is computed only if something else reads it. */
-static void lower_needed(const mlp_graph *g, const mlp_id *targets, int ntargets, bool *needed,
+static void lower_needed(const mlp_graph *g, const struct mlp_lower_ctx *ctx,
+                         const mlp_id *targets, int ntargets, bool *needed,
                          struct mlp_lowered *low)
 {
     memset(needed, 0, (size_t)g->n * sizeof *needed);
@@ -119,7 +120,7 @@ static void lower_needed(const mlp_graph *g, const mlp_id *targets, int ntargets
         low[id].arity = 0;
         if (!needed[id] || is_leaf(g, id))
             continue;
-        mlp_lower(g, id, &low[id]);
+        mlp_lower(g, ctx, id, &low[id]);
         for (int i = 0; i < low[id].arity; i++)
             needed[low[id].in[i]] = true;
     }
@@ -234,6 +235,12 @@ static mlp_plan *plan_fail(mlp_plan *p, mlp_error *err, size_t bytes)
 mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, mlp_dtype dtype,
                        int max_batch, mlp_error *err)
 {
+    return mlp_plan_new_fused(g, targets, ntargets, dtype, max_batch, true, err);
+}
+
+mlp_plan *mlp_plan_new_fused(const mlp_graph *g, const mlp_id *targets, int ntargets,
+                             mlp_dtype dtype, int max_batch, bool fuse, mlp_error *err)
+{
     if (max_batch < 1) {
         mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "batch size must be at least 1");
         return NULL;
@@ -252,11 +259,15 @@ mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, 
     struct mlp_lowered *low = mlp_xmalloc((size_t)g->n * sizeof *low);
     for (mlp_id id = 0; id < g->n; id++)
         p->offset[id] = -1;
-    lower_needed(g, targets, ntargets, needed, low);
-    for (mlp_id id = 0; id < g->n; id++)
-        pinned[id] = needed[id] && is_leaf(g, id);
     for (int i = 0; i < ntargets; i++)
-        pinned[targets[i]] = true;
+        if (targets[i] != MLP_NONE)
+            pinned[targets[i]] = true;
+    struct mlp_lower_ctx ctx;
+    mlp_lower_ctx_init(&ctx, g, pinned, fuse);
+    lower_needed(g, &ctx, targets, ntargets, needed, low);
+    mlp_lower_ctx_free(&ctx);
+    for (mlp_id id = 0; id < g->n; id++)
+        pinned[id] |= needed[id] && is_leaf(g, id);
     bool overflow;
     p->arena_bytes = assign_offsets(p, needed, pinned, low, &overflow);
     free(pinned);

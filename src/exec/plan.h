@@ -15,6 +15,10 @@ typedef struct mlp_plan mlp_plan;
  * plan and not change while it exists. Parameters and constants are loaded from the graph. */
 mlp_plan *mlp_plan_new(const mlp_graph *g, const mlp_id *targets, int ntargets, mlp_dtype dtype,
                        int max_batch, mlp_error *err);
+/* The same with fuse = false: only the views and batch fusions of graph/lower.h, not the dense
+ * and activation fusions (the reference the fused kernels are tested against). */
+mlp_plan *mlp_plan_new_fused(const mlp_graph *g, const mlp_id *targets, int ntargets,
+                             mlp_dtype dtype, int max_batch, bool fuse, mlp_error *err);
 void mlp_plan_free(mlp_plan *p);
 
 /* The buffer of a node (inputs: max_batch samples; unbatched values: one), or NULL if the plan

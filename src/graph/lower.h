@@ -1,6 +1,6 @@
 /* lower.h - how a plan computes a node: which kernel, reading which buffers.
  *
- * Usually a node is its op's forward kernel on its operands. Two rewrites save time and memory
+ * Usually a node is its op's forward kernel on its operands. Rewrites save time and memory
  * without changing the graph (so `derive`, `zeros` and the printer see the math as written):
  *  - views: a transpose feeding a matmul is not computed; the matmul reads the transpose's
  *    source with the GEMM's transpose flag (x̄ = Wᵀ z̄ reads W in place);
@@ -8,6 +8,14 @@
  *    dimension (the weight gradient of W @ x), and batch_sum(matmul(a, b)) accumulates the
  *    per-sample products into one result; neither materialises the per-sample [batch, m, n]
  *    intermediate. The inner node is computed only if something else needs it.
+ *  - dense layers: W @ x + b (either side of the +) is one GEMM and one pass adding b in the
+ *    output, and act(W @ x + b) for act = relu, sigmoid, tanh adds the activation to that same
+ *    pass (exec/fused.c), when nothing else reads the sum;
+ *  - activation backward: gy * act'(z), where the graph also computes h = act(z), is one pass
+ *    reading gy and h (relu'(z) = [h > 0], σ'(z) = h (1 - h), tanh'(z) = 1 - h²), so act'(z)
+ *    costs no exp and no buffer.
+ * Every rewrite computes each element with the same operations in the same order as the
+ * unfused nodes, so results are bit-identical with and without fusion (tests/unit/test_fused.c).
  */
 #ifndef MLP_GRAPH_LOWER_H
 #define MLP_GRAPH_LOWER_H
@@ -22,12 +30,36 @@ struct mlp_lowered {
     bool trans[MLP_MAX_ARITY];     /* in[i] is read transposed (kargs.trans) */
 };
 
+/* What the rules need to know about the whole graph: a fused node must have no other reader
+ * (else it would be computed twice), and must not be kept after the run. */
+struct mlp_lower_ctx {
+    int *uses;          /* per node: operand slots naming it, over the whole graph */
+    const bool *pinned; /* per node: a target (its buffer outlives the run), or NULL */
+    bool fuse;          /* false: views and the batch fusions only (the unfused reference) */
+};
+
+/* Count uses; `pinned` is borrowed. */
+void mlp_lower_ctx_init(struct mlp_lower_ctx *c, const mlp_graph *g, const bool *pinned,
+                        bool fuse);
+void mlp_lower_ctx_free(struct mlp_lower_ctx *c);
+
 /* How node id (not a leaf) is computed. */
-void mlp_lower(const mlp_graph *g, mlp_id id, struct mlp_lowered *out);
+void mlp_lower(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
+               struct mlp_lowered *out);
 
 /* The fused kernels (ops/linalg.c). Their kargs describe the inner node's operands; node is the
  * batch_sum node, and the sum runs over kargs.batch samples. */
 void mlp_batch_outer_forward(const struct mlp_kargs *k);
 void mlp_batch_matmul_forward(const struct mlp_kargs *k);
+
+/* Dense layers and activation backward (exec/fused.c). Dense: in = {W or its transpose's source,
+ * x, c}, node = the add or the activation; y = act(op(W) x + c) per sample, c the other operand
+ * of the add (unbatched or batched, of the sum's shape). Backward: in = {gy, h}, node = the mul;
+ * y = gy * act'(z) computed from h = act(z) (inode[1] is the derivative node, trans[0] says it
+ * is the left operand). Dense: trans[2] says c is the left operand of the +. */
+void mlp_dense_forward(const struct mlp_kargs *k);
+void mlp_act_backward(const struct mlp_kargs *k);
+/* act'(z) alone, from in = {h}: node is the derivative node. */
+void mlp_act_derivative(const struct mlp_kargs *k);
 
 #endif

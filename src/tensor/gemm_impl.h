@@ -15,6 +15,7 @@
  * understood by clang), so the same source serves every target; -ffp-contract=fast turns the
  * multiply-adds into FMA instructions where the target has them.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "tensor/gemm_kernels.h"
@@ -135,6 +136,40 @@ static void G(kernel)(int kc, const REAL *restrict a, const REAL *restrict b, RE
         memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
 }
 
+/* The same tile with op(A) read where it lies instead of from a packed panel: element (i, p) of
+ * the tile's rows at a[i * rs + p * cs]. Rows past mr repeat the last real row (their results
+ * are never stored). The products and their order are those of G(kernel), so the result is
+ * bit-identical; only the packing pass over A is saved. */
+static void G(kernel_direct)(int kc, const REAL *a, ptrdiff_t rs, ptrdiff_t cs,
+                             const REAL *restrict b, REAL *restrict C, int ldc, int mr, int nr,
+                             REAL alpha, REAL beta)
+{
+    G(vec) acc[MR][2];
+    const REAL *ar[MR];
+    for (int i = 0; i < MR; i++) {
+        acc[i][0] = acc[i][1] = (G(vec)){0};
+        ar[i] = a + (i < mr ? i : mr - 1) * rs;
+    }
+    for (ptrdiff_t p = 0, off = 0; p < kc; p++, off += cs, b += NR) {
+        G(vec) b0 = G(load)(b), b1 = G(load)(b + VL);
+        for (int i = 0; i < MR; i++) {
+            G(vec) ai = G(splat)(ar[i][off]);
+            acc[i][0] += ai * b0;
+            acc[i][1] += ai * b1;
+        }
+    }
+    if (mr == MR && nr == NR) {
+        G(store_tile)(acc, C, ldc, alpha, beta);
+        return;
+    }
+    REAL tile[MR * NR];
+    for (int i = 0; i < mr && beta != 0; i++)
+        memcpy(tile + i * NR, C + (size_t)i * ldc, (size_t)nr * sizeof *tile);
+    G(store_tile)(acc, tile, NR, alpha, beta);
+    for (int i = 0; i < mr; i++)
+        memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
+}
+
 /* The largest block size <= max that splits n into equal parts (a multiple of `unit`), so no
  * block is a thin remainder: K = 784 runs as 4 slices of 196 rather than 3 x 256 + 16. */
 static int G(balanced)(int n, int max, int unit)
@@ -156,6 +191,18 @@ void G(mlp_gemm_packed)(int ta, int tb, int M, int N, int K, REAL alpha, const R
             G(pack_b)(tb, B, ldb, p0, kc, j0, nc, Bp);
             for (int i0 = 0; i0 < M; i0 += mcb) {
                 int mc = G(min)(mcb, M - i0);
+                if (N <= MLP_GEMM_DIRECT_N) {
+                    /* Few column panels reuse an A panel: packing A would cost about as much
+                     * as the products, so the kernel reads op(A) in place. */
+                    ptrdiff_t rs = ta ? 1 : lda, cs = ta ? lda : 1;
+                    for (int jr = 0; jr < nc; jr += NR)
+                        for (int ir = 0; ir < mc; ir += MR)
+                            G(kernel_direct)(kc, A + (i0 + ir) * rs + p0 * cs, rs, cs,
+                                             Bp + jr * kc, C + (size_t)(i0 + ir) * ldc + j0 + jr,
+                                             ldc, G(min)(MR, mc - ir), G(min)(NR, nc - jr),
+                                             alpha, beta_here);
+                    continue;
+                }
                 G(pack_a)(ta, A, lda, i0, mc, p0, kc, Ap);
                 /* A B micro-panel stays in L1 while the A micro-panels stream from L2. */
                 for (int jr = 0; jr < nc; jr += NR)

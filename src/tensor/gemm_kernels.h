@@ -18,6 +18,11 @@
 #define MLP_GEMM_B_BYTES (1024 * MLP_GEMM_KC * 4)
 #define MLP_GEMM_WS_BYTES (MLP_GEMM_A_BYTES + MLP_GEMM_B_BYTES)
 #define MLP_GEMM_WS_ALIGN 64
+/* Products of at most this many columns read op(A) in place instead of packing it (few column
+ * panels reuse each A panel; -D to experiment). */
+#ifndef MLP_GEMM_DIRECT_N
+#define MLP_GEMM_DIRECT_N 64
+#endif
 
 /* C = alpha op(A) op(B) + beta C for M, N, K >= 1, using ws (MLP_GEMM_WS_BYTES, aligned). */
 #define MLP_GEMM_PACKED_DECL(suffix, REAL)                                                      \

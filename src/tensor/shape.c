@@ -6,14 +6,6 @@
 mlp_shape mlp_shape_1d(int n) { return (mlp_shape){1, {n}}; }
 mlp_shape mlp_shape_2d(int m, int n) { return (mlp_shape){2, {m, n}}; }
 
-int64_t mlp_shape_size(mlp_shape s)
-{
-    int64_t n = 1;
-    for (int i = 0; i < s.rank; i++)
-        n *= s.dim[i];
-    return n;
-}
-
 bool mlp_shape_equal(mlp_shape a, mlp_shape b)
 {
     if (a.rank != b.rank)

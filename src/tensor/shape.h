@@ -21,8 +21,14 @@ typedef struct mlp_shape {
 static inline mlp_shape mlp_shape_scalar(void) { return (mlp_shape){0, {0}}; }
 mlp_shape mlp_shape_1d(int n);
 mlp_shape mlp_shape_2d(int m, int n);
-/* Number of elements (1 for a scalar). */
-int64_t mlp_shape_size(mlp_shape s);
+/* Number of elements (1 for a scalar). Inline: every kernel asks it on every run. */
+static inline int64_t mlp_shape_size(mlp_shape s)
+{
+    int64_t n = 1;
+    for (int i = 0; i < s.rank; i++)
+        n *= s.dim[i];
+    return n;
+}
 bool mlp_shape_equal(mlp_shape a, mlp_shape b);
 /* "[2,3]" for a matrix, "[]" for a scalar. */
 void mlp_shape_format(mlp_shape s, char buf[64]);

@@ -226,17 +226,26 @@ static int train_epoch(const struct mlp_fit *f, struct opt_state *s, const mlp_d
     int nb = (d->n + o->batch - 1) / o->batch, rc = MLP_OK;
     for (int k = 0; k < nb && !*stop && rc == MLP_OK; k++) {
         int start = k * o->batch, b = d->n - start < o->batch ? d->n - start : o->batch;
+        double t0 = now();
         mlp_fit_load(f, f->train, d, perm + start, b);
+        double t1 = now();
         mlp_plan_run(f->train);
         rc = mlp_fit_check_run(f, f->train, perm + start, err);
+        double t2 = now();
         double before = t.loss;
         if (rc == MLP_OK)
             mlp_fit_tally(f, f->train, b, &t);
         if (rc == MLP_OK && !isfinite(t.loss - before))
             rc = diverged(f, st, k + 1, nb, -1, t.loss - before, err);
+        double t3 = now();
         int bad = rc == MLP_OK ? update(s, f, st->lr, b) : -1;
         if (bad >= 0)
             rc = diverged(f, st, k + 1, nb, bad, 0, err);
+        double t4 = now();
+        st->gather_s += t1 - t0;
+        st->pass_s += t2 - t1;
+        st->tally_s += t3 - t2;
+        st->update_s += t4 - t3;
         if (rc == MLP_OK && o->on_batch)
             *stop = o->on_batch(o->user, st->epoch, k + 1, nb, t.loss / (double)t.n);
     }
@@ -291,13 +300,16 @@ int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_datase
         mlp_epoch_stats st = {.epoch = e + 1, .epochs = o->epochs, .test_loss = NAN,
                               .test_acc = NAN, .lr = mlp_schedule_lr(&s.sched, e)};
         shuffle(perm, train->n, &rng);
+        st.shuffle_s = now() - t0;
         rc = train_epoch(&f, &s, train, o, perm, &st, &stop, err);
         if (rc == MLP_OK && test && !stop) {
+            double t1 = now();
             struct mlp_tally t = {0};
             sync_eval(&f);
             rc = mlp_fit_evaluate(&f, test, &t, err);
             st.test_loss = t.loss / (double)t.n;
             st.test_acc = accuracy(&f, &t);
+            st.test_s = now() - t1;
         }
         st.seconds = now() - t0;
         if (rc == MLP_OK && o->on_epoch && !stop)

@@ -7,8 +7,16 @@
 #include <tgmath.h>
 
 /* Numerically stable logistic: never exponentiates a large positive number. */
-static inline double sigmoid_d(double v) { return v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)); }
-static inline float sigmoid_f(float v) { return v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)); }
+static inline double sigmoid_d(double v)
+{
+    double e = exp(v >= 0 ? -v : v); /* one exp per element (the value is the same) */
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+static inline float sigmoid_f(float v)
+{
+    float e = expf(v >= 0 ? -v : v);
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
 static inline double dsigmoid_d(double v) { double s = sigmoid_d(v); return s * (1 - s); }
 static inline float dsigmoid_f(float v) { float s = sigmoid_f(v); return s * (1 - s); }
 
