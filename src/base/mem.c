@@ -67,7 +67,7 @@ size_t mlp_text_limit(void)
     return quarter < MLP_TEXT_LIMIT ? quarter : MLP_TEXT_LIMIT;
 }
 
-char *mlp_read_file(const char *path, size_t *len)
+static char *read_file(const char *path, bool text, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -79,7 +79,7 @@ char *mlp_read_file(const char *path, size_t *len)
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         /* Text inputs never hold a NUL byte (their parsers refuse one where it is): reading
          * stops at the first, so /dev/zero is an error at once, not a machine out of memory. */
-        bool nul = memchr(buf + n, 0, got) != NULL;
+        bool nul = text && memchr(buf + n, 0, got) != NULL;
         n += got;
         if (n < cap - 1 || nul)
             break;
@@ -112,6 +112,9 @@ char *mlp_read_file(const char *path, size_t *len)
         *len = n;
     return buf;
 }
+
+char *mlp_read_file(const char *path, size_t *len) { return read_file(path, false, len); }
+char *mlp_read_text(const char *path, size_t *len) { return read_file(path, true, len); }
 
 const char *mlp_read_error(int e, char buf[128])
 {

@@ -35,8 +35,11 @@ size_t mlp_memory_budget(void);
 /* The limit now: MLP_TEXT_LIMIT, or a quarter of mlp_memory_budget() if less. */
 size_t mlp_text_limit(void);
 /* Read a whole file into a NUL-terminated buffer; NULL on failure (errno set: EFBIG beyond
- * mlp_text_limit). Reading stops after the block holding the first NUL byte. */
+ * mlp_text_limit). */
 char *mlp_read_file(const char *path, size_t *len);
+/* The same for a text format: reading stops after the block holding the first NUL byte, which
+ * the format's parser then refuses (so /dev/zero is an error at once). */
+char *mlp_read_text(const char *path, size_t *len);
 /* strerror for mlp_read_file's errno, with the limit spelled out for EFBIG. */
 const char *mlp_read_error(int e, char buf[128]);
 

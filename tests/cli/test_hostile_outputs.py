@@ -274,6 +274,12 @@ class Resources(Files):
                                    "the limit for a text input (1 GiB, and a quarter of the memory "
                                    "available; see --max-memory)\n")
 
+    def test_plan_beyond_max_memory(self):
+        r = mlp("eval", "examples/seed/residual.mlp", "--set", "x=1", "--set", "s=0", "--max-memory", "100")
+        self.assertEqual((r.rc, r.out), (2, ""))
+        self.assertRegex(r.err, r"^error: out of memory: the plan needs [0-9]+ bytes for batches of 1, "
+                                r"more than the 100 available \(MemAvailable, or --max-memory\)\n$")
+
     def test_weights_fifo_without_writer(self):
         fifo = os.path.join(self.tmp, "w.safetensors")
         os.mkfifo(fifo)
