@@ -336,6 +336,14 @@ bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *
         n.in[i] = in[i];
         n.batched |= g->nodes[in[i]].batched;
     }
+    for (int i = 0; i < arity; i++)
+        if ((mlp_op(op)->const_args >> i & 1) && g->nodes[in[i]].op != MLP_OP_CONST) {
+            char ctx[100];
+            mlp_graph_context(g, op, ctx, sizeof ctx);
+            mlp_graph_fail(g, "%s needs a constant as argument %d in %s", mlp_op_name(op), i + 1,
+                           ctx);
+            return false;
+        }
     if (attr)
         memcpy(n.attr, attr, sizeof n.attr);
     if (op == MLP_OP_BATCH_SUM)
@@ -353,11 +361,6 @@ bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *
 
 mlp_id mlp_intern(mlp_graph *g, struct mlp_node *n) { return intern(g, n, NULL); }
 
-mlp_id mlp_make(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr, mlp_shape target)
-{
-    struct mlp_node n;
-    return mlp_prepare(g, op, in, attr, target, &n) ? intern(g, &n, NULL) : MLP_NONE;
-}
 
 /* ---- constants ---- */
 

@@ -153,6 +153,10 @@ mlp_id mlp_const(mlp_graph *g, mlp_shape shape, const double *values);
 /* An anonymous constant with every element v. */
 mlp_id mlp_const_fill(mlp_graph *g, mlp_shape shape, double v);
 static inline mlp_id mlp_scalar(mlp_graph *g, double v) { return mlp_const_fill(g, mlp_shape_scalar(), v); }
+/* A constant (declared or anonymous): its values are fixed, unlike a parameter's or input's. */
+static inline bool mlp_is_constant(const mlp_graph *g, mlp_id id) { return g->nodes[id].op == MLP_OP_CONST; }
+/* An input: a value given at run time (a variable to the analyses). */
+static inline bool mlp_is_input(const mlp_graph *g, mlp_id id) { return g->nodes[id].op == MLP_OP_INPUT; }
 /* An anonymous constant: not declared by the user, so folding may look through it. */
 bool mlp_is_anon_const(const mlp_graph *g, mlp_id id);
 /* Whether id is an anonymous constant whose every element equals v. */
@@ -160,11 +164,10 @@ bool mlp_is_const_value(const mlp_graph *g, mlp_id id, double v);
 
 /* ---- op nodes ---- */
 
-/* Intern a node of `op` on operands `in` with attributes `attr` (may be NULL); `target` is the
- * shape argument for broadcast/unindex. Infers shape and batching; no algebraic folding. */
-mlp_id mlp_make(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr, mlp_shape target);
-/* The two halves of mlp_make: check operands and infer shape into *out (false on error), then
- * intern *out. Smart constructors look at the prepared node before deciding to intern it. */
+/* A node of `op` on operands `in` with attributes `attr` (may be NULL), in two halves: check the
+ * operands and infer shape and batching into *out (false on error; `target` is the shape
+ * argument of broadcast, unindex and reshape), then intern *out. Smart constructors (mlp_build)
+ * look at the prepared node before deciding to intern it; no algebraic folding here. */
 bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr,
                  mlp_shape target, struct mlp_node *out);
 mlp_id mlp_intern(mlp_graph *g, struct mlp_node *n);

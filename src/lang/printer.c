@@ -60,7 +60,7 @@ static int precedence(const mlp_graph *g, mlp_id id, int upto)
     const struct mlp_node *n = mlp_node(g, id);
     if (n->name >= 0 && n->name < upto)
         return MLP_PREC_ATOM;
-    if (n->op == MLP_OP_CONST && n->shape.rank == 0) {
+    if (mlp_is_constant(g, id) && n->shape.rank == 0) {
         const char *t = g->pool_text ? g->pool_text[n->data] : NULL;
         bool negative = t ? t[0] == '-' : (g->pool[n->data] < 0 || 1 / g->pool[n->data] < 0);
         if (t && strchr(t, '/')) /* a fraction p/q reads as a division */
@@ -159,14 +159,17 @@ static void expand(const mlp_graph *g, mlp_id id, int upto, struct pieces *st, m
 static void call_end(const mlp_graph *g, mlp_id id, mlp_strbuf *out)
 {
     const struct mlp_node *n = mlp_node(g, id);
-    if (n->op == MLP_OP_BROADCAST || n->op == MLP_OP_UNINDEX) {
+    enum mlp_call_extra extra = mlp_op(n->op)->extra;
+    if (extra == MLP_EXTRA_SHAPE || extra == MLP_EXTRA_SHAPE_INDICES) {
         mlp_sb_puts(out, ", ");
         print_shape(n->shape, out);
     }
-    if (n->op == MLP_OP_UNINDEX) {
+    if (extra == MLP_EXTRA_SHAPE_INDICES) {
         mlp_sb_puts(out, ", ");
         print_indices(n->attr, out);
     }
+    if (extra == MLP_EXTRA_RANGE)
+        mlp_sb_printf(out, ", %d, %d", n->attr[0], n->attr[1]);
     mlp_sb_putc(out, ')');
 }
 

@@ -91,7 +91,7 @@ static int64_t class_of(const struct mlp_kargs *k, int r, int64_t n)
 static void softmax_xent_forward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
-    size_t es = mlp_dtype_bytes(k->dtype);
+    size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *z = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
         int64_t c = class_of(k, r, n);
@@ -116,7 +116,7 @@ static void softmax_xent_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], con
 static void dsoftmax_xent_forward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
-    size_t es = mlp_dtype_bytes(k->dtype);
+    size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *z = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
         int64_t c = class_of(k, r, n);
@@ -139,7 +139,8 @@ static void dsoftmax_xent_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], co
 #define LOSS_INFO(ID, shape_fn, fwd, vjp_fn, math_, latex_)                                     \
     const struct mlp_op_info mlp_op_info_##ID = {                                               \
         .cls = MLP_CLASS_SMOOTH, .shape = shape_fn, .forward = fwd, .vjp = vjp_fn,              \
-        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_};
+        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_,       \
+        .sign_fn = mlp_sign_any};
 
 LOSS_INFO(SQUARED_ERROR, pair_shape, squared_error_forward, squared_error_vjp, "squared_error",
           "\\operatorname{squared\\_error}")
