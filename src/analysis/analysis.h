@@ -31,6 +31,9 @@ struct mlp_backprop {
     int nwrt;
     mlp_id *wrt;   /* the nodes differentiated with respect to */
     mlp_id *grad;  /* their adjoints (an anonymous zero where a value does not reach the loss) */
+    mlp_id *named; /* per node of g after differentiating: the last named primal whose adjoint
+                      it is, or MLP_NONE (mlp_backprop_names looks it up here) */
+    int nnamed;
 };
 
 /* Differentiate the model's loss with respect to the named values, or (wrt NULL) every input

@@ -55,6 +55,17 @@ int mlp_backprop_build(struct mlp_backprop *bp, const mlp_graph *model, const ch
     int rc = mlp_autodiff(bp->g, bp->loss, bp->wrt, bp->nwrt, bp->grad, &bp->adj);
     if (rc != MLP_OK && err && !mlp_failed(err))
         *err = bp->g->err;
+    if (rc != MLP_OK)
+        return rc;
+    /* Which named value each adjoint belongs to, indexed once: asking per node by a scan over
+     * the primal nodes made derive and zeros quadratic in the model's length. */
+    bp->nnamed = bp->g->n;
+    bp->named = mlp_xmalloc(((size_t)bp->nnamed + 1) * sizeof *bp->named);
+    for (int i = 0; i < bp->nnamed; i++)
+        bp->named[i] = MLP_NONE;
+    for (mlp_id p = 0; p < bp->nprimal; p++) /* the last one wins, as the scan found it */
+        if (bp->adj[p] != MLP_NONE && bp->g->nodes[p].name >= 0)
+            bp->named[bp->adj[p]] = p;
     return rc;
 }
 
@@ -64,6 +75,7 @@ void mlp_backprop_free(struct mlp_backprop *bp)
     free(bp->adj);
     free(bp->wrt);
     free(bp->grad);
+    free(bp->named);
     memset(bp, 0, sizeof *bp);
 }
 
@@ -71,11 +83,8 @@ bool mlp_backprop_names(const struct mlp_backprop *bp, mlp_id id, mlp_id *primal
 {
     if (mlp_is_anon_const(bp->g, id)) /* a number is written as the number */
         return false;
-    for (mlp_id p = bp->nprimal - 1; p >= 0 && bp->adj; p--)
-        if (bp->adj[p] == id && bp->g->nodes[p].name >= 0) {
-            if (primal)
-                *primal = p;
-            return true;
-        }
-    return false;
+    mlp_id p = bp->named && id >= 0 && id < bp->nnamed ? bp->named[id] : MLP_NONE;
+    if (p != MLP_NONE && primal)
+        *primal = p;
+    return p != MLP_NONE;
 }

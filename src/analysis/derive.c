@@ -42,6 +42,8 @@ struct derive {
     int value_upto;  /* unnamed values of temporaries before this equation print as u1, u2 */
     enum mlp_math_style style;
     mlp_strbuf names; /* scratch for display names */
+    int *first_bar;   /* per g node: the first equation with it as root, or neq */
+    int *first_value; /* per g node: the first temporary equation naming its value, or neq */
 };
 
 static bool is_leaf(const mlp_graph *g, mlp_id id) { return mlp_op(g->nodes[id].op)->cls == MLP_CLASS_LEAF; }
@@ -202,17 +204,31 @@ static const char *display_name(void *ctx, mlp_id id)
     struct derive *d = ctx;
     if (mlp_is_anon_const(d->g, id)) /* the 1 of b + 1 is a number, whatever else equals 1 */
         return NULL;
-    for (int i = 0; i < d->current || i < d->value_upto; i++) {
+    /* The first equation that names id (as an adjoint, or a temporary's value) among those
+     * already printed: looked up, not searched, so printing stays linear in the equations. */
+    int ib = d->first_bar[id] < d->current ? d->first_bar[id] : d->neq;
+    int iv = d->first_value[id] < d->value_upto ? d->first_value[id] : d->neq;
+    int i = ib < iv ? ib : iv;
+    if (i == d->neq)
+        return NULL;
+    mlp_sb_free(&d->names);
+    mlp_math_name(d->eq[i].name, d->style, d->eq[i].root == id && i < d->current, &d->names);
+    return mlp_sb_str(&d->names);
+}
+
+/* Fill first_bar and first_value for display_name. */
+static void index_names(struct derive *d)
+{
+    d->first_bar = mlp_xmalloc(((size_t)d->g->n + 1) * sizeof *d->first_bar);
+    d->first_value = mlp_xmalloc(((size_t)d->g->n + 1) * sizeof *d->first_value);
+    for (int id = 0; id < d->g->n; id++)
+        d->first_bar[id] = d->first_value[id] = d->neq;
+    for (int i = d->neq - 1; i >= 0; i--) {
         const struct equation *e = &d->eq[i];
-        bool bar = e->root == id && i < d->current;
-        bool value = e->temp && d->map[e->primal] == id && i < d->value_upto;
-        if (bar || value) {
-            mlp_sb_free(&d->names);
-            mlp_math_name(e->name, d->style, bar, &d->names);
-            return mlp_sb_str(&d->names);
-        }
+        d->first_bar[e->root] = i;
+        if (e->temp)
+            d->first_value[d->map[e->primal]] = i;
     }
-    return NULL;
 }
 
 static bool is_constant_eq(const struct derive *d, int i)
@@ -236,6 +252,7 @@ static void print_math(struct derive *d, mlp_strbuf *out)
 {
     bool tex = d->style == MLP_MATH_LATEX;
     struct mlp_math m = {.g = d->g, .style = d->style, .name = display_name, .ctx = d};
+    index_names(d);
     mlp_sb_puts(out, tex ? "\\begin{aligned}\n" : "");
     for (int i = 0; i < d->neq;) {
         const struct equation *e = &d->eq[i];
@@ -351,6 +368,8 @@ static void derive_free(struct derive *d)
     free(d->is_root);
     free(d->mentions);
     free(d->map);
+    free(d->first_bar);
+    free(d->first_value);
     mlp_graph_free(d->g);
     mlp_sb_free(&d->names);
     mlp_backprop_free(&d->bp);

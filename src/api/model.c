@@ -34,10 +34,20 @@ mlp_model *mlp_model_load(const char *path, mlp_error *err)
 
 mlp_model *mlp_model_load_flags(const char *path, int flags, mlp_error *err)
 {
-    size_t len;
-    char *text = mlp_read_file(path, &len);
+    /* A text model is read as text (stopping at a NUL byte: /dev/zero is an error at once);
+     * a binary ONNX file, by its name or by its first bytes, whole. */
+    size_t len, n = strlen(path);
+    bool onnx = n >= 5 && !strcmp(path + n - 5, ".onnx");
+    char *text = onnx ? mlp_read_file(path, &len) : mlp_read_text(path, &len);
+    if (text && !onnx && memchr(text, 0, len) &&
+        mlp_sniff_format(path, (const unsigned char *)text, len) == MLP_FORMAT_ONNX) {
+        free(text);
+        text = mlp_read_file(path, &len);
+    }
     if (!text) {
-        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read model: %s", strerror(errno));
+        char why[128];
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read model: %s",
+                 mlp_read_error(errno, why));
         return NULL;
     }
     mlp_graph *g = NULL;

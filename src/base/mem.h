@@ -32,8 +32,23 @@ void mlp_xreserve(void *array_ptr, int *cap, int need, size_t size);
  * data are refused beyond it rather than attempted (with overcommit they would succeed, and the
  * process be killed while touching the memory). */
 size_t mlp_physical_memory(void);
+/* The bytes one allocation may take: the environment's MLP_MAX_MEMORY (bytes; `--max-memory`
+ * sets it), else what the kernel says is available now (MemAvailable), else physical memory.
+ * Checked before large allocations: with overcommit, one larger than this would succeed and the
+ * process be killed while touching it, or the machine thrash. */
+size_t mlp_memory_budget(void);
 
-/* Read a whole file into a NUL-terminated buffer; NULL on failure (errno set). */
+/* Text inputs (models, CSV files) are read whole; this bounds them. */
+#define MLP_TEXT_LIMIT ((size_t)1 << 30)
+/* The limit now: MLP_TEXT_LIMIT, or a quarter of mlp_memory_budget() if less. */
+size_t mlp_text_limit(void);
+/* Read a whole file into a NUL-terminated buffer; NULL on failure (errno set: EFBIG beyond
+ * mlp_text_limit). */
 char *mlp_read_file(const char *path, size_t *len);
+/* The same for a text format: reading stops after the block holding the first NUL byte, which
+ * the format's parser then refuses (so /dev/zero is an error at once). */
+char *mlp_read_text(const char *path, size_t *len);
+/* strerror for mlp_read_file's errno, with the limit spelled out for EFBIG. */
+const char *mlp_read_error(int e, char buf[128]);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -36,6 +37,28 @@ int cli_report(const mlp_error *err)
     return EXIT_BAD_INPUT;
 }
 
+/* Every command takes --max-memory: "BYTES", or a number with K, M, G or T (powers of 1024). */
+static const struct cli_opt common_opts[] = {{"--max-memory", CLI_VALUE}, {NULL, CLI_FLAG}};
+
+/* --max-memory SIZE: the most one allocation (a plan's arena, a data set) may take, instead
+ * of what the kernel reports as available. The library reads it from MLP_MAX_MEMORY. */
+static int set_max_memory(const struct cli_args *a, const char *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
+    int shift = 0;
+    if (n && !errno && *end && !end[1] && strchr("KMGT", *end))
+        shift = 10 * (int)(strchr("KMGT", *end) - "KMGT" + 1), end++;
+    if (!n || errno || *end || n > (ULLONG_MAX >> shift))
+        return cli_usage_error(a, "--max-memory must be a positive number of bytes, optionally "
+                                  "with K, M, G or T, got '%s'", v);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", n << shift);
+    setenv("MLP_MAX_MEMORY", buf, 1);
+    return 0;
+}
+
 /* Options and positional arguments, however many. */
 static int parse_args(int argc, char **argv, const char *cmd, const char *usage,
                       const struct cli_opt *opts, struct cli_args *a)
@@ -58,6 +81,8 @@ static int parse_args(int argc, char **argv, const char *cmd, const char *usage,
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
         const struct cli_opt *o = find_opt(opts, arg, len);
         if (!o)
+            o = find_opt(common_opts, arg, len);
+        if (!o)
             return cli_usage_error(a, "unknown option '%.*s'", (int)len, arg);
         const char *value = NULL;
         if (o->kind != CLI_FLAG) {
@@ -74,6 +99,8 @@ static int parse_args(int argc, char **argv, const char *cmd, const char *usage,
             return cli_usage_error(a, "option '%s' given more than once", o->name);
         if (a->ngiven == CLI_MAX_GIVEN)
             return cli_usage_error(a, "too many options");
+        if (o == &common_opts[0] && set_max_memory(a, value))
+            return EXIT_BAD_INPUT;
         a->given[a->ngiven].name = o->name;
         a->given[a->ngiven++].value = value;
     }

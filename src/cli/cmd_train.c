@@ -46,10 +46,12 @@ static const char usage[] =
     "  --resume FILE        continue from a checkpoint, with the same options and data: the\n"
     "                       final weights are bit for bit those of one uninterrupted run\n"
     "output:\n"
-    "  --save FILE          the trained weights as safetensors (written atomically)\n"
+    "  --save FILE          the trained weights as safetensors (written atomically; - for\n"
+    "                       stdout, and then the epoch lines go to stderr, as with --log -)\n"
     "  --save-dtype T       f32 (default) or f64\n"
     "  --log FILE.csv       per-epoch numbers: epoch,train_loss,train_acc,test_loss,test_acc,seconds\n"
-    "  --plot FILE.svg      learning curves (loss, and accuracy for classifiers)\n"
+    "  --plot FILE.svg      learning curves (loss, and accuracy for classifiers); --log and\n"
+    "                       --plot are rewritten at most once a second while training\n"
     "  --quiet              no progress bar (drawn on stderr only when that is a terminal) and\n"
     "                       no per-epoch lines\n"
     "  --json               print the per-epoch numbers as JSON at the end instead of lines\n"
@@ -237,8 +239,11 @@ int cmd_train(int argc, char **argv)
     mlp_dataset *train = NULL, *test = NULL;
     struct run r = {.a = &a, .st = calloc((size_t)o.epochs, sizeof *r.st), .text = stdout,
                     .curves = {cli_get(&a, "--log"), cli_get(&a, "--plot"), 0}};
-    if ((r.curves.log && !strcmp(r.curves.log, "-")) || (r.curves.plot && !strcmp(r.curves.plot, "-")))
-        r.text = stderr; /* stdout carries the log or the plot */
+    for (int i = 0; i < 3; i++) { /* stdout carries the weights, the log or the plot */
+        const char *path = cli_get(&a, (const char *[]){"--save", "--log", "--plot"}[i]);
+        if (path && !strcmp(path, "-"))
+            r.text = stderr;
+    }
     r.model = m;
     rc = m && r.st && cli_val_options(&a, &r.val) && load_data(&a, &train, &test, &r.val, o.seed)
              ? EXIT_OK : EXIT_BAD_INPUT;

@@ -1,7 +1,9 @@
 /* data.c - what train and eval --metrics share: data sets, scaling and weight files. */
 #include "cli/cli.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
 {
@@ -77,10 +79,16 @@ bool cli_load_weights_from(const struct cli_args *a, const char *option, mlp_mod
         const char *v = a->given[i].value, *eq = strchr(v, '=');
         mlp_error err = {0};
         int rc;
-        if (eq) {
-            char name[256];
-            snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
-            rc = mlp_model_load_npy(m, name, eq + 1, &err);
+        size_t n = strlen(v);
+        struct stat st;
+        if (eq && stat(v, &st) != 0) { /* NAME=FILE.npy, unless a file is called that */
+            char *name = strndup(v, (size_t)(eq - v)); /* whole: a long name is not cut */
+            rc = name ? mlp_model_load_npy(m, name, eq + 1, &err) : MLP_ERR_NOMEM;
+            free(name);
+        } else if (n >= 4 && !strcmp(v + n - 4, ".npy")) {
+            cli_usage_error(a, "%s %s: a .npy file holds one array; name the parameter it is "
+                               "for: %s NAME=%s", option, v, option, v);
+            return false;
         } else {
             rc = mlp_model_load_weights(m, v, &err);
         }

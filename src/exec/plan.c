@@ -179,7 +179,7 @@ static bool alloc_arena(mlp_plan *p, bool overflow, mlp_error *err)
 {
     if (!overflow && p->arena_bytes == 0)
         return true;
-    size_t have = mlp_physical_memory();
+    size_t have = mlp_memory_budget();
     if (!overflow && p->arena_bytes <= have)
         p->arena = aligned_alloc(ALIGN, p->arena_bytes);
     if (p->arena) {
@@ -188,7 +188,8 @@ static bool alloc_arena(mlp_plan *p, bool overflow, mlp_error *err)
     }
     if (overflow || p->arena_bytes > have)
         mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory: the plan needs %s%zu bytes "
-                 "for batches of %d, more than this machine's %zu", overflow ? "more than " : "",
+                 "for batches of %d, more than the %zu available (MemAvailable, or --max-memory)",
+                 overflow ? "more than " : "",
                  overflow ? MAX_VALUE_BYTES : p->arena_bytes, p->max_batch, have);
     else
         mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC,

@@ -180,9 +180,10 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
 mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
 {
     size_t len;
-    char *text = mlp_read_file(path, &len);
+    char *text = mlp_read_text(path, &len);
     if (!text) {
-        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
+        char why[128];
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", mlp_read_error(errno, why));
         return NULL;
     }
     mlp_table *t = mlp_csv_parse(text, len, path, err);
@@ -280,7 +281,7 @@ mlp_table *mlp_csv_read_labels(const char *path, const char *text_cols,
                                struct mlp_csv_classes **classes, mlp_error *err)
 {
     size_t len;
-    char *text = mlp_read_file(path, &len);
+    char *text = mlp_read_text(path, &len);
     if (!text) {
         mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
         return NULL;

@@ -129,11 +129,12 @@ static int check_length(const struct mlp_idx *x, size_t have, const char *path, 
  * needed besides the values (the decompressed data). */
 static int check_memory(const struct mlp_idx *x, size_t extra, const char *path, mlp_error *err)
 {
-    size_t have = mlp_physical_memory(), need = (size_t)x->count * sizeof *x->values + extra;
+    size_t have = mlp_memory_budget(), need = (size_t)x->count * sizeof *x->values + extra;
     if (need <= have)
         return MLP_OK;
     return mlp_fail(err, MLP_ERR_NOMEM, path, MLP_NOLOC, "out of memory: %lld values need %zu "
-                    "bytes, more than this machine's %zu", (long long)x->count, need, have);
+                    "bytes, more than the %zu available (MemAvailable, or --max-memory)",
+                    (long long)x->count, need, have);
 }
 
 /* Convert the data (the header's count of values at buf) to float32. Values that are not
@@ -308,7 +309,7 @@ static int load_gzip(const unsigned char *in, size_t len, const char *path, stru
         return rc;
     }
     size_t want = header + data_bytes(out);
-    bool keep = want <= mlp_physical_memory();
+    bool keep = want <= mlp_memory_budget();
     g = (struct gunzip){.max = keep ? want : 0, .grow = true};
     rc = gunzip_pass(&g, in, len, false, path, err);
     if (rc == MLP_OK)

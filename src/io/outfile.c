@@ -170,9 +170,15 @@ static mlp_outfile *open_through(const char *path, char *real, mlp_error *err)
 static mlp_outfile *open_replace(const char *path, char *real, const struct stat *old,
                                  mlp_error *err)
 {
+    /* NAME.tmp.XXXXXX beside it; a name too long for that suffix (a legal 250-byte name) gets
+     * a temporary named .mlp.tmp.XXXXXX in the same directory instead. */
     size_t n = strlen(real);
-    char *tmp = mlp_xmalloc(n + 16);
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", real);
+    const char *slash = strrchr(real, '/'), *base = slash ? slash + 1 : real;
+    char *tmp = mlp_xmalloc(n + 32);
+    if (strlen(base) + 11 <= NAME_MAX)
+        snprintf(tmp, n + 32, "%s.tmp.XXXXXX", real);
+    else
+        snprintf(tmp, n + 32, "%.*s.mlp.tmp.XXXXXX", (int)(base - real), real);
     sigset_t mask;
     hold_signals(&mask);
     int fd = mkstemp(tmp);

@@ -1,10 +1,15 @@
 /* tensorfile.c - what the weight-file readers share: reading files, decoding floats. */
 #include "io/tensorfile.h"
+#include "base/mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void mlp_tensor_list_free(struct mlp_tensor_list *l)
 {
@@ -30,24 +35,57 @@ const char *mlp_tensor_meta(const struct mlp_tensor_list *l, const char *key)
     return NULL;
 }
 
+/* Open a weights file for reading: a regular file only. A FIFO is opened without waiting for
+ * a writer (it would hang with none) and then refused; a directory would read as a "file" of
+ * 2^63 - 1 bytes. */
+static FILE *open_regular(const char *path, long *size, mlp_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", S_ISDIR(st.st_mode) ?
+                 "it is a directory" : "not a regular file (a weights file is read whole)");
+        close(fd);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    *size = st.st_size > LONG_MAX ? LONG_MAX : (long)st.st_size;
+    return f;
+}
+
 int mlp_read_binary(const char *path, size_t limit, unsigned char **buf, size_t *len,
                     mlp_error *err)
 {
     *buf = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
+    long size = 0;
+    FILE *f = open_regular(path, &size, err);
     if (!f)
-        return mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        return MLP_ERR_IO;
     int rc = MLP_OK;
-    if (size < 0)
-        rc = mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: not a regular file");
-    else if ((unsigned long)size > limit)
+    size_t budget = mlp_memory_budget();
+    if ((unsigned long)size > limit)
         rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "file of %ld bytes is larger than "
                       "the limit of %zu", size, limit);
+    else if ((unsigned long)size > budget)
+        rc = mlp_fail(err, MLP_ERR_NOMEM, path, MLP_NOLOC, "out of memory: the file's %ld bytes "
+                      "are more than the %zu available (MemAvailable, or --max-memory)", size,
+                      budget);
     else if (!(*buf = malloc((size_t)size + 1)))
         rc = mlp_fail(err, MLP_ERR_NOMEM, path, MLP_NOLOC, "out of memory for %ld bytes", size);
-    else if (fseek(f, 0, SEEK_SET) || fread(*buf, 1, (size_t)size, f) != (size_t)size)
+    else if (fread(*buf, 1, (size_t)size, f) != (size_t)size)
         rc = mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "read failed: %s",
                       ferror(f) ? strerror(errno) : "the file changed while being read");
     fclose(f);

@@ -198,6 +198,46 @@ CASES = [
     ("--wrt name twice", {}, ["grad", RES, *SETS, "--wrt", "x,W1,x"], usage("grad", "--wrt x: listed more than once")),
     ("gradcheck with an empty --wrt", {}, ["gradcheck", RES, "--wrt", ","], usage("gradcheck", "--wrt needs at least one name")),
     ("bad dtype", {}, ["eval", RES, *SETS, "--dtype", "f16"], usage("eval", "--dtype must be f64 or f32, got 'f16'")),
+    # ---- numbers, resources and messages around the parsers (docs/reliability.md) ----
+    ("hex float option", {}, ["gradcheck", RES, "--tol", "0x1p-3"],
+     usage("gradcheck", "--tol must be a finite number, got '0x1p-3'")),
+    ("option number with a blank", {}, ["gradcheck", RES, "--tol", " 1"],
+     usage("gradcheck", "--tol must be a finite number, got ' 1'")),
+    ("hex float bounds", {}, ["equiv", RES, RES, "--bounds", "0x0,1"],
+     usage("equiv", "--bounds needs LO,HI with finite LO <= HI, got '0x0,1'")),
+    ("CSV value beyond float32", {"d.csv": b"x,y\n1,2\n2,-1e39\n"},
+     ["train", RES, "--data", "{tmp}/d.csv", "--label", "y"],
+     "{tmp}/d.csv: error: data row 2, column 2 ('y'): -1e+39 is outside float32's range "
+     "(magnitudes up to 3.4028235e38)\n"),
+    ("model of NUL bytes", {"m.mlp": bytes(1 << 20)}, ["print", "{tmp}/m.mlp"],
+     located("m.mlp", 1, 1, "the file contains a NUL byte (not a text file?)")),
+    ("model beyond the text limit", {"m.mlp": b"# a comment\n" * 50000}, ["print", "{tmp}/m.mlp", "--max-memory", "1M"],
+     "{tmp}/m.mlp: error: cannot read model: larger than 262144 bytes, the limit for a text input "
+     "(1 GiB, and a quarter of the memory available; see --max-memory)\n"),
+    ("CSV beyond the text limit", {"d.csv": b"1,2,3\n" * 100000},
+     ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv", "--max-memory", "1M"],
+     "{tmp}/d.csv: error: cannot read: larger than 262144 bytes, the limit for a text input "
+     "(1 GiB, and a quarter of the memory available; see --max-memory)\n"),
+    ("bad --max-memory", {}, ["eval", RES, "--max-memory", "1Q"],
+     usage("eval", "--max-memory must be a positive number of bytes, optionally with K, M, G or T, got '1Q'")),
+    ("zero --max-memory", {}, ["eval", RES, "--max-memory", "0"],
+     usage("eval", "--max-memory must be a positive number of bytes, optionally with K, M, G or T, got '0'")),
+    ("--weights a directory", {}, ["eval", RES, *SETS, "--weights", "{tmp}"],
+     "{tmp}: error: cannot read: it is a directory\n"),
+    ("--weights .npy without a name", {"w.npy": b""}, ["eval", RES, *SETS, "--weights", "{tmp}/w.npy"],
+     usage("eval", "--weights {tmp}/w.npy: a .npy file holds one array; name the parameter it is for: "
+           "--weights NAME={tmp}/w.npy")),
+    ("--weights with a long name", {}, ["eval", RES, *SETS, "--weights", "b" * 256 + "1=tests/fixtures/weights/b_be.npy"],
+     "tests/fixtures/weights/b_be.npy: error: tensor '" + "b" * 68 + "...' names no parameter of "
+     "the model\n"),
+    ("escape sequence in a CSV header", {"d.csv": b"x\x1b[2J,y\n1,2\n"},
+     ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
+     usage("eval", "{tmp}/d.csv: column 'x\\x1b[2J' names no input element (expected NAME for a "
+           "scalar input, NAME[i] or NAME[i,j])")),
+    ("invalid UTF-8 in a CSV header", {"d.csv": b"x\xff,y\n1,2\n"},
+     ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
+     usage("eval", "{tmp}/d.csv: column 'x\\xff' names no input element (expected NAME for a "
+           "scalar input, NAME[i] or NAME[i,j])")),
 ]
 
 

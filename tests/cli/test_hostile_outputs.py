@@ -261,5 +261,69 @@ class Outputs(Files):
             self.assertTrue(files["p.svg"] == old["p.svg"] or files["p.svg"].endswith(b"</svg>\n"))
 
 
+class Resources(Files):
+    def test_endless_inputs(self):
+        r = mlp("eval", "/dev/zero")  # reading /dev/zero is harmless; it is never written
+        self.assertEqual((r.rc, r.out), (2, ""))
+        self.assertEqual(r.err, "/dev/zero:1:1: error: the file contains a NUL byte (not a text file?)\n")
+        # An endless pipe (`yes`): an error at the limit, not a machine out of memory.
+        p = subprocess.run(f"yes '# an endless comment' | {MLP} eval /dev/stdin --max-memory 4M",
+                           shell=True, capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertEqual(p.stderr, "/dev/stdin: error: cannot read model: larger than 1048576 bytes, "
+                                   "the limit for a text input (1 GiB, and a quarter of the memory "
+                                   "available; see --max-memory)\n")
+
+    def test_plan_beyond_max_memory(self):
+        r = mlp("eval", "examples/seed/residual.mlp", "--set", "x=1", "--set", "s=0", "--max-memory", "100")
+        self.assertEqual((r.rc, r.out), (2, ""))
+        self.assertRegex(r.err, r"^error: out of memory: the plan needs [0-9]+ bytes for batches of 1, "
+                                r"more than the 100 available \(MemAvailable, or --max-memory\)\n$")
+
+    def test_weights_fifo_without_writer(self):
+        fifo = os.path.join(self.tmp, "w.safetensors")
+        os.mkfifo(fifo)
+        p = subprocess.run([MLP, "eval", "examples/seed/residual.mlp", "--set", "x=1", "--set", "s=0",
+                            "--weights", fifo], capture_output=True, text=True, timeout=30)
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertEqual(p.stderr, f"{fifo}: error: cannot read: not a regular file (a weights file "
+                                   "is read whole)\n")
+
+    def test_long_output_name_and_names_with_equals(self):
+        out = os.path.join(self.tmp, "o" * 250)  # legal; NAME.tmp.XXXXXX would not be
+        r = mlp("print", self.m, "-o", out)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(open(out).read(), mlp("print", self.m).out)
+        self.assertEqual(self.listing(), ["d.csv", "m.mlp", "o" * 250])
+        w = os.path.join(self.tmp, "w=1.safetensors")  # a file of that name: not NAME=FILE
+        self.assertEqual(self.train("--save", w, "--quiet").rc, 0)
+        r = mlp("eval", self.m, "--weights", w, "--set", "x=1", "--set", "y=0")
+        self.assertEqual(r.rc, 0, r)
+
+    def test_log_and_plot_cost_linear_time(self):
+        def run(*extra):
+            t = time.monotonic()
+            r = mlp("train", self.m, "--data", self.d, "--label", "y", "--epochs", "4000", "--quiet",
+                    *extra)
+            self.assertEqual(r.rc, 0, r)
+            return time.monotonic() - t
+        plain = run()
+        logged = run("--log", os.path.join(self.tmp, "l.csv"), "--plot", os.path.join(self.tmp, "p.svg"))
+        self.assertLess(logged, 2 * plain + 1.0)  # quadratic before: 190 s against 0.1 s
+        self.assertEqual(open(os.path.join(self.tmp, "l.csv")).read().count("\n"), 4001)
+
+    def test_long_chains_in_seconds(self):
+        n = 100000
+        text = "input x\nparam w = 1\nh0 = w * x\n" + \
+               "".join(f"h{i} = relu(h{i - 1}) * 2\n" for i in range(1, n)) + f"L = h{n - 1}\nloss L\n"
+        m = self.write("chain.mlp", text)
+        for args in (["derive", m, "--wrt", "w"], ["zeros", m]):
+            with self.subTest(args[0]):
+                t = time.monotonic()
+                r = mlp(*args)
+                self.assertEqual(r.rc, 0, r)
+                self.assertLess(time.monotonic() - t, 60)  # over two minutes before
+
+
 if __name__ == "__main__":
     unittest.main()

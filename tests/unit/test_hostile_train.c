@@ -250,3 +250,47 @@ TEST(optimizer_settings_checked_as_torch_does)
         CHECK_STR(err.message, cases[i].message);
     }
 }
+
+TEST(class_index_out_of_range_in_the_c_api)
+{
+    mlp_error err = {0};
+    mlp_model *m = mlp_model_parse("input x\ninput c\nparam W[3] = [1, 2, 3]\n"
+                                   "L = softmax_xent(W * x, c + 2)\nloss L\n", "c.mlp", &err);
+    CHECK(m);
+    double x[2] = {1, 2}, c[2] = {0, 1};
+    mlp_dataset *d = mlp_dataset_new(2, 1, x, 1, c, &err);
+    mlp_metrics mt;
+    CHECK(mlp_evaluate(m, d, &mt, &err) == MLP_ERR_INPUT);
+    CHECK_STR(err.message, "sample 2: the class index given to softmax_xent is 3, but it must be "
+                           "an integer from 0 to 2 (the logits have 3 classes)");
+    CHECK(err.line == 4 && err.col == 5 && mt.confusion == NULL);
+    mlp_train_options o;
+    mlp_train_defaults(&o);
+    mlp_error_clear(&err);
+    CHECK(mlp_train(m, d, NULL, &o, &err) == MLP_ERR_INPUT);
+    CHECK(strstr(err.message, "sample 2: the class index") != NULL);
+    mlp_session *s = mlp_session_new(m, NULL, 0, MLP_F64, 1, &err);
+    CHECK(s);
+    double one = 1, huge = 1e30;
+    CHECK(mlp_session_set(s, "x", &one, 1, &err) == MLP_OK);
+    CHECK(mlp_session_set(s, "c", &huge, 1, &err) == MLP_OK);
+    mlp_error_clear(&err);
+    CHECK(mlp_session_run(s, &err) == MLP_ERR_INPUT);
+    CHECK(strstr(err.message, "sample 1: the class index given to softmax_xent is 1e+30") != NULL);
+    mlp_session_free(s);
+    mlp_dataset_free(d);
+    mlp_model_free(m);
+}
+
+TEST(data_beyond_float32_in_the_c_api)
+{
+    double x[2] = {1, 1e39}, y[2] = {0, 1};
+    mlp_error err = {0};
+    CHECK(!mlp_dataset_new(2, 1, x, 1, y, &err));
+    CHECK_STR(err.message, "sample 2, feature 1: 1e+39 is not a finite float32");
+    x[1] = 1;
+    y[0] = NAN;
+    mlp_error_clear(&err);
+    CHECK(!mlp_dataset_new(2, 1, x, 1, y, &err));
+    CHECK_STR(err.message, "sample 1, target 1: nan is not a finite float32");
+}
