@@ -26,6 +26,7 @@ ifeq ($(SAN),1)
 endif
 
 LAYERS  := base tensor graph graph/ops lang exec io train api analysis analysis/verify
+LAYERS  += export
 LIB_SRC := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -33,7 +34,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(patsubst examples/api/%.c,$(BUILD)/examples/%,$(wildcard examples/api/*.c))
-FUZZERS  := model value csv cli verify facts idx safetensors npy nnet
+FUZZERS  := model value csv cli verify facts idx safetensors npy nnet onnx
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) $(BUILD)/tests/fuzz/cli_main.o
 
 LIB_A  := $(BUILD)/libmlp.a

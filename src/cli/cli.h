@@ -266,7 +266,14 @@ int cmd_convert(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
-int cmd_import(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* `mlp export --quantize int8 --calibrate DATA` (quant.c): calibrate and generate the int8 C. */
+int cli_export_c_int8(const struct cli_args *a, const mlp_model *m, const char *out, char **header,
+                      char **source);
+/* `mlp eval --quantized int8 --calibrate DATA`: the integer reference's outputs or --metrics. */
+int cli_eval_quantized(const struct cli_args *a);
 
 #endif

@@ -28,6 +28,10 @@ static const char usage[] =
     "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable);\n"
     "                    scaling saved with them (train --scale) is applied to the first\n"
     "                    input's values, which are then raw features\n"
+    "  --quantized int8  evaluate the int8-quantised model with mlp's integer reference (what\n"
+    "                    `mlp export --format c --quantize int8` generates, bit for bit);\n"
+    "                    with --metrics, the accuracy of float32 and of int8\n"
+    "  --calibrate DATA  the data whose activations set the int8 scales (as --data SPEC)\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
@@ -97,11 +101,14 @@ int cmd_eval(int argc, char **argv)
     static const struct cli_opt opts[] = {
         {"--set", CLI_LIST},     {"--data", CLI_VALUE},    {"--json", CLI_FLAG},    {"--dtype", CLI_VALUE},
         {"--seed", CLI_VALUE},    {"--weights", CLI_LIST}, {"--metrics", CLI_FLAG}, {"--label", CLI_VALUE},
-        {"--features", CLI_VALUE}, {"--scale", CLI_VALUE},  {NULL, CLI_FLAG}};
+        {"--features", CLI_VALUE}, {"--scale", CLI_VALUE},  {"--quantized", CLI_VALUE},
+        {"--calibrate", CLI_VALUE}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "eval", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if (cli_get(&a, "--quantized"))
+        return cli_eval_quantized(&a);
     if (cli_flag(&a, "--metrics"))
         return cli_eval_metrics(&a);
     struct cli_run run;

@@ -20,8 +20,9 @@ static const struct command {
     {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
-    {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
     {"predict", cmd_predict, "a trained model's predictions (classes, probabilities) for a data set"},
+    {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
+    {"export", cmd_export, "write a model in another format: ONNX, or standalone C (float32 or int8)"},
 };
 
 static void usage(FILE *f)

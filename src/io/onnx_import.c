@@ -119,17 +119,29 @@ static bool reserved(const char *s)
     return mlp_op_lookup(s, (int)strlen(s)) >= 0;
 }
 
-/* The identifier for an ONNX name: letters, digits and '_' are kept, every other byte becomes
- * '_', a leading digit (or an empty name) gets a '_' in front, at most MAX_NAME_LEN characters;
- * a keyword, a function name or a name already taken gets the first free suffix _2, _3, ... */
+/* The identifier for an ONNX name: letters, digits and '_' are kept, each run of other bytes
+ * becomes one '_' (none at the start), a leading digit gets a '_' in front, an empty result is
+ * "v", at most MAX_NAME_LEN characters; a keyword, a function name or a name already taken gets
+ * the first free suffix _2, _3, ...  ("/1/Relu_output_0" -> "_1_Relu_output_0",
+ * "0.weight" -> "_0_weight", "input" -> "input_2"). */
 static char *onnx_name(const mlp_graph *g, const char *s)
 {
     char base[MAX_NAME_LEN + 2];
     size_t n = 0;
-    if (!isalpha((unsigned char)s[0]) && s[0] != '_')
-        base[n++] = '_';
-    for (; *s && n < MAX_NAME_LEN; s++)
-        base[n++] = isalnum((unsigned char)*s) || *s == '_' ? *s : '_';
+    bool replaced = false;
+    for (; *s && n < MAX_NAME_LEN; s++) {
+        bool ok = isalnum((unsigned char)*s) || *s == '_';
+        if (ok) {
+            if (n == 0 && isdigit((unsigned char)*s))
+                base[n++] = '_';
+            base[n++] = *s;
+        } else if (n > 0 && !replaced) {
+            base[n++] = '_';
+        }
+        replaced = !ok;
+    }
+    if (n == 0)
+        base[n++] = 'v';
     base[n] = 0;
     char *out = mlp_xmalloc(n + 16);
     strcpy(out, base);
@@ -203,6 +215,11 @@ mlp_id oi_node(struct importer *im, struct oval *v)
     if (!mlp_pool_fits(im->g, t->size)) {
         oi_check(im, MLP_NONE);
         return MLP_NONE;
+    }
+    if (v->kind == MLP_CONST && t->size == 1) { /* a number written in the graph: a literal */
+        v->id = mlp_const(im->g, s, t->values);
+        oi_check(im, v->id);
+        return v->id;
     }
     char *name = onnx_name(im->g, v->name);
     v->id = mlp_graph_declare(im->g, v->kind, name, s, t->values, NULL, MLP_NOLOC);
@@ -345,22 +362,17 @@ static bool add_inputs(struct importer *im)
 }
 
 /* Whether a person would give this value a name of its own: graph outputs, values used more
- * than once, and results of ops other than the linear and layout ones that chain into one
- * statement. */
+ * than once, and results of nonlinear ops (activations); the linear ops (W @ x + b) chain into
+ * one statement. */
 static bool worth_a_name(const struct importer *im, const struct oval *v)
 {
-    static const char *const chained[] = {"Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Neg",
-                                          "Flatten", "Reshape", "Squeeze", "Unsqueeze",
-                                          "Identity", "Dropout", "Transpose"};
     const struct mlp_node *n = mlp_node(im->g, v->id);
-    if (n->op == MLP_OP_INPUT || n->op == MLP_OP_PARAM || n->op == MLP_OP_CONST)
+    enum mlp_op_class cls = mlp_op(n->op)->cls;
+    if (cls == MLP_CLASS_LEAF)
         return false; /* declared already, or an anonymous constant written inline */
     if (v->is_output || v->uses != 1)
         return true;
-    for (size_t i = 0; i < sizeof chained / sizeof *chained; i++)
-        if (v->op && !strcmp(v->op, chained[i]))
-            return false;
-    return true;
+    return cls != MLP_CLASS_LINEAR && cls != MLP_CLASS_BILINEAR && n->op != MLP_OP_DIV;
 }
 
 static void count_uses(struct importer *im)
@@ -382,20 +394,35 @@ static void count_uses(struct importer *im)
 }
 
 /* Name the values worth a name, in the order they were made (a topological order, so every
- * statement refers only to names before it). A graph output whose node already has a name
- * (an input passed through, a value two outputs share) gets its own as a second name. */
+ * statement refers only to names before it). Where several values are one node (a comparison
+ * and its Cast, Identity, Flatten), the node takes the name of the last of them. A graph output
+ * whose node already has a name gets its own as a second name. */
 static void name_values(struct importer *im)
 {
+    int *last = mlp_xmalloc((size_t)(im->g->n ? im->g->n : 1) * sizeof *last);
+    for (mlp_id id = 0; id < im->g->n; id++)
+        last[id] = -1;
+    for (int k = 0; k < im->nv; k++)
+        if (im->v[k].id != MLP_NONE)
+            last[im->v[k].id] = k;
     for (int k = 0; k < im->nv; k++) {
         struct oval *v = &im->v[k];
-        if (v->id == MLP_NONE || !worth_a_name(im, v))
+        if (v->id == MLP_NONE)
             continue;
-        if (mlp_node(im->g, v->id)->name >= 0 && !v->is_output)
-            continue;
-        char *name = onnx_name(im->g, v->name);
-        v->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
-        free(name);
+        struct oval *who = &im->v[last[v->id]];
+        if (mlp_node(im->g, v->id)->name < 0 && worth_a_name(im, who)) {
+            char *name = onnx_name(im->g, who->name);
+            who->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
+            free(name);
+        }
+        if (v->is_output && v->nm < 0 && mlp_node(im->g, v->id)->op != MLP_OP_INPUT &&
+            mlp_node(im->g, v->id)->name >= 0 && strcmp(mlp_node_name(im->g, v->id), v->name)) {
+            char *name = onnx_name(im->g, v->name);
+            v->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
+            free(name);
+        }
     }
+    free(last);
 }
 
 static bool import_nodes(struct importer *im)

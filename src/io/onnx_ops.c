@@ -208,6 +208,28 @@ static bool op_min(struct importer *im)
     return op >= 0 && variadic(im, op);
 }
 
+/* GreaterOrEqual(a, b) as step(a - b), the 0/1 value its Cast to a float gives (a >= b exactly
+ * when a - b >= 0 in floating point too); mlp's exporter writes step(z) so. */
+static bool op_greater_or_equal(struct importer *im)
+{
+    struct opnd a, b, r;
+    if (!input_opnd(im, 0, &a) || !input_opnd(im, 1, &b) ||
+        !elementwise2(im, &a, &b, MLP_OP_SUB, &r))
+        return false;
+    return out_like(im, mlp_unary(im->g, MLP_OP_STEP, r.id), &r);
+}
+
+/* Cast to float or double: mlp's values are numbers already (a comparison's 0/1 included). */
+static bool op_cast(struct importer *im)
+{
+    int64_t to = attr_int(im->node, "to", 0);
+    if (to != ONNX_FLOAT && to != ONNX_DOUBLE)
+        return oi_fail(im, "a Cast to element type %lld (mlp computes in float and double)",
+                       (long long)to);
+    struct opnd x;
+    return input_opnd(im, 0, &x) && out_like(im, x.id, &x);
+}
+
 /* ---- elementwise functions ---- */
 
 static bool unary_named(struct importer *im, const char *name)
@@ -510,7 +532,17 @@ static bool relayout(struct importer *im, struct oval *v, int rank, const int64_
     if (size != old)
         return oi_fail(im, "the new shape holds %lld elements per sample, the value %lld",
                        (long long)size, (long long)old);
-    if (v->t && v->id == MLP_NONE) {
+    mlp_shape want;
+    if (!oi_squeezed(im, v->batched, rank, dims, &want))
+        return false;
+    bool same = true; /* whether only 1s move: then the value keeps its node (and name) */
+    if (v->id != MLP_NONE)
+        same = mlp_shape_equal(mlp_node(im->g, v->id)->shape, want);
+    else if (v->t) {
+        mlp_shape s;
+        same = oi_squeezed(im, false, v->t->rank, v->t->dims, &s) && mlp_shape_equal(s, want);
+    }
+    if (v->t && v->id == MLP_NONE && !same) {
         struct onnx_tensor *t = tensor_copy(im, v->t);
         if (!t)
             return false;
@@ -520,9 +552,6 @@ static bool relayout(struct importer *im, struct oval *v, int rank, const int64_
     }
     struct opnd x;
     if (!opnd_of(im, v, &x))
-        return false;
-    mlp_shape want;
-    if (!oi_squeezed(im, v->batched, rank, dims, &want))
         return false;
     mlp_id y = x.id;
     if (!mlp_shape_equal(mlp_node(im->g, x.id)->shape, want)) {
@@ -706,7 +735,8 @@ static const struct onnx_op {
     const char *name;
     bool (*import)(struct importer *im);
 } onnx_ops[] = {
-    {"Abs", op_abs},           {"Add", op_add},         {"Clip", op_clip},
+    {"Abs", op_abs},           {"Add", op_add},         {"Cast", op_cast},
+    {"Clip", op_clip},         {"GreaterOrEqual", op_greater_or_equal},
     {"Constant", op_constant}, {"Div", op_div},         {"Dropout", op_dropout},
     {"Elu", op_elu},           {"Exp", op_exp},         {"Flatten", op_flatten},
     {"Gemm", op_gemm},         {"Identity", op_identity}, {"LeakyRelu", op_leaky_relu},
