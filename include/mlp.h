@@ -244,6 +244,11 @@ enum { MLP_CONVERT_OUTPUTS = 1 /* also activations whose value is an output or t
 mlp_model *mlp_convert_activation(const mlp_model *m, const char *from, const char *to, int flags,
                                   char **report, mlp_error *err);
 
+/* An equivalent model with every batch_norm_infer that follows an affine layer W @ x + b folded
+ * into W and b (W* = diag(s) W, b* = s (b - mean) + beta, s = gamma / sqrt(var + eps), in
+ * float64); report as for mlp_convert_activation. An error if there is none to fold. */
+mlp_model *mlp_convert_fold(const mlp_model *m, char **report, mlp_error *err);
+
 /* How mlp_equiv samples the inputs. */
 typedef struct mlp_equiv_options {
     int samples;     /* random samples (besides the zero and large-magnitude ones) */

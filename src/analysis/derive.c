@@ -16,7 +16,6 @@
  *  - Adjoints that are constants (L̄ = S̄ = R̄ = 1) are grouped on one line.
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "graph/rewrite.h"
 #include "lang/parser.h"
@@ -354,8 +353,8 @@ static void derive_free(struct derive *d)
     mlp_backprop_free(&d->bp);
 }
 
-char *mlp_derive(const mlp_model *m, const char *const *wrt, int nwrt, mlp_derive_format format,
-                 mlp_error *err)
+char *mlp_derive_graph(const mlp_graph *model, const char *const *wrt, int nwrt,
+                       mlp_derive_format format, mlp_error *err)
 {
     struct derive d;
     memset(&d, 0, sizeof d);
@@ -364,7 +363,7 @@ char *mlp_derive(const mlp_model *m, const char *const *wrt, int nwrt, mlp_deriv
                                                       "differentiate with respect to");
         return NULL;
     }
-    if (mlp_backprop_build(&d.bp, mlp_model_graph(m), wrt, nwrt, err) != MLP_OK) {
+    if (mlp_backprop_build(&d.bp, model, wrt, nwrt, err) != MLP_OK) {
         derive_free(&d);
         return NULL;
     }

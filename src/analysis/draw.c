@@ -10,7 +10,6 @@
  * id order, edges in operand order, numbers printed with %.4g.
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "exec/plan.h"
 
@@ -351,7 +350,7 @@ static void write_mermaid(struct drawing *d)
 
 /* ---- the public entry ---- */
 
-char *mlp_draw(const mlp_model *m, const mlp_draw_options *opt, mlp_error *err)
+char *mlp_draw_graph(const mlp_graph *model, const mlp_draw_options *opt, mlp_error *err)
 {
     struct drawing d;
     memset(&d, 0, sizeof d);
@@ -360,11 +359,11 @@ char *mlp_draw(const mlp_model *m, const mlp_draw_options *opt, mlp_error *err)
     d.backward = opt->grad && opt->ninputs == 0;
     int rc = MLP_OK;
     if (opt->grad) {
-        rc = mlp_backprop_build(&d.bp, mlp_model_graph(m), NULL, 0, err);
+        rc = mlp_backprop_build(&d.bp, model, NULL, 0, err);
         d.g = d.bp.g;
         d.nprimal = d.bp.nprimal;
     } else {
-        d.g = mlp_graph_clone(mlp_model_graph(m));
+        d.g = mlp_graph_clone(model);
         d.nprimal = d.g->n;
     }
     if (rc == MLP_OK) {

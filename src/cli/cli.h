@@ -59,6 +59,9 @@ bool cli_number(const char *s, double *out);
 /* The names listed by --wrt (comma-separated): the count, 0 when the option is absent and not
  * required, or -1 with the error printed (absent but required, empty, more than max names).
  * The names point into *buf, which the caller frees. */
+/* Most names one --wrt list gives: a model's parameters and inputs are far fewer in practice,
+ * and a fixed bound lets each command keep the list on its stack. */
+#define CLI_MAX_WRT 64
 int cli_wrt(const struct cli_args *a, bool required, char **buf, const char **names, int max);
 /* --dtype f64|f32 (default f64). */
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out);

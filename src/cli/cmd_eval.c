@@ -116,16 +116,26 @@ int cmd_eval(int argc, char **argv)
     int cap = rc == EXIT_OK ? mlp_model_count(run.model, MLP_OUTPUT) + 1 : 1;
     const char **names = calloc((size_t)cap, sizeof *names);
     double **vals = calloc((size_t)cap, sizeof *vals);
+    if (rc == EXIT_OK && (!names || !vals))
+        rc = cli_usage_error(&a, "out of memory");
     int n = rc == EXIT_OK ? reported_names(run.model, &run.inputs, names) : 0;
+    if (!vals)
+        n = 0;
     for (int i = 0; i < n && rc == EXIT_OK; i++)
         rc = cli_inputs_require(&a, &run.inputs, run.model, names[i]);
     if (rc == EXIT_OK && n == 0)
         rc = cli_usage_error(&a, "%s has no `output` or `loss` statement: nothing to print",
                              a.pos[0]);
     bool batched = cli_get(&a, "--data") != NULL, json = cli_flag(&a, "--json");
-    for (int i = 0; i < n && rc == EXIT_OK; i++) {
-        vals[i] = malloc(mlp_model_size(run.model, names[i]) * (size_t)run.inputs.batch *
-                         sizeof(double));
+    for (int i = 0; i < n && rc == EXIT_OK; i++) { /* sized by the data: malloc (mem.h) */
+        size_t size = mlp_model_size(run.model, names[i]), batch = (size_t)run.inputs.batch;
+        vals[i] = size <= SIZE_MAX / sizeof(double) / batch ? malloc(size * batch * sizeof(double))
+                                                            : NULL;
+        if (!vals[i]) {
+            rc = cli_usage_error(&a, "out of memory for the values of %s over %zu samples",
+                                 names[i], batch);
+            break;
+        }
         mlp_session_get(run.session, names[i], vals[i], NULL);
     }
     if (rc == EXIT_OK && batched && !json) {

@@ -55,7 +55,6 @@ const struct mlp_lowered *mlp_plan_step_lowered(const mlp_plan *p, int s);
 int64_t mlp_plan_offset(const mlp_plan *p, mlp_id id);
 
 /* Element size of a dtype in bytes. */
-static inline size_t mlp_dtype_size(mlp_dtype t) { return t == MLP_F64 ? 8 : 4; }
 /* Convert n values between float64 and a buffer of dtype t. */
 void mlp_to_dtype(mlp_dtype t, void *dst, const double *src, int64_t n);
 void mlp_from_dtype(mlp_dtype t, double *dst, const void *src, int64_t n);
