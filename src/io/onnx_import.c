@@ -520,8 +520,8 @@ static void name_values(struct importer *im)
             who->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
             free(name);
         }
-        if (v->is_output && v->nm < 0 && mlp_node(im->g, v->id)->op != MLP_OP_INPUT &&
-            mlp_node(im->g, v->id)->name >= 0 && strcmp(mlp_node_name(im->g, v->id), v->name)) {
+        if (v->is_output && v->nm < 0 && mlp_node(im->g, v->id)->name >= 0 &&
+            strcmp(mlp_node_name(im->g, v->id), v->name)) {
             char *name = onnx_name(im->g, v->name);
             v->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
             free(name);
