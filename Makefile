@@ -26,6 +26,7 @@ ifeq ($(SAN),1)
 endif
 
 LAYERS  := base tensor graph graph/ops lang exec io train api analysis analysis/verify
+LAYERS  += export
 LIB_SRC := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

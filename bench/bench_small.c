@@ -19,6 +19,12 @@
 #define NSAMPLES 64 /* inputs cycled through, so no call sees a value it saw just before */
 #define LR 0.7f     /* FANN's default learning rate; the same step size for mlp */
 
+/* The network for inference (what fann_run computes) and, with its loss, for training. */
+static const char infer_text[] =
+    "input x[5]\n"
+    "param W1[4,5] ~ uniform(-0.1, 0.1)\nparam b1[4] ~ uniform(-0.1, 0.1)\n"
+    "param W2[1,4] ~ uniform(-0.1, 0.1)\nparam b2[1] ~ uniform(-0.1, 0.1)\n"
+    "h = sigmoid(W1 @ x + b1)\ny = sigmoid(W2 @ h + b2)\noutput y\n";
 static const char single_text[] =
     "input x[5]\ninput t[1]\n"
     "param W1[4,5] ~ uniform(-0.1, 0.1)\nparam b1[4] ~ uniform(-0.1, 0.1)\n"
@@ -114,7 +120,8 @@ static void bind(struct single *b, mlp_session *s, const mlp_model *m, int grads
     static const char *const params[] = {"W1", "b1", "W2", "b2"};
     b->s = s;
     b->px = mlp_session_f32(s, b->hx = mlp_session_input(s, "x", NULL));
-    b->pt = mlp_session_f32(s, b->ht = mlp_session_input(s, "t", NULL));
+    b->ht = grads ? mlp_session_input(s, "t", NULL) : -1;
+    b->pt = grads ? mlp_session_f32(s, b->ht) : NULL;
     b->py = mlp_session_f32(s, b->hy = mlp_session_value(s, "y", NULL));
     for (int p = 0; grads && p < 4; p++) {
         b->pp[p] = mlp_session_f32(s, b->hp[p] = mlp_session_value(s, params[p], NULL));
@@ -134,7 +141,8 @@ int bench_single(int argc, char **argv)
     (void)argc, (void)argv;
     mlp_error err = {0};
     mlp_model *m = mlp_model_parse(single_text, "single", &err);
-    if (!m) {
+    mlp_model *mi = m ? mlp_model_parse(infer_text, "infer", &err) : NULL;
+    if (!mi) {
         mlp_error_print(&err, stderr);
         return 1;
     }
@@ -146,10 +154,10 @@ int bench_single(int argc, char **argv)
             fwd.xd[i][j] = fwd.x[i][j] = step.x[i][j] = (float)mlp_rng_uniform(&rng);
         fwd.t[i] = step.t[i] = (float)mlp_rng_below(&rng, 2);
     }
-    mlp_session *sf = single_session(m, 0), *ss = single_session(m, 1);
+    mlp_session *sf = single_session(mi, 0), *ss = single_session(m, 1);
     if (!sf || !ss)
         return 1;
-    bind(&fwd, sf, m, 0);
+    bind(&fwd, sf, mi, 0);
     bind(&step, ss, m, 1);
     mlp_session_set_f32(ss, step.ht, step.t, 1, NULL);
 #ifdef HAVE_FANN
@@ -178,6 +186,7 @@ int bench_single(int argc, char **argv)
     mlp_session_free(sf);
     mlp_session_free(ss);
     mlp_model_free(m);
+    mlp_model_free(mi);
     return 0;
 }
 

@@ -1,8 +1,18 @@
 #!/usr/bin/python3
-"""mlp against PyTorch in the same run: GEMM at MLP sizes and a 784-256-128-10 ReLU MLP step.
+"""mlp against its peers in the same run, where overheads rule and where GEMMs do.
 
     make bench                       # builds build/release/mlp-bench, then runs this
-    /usr/bin/python3 bench/compare.py --bench build/release/mlp-bench [--threads 1]
+    /usr/bin/python3 bench/compare.py --bench build/release/mlp-bench [--threads 1] [--only ...]
+
+The workloads table (default): a 5-4-1 sigmoid net one sample at a time against FANN 2.2 (in
+one process, in turns: mlp-bench single), the seed's residual MLP at N = 64, K = 32, batch 256
+(forward + backward with dL/dx), one Fashion-MNIST epoch (784-256-128-10, SGD, batch 128, test
+evaluation included; with where mlp's time went, and the same epoch on two threads, whose
+weights must hash equal), and evaluation of the 10,000 test images, against PyTorch. Each is
+measured --repeats times, mlp and the peer alternating (and alternating who goes first); the
+table gives medians and the ratio peer time / mlp time (above 1: mlp is faster). The load
+average is printed before and after: on a shared machine absolute times are pessimistic and
+ratios are what a run can show. `--only gemm` and `--only mlp` give the GEMM and MLP-step table.
 
 Both sides are timed the same way: one warm-up call, then 5 trials of as many calls as fill
 MLP_BENCH_SECONDS (default 0.1 s); the table shows the best trial's time per call (the median is
@@ -22,8 +32,13 @@ import subprocess
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+# One thread for PyTorch's BLAS too (OpenBLAS keeps its own pool): set before torch loads it.
+_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv[:-1] else "1"
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, _threads)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 TRIALS = 5
 
@@ -131,7 +146,10 @@ def main():
     ap.add_argument("--bench", default="build/release/mlp-bench", help="the mlp-bench program")
     ap.add_argument("--threads", type=int, default=1, help="threads for both (default 1)")
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--only", choices=("gemm", "mlp"), help="run only the GEMMs or only the MLP")
+    ap.add_argument("--only", choices=("workloads", "gemm", "mlp", "all"), default="workloads",
+                    help="the workloads table (default), the GEMMs, the MLP step, or all")
+    ap.add_argument("--repeats", type=int, default=5, help="rounds of each workload (default 5)")
+    ap.add_argument("--no-fashion", action="store_true", help="skip the Fashion-MNIST rows")
     ap.add_argument("--dtype", choices=("f32", "f64"), help="run only this element type")
     ap.add_argument("--json", help="also write every measurement to this file")
     args = ap.parse_args()
@@ -140,13 +158,20 @@ def main():
     print(f"machine: {machine()}")
     print(f"mlp: {args.threads} thread(s); PyTorch {torch.__version__}: {torch.get_num_threads()} thread(s), "
           f"BLAS {torch_blas()}")
+    print(f"started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    if args.only in ("workloads", "all"):
+        from workloads import workloads
+        results.append(workloads(args.bench, args.repeats, seconds(), args.no_fashion))
+        if args.only == "workloads":
+            return finish(args, results)
+        print()
     print(f"time per call: best of {TRIALS} trials of {seconds()} s; speedup = PyTorch time / mlp time\n")
     print("| case                               | dtype | mlp ms    | GFLOP/s  | torch ms  | GFLOP/s  | speedup |")
     print("|------------------------------------|-------|-----------|----------|-----------|----------|---------|")
     for dtype_name, dtype in (("f32", torch.float32), ("f64", torch.float64)):
         if args.dtype and dtype_name != args.dtype:
             continue
-        for m, k, n, trans in GEMM_CASES if args.only != "mlp" else []:
+        for m, k, n, trans in GEMM_CASES if args.only in ("gemm", "all") else []:
             ours = run_mlp_bench(args.bench, "gemm", dtype_name, trans, m, k, n, args.threads)
             best, median = torch_gemm(m, k, n, trans, dtype)
             ours.update(torch_best_ms=best * 1e3, torch_median_ms=median * 1e3)
@@ -167,6 +192,10 @@ def main():
                   ours["forward_ms"] * 1e-3, fb))
         print(row(f"MLP forward+backward, batch {args.batch}", dtype_name, s_flops,
                   ours["step_ms"] * 1e-3, sb))
+    finish(args, results)
+
+
+def finish(args, results):
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

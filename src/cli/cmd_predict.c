@@ -190,7 +190,7 @@ int cmd_predict(int argc, char **argv)
                       : cli_write_output(cli_get(&a, "-o"), t.s);
     }
     if (rc == EXIT_OK && metrics)
-        cli_print_metrics(stdout, &mt, cli_flag(&a, "--json"));
+        cli_print_metrics_for(stdout, &mt, m, cli_flag(&a, "--json"));
     free(t.s);
     mlp_metrics_free(&mt);
     mlp_predictions_free(&p);

@@ -22,7 +22,7 @@ static const struct command {
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
     {"predict", cmd_predict, "a trained model's predictions (classes, probabilities) for a data set"},
     {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
-    {"export", cmd_export, "write a model in another format (ONNX)"},
+    {"export", cmd_export, "write a model in another format: ONNX, or standalone C (float32 or int8)"},
 };
 
 static void usage(FILE *f)

@@ -8,6 +8,7 @@
  * never stored and re-read, and act'(z) is taken from act(z) instead of recomputing exp. */
 #include "graph/lower.h"
 #include "graph/ops/common.h"
+#include "tensor/gemm.h"
 
 #include <tgmath.h>
 
@@ -39,14 +40,67 @@
         }                                                                                       \
     } while (0)
 
+/* y = act(X op(W)^T + c) for a product small enough that the GEMM would use plain loops: the
+ * same sums (mlp_gemm_is_small), then the same bias and activation, element by element in one
+ * loop without the GEMM call's overhead, which is what rules single samples. Not vectorised:
+ * for rows of a few elements the vectoriser's set-up costs more than the loop. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SCALAR __attribute__((optimize("no-tree-vectorize")))
+#else
+#define SCALAR
+#endif
+
+static inline float act_f(enum mlp_op op, float v)
+{
+    return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
+         : op == MLP_OP_SIGMOID ? mlp_sigmoid_f(v)
+         : op == MLP_OP_TANH    ? tanhf(v) : v;
+}
+static inline double act_d(enum mlp_op op, double v)
+{
+    return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
+         : op == MLP_OP_SIGMOID ? mlp_sigmoid_d(v)
+         : op == MLP_OP_TANH    ? tanh(v) : v;
+}
+
+#define DENSE_SMALL(T, name, act)                                                               \
+    SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
+    {                                                                                           \
+        const T *W = k->in[0], *X = k->in[1];                                                   \
+        bool ta = k->trans[0], c_left = k->trans[2], bias = k->node->op != MLP_OP_MATMUL;       \
+        enum mlp_op op = k->node->op;                                                           \
+        for (int r = 0; r < k->rows; r++) {                                                     \
+            const T *x = X + (int64_t)r * kk;                                                   \
+            const T *c = bias ? (const T *)k->in[2] + r * k->in_stride[2] : NULL;               \
+            T *y = (T *)k->out + (int64_t)r * m;                                                \
+            for (int i = 0; i < m; i++) {                                                       \
+                T s = 0;                                                                        \
+                for (int p = 0; p < kk; p++)                                                    \
+                    s += x[p] * (ta ? W[(int64_t)p * m + i] : W[(int64_t)i * kk + p]);          \
+                y[i] = bias ? act(op, c_left ? c[i] + s : s + c[i]) : s;                        \
+            }                                                                                   \
+        }                                                                                       \
+    }
+DENSE_SMALL(float, dense_small_f32, act_f)
+DENSE_SMALL(double, dense_small_f64, act_d)
+
 void mlp_dense_forward(const struct mlp_kargs *k)
 {
     const mlp_shape ws = k->inode[0]->shape;
-    int m = ws.dim[0], kk = ws.dim[1];
     bool ta = k->trans[0], c_left = k->trans[2];
+    int m = ws.dim[0], kk = ws.dim[1]; /* op(W)'s shape: the operand's own */
+    if (mlp_gemm_is_small(k->rows, m, kk)) {
+        if (k->dtype == MLP_F64)
+            dense_small_f64(k, m, kk);
+        else
+            dense_small_f32(k, m, kk);
+        return;
+    }
     /* The vectors are the rows of X, so Y = X op(W)^T in one GEMM, exactly as matmul does. */
     mlp_gemm_any(k, 0, !ta, k->rows, m, kk, k->in[1], kk, k->in[0], ta ? m : kk, 0, k->out, m);
     enum mlp_op op = k->node->op;
+    if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
+        return;
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
         T *y = (T *)k->out + (int64_t)r * m;
@@ -83,4 +137,34 @@ void mlp_act_derivative(const struct mlp_kargs *k)
     enum mlp_op d = k->node->op;
     MLP_DISPATCH(k->dtype, const T *h = k->in[0]; T *y = k->out;
                  for (int64_t i = 0; i < n; i++) y[i] = (T)DERIV(d, h[i]););
+}
+
+/* batch_sum(outer(a, b)) = A^T B over the batch; when the GEMM would use plain loops, the same
+ * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. */
+#define OUTER_SMALL(T, name)                                                                    \
+    SCALAR static void name(const struct mlp_kargs *k, int m, int n)                            \
+    {                                                                                           \
+        const T *A = k->in[0], *B = k->in[1];                                                   \
+        int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
+        T *y = k->out;                                                                          \
+        for (int i = 0; i < m; i++)                                                             \
+            for (int j = 0; j < n; j++) {                                                       \
+                T s = 0;                                                                        \
+                for (int p = 0; p < k->batch; p++)                                              \
+                    s += A[p * sa + i] * B[p * sb + j];                                         \
+                y[(int64_t)i * n + j] = s;                                                      \
+            }                                                                                   \
+    }
+OUTER_SMALL(float, outer_small_f32)
+OUTER_SMALL(double, outer_small_f64)
+
+void mlp_batch_outer_fast(const struct mlp_kargs *k)
+{
+    int m = k->inode[0]->shape.dim[0], n = k->inode[1]->shape.dim[0];
+    if (!mlp_gemm_is_small(m, n, k->batch))
+        mlp_batch_outer_forward(k);
+    else if (k->dtype == MLP_F64)
+        outer_small_f64(k, m, n);
+    else
+        outer_small_f32(k, m, n);
 }

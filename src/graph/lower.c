@@ -167,6 +167,19 @@ static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
     case MLP_OP_DRELU:
     case MLP_OP_DTANH:
         return act_derivative(g, id, out);
+    case MLP_OP_MATMUL: /* W @ x alone: the dense kernel without bias (tiny ones inline) */
+        if (!batched_matvec(g, id))
+            return false;
+        plain(g, id, out);
+        matmul_views(g, out);
+        out->forward = mlp_dense_forward;
+        return true;
+    case MLP_OP_BATCH_SUM:
+        if (!mlp_node(g, n->in[0])->batched || mlp_node(g, n->in[0])->op != MLP_OP_OUTER)
+            return false;
+        plain(g, n->in[0], out);
+        out->forward = mlp_batch_outer_fast;
+        return true;
     default:
         return false;
     }

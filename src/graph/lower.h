@@ -55,10 +55,13 @@ void mlp_batch_matmul_forward(const struct mlp_kargs *k);
 /* Dense layers and activation backward (exec/fused.c). Dense: in = {W or its transpose's source,
  * x, c}, node = the add or the activation; y = act(op(W) x + c) per sample, c the other operand
  * of the add (unbatched or batched, of the sum's shape). Backward: in = {gy, h}, node = the mul;
+ * A dense kernel whose node is the matmul itself (arity 2) is W @ x alone.
  * y = gy * act'(z) computed from h = act(z) (inode[1] is the derivative node, trans[0] says it
  * is the left operand). Dense: trans[2] says c is the left operand of the +. */
 void mlp_dense_forward(const struct mlp_kargs *k);
 void mlp_act_backward(const struct mlp_kargs *k);
+/* batch_sum(outer(a, b)) as mlp_batch_outer_forward, tiny products inline (same sums). */
+void mlp_batch_outer_fast(const struct mlp_kargs *k);
 /* act'(z) alone, from in = {h}: node is the derivative node. */
 void mlp_act_derivative(const struct mlp_kargs *k);
 

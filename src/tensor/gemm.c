@@ -68,12 +68,9 @@ const char *mlp_gemm_isa_name(mlp_gemm_isa isa)
     return isa == MLP_GEMM_AVX2 ? "avx2" : isa == MLP_GEMM_GENERIC ? "generic" : "auto";
 }
 
-/* Packing costs O(MK + KN) and pads to whole micro-tiles; below this volume, or for a single
- * row or column, plain loops are faster. */
-static bool small_product(int M, int N, int K)
-{
-    return M < 4 || N < 4 || (double)M * N * K < 16.0 * 16 * 16;
-}
+/* The plain-loop rule (gemm.h): packing costs O(MK + KN) and pads to whole micro-tiles; for
+ * small products or a single row or column, plain loops are faster. */
+static bool small_product(int M, int N, int K) { return mlp_gemm_is_small(M, N, K); }
 
 /* Widest AVX2 register in bytes: column parts are multiples of its micro-tile width (NR), the
  * larger of the two kernel sets', so no part boundary cuts through a micro-tile. */

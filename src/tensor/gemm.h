@@ -32,6 +32,18 @@ int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx);
 /* "generic" or "avx2". */
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa);
 
+/* Whether a product of these sizes (all >= 1) takes the plain-loop path: each element of C is
+ * then, for beta = 0 and alpha = 1, the sum over p = 0..K-1 in order, starting from 0, of
+ * op(A)[i][p] op(B)[p][j], with no other rounding (fused kernels that compute such a product
+ * inline rely on this to give the same bits). */
+#include <stdbool.h>
+static inline bool mlp_gemm_is_small(int M, int N, int K)
+{
+    /* Packing costs O(MK + KN) and pads to whole micro-tiles; below this volume, or for a
+     * single row or column, plain loops are faster. */
+    return M < 4 || N < 4 || (double)M * N * K < 16.0 * 16 * 16;
+}
+
 /* ctx may be NULL: the call then uses the best kernels and a temporary workspace. */
 void mlp_gemm_f64(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K, double alpha,
                   const double *A, int lda, const double *B, int ldb, double beta, double *C,

@@ -27,9 +27,12 @@ static void D(small)(int ta, int tb, int M, int N, int K, REAL alpha, const REAL
             }
             continue;
         }
+        /* The first step starts from beta C (or 0): the same sums as clearing C first, without
+         * a separate pass (a memset call per row, for tiny products). */
+        REAL a0 = alpha * OP(A, ta, lda, i, 0);
         for (int j = 0; j < N; j++)
-            c[j] = beta != 0 ? beta * c[j] : 0;
-        for (int p = 0; p < K; p++) {
+            c[j] = (beta != 0 ? beta * c[j] : 0) + a0 * B[j];
+        for (int p = 1; p < K; p++) {
             REAL a = alpha * OP(A, ta, lda, i, p);
             const REAL *restrict b = B + (size_t)p * ldb;
             for (int j = 0; j < N; j++)

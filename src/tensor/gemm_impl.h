@@ -191,9 +191,11 @@ void G(mlp_gemm_packed)(int ta, int tb, int M, int N, int K, REAL alpha, const R
             G(pack_b)(tb, B, ldb, p0, kc, j0, nc, Bp);
             for (int i0 = 0; i0 < M; i0 += mcb) {
                 int mc = G(min)(mcb, M - i0);
-                if (N <= MLP_GEMM_DIRECT_N) {
-                    /* Few column panels reuse an A panel: packing A would cost about as much
-                     * as the products, so the kernel reads op(A) in place. */
+                if (!ta || N <= MLP_GEMM_DIRECT_N) {
+                    /* The kernel reads op(A) in place when its rows are rows of A (six
+                     * sequential streams that stay in L1 across the column panels), or when few
+                     * column panels reuse an A panel (packing would cost about as much as the
+                     * products). Packing a transposed A pays off for wide products. */
                     ptrdiff_t rs = ta ? 1 : lda, cs = ta ? lda : 1;
                     for (int jr = 0; jr < nc; jr += NR)
                         for (int ir = 0; ir < mc; ir += MR)

@@ -18,8 +18,8 @@
 #define MLP_GEMM_B_BYTES (1024 * MLP_GEMM_KC * 4)
 #define MLP_GEMM_WS_BYTES (MLP_GEMM_A_BYTES + MLP_GEMM_B_BYTES)
 #define MLP_GEMM_WS_ALIGN 64
-/* Products of at most this many columns read op(A) in place instead of packing it (few column
- * panels reuse each A panel; -D to experiment). */
+/* Products with op(A) = A, and products of at most this many columns, read op(A) in place
+ * instead of packing it (gemm_impl.h; -D to experiment). */
 #ifndef MLP_GEMM_DIRECT_N
 #define MLP_GEMM_DIRECT_N 64
 #endif

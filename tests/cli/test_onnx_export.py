@@ -116,4 +116,4 @@ class Export(MlpTestCase):
         r = self.fails(2, "export", "examples/seed/residual.mlp", "--format", "tflite", "-o", "x")
         self.assertIn("unknown --format 'tflite'", r.err)
         r = self.fails(2, "export", "examples/seed/residual.mlp")
-        self.assertIn("--format and -o are required", r.err)
+        self.assertIn("--format is required (onnx or c)", r.err)

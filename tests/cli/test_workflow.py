@@ -155,6 +155,12 @@ class WeightsEverywhere(MlpTestCase):
         self.fails(2, "equiv", sig, conv, "--weights-b", self.bad)
         self.fails(2, "equiv", sig, conv, "--weights-a", self.bad)
 
+    def test_import(self):
+        self.assertIn("param b2 = 0\n", self.ok("import", self.net).out)
+        out = self.ok("import", self.net, "--weights", self.w).out
+        self.assertIn("param b2 = 0.100000001490116119384765625\n", out)
+        self.fails(2, "import", self.net, "--weights", self.bad)
+
     def mlp_rc(self, rc, *args):
         r = mlp(*args)
         self.assertEqual(r.rc, rc, r)
@@ -223,6 +229,7 @@ class TrainThenUse(MlpTestCase):
         for row, want in zip(rows, self.labels):
             conf[NAMES.index(want)][NAMES.index(row[0])] += 1
         self.assertEqual(m["confusion"], conf)
+        self.assertEqual(m["class_names"], NAMES)
         right = sum(row[0] == want for row, want in zip(rows, self.labels))
         self.assertEqual(m["accuracy"], right / len(rows))
         self.assertGreater(m["accuracy"], 0.6)
@@ -403,3 +410,66 @@ class Polish(MlpTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("\033", r.stdout)
         self.assertIn("$ mlp eval", r.stdout)
+
+
+class TrainingAsUsersExpect(MlpTestCase):
+    def setUp(self):
+        super().setUp()
+        self.model = self.write("flowers.mlp", FLOWERS)
+        self.data = self.write("flowers.csv", flowers()[0])
+
+    def train(self, *extra):
+        return self.ok("train", self.model, "--data", self.data, "--label", "species", "--scale",
+                       "standard", "--batch", "16", *extra)
+
+    def weights(self, name):
+        with open(os.path.join(self.tmp, name), "rb") as f:
+            return f.read()
+
+    def test_resume_is_bit_identical(self):
+        for opt in (["--optimizer", "adam", "--lr", "0.01"],
+                    ["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov"]):
+            full, part, ck, resumed = (os.path.join(self.tmp, n) for n in
+                                       ("full.st", "part.st", "ck.st", "resumed.st"))
+            self.train(*opt, "--epochs", "9", "--save", full, "--quiet")
+            self.train(*opt, "--epochs", "4", "--checkpoint", ck, "--quiet")
+            r = self.train(*opt, "--epochs", "9", "--resume", ck, "--checkpoint", ck,
+                           "--save", resumed)
+            self.assertTrue(r.out.startswith("epoch 5/9 "), r.out)
+            self.assertEqual(self.weights("full.st"), self.weights("resumed.st"))
+            # the checkpoint is a weights file: the last epoch's, the ones saved
+            a = self.ok("eval", self.model, "--weights", ck, "--metrics", "--data", self.data).out
+            b = self.ok("eval", self.model, "--weights", full, "--metrics", "--data", self.data).out
+            self.assertEqual(a, b)
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--batch", "8", "--epochs", "9", "--resume", ck)
+        self.assertIn("the checkpoint was made with --batch 16, this run has 8", r.err)
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--batch", "16", "--epochs", "9", "--resume", ck)
+        self.assertIn("has done 9 epochs already", r.err)
+
+    def test_val_split_and_patience_keep_the_best_epoch(self):
+        r = self.train("--optimizer", "adam", "--lr", "0.05", "--epochs", "200", "--val-split",
+                       "0.25", "--patience", "4", "--save", os.path.join(self.tmp, "best.st"))
+        self.assertIn("val loss", r.out.splitlines()[0])
+        m = re.search(r"keeping the weights of epoch (\d+) \(val loss ([0-9.]+)\)", r.out)
+        self.assertTrue(m, r.out)
+        best = int(m.group(1))
+        losses = [float(x) for x in re.findall(r"^epoch .*val loss ([0-9.]+)", r.out, re.M)]
+        self.assertEqual(len(losses), best + 4)  # stopped 4 epochs after the best
+        self.assertEqual(min(losses), losses[best - 1])
+        # the weights kept are those of a run that ends at that epoch, bit for bit
+        self.train("--optimizer", "adam", "--lr", "0.05", "--epochs", str(best), "--val-split",
+                   "0.25", "--save", os.path.join(self.tmp, "short.st"), "--quiet")
+        self.assertEqual(self.weights("best.st"), self.weights("short.st"))
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--patience", "3")
+        self.assertIn("needs --val-split", r.err)
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--val-split", "1.5")
+        self.assertIn("--val-split must be a fraction between 0 and 1", r.err)
+
+    def test_quiet_prints_no_epoch_lines(self):
+        r = self.train("--epochs", "3", "--quiet")
+        self.assertNotIn("epoch 1/3", r.out)
+        self.assertIn("trained 3 epochs", r.out)
