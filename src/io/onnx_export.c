@@ -446,6 +446,29 @@ static bool reshape(struct exporter *ex, mlp_id id, const char *out)
     return true;
 }
 
+/* a[i, j, ...]: one Gather per index along the axis after the batch (scalar indices drop it);
+ * the last index of a value that ends a scalar per sample is a one-element list, so the result
+ * is the [N, 1] column scalars are. */
+static bool index_op(struct exporter *ex, mlp_id id, const char *out)
+{
+    const struct mlp_node *n = nd(ex, id);
+    int nidx = n->attr[0];
+    char *cur = mlp_xstrdup(opnd(ex, id, 0));
+    for (int k = 0; k < nidx; k++) {
+        bool last = k == nidx - 1, column = last && n->batched && n->shape.rank == 0;
+        double i = n->attr[1 + k];
+        char *ix = const_node(ex, id, "index", ONNX_INT64, column ? 1 : -1, &i);
+        char *next = last ? mlp_xstrdup(out) : fresh_name(ex, "gather", id);
+        const char *in[2] = {cur, ix};
+        attr_int(add_node(ex, "Gather", in, 2, next), "axis", n->batched ? 1 : 0);
+        free(ix);
+        free(cur);
+        cur = next;
+    }
+    free(cur);
+    return true;
+}
+
 /* The op named `name` in this build's table, or -1. */
 static int op_id(const char *name) { return mlp_op_lookup(name, (int)strlen(name)); }
 
@@ -487,6 +510,8 @@ static bool export_op(struct exporter *ex, mlp_id id, const char *out)
         return softmax_like(ex, id, "Softmax", out);
     case MLP_OP_LOG_SOFTMAX:
         return softmax_like(ex, id, "LogSoftmax", out);
+    case MLP_OP_INDEX:
+        return index_op(ex, id, out);
     case MLP_OP_TRANSPOSE: {
         if (nd(ex, id)->batched)
             return ex_fail(ex, id, "a transpose per sample is not written yet");

@@ -520,8 +520,8 @@ static void name_values(struct importer *im)
             who->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
             free(name);
         }
-        if (v->is_output && v->nm < 0 && mlp_node(im->g, v->id)->op != MLP_OP_INPUT &&
-            mlp_node(im->g, v->id)->name >= 0 && strcmp(mlp_node_name(im->g, v->id), v->name)) {
+        if (v->is_output && v->nm < 0 && mlp_node(im->g, v->id)->name >= 0 &&
+            strcmp(mlp_node_name(im->g, v->id), v->name)) {
             char *name = onnx_name(im->g, v->name);
             v->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
             free(name);
@@ -569,9 +569,9 @@ static bool add_outputs(struct importer *im)
         if (id == MLP_NONE)
             return false;
         int nm = v->nm >= 0 ? v->nm : mlp_node(im->g, id)->name;
-        for (int o = 0; o < im->g->noutputs; o++)
-            if (im->g->outputs[o] == nm)
-                return oi_fail(im, "graph output '%s' is listed twice", quoted(on, name, sizeof name));
+        if (v->listed) /* a mark, not a search: a file may list many outputs */
+            return oi_fail(im, "graph output '%s' is listed twice", quoted(on, name, sizeof name));
+        v->listed = true;
         mlp_xreserve(&im->g->outputs, &im->g->capoutputs, im->g->noutputs + 1,
                      sizeof *im->g->outputs);
         im->g->outputs[im->g->noutputs++] = nm;

@@ -25,6 +25,7 @@ struct oval {
     int uses;       /* how many node inputs and graph outputs read it */
     const char *op; /* of the node that made it, or NULL */
     bool is_output; /* a graph output */
+    bool listed;    /* made an output of the mlp graph already */
     int nm;         /* the name index it was given, or -1 */
     bool anonymous; /* a constant the importer made: never declared under a name */
 };

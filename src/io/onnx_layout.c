@@ -278,15 +278,52 @@ bool onnx_op_shape(struct importer *im)
     return oi_output_const(im, 0, t);
 }
 
-/* Gather(data, indices) of a constant vector (axis 0): picking dims out of a shape. */
+/* Gather of one element along an axis of a value: mlp's indexing a[i], which drops leading
+ * axes, so every dimension before the axis (after the batch) must be 1. A scalar index drops
+ * the axis, a one-element index keeps it with size 1: the same mlp shape. */
+static bool gather_value(struct importer *im, struct oval *d, const struct onnx_tensor *ix)
+{
+    int64_t axis = oi_attr_int(im->node, "axis", 0);
+    if (axis < 0)
+        axis += d->rank;
+    if (ix->size != 1 || ix->rank > 1 || axis < (d->batched ? 1 : 0) || axis >= d->rank)
+        return oi_fail(im, "mlp gathers one element along an axis after the batch");
+    for (int a = d->batched ? 1 : 0; a < axis; a++)
+        if (d->dims[a] != 1)
+            return oi_fail(im, "gathering along axis %lld needs the dimensions before it to be 1 "
+                               "(mlp's a[i] indexes the first)", (long long)axis);
+    double k = ix->values[0] < 0 ? ix->values[0] + (double)d->dims[axis] : ix->values[0];
+    if (!(k >= 0 && k < (double)d->dims[axis]) || k != floor(k))
+        return oi_fail(im, "index %g is outside the %lld values", ix->values[0],
+                       (long long)d->dims[axis]);
+    struct opnd x;
+    if (!oi_opnd_of(im, d, &x))
+        return false;
+    int32_t i = (int32_t)k;
+    mlp_id y = d->dims[axis] == 1 ? x.id : mlp_index(im->g, x.id, &i, 1);
+    int64_t dims[ONNX_MAX_DIMS];
+    int rank = 0;
+    for (int a = 0; a < d->rank; a++)
+        if (a != axis)
+            dims[rank++] = d->dims[a];
+        else if (ix->rank == 1)
+            dims[rank++] = 1;
+    return oi_output(im, 0, y, d->batched, rank, dims);
+}
+
+/* Gather(data, indices): from a constant vector (axis 0), picking dims out of a shape; or one
+ * element of a value. */
 bool onnx_op_gather(struct importer *im)
 {
     struct oval *d = oi_input(im, 0), *ix = d ? oi_input(im, 1) : NULL;
     if (!ix)
         return false;
-    if (!d->t || d->id != MLP_NONE || !ix->t || d->t->rank != 1 || ix->t->rank > 1 ||
-        oi_attr_int(im->node, "axis", 0) != 0)
-        return oi_fail(im, "mlp gathers from constant vectors only (shapes)");
+    if (!ix->t)
+        return oi_fail(im, "the indices must be constants");
+    if (!d->t || d->id != MLP_NONE || d->kind != MLP_CONST)
+        return gather_value(im, d, ix->t);
+    if (d->t->rank != 1 || ix->t->rank > 1 || oi_attr_int(im->node, "axis", 0) != 0)
+        return oi_fail(im, "mlp gathers from constant vectors only along their axis");
     struct onnx_tensor *t = oi_new_tensor(im);
     t->dtype = d->t->dtype;
     t->rank = ix->t->rank;

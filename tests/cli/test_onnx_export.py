@@ -97,6 +97,13 @@ class Export(MlpTestCase):
             self.assertNotEqual(fa.read(), fb.read())
         self.ok("equiv", model, b, "--weights-a", w, "--tol", "1e-5")
 
+    def test_outputs_that_are_inputs_or_parameters(self):
+        model = self.write("p.mlp", "input x[2]\nparam W[2] = [1, 2]\ny = x\noutput y, W, x\n")
+        out = os.path.join(self.tmp, "p.onnx")
+        self.ok("export", model, "--format", "onnx", "-o", out)
+        self.assertEqual(self.ok("import", out).out,
+                         "input x[2]\ny = x\nparam W[2] = [1, 2]\noutput y, W, x\n")
+
     def test_unsupported_op_is_named(self):
         model = self.write("l.mlp", "input x[2]\ninput t[2]\nL = squared_error(x, t)\n"
                                     "output L\n")
