@@ -193,6 +193,9 @@ void mlp_table_free(mlp_table *t);
 /* The op computing a named value ("relu", "matmul", "add"), or NULL for inputs, parameters,
  * constants and unknown names. */
 const char *mlp_model_op(const mlp_model *m, const char *name);
+/* Whether the named value is computed by an op that is exactly 0 for every negative input
+ * (relu, step, relu6: its units can be inactive), as the op table's sign facts say. */
+int mlp_model_is_unit(const mlp_model *m, const char *name);
 
 typedef enum mlp_draw_format { MLP_DRAW_DOT, MLP_DRAW_MERMAID } mlp_draw_format;
 /* What mlp_draw draws. With input values, every node shows its value (for one sample). */
@@ -338,6 +341,24 @@ typedef enum mlp_scale {
 /* Scale train's features, and test's (may be NULL) with train's statistics. */
 int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err);
 
+/* Preprocessing travels with the weights: mlp_train records how its training set was scaled
+ * (mlp_dataset_scale's statistics) and, for a CSV with texts as labels, the class names;
+ * mlp_model_save_weights writes them in the safetensors __metadata__, and mlp_model_load_weights
+ * attaches them to the model. mlp_evaluate then scales raw data the same way; a weights file
+ * without them changes nothing. */
+/* Scale n rows of raw features for the model's first input as its training data was scaled
+ * (nothing when the weights carry no scaling). */
+void mlp_model_prepare_features(const mlp_model *m, double *x, int n);
+/* How the weights' training data was scaled (MLP_SCALE_NONE when they carry no scaling). */
+mlp_scale mlp_model_scale(const mlp_model *m);
+/* The class names of a classifier trained on CSV label texts: how many (0 when none), and the
+ * name of class i (NULL out of range). */
+int mlp_model_class_count(const mlp_model *m);
+const char *mlp_model_class_name(const mlp_model *m, int i);
+/* The CSV columns the model was trained on, comma-separated: the label columns (label = 1) or
+ * the feature columns (label = 0); NULL when unknown. */
+const char *mlp_model_trained_columns(const mlp_model *m, int label);
+
 /* ---- training ---------------------------------------------------------------------------- */
 
 /* Numbers of one epoch; accuracies are NaN for regression, test values NaN without test data. */
@@ -404,6 +425,27 @@ typedef struct mlp_metrics {
 /* Evaluate the model on every sample (in float32). */
 int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err);
 void mlp_metrics_free(mlp_metrics *mt);
+
+/* A model's predictions for every sample of a data set (its targets, if any, are not used;
+ * a data set without targets does). */
+typedef struct mlp_predictions {
+    int n;         /* samples */
+    int width;     /* values per sample */
+    int classes;   /* softmax_xent: the number of classes; bce_logits: 2; otherwise 0 */
+    int *cls;      /* n predicted classes (the argmax; for bce_logits z >= 0), NULL otherwise */
+    float *values; /* n * width: softmax_xent's class probabilities p[i], bce_logits' p =
+                      sigmoid(z), or else every output's elements */
+    char **names;  /* width column names: "p[0]"..., "p", or "y[0]"... */
+} mlp_predictions;
+/* Predict in float32, as mlp_evaluate evaluates: a class is the one it counts. The data is used
+ * as it is (mlp_evaluate scales raw data by the weights' statistics; mlp_predict does too). */
+int mlp_predict(const mlp_model *m, const mlp_dataset *d, mlp_predictions *out, mlp_error *err);
+void mlp_predictions_free(mlp_predictions *p);
+/* Load a data set to use a trained model on: as mlp_dataset_load, but for a CSV the label and
+ * feature columns default to those the model was trained on (mlp_model_trained_columns), and
+ * when `label` is NULL a label column the file lacks is no error: the set has no targets. */
+mlp_dataset *mlp_dataset_load_for(const mlp_model *m, const char *spec, const char *label,
+                                  const char *features, mlp_error *err);
 
 /* ---- verification: properties over every real input (docs/verify.md) -------------------- */
 

@@ -30,7 +30,7 @@ bool mlp_backprop_names(const struct mlp_backprop *bp, mlp_id id, mlp_id *primal
 
 /* ---- facts about values, and what they imply for signs (facts.c, signs.c) ---- */
 
-enum { SIGN_NEG = 1, SIGN_ZERO = 2, SIGN_POS = 4, SIGN_ANY = 7 };
+enum { SIGN_NEG = MLP_SIGN_NEG, SIGN_ZERO = MLP_SIGN_ZERO, SIGN_POS = MLP_SIGN_POS, SIGN_ANY = MLP_SIGN_ANY };
 
 /* "z1 < 0": every element of a named value compared with a number. */
 struct mlp_fact {

@@ -2,7 +2,8 @@
  *
  * A node's sign set is the union over its elements of {negative, zero, positive}. Facts narrow
  * sets; ops carry the narrowing forwards (relu(z) = 0 where z ≤ 0, a product with a zero factor
- * is zero) and relu and step carry it backwards (relu(z) = 0 only if z ≤ 0). Every rule holds
+ * is zero) and elementwise ones such as relu and step carry it backwards (relu(z) = 0 only if
+ * z ≤ 0). The rules are the ops' sign facts, in their op table entries (src/graph/ops/). Every rule holds
  * over the real numbers for every element, so a set of {zero} is a proof that the value is 0.
  * Sets only shrink, so the alternating passes reach a fixed point.
  */
@@ -15,32 +16,6 @@
 
 enum { N = SIGN_NEG, Z = SIGN_ZERO, P = SIGN_POS, ANY = SIGN_ANY };
 
-/* Apply f to each sign in s: f gives the result set for one sign. */
-static unsigned each(unsigned s, unsigned neg, unsigned zero, unsigned pos)
-{
-    return (s & N ? neg : 0) | (s & Z ? zero : 0) | (s & P ? pos : 0);
-}
-
-static unsigned flip(unsigned s) { return each(s, P, Z, N); }
-
-static unsigned times(unsigned a, unsigned b)
-{
-    return each(a, flip(b), b ? Z : 0, b);
-}
-
-static unsigned plus(unsigned a, unsigned b)
-{
-    unsigned r = 0;
-    for (unsigned x = 1; x <= P; x <<= 1)
-        for (unsigned y = 1; y <= P; y <<= 1)
-            if ((a & x) && (b & y))
-                r |= x == Z ? y : y == Z ? x : x == y ? x : ANY;
-    return r;
-}
-
-/* Sign of a sum of one or more values whose signs are in s. */
-static unsigned sum_of(unsigned s) { return s == (N | P) || s == ANY || s == (N | Z | P) ? ANY : s; }
-
 static unsigned constant_signs(const mlp_graph *g, mlp_id id)
 {
     unsigned s = 0;
@@ -50,60 +25,14 @@ static unsigned constant_signs(const mlp_graph *g, mlp_id id)
     return s;
 }
 
-/* What the op guarantees about its value from its operands' signs a and b. */
-static unsigned forward(const mlp_graph *g, mlp_id id, unsigned a, unsigned b)
+/* What the op guarantees about its value from its operands' signs (its entry's sign facts);
+ * a constant's signs are those of its values, an input's and a parameter's any. */
+static unsigned forward(const mlp_graph *g, mlp_id id, const unsigned *in)
 {
     const struct mlp_node *n = mlp_node(g, id);
-    switch (n->op) {
-    case MLP_OP_INPUT:
-    case MLP_OP_PARAM:
-        return ANY;
-    case MLP_OP_CONST:
-        return constant_signs(g, id);
-    case MLP_OP_ADD: return plus(a, b);
-    case MLP_OP_SUB: return plus(a, flip(b));
-    case MLP_OP_NEG: return flip(a);
-    case MLP_OP_MUL:
-    case MLP_OP_OUTER: return times(a, b);
-    case MLP_OP_DIV: return b == Z ? ANY : times(a, b & ~(unsigned)Z);
-    case MLP_OP_MATMUL:
-    case MLP_OP_DOT: return sum_of(times(a, b));
-    case MLP_OP_SUM:
-    case MLP_OP_MEAN:
-    case MLP_OP_BATCH_SUM: return sum_of(a);
-    case MLP_OP_SUMSQ: return a == Z ? Z : a & Z ? Z | P : P;
-    case MLP_OP_TRANSPOSE:
-    case MLP_OP_INDEX:
-    case MLP_OP_BROADCAST:
-    case MLP_OP_IDENTITY:
-    case MLP_OP_TANH: return a;
-    case MLP_OP_UNINDEX: return a | Z;
-    case MLP_OP_RELU:
-    case MLP_OP_DRELU: return each(a, Z, Z, P);
-    case MLP_OP_STEP: return each(a, Z, P, P);
-    case MLP_OP_SIGMOID:
-    case MLP_OP_EXP:
-    case MLP_OP_DSIGMOID:
-    case MLP_OP_DTANH:
-    case MLP_OP_SOFTMAX: return P;
-    case MLP_OP_LOG_SOFTMAX: return N | Z;
-    default: return ANY;
-    }
-}
-
-/* What the node's sign s says about its operand: relu(z) = 0 only if z ≤ 0, > 0 only if z > 0. */
-static unsigned backward(enum mlp_op op, unsigned s)
-{
-    switch (op) {
-    case MLP_OP_RELU:
-    case MLP_OP_DRELU: return s == Z ? N | Z : s == P ? P : ANY;
-    case MLP_OP_STEP: return s == Z ? N : s == P ? Z | P : ANY;
-    case MLP_OP_NEG: return flip(s);
-    case MLP_OP_IDENTITY:
-    case MLP_OP_TANH:
-    case MLP_OP_TRANSPOSE: return s;
-    default: return ANY;
-    }
+    if (mlp_op(n->op)->cls == MLP_CLASS_LEAF)
+        return mlp_is_constant(g, id) ? constant_signs(g, id) : ANY;
+    return mlp_op_signs(n->op, in);
 }
 
 static bool narrow(struct mlp_sign *s, unsigned set, enum mlp_sign_cause cause, mlp_id user)
@@ -125,14 +54,17 @@ static bool propagate(const mlp_graph *g, struct mlp_sign *s)
 {
     bool changed = false;
     for (mlp_id id = 0; id < g->n; id++) {
-        unsigned f = forward(g, id, operand_set(g, s, id, 0), operand_set(g, s, id, 1));
+        unsigned in[MLP_MAX_ARITY];
+        for (int i = 0; i < MLP_MAX_ARITY; i++)
+            in[i] = operand_set(g, s, id, i);
+        unsigned f = forward(g, id, in);
         bool leaf = mlp_op(g->nodes[id].op)->cls == MLP_CLASS_LEAF;
         changed |= narrow(&s[id], f, leaf ? SIGN_OPEN : SIGN_FROM_OPERANDS, MLP_NONE);
     }
     for (mlp_id id = g->n - 1; id >= 0; id--) {
         const struct mlp_node *n = mlp_node(g, id);
         if (mlp_op_arity(n->op) == 1)
-            changed |= narrow(&s[n->in[0]], backward(n->op, s[id].set), SIGN_FROM_USER, id);
+            changed |= narrow(&s[n->in[0]], mlp_op_signs_back(n->op, s[id].set), SIGN_FROM_USER, id);
     }
     return changed;
 }

@@ -48,6 +48,22 @@ static bool exact_value(const struct zeros *z, mlp_id id, double *v)
     return false;
 }
 
+/* What the op's entry says its value is where operand 0's signs lie in a fold's set (relu(z) =
+ * z for z ≥ 0, relu'(z) = 1 for z > 0), or MLP_NONE. */
+static mlp_id fold(mlp_graph *dst, const struct mlp_node *n, unsigned operand, const mlp_id *map)
+{
+    const struct mlp_op_info *info = mlp_op(n->op);
+    for (int i = 0; i < (int)(sizeof info->fold / sizeof *info->fold); i++) {
+        const struct mlp_fold *f = &info->fold[i];
+        if (f->to == MLP_FOLD_NOTHING || !operand || (operand & ~f->when))
+            continue;
+        if (f->to == MLP_FOLD_OPERAND)
+            return map[n->in[0]];
+        return mlp_const_fill(dst, n->shape, f->to == MLP_FOLD_ONE ? 1 : 0);
+    }
+    return MLP_NONE;
+}
+
 /* The model's values the facts pin down, and the derivatives of relu and step they decide.
  * The adjoint arithmetic itself is left to the smart constructors to fold. */
 static mlp_id substitute(void *ctx, mlp_graph *dst, const mlp_graph *src, mlp_id id,
@@ -55,19 +71,16 @@ static mlp_id substitute(void *ctx, mlp_graph *dst, const mlp_graph *src, mlp_id
 {
     struct zeros *z = ctx;
     const struct mlp_node n = *mlp_node(src, id);
-    unsigned operand = mlp_op_arity(n.op) == 1 ? z->signs[n.in[0]].set : SIGN_ANY;
+    const struct mlp_op_info *info = mlp_op(n.op);
     bool primal = id < z->bp.nprimal && !mlp_is_anon_const(src, id);
     mlp_id r = MLP_NONE;
     double v;
     if (primal && exact_value(z, id, &v))
         r = mlp_const_fill(dst, n.shape, v);
-    else if ((primal || n.op == MLP_OP_DRELU) && z->signs[id].set == SIGN_ZERO)
+    else if ((primal || info->cls == MLP_CLASS_PIECEWISE) && z->signs[id].set == SIGN_ZERO)
         r = mlp_const_fill(dst, n.shape, 0);
-    else if ((n.op == MLP_OP_DRELU && operand == SIGN_POS) ||
-             (n.op == MLP_OP_STEP && !(operand & SIGN_NEG)))
-        r = mlp_const_fill(dst, n.shape, 1);
-    else if (n.op == MLP_OP_RELU && !(operand & SIGN_NEG))
-        r = map[n.in[0]]; /* relu(z) = z for z ≥ 0 */
+    else if (info->cls != MLP_CLASS_LEAF)
+        r = fold(dst, &n, z->signs[n.in[0]].set, map);
     z->substituted[id] = r != MLP_NONE;
     return r;
 }
@@ -99,10 +112,14 @@ static void write_node(struct zeros *z, mlp_id id, int min_prec, mlp_strbuf *out
     mlp_math_operand(&m, id, min_prec, out);
 }
 
+/* a + b and a - b: the terms of a sum. */
+static bool is_sum(enum mlp_op op) { return mlp_op(op)->math_form == MLP_MATH_SUM; }
+
 static bool product_like(enum mlp_op op)
 {
-    return op == MLP_OP_MUL || op == MLP_OP_MATMUL || op == MLP_OP_OUTER || op == MLP_OP_DOT ||
-           op == MLP_OP_BATCH_SUM || op == MLP_OP_BROADCAST || op == MLP_OP_NEG;
+    const struct mlp_op_info *info = mlp_op(op);
+    return info->cls == MLP_CLASS_BILINEAR || info->math_form == MLP_MATH_PER_SAMPLE ||
+           info->math_form == MLP_MATH_NEG;
 }
 
 /* The factors of an adjoint expression: through products, and through adjoints that are
@@ -119,7 +136,7 @@ static void factors(const struct zeros *z, mlp_id id, bool transposed, struct fa
     enum mlp_op op = nd->op;
     factors(z, a, false, f, n);
     if (mlp_op_arity(op) == 2)
-        factors(z, b, op == MLP_OP_OUTER && mlp_node(z->bp.g, b)->shape.rank == 1, f, n);
+        factors(z, b, mlp_op(op)->math_form == MLP_MATH_OUTER && mlp_node(z->bp.g, b)->shape.rank == 1, f, n);
 }
 
 /* An expression written one level deep: its own adjoint name must not stand for it. */
@@ -135,7 +152,7 @@ static void write_factors(struct zeros *z, const struct factor *f, int n, mlp_st
 {
     for (int i = 0; i < n; i++) {
         enum mlp_op op = z->bp.g->nodes[f[i].id].op;
-        bool sum = op == MLP_OP_ADD || op == MLP_OP_SUB;
+        bool sum = is_sum(op);
         bool derivative = !sum && f[i].id >= z->bp.nprimal && partial_name(z, f[i].id);
         mlp_sb_puts(out, i ? " \xc2\xb7 " : "");
         if (derivative)
@@ -153,7 +170,7 @@ static void write_factors(struct zeros *z, const struct factor *f, int n, mlp_st
 static void terms(const mlp_graph *g, mlp_id id, mlp_id **t, int *n)
 {
     enum mlp_op op = g->nodes[id].op;
-    if (op == MLP_OP_ADD || op == MLP_OP_SUB) {
+    if (is_sum(op)) {
         terms(g, g->nodes[id].in[0], t, n);
         terms(g, g->nodes[id].in[1], t, n);
         return;
@@ -193,7 +210,7 @@ static void explain_zero(struct zeros *z, mlp_id id, int depth, mlp_strbuf *out)
         mlp_sign_explain(g, z->signs, z->facts, id, out);
         return;
     }
-    if (op == MLP_OP_ADD || op == MLP_OP_SUB) {
+    if (is_sum(op)) {
         mlp_id *t = NULL;
         int n = 0;
         terms(g, id, &t, &n);
@@ -236,7 +253,7 @@ static void explain_product(struct zeros *z, mlp_id id, const char *lhs, int dep
         mlp_sb_puts(out, ", and ");
     }
     enum mlp_op op = z->bp.g->nodes[id].op;
-    if (single && (op == MLP_OP_ADD || op == MLP_OP_SUB) && !z->substituted[id] && depth < 8)
+    if (single && is_sum(op) && !z->substituted[id] && depth < 8)
         explain_zero(z, id, depth + 1, out);
     else if (single)
         mlp_sign_explain(z->bp.g, z->signs, z->facts, id, out);

@@ -6,8 +6,10 @@
 #include "graph/graph.h"
 #include "exec/plan.h"
 
+struct mlp_prep;
 struct mlp_model {
     mlp_graph *g;
+    struct mlp_prep *prep; /* preprocessing loaded with the weights or set by training, or NULL */
 };
 
 struct mlp_session {
@@ -45,5 +47,13 @@ int mlp_model_set_tensors(mlp_model *m, const struct mlp_tensor_list *l, const c
 /* Set parameter `name` from one tensor (whose own name is ignored) of the same shape. */
 int mlp_model_set_tensor(mlp_model *m, const char *name, const struct mlp_tensor *t,
                          const char *path, mlp_error *err);
+
+/* Preprocessing (io/prep.h) the model takes over, replacing what it had; NULL clears it. */
+void mlp_model_set_prep(mlp_model *m, struct mlp_prep *p);
+/* d as the model needs it (scaled by the statistics saved with its weights, label texts
+ * numbered as in training): a new data set, or NULL when d is fine as it is or on error. */
+mlp_dataset *mlp_model_prepared_data(const mlp_model *m, const mlp_dataset *d, mlp_error *err);
+/* The size of the model's first input (what scaling statistics are for), or 0 without inputs. */
+int mlp_model_feature_count(const mlp_model *m);
 
 #endif

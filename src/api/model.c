@@ -65,6 +65,7 @@ void mlp_model_free(mlp_model *m)
     if (!m)
         return;
     mlp_graph_free(m->g);
+    mlp_model_set_prep(m, NULL);
     free(m);
 }
 

@@ -1,5 +1,7 @@
 /* training.c - the public training, evaluation and data-set API over src/train and src/io. */
 #include "api/internal.h"
+#include "io/prep.h"
+#include "train/predict.h"
 #include "train/trainer.h"
 
 #include <stdlib.h>
@@ -25,16 +27,57 @@ void mlp_train_defaults(mlp_train_options *o)
 int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,
               const mlp_train_options *o, mlp_error *err)
 {
-    return mlp_train_graph(m->g, train, test, o, err);
+    int rc = mlp_train_graph(m->g, train, test, o, err);
+    /* what was done to the training data goes with the weights it produced */
+    if (rc == MLP_OK && !mlp_prep_empty(train->prep))
+        mlp_model_set_prep(m, mlp_prep_copy(train->prep));
+    return rc;
 }
 
 int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err)
 {
-    return mlp_evaluate_graph(m->g, d, out, err);
+    mlp_error e = {0};
+    mlp_dataset *prepared = mlp_model_prepared_data(m, d, &e);
+    if (!prepared && mlp_failed(&e)) {
+        memset(out, 0, sizeof *out);
+        if (err)
+            *err = e;
+        return e.status;
+    }
+    int rc = mlp_evaluate_graph(m->g, prepared ? prepared : d, out, err);
+    mlp_dataset_free(prepared);
+    return rc;
 }
 
 void mlp_metrics_free(mlp_metrics *mt)
 {
     free(mt->confusion);
     mt->confusion = NULL;
+}
+
+int mlp_predict(const mlp_model *m, const mlp_dataset *d, mlp_predictions *out, mlp_error *err)
+{
+    mlp_error e = {0};
+    mlp_dataset *prepared = mlp_model_prepared_data(m, d, &e);
+    if (!prepared && mlp_failed(&e)) {
+        memset(out, 0, sizeof *out);
+        if (err)
+            *err = e;
+        return e.status;
+    }
+    int rc = mlp_predict_graph(m->g, prepared ? prepared : d, out, err);
+    mlp_dataset_free(prepared);
+    return rc;
+}
+
+mlp_dataset *mlp_dataset_load_for(const mlp_model *m, const char *spec, const char *label,
+                                  const char *features, mlp_error *err)
+{
+    size_t n = strlen(spec);
+    if (n < 4 || strcmp(spec + n - 4, ".csv"))
+        return mlp_dataset_load(spec, label, features, err);
+    const char *trained = mlp_model_trained_columns(m, 1);
+    return mlp_csv_dataset(spec, label ? label : trained,
+                           features ? features : mlp_model_trained_columns(m, 0), !label, m->prep,
+                           err);
 }

@@ -1,6 +1,7 @@
 /* weights.c - a model's parameters to and from weight files, matched by name. */
 #include "api/internal.h"
 #include "base/mem.h"
+#include "io/prep.h"
 #include "io/tensorfile.h"
 
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype, mlp_error *err)
 {
     const mlp_graph *g = m->g;
-    struct mlp_tensor_list l = {0, mlp_xcalloc((size_t)g->nnames + 1, sizeof *l.t)};
+    struct mlp_tensor_list l = {.t = mlp_xcalloc((size_t)g->nnames + 1, sizeof *l.t)};
     for (int i = 0; i < g->nnames; i++) {
         const struct mlp_name *nm = &g->names[i];
         if (nm->kind != MLP_PARAM)
@@ -22,8 +23,12 @@ int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype
         t->size = mlp_shape_size(n->shape);
         t->values = mlp_node_values(g, nm->node);
     }
+    mlp_prep_to_meta(m->prep, &l);
     int rc = mlp_safetensors_write(path, &l, dtype, err);
     free(l.t); /* names and values belong to the graph */
+    l.t = NULL;
+    l.n = 0;
+    mlp_tensor_list_free(&l); /* the metadata */
     return rc;
 }
 
@@ -91,8 +96,15 @@ int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err)
 {
     struct mlp_tensor_list l;
     int rc = mlp_safetensors_read(path, &l, err);
+    struct mlp_prep *p = NULL;
+    if (rc == MLP_OK) /* checked first: a bad file leaves the model as it was */
+        rc = mlp_prep_from_meta(&l, mlp_model_feature_count(m), path, &p, err);
     if (rc == MLP_OK)
         rc = mlp_model_set_tensors(m, &l, path, err);
+    if (rc == MLP_OK && p) /* a file without preprocessing leaves the model's as it was */
+        mlp_model_set_prep(m, p);
+    else
+        mlp_prep_free(p);
     mlp_tensor_list_free(&l);
     return rc;
 }

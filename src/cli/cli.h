@@ -105,6 +105,10 @@ struct cli_run {
  * Prints any error and returns its exit status. */
 int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
                   struct cli_run *run);
+/* The same; with raw_features the first input's values are scaled first, as the weights'
+ * training data was (eval: the model used on raw data). */
+int cli_run_begin(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
+                  bool raw_features, struct cli_run *run);
 void cli_run_free(struct cli_run *run);
 /* The loss of the last run summed over the batch (what parameter gradients differentiate). */
 double cli_loss_sum(const struct cli_run *run);
@@ -166,8 +170,15 @@ void cli_print_sparsity(const struct cli_run *run, const char *const *wrt, int n
 
 /* Load the data set `spec` with the CSV options --label and --features; prints any error. */
 mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec);
+/* The same for a data set to use model m on: CSV columns default to those it was trained on,
+ * and the label column may be absent when --label is not given (no targets, then). */
+mlp_dataset *cli_load_data_for(const struct cli_args *a, const mlp_model *m, const char *spec);
 /* --scale auto|none|unit|standard (default auto); prints the error. */
 bool cli_scale(const struct cli_args *a, mlp_scale *out);
+/* --scale for data to use model m on: when its weights carry their scaling (applied when the
+ * model evaluates), the data is not scaled again (*out NONE), and a different --scale is an
+ * error; otherwise as cli_scale. */
+bool cli_scale_for(const struct cli_args *a, const mlp_model *m, mlp_scale *out);
 /* Apply `--weights FILE.safetensors` and `--weights NAME=FILE.npy` (each may repeat). */
 bool cli_load_weights(const struct cli_args *a, mlp_model *m);
 /* The same for the values of another option (equiv's --weights-a and --weights-b). */
@@ -231,5 +242,6 @@ int cmd_equiv(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 #endif

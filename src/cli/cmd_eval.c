@@ -10,8 +10,9 @@ static const char usage[] =
     "\n"
     "Evaluate the model and print every `output` and the `loss`.\n"
     "With --metrics, evaluate it on a data set as `mlp train` reads one (fashion-mnist:test,\n"
-    "IMAGES,LABELS, FILE.csv with --label/--features; --scale as in train, with statistics from\n"
-    "this data) and print the mean loss and, for classifiers, the accuracy, per-class precision\n"
+    "IMAGES,LABELS, FILE.csv with --label/--features, by default the columns the weights were\n"
+    "trained on; scaling saved with the weights is applied, else --scale as in train with\n"
+    "statistics from this data) and print the mean loss and, for classifiers, the accuracy, per-class precision\n"
     "and recall and the confusion matrix; for squared_error models, the mean squared error.\n"
     "\n"
     "  --set NAME=VALUE  value of an input (or a parameter): 0.5, [1, 2, 3], [[1, 2], [3, 4]],\n"
@@ -24,7 +25,9 @@ static const char usage[] =
     "                    has a leading batch axis)\n"
     "  --dtype T         f64 (default) or f32\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
-    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
+    "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable);\n"
+    "                    scaling saved with them (train --scale) is applied to the first\n"
+    "                    input's values, which are then raw features\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
@@ -102,7 +105,7 @@ int cmd_eval(int argc, char **argv)
     if (cli_flag(&a, "--metrics"))
         return cli_eval_metrics(&a);
     struct cli_run run;
-    rc = cli_run_start(&a, NULL, 0, false, &run);
+    rc = cli_run_begin(&a, NULL, 0, false, true, &run);
     int cap = rc == EXIT_OK ? mlp_model_count(run.model, MLP_OUTPUT) + 1 : 1;
     const char **names = calloc((size_t)cap, sizeof *names);
     double **vals = calloc((size_t)cap, sizeof *vals);

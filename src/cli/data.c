@@ -19,6 +19,23 @@ mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
     return d;
 }
 
+mlp_dataset *cli_load_data_for(const struct cli_args *a, const mlp_model *m, const char *spec)
+{
+    size_t n = strlen(spec);
+    bool csv = n >= 4 && !strcmp(spec + n - 4, ".csv");
+    if (!csv && (cli_get(a, "--label") || cli_get(a, "--features"))) {
+        cli_usage_error(a, "--label and --features name CSV columns, but '%s' is not a .csv file",
+                        spec);
+        return NULL;
+    }
+    mlp_error err = {0};
+    mlp_dataset *d = mlp_dataset_load_for(m, spec, cli_get(a, "--label"), cli_get(a, "--features"),
+                                          &err);
+    if (!d)
+        cli_report(&err);
+    return d;
+}
+
 bool cli_scale(const struct cli_args *a, mlp_scale *out)
 {
     static const char *const names[] = {"auto", "none", "unit", "standard"};
@@ -30,6 +47,21 @@ bool cli_scale(const struct cli_args *a, mlp_scale *out)
         }
     cli_usage_error(a, "--scale must be auto, none, unit or standard, got '%s'", v);
     return false;
+}
+
+bool cli_scale_for(const struct cli_args *a, const mlp_model *m, mlp_scale *out)
+{
+    mlp_scale asked, saved = mlp_model_scale(m);
+    if (!cli_scale(a, &asked))
+        return false;
+    if (saved != MLP_SCALE_NONE && asked != MLP_SCALE_AUTO && asked != saved) {
+        cli_usage_error(a, "--scale %s, but the weights were trained with --scale %s (saved with "
+                           "them, and applied)", cli_get(a, "--scale"),
+                        saved == MLP_SCALE_UNIT ? "unit" : "standard");
+        return false;
+    }
+    *out = saved != MLP_SCALE_NONE ? MLP_SCALE_NONE : asked;
+    return true;
 }
 
 bool cli_load_weights(const struct cli_args *a, mlp_model *m)

@@ -21,6 +21,7 @@ static const struct command {
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
     {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
+    {"predict", cmd_predict, "a trained model's predictions (classes, probabilities) for a data set"},
 };
 
 static void usage(FILE *f)

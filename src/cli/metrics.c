@@ -101,16 +101,19 @@ void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json)
 int cli_eval_metrics(const struct cli_args *a)
 {
     const char *spec = cli_get(a, "--data");
-    mlp_scale scale;
     if (!spec)
         return cli_usage_error(a, "--metrics needs --data SPEC (the data set to evaluate on)");
-    if (!cli_scale(a, &scale))
-        return EXIT_BAD_INPUT;
+    mlp_scale scale;
     mlp_model *m = cli_load_model(a);
-    mlp_dataset *d = m ? cli_load_data(a, spec) : NULL;
+    /* weights that carry their scaling get it (mlp_evaluate applies it), never statistics of
+     * the evaluated data */
+    mlp_dataset *d = m && cli_scale_for(a, m, &scale) ? cli_load_data_for(a, m, spec) : NULL;
     mlp_metrics mt = {0};
     mlp_error err = {0};
     int rc = d ? EXIT_OK : EXIT_BAD_INPUT;
+    if (rc == EXIT_OK && mlp_dataset_targets(d) == 0)
+        rc = cli_usage_error(a, "%s has no label column to compare with (name it with --label)",
+                             spec);
     if (rc == EXIT_OK && (mlp_dataset_scale(d, NULL, scale, &err) || mlp_evaluate(m, d, &mt, &err)))
         rc = cli_report(&err);
     if (rc == EXIT_OK)

@@ -32,6 +32,12 @@ static bool check_wrt(const struct cli_args *a, const mlp_model *m, const char *
 int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
                   struct cli_run *run)
 {
+    return cli_run_begin(a, wrt, nwrt, random_fill, false, run);
+}
+
+int cli_run_begin(const struct cli_args *a, const char *const *wrt, int nwrt, bool random_fill,
+                  bool raw_features, struct cli_run *run)
+{
     memset(run, 0, sizeof *run);
     if (!cli_dtype(a, &run->dtype))
         return EXIT_BAD_INPUT;
@@ -50,6 +56,9 @@ int cli_run_start(const struct cli_args *a, const char *const *wrt, int nwrt, bo
         rc = cli_inputs_require(a, &run->inputs, run->model, loss);
     if (rc != EXIT_OK)
         return rc;
+    struct cli_input *x = run->inputs.ninputs ? &run->inputs.in[0] : NULL;
+    if (raw_features && x && x->values) /* scaled as the weights' training data was */
+        mlp_model_prepare_features(run->model, x->values, x->rows);
     mlp_error err = {0};
     run->session = mlp_session_new(run->model, wrt, nwrt, run->dtype, run->inputs.batch, &err);
     if (!run->session || mlp_session_set_batch(run->session, run->inputs.batch, &err) ||

@@ -100,14 +100,14 @@ void cli_print_sparsity(const struct cli_run *run, const char *const *wrt, int n
                run->inputs.batch > 1 ? ", counted over every sample" : "");
     bool first = true;
     for (int i = 0; i < mlp_model_count(m, MLP_DEF); i++) {
-        const char *name = mlp_model_name(m, MLP_DEF, i), *op = mlp_model_op(m, name);
-        if (op && (!strcmp(op, "relu") || !strcmp(op, "step"))) {
+        const char *name = mlp_model_name(m, MLP_DEF, i);
+        if (mlp_model_is_unit(m, name)) {
             print_units(run, name, json, first);
             first = false;
         }
     }
     if (first && !json)
-        printf("  (the model has no named relu or step values)\n");
+        printf("  (the model has no named relu, relu6 or step values)\n");
     printf(json ? "}, \"grad\": {" : "gradient entries exactly 0:\n");
     for (int i = 0; i < nwrt; i++)
         print_grad(run, wrt[i], json, i == 0);

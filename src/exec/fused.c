@@ -2,8 +2,8 @@
  *
  * Each computes what the unfused nodes compute, element by element with the same operations in
  * the same order: the GEMM is the call matmul's kernel makes, the bias is added as add's kernel
- * adds it, and the activations below are the expressions of graph/ops/activation.c (repeated
- * here so the pass can stay in registers; tests/unit/test_fused.c checks the results bit for
+ * adds it, and the activations are the expressions of graph/ops/activation.c (the logistic is
+ * common.h's mlp_sigmoid_*, shared with it; tests/unit/test_fused.c checks the results bit for
  * bit against the unfused plan). What is saved is the memory: the product and the sum are
  * never stored and re-read, and act'(z) is taken from act(z) instead of recomputing exp. */
 #include "graph/lower.h"
@@ -11,18 +11,6 @@
 #include "tensor/gemm.h"
 
 #include <tgmath.h>
-
-/* As activation.c: the stable logistic, one exp per element. */
-static inline double sigmoid_d(double v)
-{
-    double e = exp(v >= 0 ? -v : v);
-    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
-static inline float sigmoid_f(float v)
-{
-    float e = expf(v >= 0 ? -v : v);
-    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
 
 /* y = act(v) for the activation op (MLP_OP_ADD: none). */
 #define ACT_PASS(T, op, n, EXPR_V)                                                              \
@@ -37,7 +25,7 @@ static inline float sigmoid_f(float v)
         case MLP_OP_SIGMOID:                                                                    \
             for (int64_t i = 0; i < (n); i++) {                                                 \
                 T v = EXPR_V;                                                                   \
-                y[i] = (T)MLP_GENERIC(sigmoid, v);                                              \
+                y[i] = (T)MLP_GENERIC(mlp_sigmoid, v);                                              \
             }                                                                                   \
             break;                                                                              \
         case MLP_OP_TANH:                                                                       \

@@ -62,11 +62,19 @@ int mlp_autodiff(mlp_graph *g, mlp_id loss, const mlp_id *wrt, int nwrt, mlp_id 
         /* Copy the node: building adjoint nodes may move the node array. */
         const struct mlp_node n = *mlp_node(g, y);
         const struct mlp_op_info *info = mlp_op(n.op);
-        if (!need[y] || adj[y] == MLP_NONE || !info->vjp)
+        if (!need[y] || adj[y] == MLP_NONE || info->cls == MLP_CLASS_LEAF ||
+            info->grad == MLP_GRAD_ZERO)
             continue;
         g->loc = n.loc; /* adjoint nodes point back at the code they differentiate */
+        if (info->grad == MLP_GRAD_NONE || !info->vjp) {
+            mlp_graph_fail(g, "%s has no gradient, and the loss depends on it through what is "
+                              "differentiated", mlp_op_name(n.op));
+            break;
+        }
         bool need_in[MLP_MAX_ARITY] = {false};
-        mlp_id gx[MLP_MAX_ARITY] = {MLP_NONE, MLP_NONE, MLP_NONE};
+        mlp_id gx[MLP_MAX_ARITY];
+        for (int i = 0; i < MLP_MAX_ARITY; i++)
+            gx[i] = MLP_NONE;
         int arity = mlp_op_arity(n.op);
         for (int i = 0; i < arity; i++)
             need_in[i] = need[n.in[i]];

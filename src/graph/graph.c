@@ -336,6 +336,14 @@ bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *
         n.in[i] = in[i];
         n.batched |= g->nodes[in[i]].batched;
     }
+    for (int i = 0; i < arity; i++)
+        if ((mlp_op(op)->const_args >> i & 1) && g->nodes[in[i]].op != MLP_OP_CONST) {
+            char ctx[100];
+            mlp_graph_context(g, op, ctx, sizeof ctx);
+            mlp_graph_fail(g, "%s needs a constant as argument %d in %s", mlp_op_name(op), i + 1,
+                           ctx);
+            return false;
+        }
     if (attr)
         memcpy(n.attr, attr, sizeof n.attr);
     if (op == MLP_OP_BATCH_SUM)

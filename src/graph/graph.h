@@ -153,6 +153,10 @@ mlp_id mlp_const(mlp_graph *g, mlp_shape shape, const double *values);
 /* An anonymous constant with every element v. */
 mlp_id mlp_const_fill(mlp_graph *g, mlp_shape shape, double v);
 static inline mlp_id mlp_scalar(mlp_graph *g, double v) { return mlp_const_fill(g, mlp_shape_scalar(), v); }
+/* A constant (declared or anonymous): its values are fixed, unlike a parameter's or input's. */
+static inline bool mlp_is_constant(const mlp_graph *g, mlp_id id) { return g->nodes[id].op == MLP_OP_CONST; }
+/* An input: a value given at run time (a variable to the analyses). */
+static inline bool mlp_is_input(const mlp_graph *g, mlp_id id) { return g->nodes[id].op == MLP_OP_INPUT; }
 /* An anonymous constant: not declared by the user, so folding may look through it. */
 bool mlp_is_anon_const(const mlp_graph *g, mlp_id id);
 /* Whether id is an anonymous constant whose every element equals v. */

@@ -32,3 +32,45 @@ int mlp_op_lookup(const char *name, int len)
             return op;
     return -1;
 }
+
+int mlp_op_infix(const char *sym, int len, int prec)
+{
+    for (int op = 0; op < MLP_OP_COUNT; op++) {
+        const struct mlp_op_info *info = table[op];
+        if (info->syntax == MLP_SYNTAX_INFIX && info->prec == prec &&
+            (int)strlen(info->symbol) == len && !memcmp(info->symbol, sym, (size_t)len))
+            return op;
+    }
+    return -1;
+}
+
+int mlp_op_of_syntax(enum mlp_syntax syntax)
+{
+    for (int op = 0; op < MLP_OP_COUNT; op++)
+        if (table[op]->syntax == syntax)
+            return op;
+    return -1;
+}
+
+unsigned mlp_op_signs(enum mlp_op op, const unsigned *in)
+{
+    const struct mlp_op_info *info = table[op];
+    if (info->sign_fn)
+        return info->sign_fn(in);
+    if (info->sign[0] | info->sign[1] | info->sign[2])
+        return mlp_signs_each(in[0], info->sign[0], info->sign[1], info->sign[2]);
+    return MLP_SIGN_ANY;
+}
+
+unsigned mlp_op_signs_back(enum mlp_op op, unsigned out)
+{
+    const struct mlp_op_info *info = table[op];
+    if (!info->sign_back || !out) /* an empty set is a contradiction to report where it is */
+        return MLP_SIGN_ANY;
+    /* The operand's sign can be s only if the op maps s to a sign the result may have. */
+    unsigned r = 0;
+    for (int i = 0; i < 3; i++)
+        if (info->sign[i] & out)
+            r |= 1u << i;
+    return r;
+}

@@ -29,9 +29,9 @@ static mlp_id copy_leaf(mlp_graph *dst, const mlp_graph *src, mlp_id id)
 static mlp_id copy_op(mlp_graph *dst, const mlp_graph *src, mlp_id id, const mlp_id *map)
 {
     const struct mlp_node n = *mlp_node(src, id);
-    mlp_id in[MLP_MAX_ARITY] = {MLP_NONE, MLP_NONE, MLP_NONE};
-    for (int i = 0; i < mlp_op_arity(n.op); i++)
-        in[i] = map[n.in[i]];
+    mlp_id in[MLP_MAX_ARITY];
+    for (int i = 0; i < MLP_MAX_ARITY; i++)
+        in[i] = i < mlp_op_arity(n.op) ? map[n.in[i]] : MLP_NONE;
     dst->loc = n.loc;
     return mlp_build(dst, n.op, in, n.attr, n.shape);
 }

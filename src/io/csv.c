@@ -121,9 +121,16 @@ void mlp_table_free(mlp_table *t)
     free(t);
 }
 
+/* The texts of the columns that may hold text (labels such as "setosa"), row by row. */
+struct text_cells {
+    bool *is_text; /* per column, from the header; NULL: no text columns */
+    char **cell;   /* rows x cols, only text columns filled */
+    int64_t cap;
+};
+
 /* Append one row of parsed numbers, growing the table. */
 static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, const char *path,
-                   int line, mlp_error *err)
+                   int line, struct text_cells *tc, mlp_error *err)
 {
     if (n != t->cols)
         return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1},
@@ -139,7 +146,24 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
         *cap = ncap;
     }
     double *row = t->values + (int64_t)t->rows * t->cols;
+    if (tc->is_text && (int64_t)(t->rows + 1) * t->cols > tc->cap) {
+        int64_t ncap = *cap;
+        char **c = realloc(tc->cell, (size_t)ncap * sizeof *c);
+        if (!c)
+            return mlp_fail(err, MLP_ERR_NOMEM, path, (mlp_srcloc){line, 1}, "out of memory");
+        memset(c + tc->cap, 0, (size_t)(ncap - tc->cap) * sizeof *c); /* freed if a row fails */
+        tc->cell = c;
+        tc->cap = ncap;
+    }
     for (int i = 0; i < n; i++) {
+        if (tc->is_text && tc->is_text[i]) {
+            if (f[i].len == 0)
+                return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[i].col},
+                                "empty label");
+            tc->cell[(int64_t)t->rows * t->cols + i] = mlp_xstrndup(f[i].start, (size_t)f[i].len);
+            row[i] = 0;
+            continue;
+        }
         enum number_kind k = field_number(&f[i], &row[i]);
         if (k != NUMBER)
             return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[i].col},
@@ -166,8 +190,110 @@ mlp_table *mlp_table_read_csv(const char *path, mlp_error *err)
     return t;
 }
 
+/* Which header names `list` (comma-separated) names; NULL when list is NULL. */
+static bool *text_columns(const mlp_table *t, const char *list)
+{
+    if (!list || !t->names)
+        return NULL;
+    bool *is = mlp_xcalloc((size_t)t->cols, sizeof *is);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        for (int c = 0; c < t->cols; c++)
+            if (strlen(t->names[c]) == len && !strncmp(t->names[c], p, len))
+                is[c] = true;
+        p += len + (p[len] == ',');
+    }
+    return is;
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A text column whose every value is a number stays numbers; any other gets its distinct texts
+ * in byte order as classes, and each value the index of its text. */
+static void resolve_text_column(mlp_table *t, const struct text_cells *tc, int c,
+                                struct mlp_csv_classes *out)
+{
+    bool numbers = true;
+    for (int r = 0; r < t->rows && numbers; r++) {
+        const char *s = tc->cell[(int64_t)r * t->cols + c];
+        struct field f = {s, (int)strlen(s), 1};
+        numbers = field_number(&f, &t->values[(int64_t)r * t->cols + c]) == NUMBER;
+    }
+    if (numbers)
+        return;
+    char **sorted = mlp_xmalloc((size_t)t->rows * sizeof *sorted);
+    for (int r = 0; r < t->rows; r++)
+        sorted[r] = tc->cell[(int64_t)r * t->cols + c];
+    qsort(sorted, (size_t)t->rows, sizeof *sorted, by_text);
+    int k = 0;
+    for (int r = 0; r < t->rows; r++)
+        if (r == 0 || strcmp(sorted[r], sorted[k - 1]))
+            sorted[k++] = sorted[r];
+    out->n = k;
+    out->names = mlp_xmalloc((size_t)k * sizeof *out->names);
+    for (int i = 0; i < k; i++)
+        out->names[i] = mlp_xstrdup(sorted[i]);
+    for (int r = 0; r < t->rows; r++) { /* binary search: a million rows of many labels */
+        const char *s = tc->cell[(int64_t)r * t->cols + c];
+        int lo = 0, hi = k - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (strcmp(out->names[mid], s) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        t->values[(int64_t)r * t->cols + c] = lo;
+    }
+    free(sorted);
+}
+
+void mlp_csv_classes_free(struct mlp_csv_classes *c, int cols)
+{
+    for (int i = 0; c && i < cols; i++) {
+        for (int k = 0; k < c[i].n; k++)
+            free(c[i].names[k]);
+        free(c[i].names);
+    }
+    free(c);
+}
+
+static mlp_table *parse(const char *text, size_t len, const char *path, const char *text_cols,
+                        struct mlp_csv_classes **classes, mlp_error *err);
+
 mlp_table *mlp_csv_parse(const char *text, size_t len, const char *path, mlp_error *err)
 {
+    return parse(text, len, path, NULL, NULL, err);
+}
+
+mlp_table *mlp_csv_parse_labels(const char *text, size_t len, const char *path,
+                                const char *text_cols, struct mlp_csv_classes **classes,
+                                mlp_error *err)
+{
+    return parse(text, len, path, text_cols, classes, err);
+}
+
+mlp_table *mlp_csv_read_labels(const char *path, const char *text_cols,
+                               struct mlp_csv_classes **classes, mlp_error *err)
+{
+    size_t len;
+    char *text = mlp_read_file(path, &len);
+    if (!text) {
+        mlp_fail(err, MLP_ERR_IO, path, MLP_NOLOC, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    mlp_table *t = parse(text, len, path, text_cols, classes, err);
+    free(text);
+    return t;
+}
+
+static mlp_table *parse(const char *text, size_t len, const char *path, const char *text_cols,
+                        struct mlp_csv_classes **classes, mlp_error *err)
+{
+    struct text_cells tc = {0};
     if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) { /* a UTF-8 byte-order mark */
         text += 3;
         len -= 3;
@@ -228,14 +354,30 @@ mlp_table *mlp_csv_parse(const char *text, size_t len, const char *path, mlp_err
                     }
                     t->names[i] = mlp_xstrndup(f[i].start, (size_t)f[i].len);
                 }
+                tc.is_text = rc == MLP_OK ? text_columns(t, text_cols) : NULL;
                 continue;
             }
         }
-        rc = add_row(t, &cap, f, nf, path, line, err);
+        rc = add_row(t, &cap, f, nf, path, line, &tc, err);
     }
     free(f);
     if (rc == MLP_OK && t->rows == 0)
         rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no data rows");
+    if (classes)
+        *classes = rc == MLP_OK ? mlp_xcalloc((size_t)t->cols, sizeof **classes) : NULL;
+    for (int c = 0; rc == MLP_OK && tc.is_text && c < t->cols; c++)
+        if (tc.is_text[c])
+            resolve_text_column(t, &tc, c, &(*classes)[c]);
+    for (int64_t i = 0; tc.is_text && i < (int64_t)t->rows * t->cols; i++)
+        if (tc.is_text[i % t->cols])
+            free(tc.cell[i]);
+    /* a row that failed midway has text cells filled up to the bad field: */
+    if (rc != MLP_OK && tc.is_text)
+        for (int i = 0; i < t->cols; i++)
+            if (tc.is_text[i] && (int64_t)t->rows * t->cols + i < tc.cap)
+                free(tc.cell[(int64_t)t->rows * t->cols + i]);
+    free(tc.cell);
+    free(tc.is_text);
     if (rc != MLP_OK) {
         mlp_table_free(t);
         return NULL;

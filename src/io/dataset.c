@@ -3,6 +3,9 @@
 #include "io/dataset.h"
 #include "base/error.h"
 #include "base/mem.h"
+#include "base/strbuf.h"
+#include "io/csv.h"
+#include "io/prep.h"
 
 #include <float.h>
 #include <math.h>
@@ -47,6 +50,7 @@ void mlp_dataset_free(mlp_dataset *d)
     free(d->y);
     free(d->x_source);
     free(d->y_source);
+    mlp_prep_free(d->prep);
     free(d);
 }
 
@@ -124,26 +128,102 @@ static int mark_columns(const mlp_table *t, const char *list, int *role, int mar
 
 enum { UNUSED, LABEL, FEATURE };
 
-static mlp_dataset *csv_dataset(const char *path, const char *label, const char *features,
-                                mlp_error *err)
+/* Whether every column a comma-separated list names is in the header (none: false). */
+static bool all_columns(const mlp_table *t, const char *list, bool *none)
 {
-    if (!label || !*label) {
+    bool all = true;
+    *none = true;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        bool found = column(t, p, len) >= 0;
+        all = all && found;
+        *none = *none && !found;
+        p += len + (p[len] == ',');
+    }
+    return all;
+}
+
+/* The names of the columns with role `want` (or, with want FEATURE and no features list, all
+ * unmarked), comma-separated. */
+static char *column_list(const mlp_table *t, const int *role, int want, bool any_unused)
+{
+    mlp_strbuf b = {0};
+    for (int c = 0; c < t->cols; c++)
+        if (role[c] == want || (any_unused && role[c] == UNUSED)) {
+            if (b.len)
+                mlp_sb_putc(&b, ',');
+            mlp_sb_puts(&b, t->names[c]);
+        }
+    return mlp_sb_take(&b);
+}
+
+/* Label texts to class indices: the file's own sorted texts, or the training set's. */
+static int label_classes(mlp_dataset *d, struct mlp_csv_classes *cls, const struct mlp_prep *train,
+                         const char *path, mlp_error *err)
+{
+    if (!train || !train->nclasses) {
+        d->prep->nclasses = cls->n;
+        d->prep->classes = cls->names;
+        cls->n = 0;
+        cls->names = NULL;
+        return MLP_OK;
+    }
+    int *map = mlp_xmalloc((size_t)cls->n * sizeof *map);
+    int rc = MLP_OK;
+    for (int i = 0; i < cls->n && rc == MLP_OK; i++)
+        if ((map[i] = mlp_prep_class(train, cls->names[i])) < 0) {
+            char shown[72];
+            mlp_quote(cls->names[i], shown, sizeof shown);
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "label '%s' is not one of the %d "
+                          "classes the model was trained on", shown, train->nclasses);
+        }
+    for (int r = 0; r < d->n && rc == MLP_OK; r++)
+        d->y[r] = (float)map[(int)d->y[r]];
+    free(map);
+    if (rc == MLP_OK) {
+        struct mlp_prep *c = mlp_prep_copy(train);
+        d->prep->nclasses = c->nclasses;
+        d->prep->classes = c->classes;
+        c->nclasses = 0;
+        c->classes = NULL;
+        mlp_prep_free(c);
+    }
+    return rc;
+}
+
+mlp_dataset *mlp_csv_dataset(const char *path, const char *label, const char *features,
+                             bool label_optional, const struct mlp_prep *classes, mlp_error *err)
+{
+    if ((!label || !*label) && !label_optional) {
         mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "name the label column(s) of a CSV data "
                  "set (--label NAME)");
         return NULL;
     }
-    mlp_table *t = mlp_table_read_csv(path, err);
+    struct mlp_csv_classes *cls = NULL;
+    mlp_table *t = mlp_csv_read_labels(path, label, &cls, err);
     if (!t)
         return NULL;
     mlp_dataset *d = NULL;
     int *role = mlp_xcalloc((size_t)t->cols, sizeof *role);
-    int nlabel = -1, nfeat = -1;
+    int nlabel = 0, nfeat = -1, text_col = -1;
+    bool none = true;
     if (!t->names)
         mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "a CSV data set needs a header row naming "
                  "its columns");
-    else if ((nlabel = mark_columns(t, label, role, LABEL, path, err)) >= 0)
+    else if (label && *label && (!label_optional || all_columns(t, label, &none) || !none))
+        nlabel = mark_columns(t, label, role, LABEL, path, err);
+    if (t->names && nlabel >= 0)
         nfeat = features ? mark_columns(t, features, role, FEATURE, path, err)
                          : t->cols - nlabel;
+    for (int c = 0; nfeat > 0 && c < t->cols; c++)
+        if (role[c] == LABEL && cls[c].n > 0) {
+            if (nlabel > 1) {
+                nfeat = -1;
+                mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "label column '%s' holds texts; "
+                         "texts are class names, for a single label column", t->names[c]);
+            }
+            text_col = c;
+        }
     if (nfeat == 0)
         mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no feature columns are left");
     if (nfeat > 0)
@@ -169,6 +249,16 @@ static mlp_dataset *csv_dataset(const char *path, const char *label, const char 
             else if (role[c] == FEATURE || (!features && role[c] == UNUSED))
                 d->x[(size_t)r * (size_t)nfeat + (size_t)fi++] = v;
         }
+    if (d) {
+        d->prep = mlp_prep_new();
+        d->prep->label = nlabel ? column_list(t, role, LABEL, false) : NULL;
+        d->prep->features = column_list(t, role, FEATURE, !features);
+    }
+    if (d && text_col >= 0 && label_classes(d, &cls[text_col], classes, path, err) != MLP_OK) {
+        mlp_dataset_free(d);
+        d = NULL;
+    }
+    mlp_csv_classes_free(cls, t->cols);
     free(role);
     mlp_table_free(t);
     return d;
@@ -212,7 +302,7 @@ mlp_dataset *mlp_dataset_load(const char *spec, const char *label, const char *f
     }
     size_t n = strlen(spec);
     if (n >= 4 && !strcmp(spec + n - 4, ".csv"))
-        return csv_dataset(spec, label, features, err);
+        return mlp_csv_dataset(spec, label, features, false, NULL, err);
     mlp_fail(err, MLP_ERR_INPUT, spec, MLP_NOLOC, "not a data set: expected fashion-mnist[:train|"
              ":test], IMAGES,LABELS (two IDX files) or a .csv file");
     return NULL;
@@ -261,17 +351,50 @@ int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_
         }
     } else { /* one min and max over every feature: images keep their relative intensities */
         double lo = INFINITY, hi = -INFINITY;
-        for (size_t i = 0; i < n * f; i++) {
-            lo = fmin(lo, train->x[i]);
-            hi = fmax(hi, train->x[i]);
+        for (size_t i = 0; i < n * f; i++) { /* values are finite: plain comparisons */
+            double v = train->x[i];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
         }
         shift[0] = lo;
         scale[0] = hi > lo ? 1 / (hi - lo) : 1;
     }
     affine(train, shift, scale, per_feature);
     affine(test, shift, scale, per_feature);
+    /* the statistics go with the training set, and from there with the trained weights */
+    if (!train->prep)
+        train->prep = mlp_prep_new();
+    struct mlp_prep *p = train->prep;
+    free(p->shift);
+    free(p->factor);
+    p->scale = how;
+    p->nfeat = (int)f;
+    p->nstat = per_feature ? (int)f : 1;
+    p->shift = shift;
+    p->factor = scale;
+    train->scaled = true;
+    if (test)
+        test->scaled = true; /* evaluation must not scale it again */
     free(sq);
-    free(shift);
-    free(scale);
     return MLP_OK;
+}
+
+void mlp_dataset_scale_with(mlp_dataset *d, const struct mlp_prep *p)
+{
+    if (!p || p->scale == MLP_SCALE_NONE || d->nfeat != p->nfeat)
+        return;
+    mlp_prep_scale_floats(p, d->x, d->n);
+    d->scaled = true;
+    if (!d->prep) /* the statistics go on with it (training from saved weights keeps them) */
+        d->prep = mlp_prep_new();
+    struct mlp_prep *c = mlp_prep_copy(p);
+    free(d->prep->shift);
+    free(d->prep->factor);
+    d->prep->scale = c->scale;
+    d->prep->nfeat = c->nfeat;
+    d->prep->nstat = c->nstat;
+    d->prep->shift = c->shift;
+    d->prep->factor = c->factor;
+    c->shift = c->factor = NULL;
+    mlp_prep_free(c);
 }

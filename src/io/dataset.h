@@ -15,6 +15,8 @@ struct mlp_dataset {
     bool bytes;     /* the features were bytes 0..255 (IDX images): MLP_SCALE_AUTO maps to [0, 1] */
     char *x_source; /* the file the features came from, for messages */
     char *y_source; /* the file the targets came from */
+    struct mlp_prep *prep; /* what was done to the raw data (scaling, label texts), or NULL */
+    bool scaled;           /* the features were scaled (by statistics of this set or another) */
 };
 
 /* A data set over malloc'ed arrays, which it takes over. */
@@ -44,5 +46,14 @@ int mlp_idx_load(const unsigned char *buf, size_t len, const char *path, struct 
 int mlp_idx_read(const char *path, struct mlp_idx *out, mlp_error *err);
 /* A data set from an IDX file of samples (first axis) and one of their labels. */
 mlp_dataset *mlp_idx_dataset(const char *images, const char *labels, mlp_error *err);
+
+/* A data set from a CSV file with a header row. `label` names the target columns; with
+ * `label_optional` a label column the file lacks is no error (the set then has no targets).
+ * A label column of texts ("setosa") becomes class indices: by `classes` when given (the
+ * training set's texts; a text not among them is an error), else by its own sorted texts. */
+mlp_dataset *mlp_csv_dataset(const char *path, const char *label, const char *features,
+                             bool label_optional, const struct mlp_prep *classes, mlp_error *err);
+/* Scale d's features with statistics computed before (from a training set). */
+void mlp_dataset_scale_with(mlp_dataset *d, const struct mlp_prep *p);
 
 #endif

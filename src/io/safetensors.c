@@ -242,6 +242,8 @@ struct header {
     int nslots;          /* a power of two, more than twice n */
     int ndims, noffsets; /* while parsing an array */
     struct entry *cur;
+    struct mlp_tensor_list *meta; /* receives the "mlp." entries of __metadata__ */
+    int meta_cap;
 };
 
 /* The slot of `name` in h->slot: the entry's, or the empty one ending its probe. */
@@ -352,11 +354,38 @@ static bool field_item(struct js *j, char *key, void *ctx)
     return ok;
 }
 
+/* Entries of __metadata__ are kept when mlp wrote them ("mlp." keys: preprocessing saved with
+ * the weights); other tools' entries are checked and skipped. */
 static bool metadata_item(struct js *j, char *key, void *ctx)
 {
-    (void)ctx;
-    free(key);
-    return js_peek(j) == '"' ? js_string(j, NULL) : js_fail(j, "__metadata__ values must be strings");
+    struct header *h = ctx;
+    if (js_peek(j) != '"') {
+        free(key);
+        return js_fail(j, "__metadata__ values must be strings");
+    }
+    if (strncmp(key, "mlp.", 4)) {
+        free(key);
+        return js_string(j, NULL);
+    }
+    struct mlp_tensor_list *l = h->meta;
+    for (int i = 0; i < l->nmeta; i++)
+        if (!strcmp(l->meta_key[i], key)) {
+            char shown[72];
+            mlp_quote(key, shown, sizeof shown);
+            free(key);
+            return js_fail(j, "__metadata__ has '%s' twice", shown);
+        }
+    char *value;
+    if (!js_string(j, &value)) {
+        free(key);
+        return false;
+    }
+    int cap = h->meta_cap;
+    mlp_xreserve(&l->meta_key, &cap, l->nmeta + 1, sizeof *l->meta_key);
+    mlp_xreserve(&l->meta_value, &h->meta_cap, l->nmeta + 1, sizeof *l->meta_value);
+    l->meta_key[l->nmeta] = key;
+    l->meta_value[l->nmeta++] = value;
+    return true;
 }
 
 static bool tensor_item(struct js *j, char *key, void *ctx)
@@ -364,7 +393,7 @@ static bool tensor_item(struct js *j, char *key, void *ctx)
     struct header *h = ctx;
     if (!strcmp(key, "__metadata__")) {
         free(key);
-        return js_list(j, '{', metadata_item, NULL);
+        return js_list(j, '{', metadata_item, h);
     }
     mlp_xreserve(&h->e, &h->cap, h->n + 1, sizeof *h->e);
     h->cur = &h->e[h->n];
@@ -503,7 +532,7 @@ int mlp_safetensors_parse(const unsigned char *buf, size_t len, const char *path
         return mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "invalid safetensors header at "
                         "byte %zu: not UTF-8 text", bad + 8);
     struct js j = {(const char *)buf + 8, (size_t)n, 0, path, err};
-    struct header h = {0};
+    struct header h = {.meta = out};
     int rc = MLP_OK;
     if (n == 0 || buf[8] != '{')
         rc = (js_fail(&j, "the header must be a JSON object starting with '{'"), MLP_ERR_INPUT);
@@ -544,6 +573,23 @@ static void put_le(FILE *f, uint64_t v, int bytes)
         fputc((int)((v >> (8 * b)) & 0xFF), f);
 }
 
+/* `before`, then s as a JSON string: quotes, backslashes and control characters escaped. */
+static void put_json_string(mlp_strbuf *b, const char *s, const char *before)
+{
+    mlp_sb_puts(b, before);
+    mlp_sb_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            mlp_sb_printf(b, "\\%c", c);
+        else if (c < 0x20)
+            mlp_sb_printf(b, "\\u%04x", c);
+        else
+            mlp_sb_putc(b, (char)c);
+    }
+    mlp_sb_putc(b, '"');
+}
+
 int mlp_safetensors_write(const char *path, const struct mlp_tensor_list *in, mlp_dtype dtype,
                           mlp_error *err)
 {
@@ -551,6 +597,14 @@ int mlp_safetensors_write(const char *path, const struct mlp_tensor_list *in, ml
     mlp_strbuf h = {0};
     uint64_t off = 0;
     mlp_sb_putc(&h, '{');
+    if (in->nmeta > 0) { /* first, as the reference writer puts it */
+        mlp_sb_puts(&h, "\"__metadata__\":{");
+        for (int i = 0; i < in->nmeta; i++) {
+            put_json_string(&h, in->meta_key[i], i ? "," : "");
+            put_json_string(&h, in->meta_value[i], ":");
+        }
+        mlp_sb_puts(&h, in->n ? "}," : "}");
+    }
     for (int i = 0; i < in->n; i++) {
         const struct mlp_tensor *t = &in->t[i];
         /* Parameter names are identifiers: nothing in them needs escaping. */

@@ -13,8 +13,21 @@ void mlp_tensor_list_free(struct mlp_tensor_list *l)
         free(l->t[i].values);
     }
     free(l->t);
-    l->t = NULL;
-    l->n = 0;
+    for (int i = 0; i < l->nmeta; i++) {
+        free(l->meta_key[i]);
+        free(l->meta_value[i]);
+    }
+    free(l->meta_key);
+    free(l->meta_value);
+    memset(l, 0, sizeof *l);
+}
+
+const char *mlp_tensor_meta(const struct mlp_tensor_list *l, const char *key)
+{
+    for (int i = 0; i < l->nmeta; i++)
+        if (!strcmp(l->meta_key[i], key))
+            return l->meta_value[i];
+    return NULL;
 }
 
 int mlp_read_binary(const char *path, size_t limit, unsigned char **buf, size_t *len,

@@ -22,7 +22,12 @@ struct mlp_tensor {
 struct mlp_tensor_list {
     int n;
     struct mlp_tensor *t;
+    /* safetensors __metadata__: the entries mlp reads and writes (keys "mlp.*") */
+    int nmeta;
+    char **meta_key, **meta_value;
 };
+/* The metadata value for key, or NULL. */
+const char *mlp_tensor_meta(const struct mlp_tensor_list *l, const char *key);
 
 void mlp_tensor_list_free(struct mlp_tensor_list *l);
 

@@ -36,6 +36,9 @@ struct parser {
 /* Longest name a model may define (names appear in messages, CSV headers and JSON). */
 #define MAX_NAME 256
 #define UTF8_BOM "\xef\xbb\xbf"
+/* Largest index or slice bound written in a model: any axis is smaller (MLP_MAX_ELEMENTS), and
+ * it fits an int32 attribute with room to add a length. */
+#define MAX_INDEX (1 << 30)
 
 /* Reserved: declarations, and the connectives of `mlp verify` specs. */
 static const char *const keywords[] = {"input", "param", "const", "output", "loss",
@@ -557,18 +560,77 @@ static bool parse_indices(struct parser *ps, int32_t *idx, int *nidx)
         if (*nidx == MLP_MAX_RANK)
             return fail_at(ps, ps->tok.loc, "more than %d indices", MLP_MAX_RANK);
         int v;
-        if (!parse_int(ps, "an index", 1 << 30, &v))
+        if (!parse_int(ps, "an index", MAX_INDEX, &v))
             return false;
         idx[(*nidx)++] = v;
     } while (accept(ps, TOK_COMMA));
     return true;
 }
 
-/* name(args): ops callable by name; broadcast and unindex take a shape argument. */
+/* "1 argument", "1 or 2 arguments", "1 to 4 arguments", "at most 64 arguments". */
+static void arg_count(const struct mlp_op_info *info, int arity, char *buf, size_t size)
+{
+    int least = info->min_args ? info->min_args : arity, most = info->max_args ? info->max_args : arity;
+    if (least == most)
+        snprintf(buf, size, "%d argument%s", most, most == 1 ? "" : "s");
+    else if (most == MLP_MAX_CALL_ARGS)
+        snprintf(buf, size, "%d to %d arguments", least, most);
+    else
+        snprintf(buf, size, "%d %s %d arguments", least, most == least + 1 ? "or" : "to", most);
+}
+
+static bool too_many_args(struct parser *ps, int op)
+{
+    char count[64];
+    arg_count(mlp_op(op), mlp_op_arity(op), count, sizeof count);
+    return fail_at(ps, ps->tok.loc, "%s takes %s", mlp_op_name(op), count);
+}
+
+/* An omitted operand: the constant its entry gives, keeping the literal's text (exact verify). */
+static mlp_id default_arg(struct parser *ps, const char *text)
+{
+    mlp_id id = checked(ps, mlp_scalar(ps->g, strtod(text, NULL)));
+    if (id != MLP_NONE)
+        mlp_pool_set_text(ps->g, mlp_node(ps->g, id)->data, text);
+    return id;
+}
+
+/* What the op's entry says follows the operands: a shape, indices, or a range (into attr). */
+static bool call_extra(struct parser *ps, enum mlp_call_extra extra, mlp_shape *target,
+                       int32_t attr[MLP_MAX_ATTR])
+{
+    if (extra == MLP_EXTRA_NONE)
+        return true;
+    if (extra == MLP_EXTRA_RANGE) {
+        int start, stop;
+        if (!expect(ps, TOK_COMMA, "',' and a start") || !parse_int(ps, "a start", MAX_INDEX, &start) ||
+            !expect(ps, TOK_COMMA, "',' and a stop") || !parse_int(ps, "a stop", MAX_INDEX, &stop))
+            return false;
+        attr[0] = start;
+        attr[1] = stop;
+        return true;
+    }
+    if (!expect(ps, TOK_COMMA, "',' and a shape") || !parse_shape(ps, target))
+        return false;
+    if (extra != MLP_EXTRA_SHAPE_INDICES)
+        return true;
+    int32_t idx[MLP_MAX_RANK];
+    int nidx = 0;
+    if (!expect(ps, TOK_COMMA, "',' and indices") || !parse_indices(ps, idx, &nidx))
+        return false;
+    attr[0] = nidx;
+    for (int i = 0; i < nidx && i < MLP_MAX_ATTR - 1; i++)
+        attr[1 + i] = idx[i];
+    return true;
+}
+
+/* name(args): ops callable by name. Their entries say how many operands a call writes, the
+ * defaults of those it may omit, what follows them, and how the node is built. */
 static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
 {
     int op = mlp_op_lookup(fn.start, fn.len);
-    if (op < 0 || mlp_op(op)->cls == MLP_CLASS_LEAF || op == MLP_OP_INDEX) {
+    const struct mlp_op_info *info = op >= 0 ? mlp_op(op) : NULL;
+    if (!info || info->syntax == MLP_SYNTAX_LEAF || info->syntax == MLP_SYNTAX_INDEX) {
         const char *names[MLP_OP_COUNT];
         for (int i = 0; i < MLP_OP_COUNT; i++)
             names[i] = mlp_op_name(i);
@@ -578,46 +640,36 @@ static mlp_id call(struct parser *ps, struct mlp_token fn, const char *start)
         return MLP_NONE;
     }
     next(ps); /* '(' */
-    mlp_id args[MLP_MAX_ARITY] = {MLP_NONE, MLP_NONE, MLP_NONE};
-    int nargs = 0, arity = mlp_op_arity(op);
-    bool shaped = op == MLP_OP_BROADCAST || op == MLP_OP_UNINDEX;
-    mlp_shape target = mlp_shape_scalar();
-    int32_t idx[MLP_MAX_RANK];
-    int nidx = 0;
+    int arity = mlp_op_arity(op);
+    int least = info->min_args ? info->min_args : arity, most = info->max_args ? info->max_args : arity;
+    mlp_id args[MLP_MAX_CALL_ARGS];
+    int nargs = 0;
     if (ps->tok.kind != TOK_RPAREN) {
         do {
-            if (nargs >= arity) {
-                fail_at(ps, ps->tok.loc, "%s takes %d argument%s", mlp_op_name(op), arity,
-                        arity == 1 ? "" : "s");
-                return MLP_NONE;
-            }
             args[nargs] = expr(ps);
             if (args[nargs++] == MLP_NONE)
                 return MLP_NONE;
-        } while (nargs < arity && accept(ps, TOK_COMMA));
+        } while (nargs < most && accept(ps, TOK_COMMA));
     }
-    if (nargs < arity) {
+    if (nargs < least) {
         expected(ps, "another argument");
         return MLP_NONE;
     }
-    if (!shaped && ps->tok.kind == TOK_COMMA) {
-        fail_at(ps, ps->tok.loc, "%s takes %d argument%s", mlp_op_name(op), arity,
-                arity == 1 ? "" : "s");
+    if (info->extra == MLP_EXTRA_NONE && ps->tok.kind == TOK_COMMA) {
+        too_many_args(ps, op);
         return MLP_NONE;
     }
-    if (shaped) {
-        if (!expect(ps, TOK_COMMA, "',' and a shape") || !parse_shape(ps, &target))
-            return MLP_NONE;
-        if (op == MLP_OP_UNINDEX &&
-            (!expect(ps, TOK_COMMA, "',' and indices") || !parse_indices(ps, idx, &nidx)))
-            return MLP_NONE;
-    }
-    if (!expect(ps, TOK_RPAREN, "')'"))
+    mlp_shape target = mlp_shape_scalar();
+    int32_t attr[MLP_MAX_ATTR] = {0};
+    if (!call_extra(ps, info->extra, &target, attr) || !expect(ps, TOK_RPAREN, "')'"))
         return MLP_NONE;
     set_context(ps, fn.loc, start);
-    if (op == MLP_OP_UNINDEX)
-        return checked(ps, mlp_unindex(ps->g, args[0], target, idx, nidx));
-    return checked(ps, mlp_build(ps->g, (enum mlp_op)op, args, NULL, target));
+    for (; nargs < arity; nargs++)
+        if ((args[nargs] = default_arg(ps, info->defaults[nargs])) == MLP_NONE)
+            return MLP_NONE;
+    if (info->call)
+        return checked(ps, info->call(ps->g, (enum mlp_op)op, args, nargs));
+    return checked(ps, mlp_build(ps->g, (enum mlp_op)op, args, attr, target));
 }
 
 /* Line of a later statement or declaration that defines the name, or 0. */

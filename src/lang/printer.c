@@ -159,14 +159,17 @@ static void expand(const mlp_graph *g, mlp_id id, int upto, struct pieces *st, m
 static void call_end(const mlp_graph *g, mlp_id id, mlp_strbuf *out)
 {
     const struct mlp_node *n = mlp_node(g, id);
-    if (n->op == MLP_OP_BROADCAST || n->op == MLP_OP_UNINDEX) {
+    enum mlp_call_extra extra = mlp_op(n->op)->extra;
+    if (extra == MLP_EXTRA_SHAPE || extra == MLP_EXTRA_SHAPE_INDICES) {
         mlp_sb_puts(out, ", ");
         print_shape(n->shape, out);
     }
-    if (n->op == MLP_OP_UNINDEX) {
+    if (extra == MLP_EXTRA_SHAPE_INDICES) {
         mlp_sb_puts(out, ", ");
         print_indices(n->attr, out);
     }
+    if (extra == MLP_EXTRA_RANGE)
+        mlp_sb_printf(out, ", %d, %d", n->attr[0], n->attr[1]);
     mlp_sb_putc(out, ')');
 }
 

@@ -154,3 +154,156 @@ class WeightsEverywhere(MlpTestCase):
         r = mlp(*args)
         self.assertEqual(r.rc, rc, r)
         return r
+
+
+FLOWERS = """input x[3]
+input c
+param W1[8,3] ~ he_uniform
+param b1[8] = 0
+param W2[3,8] ~ he_uniform
+param b2[3] = 0
+h = relu(W1 @ x + b1)
+z = W2 @ h + b2
+L = softmax_xent(z, c)
+output z
+loss L
+"""
+NAMES = ["setosa", "versicolor", "virginica"]
+
+
+def flowers(n=120):
+    """Named columns, the label (texts) between the features; a deterministic spread."""
+    rows, plain, labels = ["sepal_len,sepal_wid,species,petal_len"], ["sepal_len,sepal_wid,petal_len"], []
+    for i in range(n):
+        c = i % 3
+        a = 50 + 8 * c + (i * 37 % 23) - 11
+        b = 30 - 3 * c + (i * 17 % 13) - 6
+        p = 10 + 15 * c + (i * 29 % 31) - 15
+        rows.append(f"{a}.{i % 10},{b}.{i % 7},{NAMES[c]},{p}.{i % 3}")
+        plain.append(f"{a}.{i % 10},{b}.{i % 7},{p}.{i % 3}")
+        labels.append(NAMES[c])
+    return "\n".join(rows) + "\n", "\n".join(plain) + "\n", labels
+
+
+class TrainThenUse(MlpTestCase):
+    def trained(self, *scale):
+        labelled, plain, labels = flowers()
+        self.data = self.write("flowers.csv", labelled)
+        self.plain = self.write("plain.csv", plain)
+        self.labels = labels
+        self.model = self.write("flowers.mlp", FLOWERS)
+        self.w = os.path.join(self.tmp, "w.safetensors")
+        self.ok("train", self.model, "--data", self.data, "--label", "species", *scale,
+                "--epochs", "40", "--optimizer", "adam", "--lr", "0.02", "--save", self.w, "--quiet")
+        return self.w
+
+    def check_predict_matches_eval(self, *scale):
+        self.trained(*scale)
+        r = self.ok("predict", self.model, "--weights", self.w, "--data", self.plain)
+        lines = r.out.splitlines()
+        self.assertEqual(lines[0], "class,p[0],p[1],p[2]")
+        rows = [line.split(",") for line in lines[1:]]
+        self.assertEqual(len(rows), len(self.labels))
+        for row in rows:
+            self.assertIn(row[0], NAMES)
+            p = [float(v) for v in row[1:]]
+            self.assertAlmostEqual(sum(p), 1, places=5)
+            self.assertEqual(NAMES[p.index(max(p))], row[0])
+        # the labelled file predicts the same, and its metrics count exactly these classes
+        self.assertEqual(self.ok("predict", self.model, "--weights", self.w, "--data", self.data).out,
+                         r.out)
+        m = self.ok("eval", self.model, "--weights", self.w, "--metrics", "--data", self.data,
+                    "--json").json()
+        conf = [[0] * 3 for _ in range(3)]
+        for row, want in zip(rows, self.labels):
+            conf[NAMES.index(want)][NAMES.index(row[0])] += 1
+        self.assertEqual(m["confusion"], conf)
+        right = sum(row[0] == want for row, want in zip(rows, self.labels))
+        self.assertEqual(m["accuracy"], right / len(rows))
+        self.assertGreater(m["accuracy"], 0.6)
+        # predict --metrics is the same report
+        pm = self.ok("predict", self.model, "--weights", self.w, "--data", self.data, "--metrics",
+                     "-o", os.path.join(self.tmp, "p.csv"), "--json").json()
+        self.assertEqual(pm, m)
+        return m
+
+    def test_predict_matches_eval_metrics(self):
+        self.check_predict_matches_eval()
+
+    def test_predict_matches_eval_metrics_with_standard_scaling(self):
+        m = self.check_predict_matches_eval("--scale", "standard")
+        # the statistics are the training set's, saved with the weights (independently computed)
+        meta = read_metadata(self.w)
+        self.assertEqual(meta["mlp.scale"], "standard")
+        self.assertEqual(meta["mlp.classes"], "\n".join(NAMES))
+        self.assertEqual(meta["mlp.label"], "species")
+        self.assertEqual(meta["mlp.features"], "sepal_len,sepal_wid,petal_len")
+        col = [f32(float(line.split(",")[0])) for line in open(self.plain).read().splitlines()[1:]]
+        mean = sum(col) / len(col)
+        self.assertAlmostEqual(float(meta["mlp.scale.shift"].split()[0]), mean, places=9)
+        # eval on only the first rows uses the saved statistics, not those of these rows
+        few = self.write("few.csv", "\n".join(open(self.data).read().splitlines()[:4]) + "\n")
+        a = self.ok("eval", self.model, "--weights", self.w, "--metrics", "--data", few, "--scale",
+                    "standard", "--json").json()
+        b = self.ok("predict", self.model, "--weights", self.w, "--data", few).out.splitlines()[1:]
+        self.assertEqual(a["accuracy"], sum(r.split(",")[0] == n for r, n in zip(b, self.labels)) / 3)
+        r = self.fails(2, "eval", self.model, "--weights", self.w, "--metrics", "--data", few,
+                       "--scale", "unit")
+        self.assertIn("trained with --scale standard", r.err)
+        # eval of one raw sample applies the scaling too: the class predict gives it
+        first = open(self.plain).read().splitlines()[1].split(",")
+        z = self.ok("eval", self.model, "--weights", self.w, "--set", f"x=[{','.join(first)}]",
+                    "--json", "--dtype", "f32").json()["values"]["z"]
+        self.assertEqual(NAMES[z.index(max(z))], b[0].split(",")[0])
+        self.assertGreater(m["accuracy"], 0.6)
+
+    def test_predict_json_idx_and_errors(self):
+        self.trained()
+        j = self.ok("predict", self.model, "--weights", self.w, "--data", self.plain, "--json").json()
+        self.assertEqual(j["columns"], ["class", "p[0]", "p[1]", "p[2]"])
+        self.assertEqual(len(j["rows"]), len(self.labels))
+        self.assertIn(j["rows"][0][0], NAMES)
+        r = self.fails(2, "predict", self.model, "--weights", self.w, "--data", self.plain,
+                       "--metrics")
+        self.assertIn("no label column", r.err)
+        bad = self.write("bad.csv", open(self.data).read().replace("setosa", "rosa", 1))
+        r = self.fails(2, "predict", self.model, "--weights", self.w, "--data", bad, "--metrics")
+        self.assertIn("label 'rosa' is not one of the 3 classes the model was trained on", r.err)
+        self.assertEqual(r.out, "")
+        missing = self.write("missing.csv", "sepal_len,petal_len\n1,2\n")
+        r = self.fails(2, "predict", self.model, "--weights", self.w, "--data", missing)
+        self.assertIn("no column named 'sepal_wid'", r.err)
+
+    def test_predict_idx_and_regression(self):
+        D = "tests/fixtures/data/"
+        tiny = self.write("tiny.mlp", """input x[16]
+input c
+param W[3,16] ~ he_uniform
+param b[3] = 0
+z = W @ x + b
+L = softmax_xent(z, c)
+output z
+loss L
+""")
+        spec = D + "tiny-test-images.idx," + D + "tiny-test-labels.idx"
+        w = os.path.join(self.tmp, "t.safetensors")
+        self.ok("train", tiny, "--data", D + "tiny-images.idx.gz," + D + "tiny-labels.idx.gz",
+                "--epochs", "3", "--save", w, "--quiet")
+        r = self.ok("predict", tiny, "--weights", w, "--data", spec)
+        rows = r.out.splitlines()
+        self.assertEqual(rows[0], "class,p[0],p[1],p[2]")
+        m = self.ok("eval", tiny, "--weights", w, "--metrics", "--data", spec, "--json").json()
+        self.assertEqual(m["samples"], len(rows) - 1)
+        self.assertEqual(read_metadata(w)["mlp.scale"], "unit")  # auto: bytes to [0, 1]
+        lin = self.write("lin.mlp", "input x\ninput y\nparam a = 2\nparam b = 1\nf = a * x + b\n"
+                                    "L = squared_error(f, y)\noutput f\nloss L\n")
+        data = self.write("xy.csv", "x,y\n1,0\n2.5,0\n")
+        r = self.ok("predict", lin, "--data", data, "--label", "y")
+        self.assertEqual(r.out, "f\n3\n6\n")
+
+
+def read_metadata(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    return json.loads(blob[8:8 + n]).get("__metadata__", {})

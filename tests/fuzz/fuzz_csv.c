@@ -3,7 +3,8 @@
  * For text that does not parse: an input error positioned inside the text.
  * For text that parses: at least one row and one column, every value finite, and the table
  * written back (names quoted, numbers in shortest round-trip form) parses to the same names
- * and the same bits.
+ * and the same bits. Read with a column "label" that may hold texts, the text parses or fails
+ * the same way, and a column of texts holds class indices into its sorted, distinct texts.
  */
 #include "fuzz.h"
 
@@ -30,10 +31,48 @@ static void write_csv(const mlp_table *t, mlp_strbuf *out)
     }
 }
 
+/* Text that parses as numbers parses with label texts allowed too, to the same numbers. */
+static void check_labels(const char *text, size_t size, const mlp_table *t)
+{
+    mlp_error err = {0};
+    struct mlp_csv_classes *cls = NULL;
+    mlp_table *u = mlp_csv_parse_labels(text, size, "fuzz.csv", "label", &cls, &err);
+    FUZZ_ASSERT(u, "numbers do not parse with label texts allowed: %s", err.message);
+    FUZZ_ASSERT(!memcmp(t->values, u->values, (size_t)t->rows * t->cols * sizeof *t->values),
+                "label texts allowed changed the numbers");
+    for (int c = 0; c < u->cols; c++)
+        FUZZ_ASSERT(cls[c].n == 0, "a column of numbers got classes");
+    mlp_csv_classes_free(cls, u->cols);
+    mlp_table_free(u);
+}
+
+/* Any text: with label texts allowed, an error in the text, or classes that index right. */
+static void check_texts(const char *text, size_t size)
+{
+    mlp_error err = {0};
+    struct mlp_csv_classes *cls = NULL;
+    mlp_table *u = mlp_csv_parse_labels(text, size, "fuzz.csv", "label", &cls, &err);
+    if (!u) {
+        fuzz_check_error(&err, text, size, "fuzz.csv");
+        return;
+    }
+    for (int c = 0; c < u->cols; c++) {
+        for (int k = 1; k < cls[c].n; k++)
+            FUZZ_ASSERT(strcmp(cls[c].names[k - 1], cls[c].names[k]) < 0, "classes not sorted");
+        for (int r = 0; cls[c].n && r < u->rows; r++) {
+            double v = u->values[(size_t)r * u->cols + c];
+            FUZZ_ASSERT(v >= 0 && v < cls[c].n && v == (int)v, "class index %g of %d", v, cls[c].n);
+        }
+    }
+    mlp_csv_classes_free(cls, u->cols);
+    mlp_table_free(u);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
     mlp_error err = {0};
+    check_texts(text, size);
     mlp_table *t = mlp_csv_parse(text, size, "fuzz.csv", &err);
     if (!t) {
         fuzz_check_error(&err, text, size, "fuzz.csv");
@@ -55,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     t->names[c], u->names[c]);
     FUZZ_ASSERT(!memcmp(t->values, u->values, n * sizeof *t->values), "values differ");
     mlp_table_free(u);
-    mlp_table_free(t);
     mlp_sb_free(&b);
+    check_labels(text, size, t);
+    mlp_table_free(t);
     return 0;
 }

@@ -7,12 +7,15 @@
  * shapes, names that differ. If the tensors fit the fixed model's parameters, the model holds
  * their values bit for bit, and saving it (mlp_model_save_weights, F64) and loading the file
  * into a second copy gives the same bits; if they do not fit, the model is unchanged.
+ * Preprocessing in __metadata__ ("mlp.*" keys) either is an input error naming the file, or
+ * parses, and written back as metadata parses to the same statistics and class names.
  */
 #include "fuzz.h"
 
 #include <string.h>
 
 #include "api/internal.h"
+#include "io/prep.h"
 #include "io/tensorfile.h"
 
 #define FILE_NAME "fuzz.safetensors"
@@ -59,6 +62,33 @@ static bool holds(const mlp_model *m, const struct mlp_tensor_list *l)
     return true;
 }
 
+/* The preprocessing in the metadata (for 3 features, as the fixed model's first input). */
+static void check_prep(const struct mlp_tensor_list *l)
+{
+    struct mlp_prep *p, *q;
+    mlp_error err = {0};
+    if (mlp_prep_from_meta(l, 3, FILE_NAME, &p, &err) != MLP_OK) {
+        fuzz_check_error(&err, "", 0, FILE_NAME);
+        return;
+    }
+    if (!p)
+        return;
+    struct mlp_tensor_list back = {0};
+    mlp_prep_to_meta(p, &back);
+    FUZZ_ASSERT(mlp_prep_from_meta(&back, 3, FILE_NAME, &q, &err) == MLP_OK && q,
+                "preprocessing written back does not parse: %s", err.message);
+    FUZZ_ASSERT(p->scale == q->scale && p->nstat == q->nstat && p->nclasses == q->nclasses,
+                "preprocessing changed when written back");
+    for (int i = 0; i < p->nstat; i++)
+        FUZZ_ASSERT(!memcmp(&p->shift[i], &q->shift[i], sizeof(double)) &&
+                    !memcmp(&p->factor[i], &q->factor[i], sizeof(double)), "statistic %d changed", i);
+    for (int i = 0; i < p->nclasses; i++)
+        FUZZ_ASSERT(!strcmp(p->classes[i], q->classes[i]), "class %d changed", i);
+    mlp_prep_free(p);
+    mlp_prep_free(q);
+    mlp_tensor_list_free(&back);
+}
+
 static void snapshot(const mlp_model *m, double *out)
 {
     const mlp_graph *g = mlp_model_graph(m);
@@ -77,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     check_tensors(&l);
+    check_prep(&l);
     const mlp_graph *g = mlp_model_graph(model);
     double *before = malloc((size_t)g->npool * sizeof *before + 1);
     double *after = malloc((size_t)g->npool * sizeof *after + 1);

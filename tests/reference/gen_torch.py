@@ -214,6 +214,110 @@ def cases():
     return out, r
 
 
+F = torch.nn.functional
+
+# One case per op (or form of it): (case name, mlp expression over z = W @ x + b and the second
+# input u, torch function of the same). Operands are kept away from kinks and domain edges.
+OP_CASES = [
+    ("leaky_relu", "leaky_relu(z)", lambda z, u: F.leaky_relu(z, 0.01)),
+    ("leaky_relu_slope", "leaky_relu(z, 0.2) * leaky_relu(u, -0.3)",
+     lambda z, u: F.leaky_relu(z, 0.2) * F.leaky_relu(u, -0.3)),
+    ("abs", "abs(z) * u", lambda z, u: torch.abs(z) * u),
+    ("max", "max(z, u) + max(z, 0.1)", lambda z, u: torch.maximum(z, u) + torch.clamp_min(z, 0.1)),
+    ("min", "min(z, u) - min(0.2, u)", lambda z, u: torch.minimum(z, u) - torch.clamp_max(u, 0.2)),
+    ("clip", "clip(z, -0.5, 0.7) * u", lambda z, u: F.hardtanh(z, -0.5, 0.7) * u),
+    ("relu6", "relu6(4 * z) + relu6(-4 * u)", lambda z, u: F.relu6(4 * z) + F.relu6(-4 * u)),
+    ("softplus", "softplus(z) * u", lambda z, u: F.softplus(z) * u),
+    ("gelu", "gelu(z) - gelu(u)", lambda z, u: F.gelu(z) - F.gelu(u)),
+    ("gelu_tanh", "gelu_tanh(z) * u", lambda z, u: F.gelu(z, approximate="tanh") * u),
+    ("elu", "elu(z) + elu(u, 0.5)", lambda z, u: F.elu(z) + F.elu(u, 0.5)),
+    ("silu", "silu(z) * u", lambda z, u: F.silu(z) * u),
+    ("sqrt", "sqrt(z * z + 0.5) - sqrt(u * u + 1)",
+     lambda z, u: torch.sqrt(z * z + 0.5) - torch.sqrt(u * u + 1)),
+    ("square", "square(z) * u", lambda z, u: torch.square(z) * u),
+    ("log1p", "log1p(z * z) + log1p(0.5 * sigmoid(u))",
+     lambda z, u: torch.log1p(z * z) + torch.log1p(0.5 * torch.sigmoid(u))),
+    ("expm1", "expm1(z) * u", lambda z, u: torch.expm1(z) * u),
+    ("layer_norm", "layer_norm(z) + layer_norm(u, 0.1, z, u)",
+     lambda z, u: F.layer_norm(z, z.shape, eps=1e-5) + F.layer_norm(u, u.shape, z, u, eps=0.1)),
+    ("batch_norm_infer", "batch_norm_infer(z, mu, var, u, z, 0.01) + batch_norm_infer(u, mu, var, z, 0.5)",
+     lambda z, u, e=None: None),  # built in op_case: needs the constants
+]
+
+
+def op_case(rng, name, text, fn):
+    """z = W @ x + b, then the op; the loss weighs the result with a random constant r."""
+    c = Case(rng, "op_" + name)
+    n = 4
+    c.input("x", [n])
+    c.input("u", [n])
+    c.param("W", [n, n])
+    c.param("b", [n], 0.3)
+    c.const("r", torch.randn(n, generator=rng))
+    if name == "batch_norm_infer":
+        c.const("mu", torch.randn(n, generator=rng) * 0.5)
+        c.const("var", torch.rand(n, generator=rng) + 0.5)
+
+        def fn(z, u, e=None):
+            bn = lambda v, g, b_, eps: F.batch_norm(v.unsqueeze(0), e["mu"], e["var"], g, b_,
+                                                    training=False, eps=eps).squeeze(0)
+            return bn(z, u, z, 0.01) + bn(u, z, torch.full_like(u, 0.0), 1e-5) + 0 * u
+        text = "batch_norm_infer(z, mu, var, u, z, 0.01) + batch_norm_infer(u, mu, var, z, 0)"
+        c.let("z", "W @ x + b", lambda e: e["W"] @ e["x"] + e["b"])
+        c.let("h", text, lambda e: fn(e["z"], e["u"], e))
+    else:
+        c.let("z", "W @ x + b", lambda e: e["W"] @ e["x"] + e["b"])
+        c.let("h", text, lambda e, fn=fn: fn(e["z"], e["u"]))
+    c.let("L", "dot(r, h) + 0.1 * sumsq(h)", lambda e: e["r"] @ e["h"] + 0.1 * (e["h"] ** 2).sum())
+    c.outputs = ["h"]
+    c.loss = "L"
+    return c
+
+
+def structure_case(rng):
+    """concat, reshape, flatten and argmax (an output: it has no gradient)."""
+    c = Case(rng, "op_structure")
+    c.input("x", [3])
+    c.input("u", [2])
+    c.param("W", [6, 6])
+    c.param("v", [3])
+    c.let("a", "concat(x, u, 1.5)", lambda e: torch.cat([e["x"], e["u"], torch.tensor([1.5])]))
+    c.let("M", "reshape(tanh(W @ a), [2, 3])", lambda e: torch.reshape(torch.tanh(e["W"] @ e["a"]), (2, 3)))
+    c.let("f", "flatten(M.T)", lambda e: e["M"].T.reshape(-1))
+    c.let("k", "argmax(f)", lambda e: torch.argmax(e["f"]).to(torch.float64))
+    c.let("L", "sumsq(M @ v) + dot(f, concat(v, v))",
+          lambda e: ((e["M"] @ e["v"]) ** 2).sum() + e["f"] @ torch.cat([e["v"], e["v"]]))
+    c.outputs = ["f", "k"]
+    c.loss = "L"
+    return c
+
+
+def loss_case(rng):
+    """The training losses: squared_error, bce_logits, softmax_xent (with a class index)."""
+    c = Case(rng, "op_losses")
+    c.input("x", [4])
+    c.input("t", [4])
+    c.param("W", [4, 4])
+    c.const("cls", torch.tensor(2.0))
+    c.let("z", "W @ x", lambda e: e["W"] @ e["x"])
+    c.let("L", "squared_error(z, t) + bce_logits(z, sigmoid(t)) + softmax_xent(z, cls)",
+          lambda e: 0.5 * ((e["z"] - e["t"]) ** 2).sum()
+          + F.binary_cross_entropy_with_logits(e["z"], torch.sigmoid(e["t"]), reduction="sum")
+          + F.cross_entropy(e["z"].unsqueeze(0), torch.tensor([2]), reduction="sum"))
+    c.outputs = ["z"]
+    c.loss = "L"
+    return c
+
+
+def op_cases():
+    """Separate generator: adding these left the earlier cases' numbers unchanged."""
+    rng = torch.Generator().manual_seed(20261202)
+    out = [op_case(rng, name, text, fn) for name, text, fn in OP_CASES]
+    out.append(structure_case(rng))
+    out.append(loss_case(rng))
+    return out
+
+
 def flat(t):
     return " ".join(fmt(v) for v in t.reshape(-1).tolist())
 
@@ -237,6 +341,21 @@ def main():
         for n, g in grads.items():
             lines.append(f"grad {n} {flat(g)}")
         lines.append("")
+    for c in op_cases():
+        xs, per_sample, total, grads = c.run(3)
+        lines.append(f"case {c.name} 3")
+        lines.append("model")
+        lines.extend("  " + l for l in c.model_text().splitlines())
+        lines.append("end")
+        for n, x in xs.items():
+            lines.append(f"set {n} {flat(x.detach())}")
+        for n in c.outputs:
+            lines.append(f"value {n} {flat(torch.stack([s[n] for s in per_sample]))}")
+        lines.append(f"loss {c.loss} {fmt(total)}")
+        for n, g in grads.items():
+            lines.append(f"grad {n} {flat(g)}")
+        lines.append("")
+        all_cases.append(c)
     with open(os.path.join(HERE, "cases.txt"), "w") as f:
         f.write("\n".join(lines))
     print(f"wrote {len(all_cases)} cases to {os.path.join(HERE, 'cases.txt')}")

@@ -201,6 +201,36 @@ static const struct {
     {"bce_logits", "input z[3]\ninput t[3]\nL = bce_logits(z * 3, t) * sum(z)"},
     {"softmax_xent", "input z[4]\nconst c = 2\nL = softmax_xent(z * 2, c) * sum(z)"},
     {"dsoftmax_xent", "input z[4]\nconst c = 3\nL = sumsq(dsoftmax_xent(z, c) + z)"},
+    {"leaky_relu", "input a[3]\nparam s\nL = sumsq(leaky_relu(a) + leaky_relu(a, s) * a)"},
+    {"abs", "input a[3]\nL = sumsq(abs(a) + a)"},
+    {"max", "input a[3]\ninput b[3]\nL = sumsq(max(a, b) * a + max(a, 0.2))"},
+    {"min", "input a[3]\ninput b[3]\nL = sumsq(min(a, b) * b + min(-0.1, a))"},
+    {"clip", "input a[3]\nL = sumsq(clip(2 * a, -1, 0.5) + a)"},
+    {"relu6", "input a[3]\nL = sumsq(relu6(8 * a) + a)"},
+    {"sign", "input a[3]\nL = sumsq(sign(a) + a)"},
+    {"dleaky_relu", "input a[3]\nparam s\nL = sumsq(dleaky_relu(a, s) * a)"},
+    {"dmax", "input a[3]\ninput b[3]\nL = sumsq(dmax(a, b) * a)"},
+    {"dclip", "input a[3]\nL = sumsq(dclip(a, -0.5, 0.5) * a)"},
+    {"softplus", "input a[3]\nL = sumsq(softplus(4 * a))"},
+    {"gelu", "input a[3]\nL = sumsq(gelu(3 * a))"},
+    {"gelu_tanh", "input a[3]\nL = dot(gelu_tanh(3 * a), [1, -2, 3])"},
+    {"elu", "input a[3]\nparam s\nL = sumsq(elu(2 * a) + elu(a, s))"},
+    {"silu", "input a[3]\nL = sumsq(silu(3 * a))"},
+    {"sqrt", "input a[3]\nL = sum(sqrt(a * a + 0.5) * a)"},
+    {"square", "input a[3]\nL = sum(square(a) * a)"},
+    {"log1p", "input a[3]\nL = sum(log1p(a * a) * a)"},
+    {"expm1", "input a[3]\nL = sumsq(expm1(a))"},
+    {"dgelu", "input a[3]\nL = sumsq(dgelu(2 * a))"},
+    {"delu", "input a[3]\nparam s\nL = sumsq(delu(a, s) + a)"},
+    {"concat", "input a[3]\ninput b\nL = sumsq(concat(a, b, a) * [1, 2, 3, 4, 5, 6, 7])"},
+    {"slice", "input a[4]\nL = sumsq(slice(a, 1, 3) * [2, 3]) + sum(slice(a, 0, 4))"},
+    {"reshape", "input a[6]\nL = sumsq(reshape(a, [2, 3]) @ [1, 2, 3])"},
+    {"flatten", "input A[2,3]\nL = sumsq(flatten(A) * [1, 2, 3, 4, 5, 6])"},
+    {"layer_norm", "input a[4]\nparam e\nparam g[4]\nL = dot(layer_norm(a, e * e + 0.1), [1, 2, 3, 4]) + "
+                   "sumsq(layer_norm(a, 0.5, g, a))"},
+    {"batch_norm_infer", "input x[3]\nparam m[3]\nparam v[3]\nparam g[3]\nparam b[3]\nparam e\n"
+                         "L = sumsq(batch_norm_infer(x, m, v * v + 0.5, g, b, e * e + 0.1)) + "
+                         "sum(batch_norm_infer(x, m, 1, g, b))"},
     {"residual", "input x[3]\nparam W1[2,3]\nparam b1[2]\nparam W2[3,2]\nparam b2[3]\nconst r[2] = [1, -1]\n"
                  "input s[3]\nz = W1 @ x + b1\nh = sigmoid(z)\ny = x + W2 @ h + b2\n"
                  "L = 0.5 * sumsq(y - s) + dot(r, h)"},
@@ -234,19 +264,24 @@ TEST(gradients_match_finite_differences)
 
 TEST(every_op_is_tested)
 {
-    /* Guard against a new op without a gradient case: each non-leaf op name (but the internal
-     * batch_sum, tested in test_exec.c) appears in some model above. */
+    /* Guard against a new op without a gradient case: each differentiable non-leaf op (but the
+     * internal batch_sum, tested in test_exec.c) appears in some model above, by its name, or
+     * by its symbol where it is written as an operator. */
     for (int op = 0; op < MLP_OP_COUNT; op++) {
+        const struct mlp_op_info *info = mlp_op(op);
         const char *name = mlp_op_name(op);
-        if (mlp_op(op)->cls == MLP_CLASS_LEAF || op == MLP_OP_BATCH_SUM)
+        if (info->cls == MLP_CLASS_LEAF || info->grad == MLP_GRAD_NONE || op == MLP_OP_BATCH_SUM)
             continue;
-        bool found = op == MLP_OP_ADD || op == MLP_OP_SUB || op == MLP_OP_MUL ||
-                     op == MLP_OP_DIV || op == MLP_OP_NEG || op == MLP_OP_MATMUL ||
-                     op == MLP_OP_TRANSPOSE || op == MLP_OP_INDEX;
+        const char *written = info->syntax == MLP_SYNTAX_CALL ? name
+                              : info->syntax == MLP_SYNTAX_INDEX ? "["
+                              : info->syntax == MLP_SYNTAX_T     ? ".T"
+                                                                 : info->symbol;
+        bool call = info->syntax == MLP_SYNTAX_CALL, found = false;
         for (size_t i = 0; !found && i < sizeof gradient_cases / sizeof *gradient_cases; i++) {
-            const char *m = gradient_cases[i].model;
-            for (const char *p = strstr(m, name); p && !found; p = strstr(p + 1, name))
-                found = p[strlen(name)] == '(' && (p == m || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')));
+            const char *m = strstr(gradient_cases[i].model, "L =");
+            for (const char *p = strstr(m, written); p && !found; p = strstr(p + 1, written))
+                found = !call || (p[strlen(name)] == '(' &&
+                                  !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')));
         }
         CHECK_MSG(found, "op %s has no gradient test case", name);
     }

@@ -411,7 +411,7 @@ TEST(verify_relaxation_sizes_stay_linear_in_depth)
     mlp_rng_seed(&rng, 11, 0);
     int n = snprintf(text, sizeof text, "input x[3]\n");
     const char *prev = "x";
-    char names[LAYERS][8];
+    char names[LAYERS][16]; /* "h%d" for any int, as -Wformat-truncation at -O1 insists */
     for (int l = 0; l < LAYERS; l++) {
         int in = l ? WIDTH : 3;
         n += snprintf(text + n, sizeof text - (size_t)n, "param W%d[%d,%d] = [", l, WIDTH, in);

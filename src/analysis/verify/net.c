@@ -23,99 +23,95 @@ static int fail_at_node(const mlp_graph *g, mlp_id id, mlp_error *err, const cha
 static enum vdep max_dep(enum vdep a, enum vdep b) { return a > b ? a : b; }
 
 /* The dependency class of node id from its operands', or an error for what verify cannot
- * decide exactly. */
+ * decide exactly. The op's entry says what it computes (its vsem). */
 static int classify(struct vnet *net, mlp_id id, enum vdep *out, mlp_error *err)
 {
     const mlp_graph *g = net->g;
     const struct mlp_node *nd = mlp_node(g, id);
-    enum vdep d[MLP_MAX_ARITY] = {VDEP_CONST, VDEP_CONST, VDEP_CONST};
-    for (int i = 0; i < mlp_op_arity(nd->op); i++)
+    const struct mlp_op_info *info = mlp_op(nd->op);
+    enum vdep d[MLP_MAX_ARITY] = {VDEP_CONST}, all = VDEP_CONST;
+    for (int i = 0; i < mlp_op_arity(nd->op); i++) {
         d[i] = net->dep[net->slot[nd->in[i]]];
-    char msg[300];
-    switch (nd->op) {
-    case MLP_OP_INPUT:
-        *out = VDEP_PWLIN;
-        return MLP_OK;
-    case MLP_OP_PARAM:
-    case MLP_OP_CONST:
-        *out = VDEP_CONST;
-        for (int64_t i = 0; i < mlp_shape_size(nd->shape); i++)
+        all = max_dep(all, d[i]);
+    }
+    char msg[160];
+    switch (info->vsem) {
+    case MLP_V_LEAF:
+        *out = mlp_is_input(g, id) ? VDEP_PWLIN : VDEP_CONST;
+        for (int64_t i = 0; !mlp_is_input(g, id) && i < mlp_shape_size(nd->shape); i++)
             if (!isfinite(mlp_node_values(g, id)[i]))
                 return fail_at_node(g, id, err, "a value that is not finite (inf or nan)");
         return MLP_OK;
-    case MLP_OP_MUL:
-    case MLP_OP_MATMUL:
-    case MLP_OP_DOT:
-    case MLP_OP_OUTER:
+    case MLP_V_MUL:
+    case MLP_V_MATMUL:
+    case MLP_V_DOT:
+    case MLP_V_OUTER:
         if (d[0] == VDEP_PWLIN && d[1] == VDEP_PWLIN) {
             snprintf(msg, sizeof msg, "op %s multiplies two values that depend on the inputs "
                      "(not piecewise linear)", mlp_op_name(nd->op));
             return fail_at_node(g, id, err, msg);
         }
-        *out = max_dep(d[0], d[1]);
+        *out = all;
         return MLP_OK;
-    case MLP_OP_DIV:
+    case MLP_V_DIV:
         if (d[1] != VDEP_CONST)
             return fail_at_node(g, id, err, "op div divides by a value that depends on the "
                                             "inputs (only division by a constant is linear)");
         *out = d[0];
         return MLP_OK;
-    case MLP_OP_STEP:
-    case MLP_OP_DRELU:
+    case MLP_V_STEP:
+    case MLP_V_DRELU:
         *out = d[0] == VDEP_CONST ? VDEP_CONST : VDEP_PWCONST;
         return MLP_OK;
-    case MLP_OP_ADD:
-    case MLP_OP_SUB:
-    case MLP_OP_NEG:
-    case MLP_OP_IDENTITY:
-    case MLP_OP_RELU:
-    case MLP_OP_TRANSPOSE:
-    case MLP_OP_INDEX:
-    case MLP_OP_UNINDEX:
-    case MLP_OP_BROADCAST:
-    case MLP_OP_SUM:
-    case MLP_OP_MEAN:
-        *out = max_dep(d[0], d[1]);
+    case MLP_V_ADD:
+    case MLP_V_SUB:
+    case MLP_V_NEG:
+    case MLP_V_COPY:
+    case MLP_V_RELU:
+    case MLP_V_MOVE:
+    case MLP_V_SUM:
+    case MLP_V_MEAN:
+        *out = all;
         return MLP_OK;
-    default:
+    default: /* MLP_V_NONE, and MLP_V_LOWER left unlowered (vnet_lower) */
         snprintf(msg, sizeof msg, "op %s is not %s", mlp_op_name(nd->op),
-                 mlp_op(nd->op)->cls == MLP_CLASS_SMOOTH ? "piecewise linear"
-                                                         : "supported by verify");
+                 info->cls == MLP_CLASS_SMOOTH ? "piecewise linear" : "supported by verify");
         return fail_at_node(g, id, err, msg);
     }
 }
 
-static bool moves_data(enum mlp_op op)
-{
-    return op == MLP_OP_TRANSPOSE || op == MLP_OP_INDEX || op == MLP_OP_UNINDEX ||
-           op == MLP_OP_BROADCAST;
-}
+static bool moves_data(enum mlp_op op) { return mlp_op(op)->vsem == MLP_V_MOVE; }
 
 /* Where each element of a data-movement op comes from, found by running the op's own float64
- * kernel on the operand 1, 2, 3, ...: element i of the result is then 1 + its source element,
- * or 0 where the op writes a zero. Exact for any size below 2^53, and it keeps the op table the
- * one definition of indexing. */
+ * kernel on operands numbered 1, 2, 3, ... (operand 1 continuing where operand 0 stops):
+ * element i of the result is then 1 + its source element in that numbering, or 0 where the op
+ * writes a zero. Exact for any size below 2^53, and it keeps the op table the one definition
+ * of indexing. */
 static int64_t *data_map(const mlp_graph *g, mlp_id id)
 {
     const struct mlp_node *nd = mlp_node(g, id);
-    int64_t nin = mlp_shape_size(mlp_node(g, nd->in[0])->shape);
-    int64_t nout = mlp_shape_size(nd->shape);
-    double *in = mlp_xmalloc((size_t)nin * sizeof *in), *out = mlp_xmalloc((size_t)nout * sizeof *out);
-    for (int64_t i = 0; i < nin; i++)
-        in[i] = (double)(i + 1);
+    int64_t nout = mlp_shape_size(nd->shape), next = 1;
+    double *in[MLP_MAX_ARITY] = {NULL}, *out = mlp_xmalloc((size_t)nout * sizeof *out + 1);
     struct mlp_kargs k;
     memset(&k, 0, sizeof k);
     k.dtype = MLP_F64;
     k.rows = k.batch = 1;
     k.out = out;
-    k.in[0] = in;
-    k.inode[0] = mlp_node(g, nd->in[0]);
     k.node = nd;
+    for (int i = 0; i < mlp_op_arity(nd->op); i++) {
+        int64_t nin = mlp_shape_size(mlp_node(g, nd->in[i])->shape);
+        in[i] = mlp_xmalloc((size_t)nin * sizeof *in[i] + 1);
+        for (int64_t e = 0; e < nin; e++)
+            in[i][e] = (double)next++;
+        k.in[i] = in[i];
+        k.inode[i] = mlp_node(g, nd->in[i]);
+    }
     mlp_op(nd->op)->forward(&k);
-    int64_t *map = mlp_xmalloc((size_t)nout * sizeof *map);
+    int64_t *map = mlp_xmalloc((size_t)nout * sizeof *map + 1);
     for (int64_t i = 0; i < nout; i++)
         map[i] = (int64_t)out[i];
-    free(in);
+    for (int i = 0; i < MLP_MAX_ARITY; i++)
+        free(in[i]);
     free(out);
     return map;
 }
@@ -163,7 +159,7 @@ int vnet_init(struct vnet *net, const mlp_graph *g, const mlp_id *roots, int nro
             return MLP_ERR_INPUT;
         if (moves_data(nd->op))
             net->src[k] = data_map(g, id);
-        if (nd->op == MLP_OP_INPUT) {
+        if (mlp_is_input(g, id)) {
             if (net->size[k] > VNET_MAX_COEFFS - net->nvars)
                 return fail_at_node(g, id, err, "too many input elements for exact verification");
             net->var0[k] = net->nvars;
@@ -188,13 +184,15 @@ void vnet_free(struct vnet *net)
 
 static enum mlp_op op_of(const struct vnet *net, int k) { return mlp_node(net->g, net->id[k])->op; }
 
+static enum mlp_vsem vsem_of(const struct vnet *net, int k) { return mlp_op(op_of(net, k))->vsem; }
+
 bool vnet_branches(const struct vnet *net, int k)
 {
-    enum mlp_op op = op_of(net, k);
-    return op == MLP_OP_STEP || op == MLP_OP_RELU || op == MLP_OP_DRELU;
+    enum mlp_vsem v = vsem_of(net, k);
+    return v == MLP_V_STEP || v == MLP_V_RELU || v == MLP_V_DRELU;
 }
 
-bool vnet_closed(const struct vnet *net, int k) { return op_of(net, k) == MLP_OP_STEP; }
+bool vnet_closed(const struct vnet *net, int k) { return vsem_of(net, k) == MLP_V_STEP; }
 
 bool vnet_active_at(const struct vnet *net, int k, const mpq_t z)
 {
@@ -218,13 +216,15 @@ void veval_init(struct veval *ev, const struct vnet *net, const mpq_t *point)
         ev->hi[k] = vq_array_new(net->size[k]);
         ev->unb[k] = mlp_xcalloc((size_t)net->size[k] + 1, sizeof **ev->unb);
         const struct mlp_node *nd = mlp_node(net->g, net->id[k]);
+        bool input = mlp_is_input(net->g, net->id[k]);
+        bool leaf = mlp_op(nd->op)->vsem == MLP_V_LEAF;
         for (int64_t e = 0; e < net->size[k]; e++) {
             mpq_t *f = veval_form(ev, k, e);
-            if (nd->op == MLP_OP_INPUT && point)
+            if (input && point)
                 mpq_set(f[0], point[net->var0[k] + e]);
-            else if (nd->op == MLP_OP_INPUT)
+            else if (input)
                 lin_var(ev->n, f, net->var0[k] + (int)e);
-            else if (nd->op == MLP_OP_PARAM || nd->op == MLP_OP_CONST)
+            else if (leaf)
                 vq_pool_value(f[0], net->g, nd->data + e); /* finite: checked by vnet_init */
         }
     }
@@ -268,8 +268,8 @@ static int elementwise(struct veval *ev, int k, mlp_error *err)
 {
     int a = operand(ev, k, 0), b = operand(ev, k, 1), n = ev->n;
     const struct vnet *net = ev->net;
-    enum mlp_op op = op_of(net, k);
-    int cs = op == MLP_OP_MUL ? const_side(ev, k) : 1;
+    enum mlp_vsem op = vsem_of(net, k);
+    int cs = op == MLP_V_MUL ? const_side(ev, k) : 1;
     mpq_t inv;
     mpq_init(inv);
     int rc = MLP_OK;
@@ -277,9 +277,9 @@ static int elementwise(struct veval *ev, int k, mlp_error *err)
         struct vaf y = veval_af(ev, k, e);
         struct vaf fa = veval_af(ev, a, net->size[a] == 1 ? 0 : e);
         struct vaf fb = veval_af(ev, b, net->size[b] == 1 ? 0 : e);
-        if (op == MLP_OP_ADD || op == MLP_OP_SUB) {
-            af_add(n, y, fa, fb, op == MLP_OP_ADD ? 1 : -1);
-        } else if (op == MLP_OP_MUL) {
+        if (op == MLP_V_ADD || op == MLP_V_SUB) {
+            af_add(n, y, fa, fb, op == MLP_V_ADD ? 1 : -1);
+        } else if (op == MLP_V_MUL) {
             af_zero(n, y);
             product_acc(ev, y, fa, fb, cs);
         } else if (mpq_sgn(fb.f[0]) == 0) { /* the divisor is a constant (vnet_init) */
@@ -303,11 +303,11 @@ static void bilinear(struct veval *ev, int k)
     int a = operand(ev, k, 0), b = operand(ev, k, 1), cs = const_side(ev, k);
     mlp_shape sa = mlp_node(g, net->id[a])->shape, sb = mlp_node(g, net->id[b])->shape;
     int64_t M, K, N;
-    enum mlp_op op = op_of(net, k);
-    if (op == MLP_OP_DOT) { /* a row of all elements times a column of all elements */
+    enum mlp_vsem op = vsem_of(net, k);
+    if (op == MLP_V_DOT) { /* a row of all elements times a column of all elements */
         M = N = 1;
         K = net->size[a];
-    } else if (op == MLP_OP_OUTER) {
+    } else if (op == MLP_V_OUTER) {
         M = sa.dim[0], K = 1, N = sb.dim[0];
     } else { /* a vector on the left acts as one row, on the right as one column */
         M = sa.rank == 2 ? sa.dim[0] : 1;
@@ -331,7 +331,7 @@ static void reduce(struct veval *ev, int k)
     af_zero(n, y);
     for (int64_t e = 0; e < ev->net->size[a]; e++)
         af_add(n, y, y, veval_af(ev, a, e), 1);
-    if (op_of(ev->net, k) == MLP_OP_MEAN) {
+    if (vsem_of(ev->net, k) == MLP_V_MEAN) {
         mpq_t inv;
         mpq_init(inv);
         mpq_set_ui(inv, 1, (unsigned long)ev->net->size[a]);
@@ -340,27 +340,39 @@ static void reduce(struct veval *ev, int k)
     }
 }
 
+/* Cone index and element of flat source element `src` (data_map's numbering, from 0) among the
+ * operands of cone node k. */
+static int source(const struct veval *ev, int k, int64_t *src)
+{
+    int i = 0;
+    for (; i + 1 < mlp_op_arity(op_of(ev->net, k)); i++) {
+        int64_t size = ev->net->size[operand(ev, k, i)];
+        if (*src < size)
+            break;
+        *src -= size;
+    }
+    return operand(ev, k, i);
+}
+
 int veval_node(struct veval *ev, int k, mlp_error *err)
 {
     const struct vnet *net = ev->net;
     int n = ev->n;
-    switch (op_of(net, k)) {
-    case MLP_OP_INPUT:
-    case MLP_OP_PARAM:
-    case MLP_OP_CONST:
+    switch (vsem_of(net, k)) {
+    case MLP_V_LEAF:
         return MLP_OK;
-    case MLP_OP_ADD:
-    case MLP_OP_SUB:
-    case MLP_OP_MUL:
-    case MLP_OP_DIV:
+    case MLP_V_ADD:
+    case MLP_V_SUB:
+    case MLP_V_MUL:
+    case MLP_V_DIV:
         return elementwise(ev, k, err);
-    case MLP_OP_MATMUL:
-    case MLP_OP_DOT:
-    case MLP_OP_OUTER:
+    case MLP_V_MATMUL:
+    case MLP_V_DOT:
+    case MLP_V_OUTER:
         bilinear(ev, k);
         return MLP_OK;
-    case MLP_OP_SUM:
-    case MLP_OP_MEAN:
+    case MLP_V_SUM:
+    case MLP_V_MEAN:
         reduce(ev, k);
         return MLP_OK;
     default:
@@ -370,17 +382,20 @@ int veval_node(struct veval *ev, int k, mlp_error *err)
     mpq_t minus;
     mpq_init(minus);
     mpq_set_si(minus, -1, 1);
-    bool neg = op_of(net, k) == MLP_OP_NEG;
+    bool neg = vsem_of(net, k) == MLP_V_NEG;
     for (int64_t e = 0; e < net->size[k]; e++) {
         struct vaf y = veval_af(ev, k, e);
-        if (net->src[k] && net->src[k][e] == 0)
+        int64_t src = net->src[k] ? net->src[k][e] - 1 : e;
+        if (net->src[k] && src < 0) {
             af_zero(n, y);
-        else if (net->src[k])
-            af_copy(n, y, veval_af(ev, a, net->src[k][e] - 1));
-        else if (neg)
+        } else if (net->src[k]) {
+            int from = source(ev, k, &src);
+            af_copy(n, y, veval_af(ev, from, src));
+        } else if (neg) {
             af_scale(n, y, veval_af(ev, a, e), minus);
-        else /* identity */
+        } else { /* a copy */
             af_copy(n, y, veval_af(ev, a, e));
+        }
     }
     mpq_clear(minus);
     return MLP_OK;
@@ -394,7 +409,7 @@ const mpq_t *veval_pre(const struct veval *ev, int k, int64_t e)
 void veval_set_side(struct veval *ev, int k, int64_t e, bool active)
 {
     struct vaf y = veval_af(ev, k, e);
-    if (op_of(ev->net, k) == MLP_OP_RELU && active) {
+    if (vsem_of(ev->net, k) == MLP_V_RELU && active) {
         af_copy(ev->n, y, veval_af(ev, operand(ev, k, 0), e));
     } else {
         af_zero(ev->n, y);
@@ -429,7 +444,7 @@ static void relax_relu(int n, struct vaf y, struct vaf z, const mpq_t lo, const 
 void veval_relax_unit(struct veval *ev, int k, int64_t e)
 {
     struct vaf y = veval_af(ev, k, e), z = veval_af(ev, operand(ev, k, 0), e);
-    bool relu = op_of(ev->net, k) == MLP_OP_RELU, closed = vnet_closed(ev->net, k);
+    bool relu = vsem_of(ev->net, k) == MLP_V_RELU, closed = vnet_closed(ev->net, k);
     mpq_t lo, hi;
     mpq_inits(lo, hi, NULL);
     bool has_lo, has_hi;

@@ -40,6 +40,11 @@ struct vnet {
     int nvars;
 };
 
+/* *out = the model with every piecewise-linear op that its entry lowers (abs, max, clip, ...)
+ * rewritten as relu, step, drelu and affine ops (lower.c), names kept; NULL when it has none
+ * (use g itself). vnet_init refuses unlowered ops. */
+int vnet_lower(const mlp_graph *g, mlp_graph **out, mlp_error *err);
+
 /* Lower the cone of `roots`. Errors (an op that is not piecewise linear, a product of two
  * input-dependent values, a division by something that is not a constant) name the op's
  * file:line:col. */

@@ -145,13 +145,19 @@ int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, 
 {
     double t0 = now();
     memset(out, 0, sizeof *out);
-    const mlp_graph *g = mlp_model_graph(m);
-    struct vspec s;
-    int rc = vspec_parse(&s, g, spec, err);
+    const mlp_graph *model = mlp_model_graph(m);
+    mlp_graph *lowered;
+    int rc = vnet_lower(model, &lowered, err);
     if (rc != MLP_OK)
         return rc;
-    rc = run(g, &s, bounds, nbounds, out, err);
-    vspec_free(&s);
+    const mlp_graph *g = lowered ? lowered : model;
+    struct vspec s;
+    rc = vspec_parse(&s, g, spec, err);
+    if (rc == MLP_OK) {
+        rc = run(g, &s, bounds, nbounds, out, err);
+        vspec_free(&s);
+    }
+    mlp_graph_free(lowered);
     if (rc != MLP_OK)
         mlp_verify_result_free(out);
     out->seconds = now() - t0;

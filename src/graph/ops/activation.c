@@ -6,25 +6,17 @@
 
 #include <tgmath.h>
 
-/* Numerically stable logistic: never exponentiates a large positive number. */
-static inline double sigmoid_d(double v)
-{
-    double e = exp(v >= 0 ? -v : v); /* one exp per element (the value is the same) */
-    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
-static inline float sigmoid_f(float v)
-{
-    float e = expf(v >= 0 ? -v : v);
-    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
-static inline double dsigmoid_d(double v) { double s = sigmoid_d(v); return s * (1 - s); }
-static inline float dsigmoid_f(float v) { float s = sigmoid_f(v); return s * (1 - s); }
+static inline double dsigmoid_d(double v) { double s = mlp_sigmoid_d(v); return s * (1 - s); }
+static inline float dsigmoid_f(float v) { float s = mlp_sigmoid_f(v); return s * (1 - s); }
 
-#define ACTIVATION(ID, cls_, fwd_expr, vjp_fn, math_, latex_)                                   \
+#define ACTIVATION(ID, cls_, fwd_expr, vjp_fn, math_, latex_, ...)                              \
     MLP_UNARY_FORWARD(ID##_forward, fwd_expr)                                                   \
     const struct mlp_op_info mlp_op_info_##ID = {                                               \
         .cls = cls_, .shape = mlp_shape_same, .forward = ID##_forward, .vjp = vjp_fn,           \
-        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_};
+        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_,       \
+        __VA_ARGS__};
+
+enum { N = MLP_S_N, Z = MLP_S_Z, P = MLP_S_P, ANY = MLP_S_ANY };
 
 /* dx = gy * d(x) for an activation with derivative op d. */
 #define CHAIN_VJP(fname, DOP)                                                                   \
@@ -74,14 +66,24 @@ static void dtanh_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool
     gx[0] = mlp_mul(g, gy, mlp_mul(g, mlp_mul(g, mlp_scalar(g, -2), t), y));
 }
 
-ACTIVATION(STEP, MLP_CLASS_PIECEWISE, v >= 0 ? 1 : 0, NULL, "step", "\\operatorname{step}")
-ACTIVATION(SIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(sigmoid, v), sigmoid_vjp, "σ", "\\sigma")
-ACTIVATION(TANH, MLP_CLASS_SMOOTH, tanh(v), tanh_vjp, "tanh", "\\tanh")
+ACTIVATION(STEP, MLP_CLASS_PIECEWISE, v >= 0 ? 1 : 0, NULL, "step", "\\operatorname{step}",
+           .grad = MLP_GRAD_ZERO, .sign = MLP_SIGNS(Z, P, P), .sign_back = true,
+           .vsem = MLP_V_STEP, .fold = {{Z | P, MLP_FOLD_ONE}})
+ACTIVATION(SIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_sigmoid, v), sigmoid_vjp, "σ", "\\sigma",
+           .sign = MLP_SIGNS(P, P, P))
+ACTIVATION(TANH, MLP_CLASS_SMOOTH, tanh(v), tanh_vjp, "tanh", "\\tanh", .sign = MLP_SIGNS_SAME,
+           .sign_back = true)
 ACTIVATION(RELU, MLP_CLASS_PIECEWISE, v > 0 ? v : (v != v ? v : 0), relu_vjp, "relu",
-           "\\operatorname{relu}")
-ACTIVATION(IDENTITY, MLP_CLASS_PIECEWISE, v, identity_vjp, "id", "\\operatorname{id}")
-ACTIVATION(EXP, MLP_CLASS_SMOOTH, exp(v), exp_vjp, "exp", "\\exp")
-ACTIVATION(LOG, MLP_CLASS_SMOOTH, log(v), log_vjp, "log", "\\log")
-ACTIVATION(DSIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(dsigmoid, v), dsigmoid_vjp, "σ'", "\\sigma'")
-ACTIVATION(DTANH, MLP_CLASS_SMOOTH, 1 - tanh(v) * tanh(v), dtanh_vjp, "tanh'", "\\tanh'")
-ACTIVATION(DRELU, MLP_CLASS_PIECEWISE, v > 0 ? 1 : 0, NULL, "relu'", "\\operatorname{relu}'")
+           "\\operatorname{relu}", .sign = MLP_SIGNS(Z, Z, P), .sign_back = true,
+           .vsem = MLP_V_RELU, .fold = {{Z | P, MLP_FOLD_OPERAND}})
+ACTIVATION(IDENTITY, MLP_CLASS_PIECEWISE, v, identity_vjp, "id", "\\operatorname{id}",
+           .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_COPY)
+ACTIVATION(EXP, MLP_CLASS_SMOOTH, exp(v), exp_vjp, "exp", "\\exp", .sign = MLP_SIGNS(P, P, P))
+ACTIVATION(LOG, MLP_CLASS_SMOOTH, log(v), log_vjp, "log", "\\log", .sign_fn = mlp_sign_any)
+ACTIVATION(DSIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(dsigmoid, v), dsigmoid_vjp, "σ'", "\\sigma'",
+           .sign = MLP_SIGNS(P, P, P))
+ACTIVATION(DTANH, MLP_CLASS_SMOOTH, 1 - tanh(v) * tanh(v), dtanh_vjp, "tanh'", "\\tanh'",
+           .sign = MLP_SIGNS(P, P, P))
+ACTIVATION(DRELU, MLP_CLASS_PIECEWISE, v > 0 ? 1 : 0, NULL, "relu'", "\\operatorname{relu}'",
+           .grad = MLP_GRAD_ZERO, .sign = MLP_SIGNS(Z, Z, P), .sign_back = true,
+           .vsem = MLP_V_DRELU, .fold = {{P, MLP_FOLD_ONE}})

@@ -11,7 +11,8 @@ static void add_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_ADD = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_elementwise, .forward = add_forward,
     .vjp = add_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "+", .prec = MLP_PREC_ADD,
-    .math = "+", .latex = "+"};
+    .math = "+", .latex = "+",
+    .sign_fn = mlp_sign_add, .vsem = MLP_V_ADD, .math_form = MLP_MATH_SUM};
 
 /* sub: y = a - b;  da = gy, db = -gy */
 MLP_BINARY_FORWARD(sub_forward, a - b)
@@ -24,7 +25,8 @@ static void sub_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_SUB = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_elementwise, .forward = sub_forward,
     .vjp = sub_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "-", .prec = MLP_PREC_ADD,
-    .math = "−", .latex = "-"};
+    .math = "−", .latex = "-",
+    .sign_fn = mlp_sign_sub, .vsem = MLP_V_SUB, .math_form = MLP_MATH_SUM};
 
 /* mul: y = a * b (elementwise);  da = gy * b, db = gy * a */
 MLP_BINARY_FORWARD(mul_forward, a * b)
@@ -38,7 +40,8 @@ static void mul_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_MUL = {
     .cls = MLP_CLASS_BILINEAR, .shape = mlp_shape_elementwise, .forward = mul_forward,
     .vjp = mul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "*", .prec = MLP_PREC_MUL,
-    .math = "∘", .latex = "\\circ"};
+    .math = "∘", .latex = "\\circ",
+    .sign_fn = mlp_sign_times, .vsem = MLP_V_MUL, .math_form = MLP_MATH_PRODUCT};
 
 /* div: y = a / b;  da = gy / b, db = -gy * y / b */
 MLP_BINARY_FORWARD(div_forward, a / b)
@@ -51,7 +54,8 @@ static void div_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_DIV = {
     .cls = MLP_CLASS_SMOOTH, .shape = mlp_shape_elementwise, .forward = div_forward,
     .vjp = div_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "/", .prec = MLP_PREC_MUL,
-    .math = "/", .latex = "/"};
+    .math = "/", .latex = "/",
+    .sign_fn = mlp_sign_div, .vsem = MLP_V_DIV, .math_form = MLP_MATH_DIV};
 
 /* neg: y = -a;  da = -gy */
 MLP_UNARY_FORWARD(neg_forward, -v)
@@ -63,4 +67,5 @@ static void neg_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_NEG = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_same, .forward = neg_forward, .vjp = neg_vjp,
     .syntax = MLP_SYNTAX_PREFIX, .symbol = "-", .prec = MLP_PREC_UNARY, .math = "−",
-    .latex = "-"};
+    .latex = "-",
+    .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_N), .sign_back = true, .vsem = MLP_V_NEG, .math_form = MLP_MATH_NEG};

@@ -46,6 +46,43 @@ bool mlp_shape_to_scalar(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
     return true;
 }
 
+bool mlp_shape_scalar_args(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
+{
+    for (int i = 1; i < mlp_op_arity(n->op); i++)
+        if (mlp_in_shape(g, n, i).rank != 0) {
+            char ctx[100], s[64];
+            mlp_graph_context(g, n->op, ctx, sizeof ctx);
+            mlp_shape_format(mlp_in_shape(g, n, i), s);
+            mlp_graph_fail(g, "%s needs a scalar as argument %d, got %s in %s", mlp_op_name(n->op),
+                           i + 1, s, ctx);
+            return false;
+        }
+    *out = mlp_in_shape(g, n, 0);
+    return true;
+}
+
+bool mlp_shape_elementwise_n(mlp_graph *g, const struct mlp_node *n, mlp_shape *out)
+{
+    *out = mlp_shape_scalar();
+    for (int i = 0; i < mlp_op_arity(n->op); i++) {
+        mlp_shape s = mlp_in_shape(g, n, i);
+        if (s.rank == 0)
+            continue;
+        if (out->rank != 0 && !mlp_shape_equal(*out, s)) {
+            char ctx[100], a[64], b[64];
+            mlp_graph_context(g, n->op, ctx, sizeof ctx);
+            mlp_shape_format(*out, a);
+            mlp_shape_format(s, b);
+            mlp_graph_fail(g, "shape mismatch in %s: argument %d is %s, an earlier one %s (%s's "
+                              "arguments need equal shapes, or scalars)", ctx, i + 1, b, a,
+                           mlp_op_name(n->op));
+            return false;
+        }
+        *out = s;
+    }
+    return true;
+}
+
 bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need)
 {
     char ctx[100], s[64];

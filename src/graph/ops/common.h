@@ -67,10 +67,58 @@
         });                                                                                     \
     }
 
+/* A forward kernel computing y = EXPR over NARGS operands, element by element: EXPR reads the
+ * operands' elements as a[0], a[1], ...; a scalar operand broadcasts, an unbatched one repeats
+ * for every sample. */
+#define MLP_NARY_FORWARD(fname, NARGS, EXPR)                                                    \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t n = mlp_shape_size(k->node->shape), step[NARGS];                                \
+        for (int j = 0; j < (NARGS); j++)                                                       \
+            step[j] = mlp_shape_size(k->inode[j]->shape) == n ? 1 : 0;                          \
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
+            const T *in[NARGS];                                                                 \
+            for (int j = 0; j < (NARGS); j++)                                                   \
+                in[j] = (const T *)k->in[j] + r * k->in_stride[j];                              \
+            T *Y = (T *)k->out + r * n;                                                         \
+            for (int64_t i = 0; i < n; i++) {                                                   \
+                T a[NARGS];                                                                     \
+                for (int j = 0; j < (NARGS); j++)                                               \
+                    a[j] = in[j][i * step[j]];                                                  \
+                Y[i] = (T)(EXPR);                                                               \
+            }                                                                                   \
+        });                                                                                     \
+    }
+
+/* Sign facts shared by several ops (signs.c). */
+unsigned mlp_sign_any(const unsigned *in);
+unsigned mlp_sign_add(const unsigned *in);
+unsigned mlp_sign_sub(const unsigned *in);
+unsigned mlp_sign_times(const unsigned *in);
+unsigned mlp_sign_div(const unsigned *in);
+unsigned mlp_sign_products(const unsigned *in);
+unsigned mlp_sign_sum(const unsigned *in);
+unsigned mlp_sign_with_zeros(const unsigned *in);
+unsigned mlp_sign_union(const unsigned *in);
+unsigned mlp_sign_max(const unsigned *in);
+unsigned mlp_sign_min(const unsigned *in);
+/* Sign triples (.sign) for elementwise unary ops. */
+#define MLP_S_N MLP_SIGN_NEG
+#define MLP_S_Z MLP_SIGN_ZERO
+#define MLP_S_P MLP_SIGN_POS
+#define MLP_S_ANY MLP_SIGN_ANY
+#define MLP_SIGNS(neg, zero, pos) {(neg), (zero), (pos)}
+/* The same signs as the operand, element for element (identity, transpose, reshape). */
+#define MLP_SIGNS_SAME MLP_SIGNS(MLP_S_N, MLP_S_Z, MLP_S_P)
+
 /* Shape rules shared by several ops. */
 bool mlp_shape_same(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
 bool mlp_shape_elementwise(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
 bool mlp_shape_to_scalar(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
+/* Operand 0's shape; every other operand is a scalar (leaky_relu's slope, clip's bounds). */
+bool mlp_shape_scalar_args(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
+/* Every operand shaped like the others, or a scalar (batch_norm_infer's); the common shape. */
+bool mlp_shape_elementwise_n(mlp_graph *g, const struct mlp_node *n, mlp_shape *out);
 /* The texts a shape error quotes: the expression (or op name) and the operands' shapes. */
 struct mlp_shape_texts {
     char ctx[100], a[64], b[64];
@@ -83,6 +131,30 @@ bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need)
 static inline mlp_shape mlp_in_shape(const mlp_graph *g, const struct mlp_node *n, int i)
 {
     return g->nodes[n->in[i]].shape;
+}
+
+/* Build op on two or three operands through the smart constructors. */
+static inline mlp_id mlp_op2(mlp_graph *g, enum mlp_op op, mlp_id a, mlp_id b)
+{
+    mlp_id in[MLP_MAX_ARITY] = {a, b, MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE};
+    return mlp_build(g, op, in, NULL, mlp_shape_scalar());
+}
+static inline mlp_id mlp_op3(mlp_graph *g, enum mlp_op op, mlp_id a, mlp_id b, mlp_id c)
+{
+    mlp_id in[MLP_MAX_ARITY] = {a, b, c, MLP_NONE, MLP_NONE, MLP_NONE};
+    return mlp_build(g, op, in, NULL, mlp_shape_scalar());
+}
+
+/* Numerically stable logistic: never exponentiates a large positive number. */
+static inline double mlp_sigmoid_d(double v)
+{
+    double e = exp(v >= 0 ? -v : v); /* one exp per element (the value is the same) */
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+static inline float mlp_sigmoid_f(float v)
+{
+    float e = expf(v >= 0 ? -v : v);
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
 /* Bytes per element of a kernel's dtype. */

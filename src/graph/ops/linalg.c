@@ -126,7 +126,8 @@ static void matmul_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const boo
 const struct mlp_op_info mlp_op_info_MATMUL = {
     .cls = MLP_CLASS_BILINEAR, .shape = matmul_shape, .forward = matmul_forward,
     .vjp = matmul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "@", .prec = MLP_PREC_MUL,
-    .math = "", .latex = ""};
+    .math = "", .latex = "",
+    .sign_fn = mlp_sign_products, .vsem = MLP_V_MATMUL, .math_form = MLP_MATH_MATMUL};
 
 /* ---- transpose: [m,n] -> [n,m] ---- */
 
@@ -160,7 +161,8 @@ static void transpose_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const 
 const struct mlp_op_info mlp_op_info_TRANSPOSE = {
     .cls = MLP_CLASS_LINEAR, .shape = transpose_shape, .forward = transpose_forward,
     .vjp = transpose_vjp, .syntax = MLP_SYNTAX_T, .prec = MLP_PREC_POSTFIX, .math = "ᵀ",
-    .latex = "^\\top"};
+    .latex = "^\\top",
+    .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_TRANSPOSE};
 
 /* ---- outer: [m] x [n] -> [m,n] ---- */
 
@@ -210,7 +212,8 @@ void mlp_batch_outer_forward(const struct mlp_kargs *k)
 const struct mlp_op_info mlp_op_info_OUTER = {
     .cls = MLP_CLASS_BILINEAR, .shape = outer_shape, .forward = outer_forward,
     .vjp = outer_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "outer",
-    .latex = "\\operatorname{outer}"};
+    .latex = "\\operatorname{outer}",
+    .sign_fn = mlp_sign_times, .vsem = MLP_V_OUTER, .math_form = MLP_MATH_OUTER};
 
 /* ---- dot: sum of the elementwise product of two equal-shaped values ---- */
 
@@ -250,4 +253,5 @@ static void dot_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 
 const struct mlp_op_info mlp_op_info_DOT = {
     .cls = MLP_CLASS_BILINEAR, .shape = dot_shape, .forward = dot_forward, .vjp = dot_vjp,
-    .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "dot", .latex = "\\operatorname{dot}"};
+    .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "dot", .latex = "\\operatorname{dot}",
+    .sign_fn = mlp_sign_products, .vsem = MLP_V_DOT, .math_form = MLP_MATH_DOT};

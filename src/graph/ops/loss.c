@@ -139,7 +139,8 @@ static void dsoftmax_xent_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], co
 #define LOSS_INFO(ID, shape_fn, fwd, vjp_fn, math_, latex_)                                     \
     const struct mlp_op_info mlp_op_info_##ID = {                                               \
         .cls = MLP_CLASS_SMOOTH, .shape = shape_fn, .forward = fwd, .vjp = vjp_fn,              \
-        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_};
+        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_,       \
+        .sign_fn = mlp_sign_any};
 
 LOSS_INFO(SQUARED_ERROR, pair_shape, squared_error_forward, squared_error_vjp, "squared_error",
           "\\operatorname{squared\\_error}")

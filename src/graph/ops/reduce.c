@@ -33,7 +33,8 @@ static void sum_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_SUM = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_to_scalar, .forward = sum_forward,
     .vjp = sum_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "Σ",
-    .latex = "\\sum"};
+    .latex = "\\sum",
+    .sign_fn = mlp_sign_sum, .vsem = MLP_V_SUM};
 
 /* ---- mean(x) ---- */
 REDUCE_FORWARD(mean_forward, v, s / (double)n)
@@ -46,7 +47,8 @@ static void mean_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool 
 const struct mlp_op_info mlp_op_info_MEAN = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_to_scalar, .forward = mean_forward,
     .vjp = mean_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "mean",
-    .latex = "\\operatorname{mean}"};
+    .latex = "\\operatorname{mean}",
+    .sign_fn = mlp_sign_sum, .vsem = MLP_V_MEAN};
 
 /* ---- sumsq(x) = sum of squares = ||x||^2;  dx = 2 gy x ---- */
 REDUCE_FORWARD(sumsq_forward, v *v, s)
@@ -58,7 +60,8 @@ static void sumsq_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool
 const struct mlp_op_info mlp_op_info_SUMSQ = {
     .cls = MLP_CLASS_SMOOTH, .shape = mlp_shape_to_scalar, .forward = sumsq_forward,
     .vjp = sumsq_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "sumsq",
-    .latex = "\\operatorname{sumsq}"};
+    .latex = "\\operatorname{sumsq}",
+    .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_P), .math_form = MLP_MATH_NORM2};
 
 /* ---- batch_sum(x): the sum over the samples of a batch (unbatched result) ----
  * Autodiff emits it where a batched value's adjoint flows into a parameter. Applied to a value
@@ -82,4 +85,5 @@ static void batch_sum_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const 
 const struct mlp_op_info mlp_op_info_BATCH_SUM = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_same, .forward = batch_sum_forward,
     .vjp = batch_sum_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "Σ_batch",
-    .latex = "\\sum_{\\text{batch}}"};
+    .latex = "\\sum_{\\text{batch}}",
+    .sign_fn = mlp_sign_sum, .math_form = MLP_MATH_PER_SAMPLE};

@@ -87,13 +87,16 @@ static void logsumexp_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const 
     gx[0] = mlp_mul(g, gy, mlp_unary(g, MLP_OP_SOFTMAX, mlp_operand(g, y, 0)));
 }
 
-#define SOFTMAX_INFO(ID, fwd, vjp_fn, math_, latex_)                                            \
+#define SOFTMAX_INFO(ID, fwd, vjp_fn, math_, latex_, ...)                                       \
     const struct mlp_op_info mlp_op_info_##ID = {                                               \
         .cls = MLP_CLASS_SMOOTH, .shape = vector_shape, .forward = fwd, .vjp = vjp_fn,          \
-        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_};
+        .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = math_, .latex = latex_,       \
+        __VA_ARGS__};
 
-SOFTMAX_INFO(SOFTMAX, softmax_forward, softmax_vjp, "softmax", "\\operatorname{softmax}")
+SOFTMAX_INFO(SOFTMAX, softmax_forward, softmax_vjp, "softmax", "\\operatorname{softmax}",
+             .sign = MLP_SIGNS(MLP_S_P, MLP_S_P, MLP_S_P))
 SOFTMAX_INFO(LOG_SOFTMAX, log_softmax_forward, log_softmax_vjp, "log_softmax",
-             "\\operatorname{log\\,softmax}")
+             "\\operatorname{log\\,softmax}",
+             .sign = MLP_SIGNS(MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z))
 SOFTMAX_INFO(LOGSUMEXP, logsumexp_forward, logsumexp_vjp, "logsumexp",
-             "\\operatorname{logsumexp}")
+             "\\operatorname{logsumexp}", .sign_fn = mlp_sign_any)

@@ -84,7 +84,8 @@ static void index_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool
 
 const struct mlp_op_info mlp_op_info_INDEX = {
     .cls = MLP_CLASS_LINEAR, .shape = index_shape, .forward = index_forward, .vjp = index_vjp,
-    .syntax = MLP_SYNTAX_INDEX, .prec = MLP_PREC_POSTFIX, .math = "[]", .latex = "[]"};
+    .syntax = MLP_SYNTAX_INDEX, .prec = MLP_PREC_POSTFIX, .math = "[]", .latex = "[]",
+    .sign = MLP_SIGNS_SAME, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_INDEX};
 
 /* ---- unindex(x, [shape], i, ...): zeros of `shape` with x placed at [i, ...] ---- */
 
@@ -116,7 +117,8 @@ static void unindex_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bo
 const struct mlp_op_info mlp_op_info_UNINDEX = {
     .cls = MLP_CLASS_LINEAR, .shape = unindex_shape, .forward = unindex_forward,
     .vjp = unindex_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "unindex",
-    .latex = "\\operatorname{unindex}"};
+    .latex = "\\operatorname{unindex}",
+    .sign_fn = mlp_sign_with_zeros, .vsem = MLP_V_MOVE, .extra = MLP_EXTRA_SHAPE_INDICES};
 
 /* ---- broadcast(s, [shape]): a scalar spread to every element ---- */
 
@@ -148,4 +150,5 @@ static void broadcast_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const 
 const struct mlp_op_info mlp_op_info_BROADCAST = {
     .cls = MLP_CLASS_LINEAR, .shape = broadcast_shape, .forward = broadcast_forward,
     .vjp = broadcast_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM,
-    .math = "broadcast", .latex = "\\operatorname{broadcast}"};
+    .math = "broadcast", .latex = "\\operatorname{broadcast}",
+    .sign = MLP_SIGNS_SAME, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_PER_SAMPLE, .extra = MLP_EXTRA_SHAPE};
