@@ -53,13 +53,13 @@
 static inline float act_f(enum mlp_op op, float v)
 {
     return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
-         : op == MLP_OP_SIGMOID ? sigmoid_f(v)
+         : op == MLP_OP_SIGMOID ? mlp_sigmoid_f(v)
          : op == MLP_OP_TANH    ? tanhf(v) : v;
 }
 static inline double act_d(enum mlp_op op, double v)
 {
     return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
-         : op == MLP_OP_SIGMOID ? sigmoid_d(v)
+         : op == MLP_OP_SIGMOID ? mlp_sigmoid_d(v)
          : op == MLP_OP_TANH    ? tanh(v) : v;
 }
 
