@@ -26,6 +26,7 @@ ifeq ($(SAN),1)
 endif
 
 LAYERS  := base tensor graph graph/ops lang exec io train api analysis analysis/verify
+LAYERS  += export
 LIB_SRC := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -33,11 +34,18 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(patsubst examples/api/%.c,$(BUILD)/examples/%,$(wildcard examples/api/*.c))
-FUZZERS  := model value csv cli verify facts idx safetensors npy nnet
+FUZZERS  := model value csv cli verify facts idx safetensors npy nnet onnx
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) $(BUILD)/tests/fuzz/cli_main.o
 
 LIB_A  := $(BUILD)/libmlp.a
 LIB_SO := $(BUILD)/libmlp.so
+# The shared library as libraries install: the file libmlp.so.0.1.0 (from MLP_VERSION), its
+# SONAME libmlp.so.0 (what programs record and the loader looks for), and the link-time name
+# libmlp.so; all three exist in the build folder too.
+SO_VERSION := $(shell sed -n 's/#define MLP_VERSION "\(.*\)"/\1/p' include/mlp.h)
+SO_MAJOR   := $(firstword $(subst ., ,$(SO_VERSION)))
+LIB_SO_REAL := $(BUILD)/libmlp.so.$(SO_VERSION)
+LIB_MAP := $(BUILD)/libmlp.map
 MLP    := $(BUILD)/mlp
 UNIT   := $(BUILD)/unit-tests
 
@@ -68,8 +76,21 @@ $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Only the public API is exported: every function include/mlp.h declares (the version script
+# is made from the header, so a new public function is exported by declaring it there); the
+# library's internal functions, mlp_ prefixed or not, stay local.
+$(LIB_MAP): include/mlp.h
+	@mkdir -p $(dir $@)
+	{ echo '{ global:'; grep -o '\bmlp_[a-z0-9_]*(' include/mlp.h | tr -d '(' | \
+	  sort -u | sed 's/$$/;/'; echo 'local: *; };'; } > $@
+
+$(LIB_SO_REAL): $(LIB_OBJ) $(LIB_MAP)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libmlp.so.$(SO_MAJOR) -Wl,--version-script,$(LIB_MAP) \
+	    -o $@ $(LIB_OBJ) $(LDLIBS)
+
+$(LIB_SO): $(LIB_SO_REAL)
+	ln -sf libmlp.so.$(SO_VERSION) $(BUILD)/libmlp.so.$(SO_MAJOR)
+	ln -sf libmlp.so.$(SO_MAJOR) $@
 
 $(MLP): $(CLI_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -127,10 +148,15 @@ install: $(LIB_A) $(LIB_SO) $(MLP)
 	           $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(MLP) $(DESTDIR)$(PREFIX)/bin/mlp
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libmlp.a
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libmlp.so
+	install -m 755 $(LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/libmlp.so.$(SO_VERSION)
+	ln -sf libmlp.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmlp.so.$(SO_MAJOR)
+	ln -sf libmlp.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/lib/libmlp.so
 	install -m 644 include/mlp.h $(DESTDIR)$(PREFIX)/include/mlp.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/#define MLP_VERSION "\(.*\)"/\1/p' include/mlp.h)|g' \
 	    -e 's|@LIBS@|$(LDLIBS)|g' mlp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mlp.pc
+	@# the loader's cache, for a system prefix installed by root (other prefixes: mlp.pc's rpath)
+	@case "$(DESTDIR):$(PREFIX)" in :/usr|:/usr/local) ! command -v ldconfig >/dev/null || \
+	    [ ! -w /etc/ld.so.cache ] || ldconfig;; esac
 
 clean:
 	rm -rf build mlp

@@ -244,6 +244,11 @@ enum { MLP_CONVERT_OUTPUTS = 1 /* also activations whose value is an output or t
 mlp_model *mlp_convert_activation(const mlp_model *m, const char *from, const char *to, int flags,
                                   char **report, mlp_error *err);
 
+/* An equivalent model with every batch_norm_infer that follows an affine layer W @ x + b folded
+ * into W and b (W* = diag(s) W, b* = s (b - mean) + beta, s = gamma / sqrt(var + eps), in
+ * float64); report as for mlp_convert_activation. An error if there is none to fold. */
+mlp_model *mlp_convert_fold(const mlp_model *m, char **report, mlp_error *err);
+
 /* How mlp_equiv samples the inputs. */
 typedef struct mlp_equiv_options {
     int samples;     /* random samples (besides the zero and large-magnitude ones) */
@@ -299,6 +304,10 @@ void mlp_outfile_remove_temporaries(void);
 
 /* Save every parameter, by name, to a safetensors file as F32 or F64 (written atomically). */
 int mlp_model_save_weights(const mlp_model *m, const char *path, mlp_dtype dtype, mlp_error *err);
+/* Write the model's outputs as an ONNX file (IR 8, opset 17, parameters as float32
+ * initializers; see README "Models in and out"), written completely or not at all ("-":
+ * stdout). An op ONNX cannot hold is MLP_ERR_UNSUPPORTED, naming it. */
+int mlp_model_export_onnx(const mlp_model *m, const char *path, mlp_error *err);
 /* Load the parameters from a safetensors file (F32 or F64): each must be there with its shape,
  * and a tensor that names no parameter is an error. The model is unchanged on failure. */
 int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err);
@@ -340,6 +349,11 @@ typedef enum mlp_scale {
 } mlp_scale;
 /* Scale train's features, and test's (may be NULL) with train's statistics. */
 int mlp_dataset_scale(mlp_dataset *train, mlp_dataset *test, mlp_scale how, mlp_error *err);
+/* Scale d with the statistics train was scaled with (nothing if it was not). */
+int mlp_dataset_scale_like(mlp_dataset *d, const mlp_dataset *train, mlp_error *err);
+/* Hold out a fraction of d's samples, chosen by a shuffle seeded with `seed`: they move to the
+ * returned data set, d keeps the rest (both in their original order). */
+mlp_dataset *mlp_dataset_split(mlp_dataset *d, double fraction, uint64_t seed, mlp_error *err);
 
 /* Preprocessing travels with the weights: mlp_train records how its training set was scaled
  * (mlp_dataset_scale's statistics) and, for a CSV with texts as labels, the class names;
@@ -396,6 +410,16 @@ typedef struct mlp_train_options {
     /* Called once per parameter that training leaves unchanged because the loss does not
      * depend on it ("parameter 'u' does not affect the loss"); may be NULL. */
     void (*on_warning)(void *user, const char *message);
+    /* After each epoch, write the training state to this safetensors file (atomically): the
+     * parameters (under their names: it is a weights file too), the optimizer's state and the
+     * epochs done. NULL: none. */
+    const char *checkpoint;
+    /* Continue from such a checkpoint: with the same options and data, the final weights are
+     * bit for bit those of one run without stopping. NULL: start afresh. */
+    const char *resume;
+    /* 1: the model holds each epoch's parameters when on_epoch is called (validation, early
+     * stopping); 0: only at the end. */
+    int sync_epochs;
 } mlp_train_options;
 
 /* Defaults: sgd, lr 0.01, no momentum, adam betas 0.9/0.999, eps 1e-8, no weight decay,
@@ -496,6 +520,47 @@ void mlp_random_normal(uint64_t seed, uint64_t stream, double *out, size_t n);
 /* Write the shortest decimal that reads back as exactly v ("0.1", "1e-09", "nan", "inf").
  * buf must hold 32 bytes; returns buf. */
 char *mlp_format_double(double v, char buf[32]);
+
+/* ---- export: standalone C for microcontrollers (src/export; docs/export.md) -------------- */
+
+/* Most values (parameters, constants, inputs, outputs and intermediates together) a model may
+ * have to be exported as C: 2^22, 16 MiB of float32. */
+#define MLP_EXPORT_C_MAX_VALUES ((int64_t)1 << 22)
+
+/* The model's outputs as standalone C99 in float32: NAME.h (*header) and NAME.c (*source), both
+ * malloc'ed, with NAME the identifier made from `name` (a path DIR/NAME: its last component,
+ * ".c"/".h" dropped, other characters than letters, digits and '_' as '_'). The code computes
+ * what a float32 session computes; MLP_ERR_UNSUPPORTED names the ops without a C lowering. */
+int mlp_export_c(const mlp_model *m, const char *name, char **header, char **source,
+                 mlp_error *err);
+
+/* Post-training int8 quantisation (docs/export.md): a model that is a chain of dense layers
+ * act(W @ h + b) from one input vector to one output (act relu, relu6, clip with constant
+ * bounds, or none; hidden layers may also use sigmoid, tanh or step; the output may be a
+ * sigmoid, tanh or softmax of the last layer),
+ * quantised with scales from the activations a float32 run over `calib` produces (its features
+ * bound to that input, scaled as the model expects them). MLP_ERR_UNSUPPORTED names what does
+ * not fit the pattern. */
+typedef struct mlp_quantized mlp_quantized;
+mlp_quantized *mlp_quantize_int8(const mlp_model *m, const mlp_dataset *calib, mlp_error *err);
+void mlp_quantized_free(mlp_quantized *q);
+/* The float inputs and outputs of one sample, and the names of that input and output. */
+int mlp_quantized_inputs(const mlp_quantized *q);
+int mlp_quantized_outputs(const mlp_quantized *q);
+const char *mlp_quantized_input_name(const mlp_quantized *q);
+const char *mlp_quantized_output_name(const mlp_quantized *q);
+/* The in-library integer reference on one sample: quantise `in`, run the integer layers,
+ * dequantise (and apply the final activation) into `out`; exactly what the generated
+ * NAME_predict computes. MLP_OK or MLP_ERR_NOMEM. */
+int mlp_quantized_run(const mlp_quantized *q, const float *in, float *out);
+/* The integer core alone: int8 in, int8 out, with scratch of 2 x the widest layer bytes. */
+int mlp_quantized_run_q(const mlp_quantized *q, const int8_t *in, int8_t *out, int8_t *scratch);
+/* Classification accuracy and confusion matrix of the int8 model on d (loss and mse NaN). */
+int mlp_quantized_evaluate(const mlp_quantized *q, const mlp_dataset *d, mlp_metrics *out,
+                           mlp_error *err);
+/* The int8 model as standalone C99: NAME_predict_q (integer only) and the float NAME_predict. */
+int mlp_export_c_int8(const mlp_quantized *q, const char *name, char **header, char **source,
+                      mlp_error *err);
 
 #ifdef __cplusplus
 }

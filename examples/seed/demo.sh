@@ -4,16 +4,18 @@ set -e
 MLP=${1:-build/release/mlp}
 D=$(dirname "$0")
 SPEC='y == 1 <=> x[0] > x[1] > x[2] > x[3] > x[4]'
+# Bold commands on a terminal only: piped or redirected, the output is plain text.
+if [ -t 1 ]; then BOLD=$(printf '\033[1m') PLAIN=$(printf '\033[0m'); else BOLD= PLAIN=; fi
 # Echo a command as it would be typed: arguments with spaces or shell characters quoted.
 say() {
-    printf '\n\033[1m$ mlp'
+    printf '\n%s$ mlp' "$BOLD"
     for a in "$@"; do
         case $a in
         *[\ \<\>\|\&\;\(\)\[\]\*\?\$]*) printf " '%s'" "$a" ;;
         *) printf ' %s' "$a" ;;
         esac
     done
-    printf '\033[0m\n'
+    printf '%s\n' "$PLAIN"
 }
 run() { say "$@"; "$MLP" "$@"; }
 check() { run "$@" || true; } # a command whose exit status 1 (a failed check) is the point

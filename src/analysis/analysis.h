@@ -6,6 +6,21 @@
 #include "graph/graph.h"
 #include "base/strbuf.h"
 
+/* ---- the analyses on a model's graph (their public wrappers, on mlp_model, are in
+ * src/api/analysis.c) ---- */
+
+char *mlp_draw_graph(const mlp_graph *model, const mlp_draw_options *opt, mlp_error *err);
+char *mlp_derive_graph(const mlp_graph *model, const char *const *wrt, int nwrt,
+                       mlp_derive_format format, mlp_error *err);
+int mlp_zeros_graph(const mlp_graph *model, const char *const *facts, int nfacts,
+                    const char *const *wrt, int nwrt, mlp_zero_result **out, int *n, mlp_error *err);
+/* A new graph (convert.c, fold.c), or NULL with err set. */
+mlp_graph *mlp_convert_activation_graph(const mlp_graph *model, const char *from, const char *to,
+                                        int flags, char **report, mlp_error *err);
+mlp_graph *mlp_fold_graph(const mlp_graph *model, char **report, mlp_error *err);
+int mlp_verify_graph(const mlp_graph *model, const char *spec, const char *const *bounds,
+                     int nbounds, mlp_verify_result *out, mlp_error *err);
+
 /* ---- the backward pass of a model (backprop.c) ---- */
 
 struct mlp_backprop {

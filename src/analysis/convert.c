@@ -14,7 +14,6 @@
  * output or the loss keep that value: they are rewritten only on request, explicitly.
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "graph/rewrite.h"
 
@@ -49,7 +48,9 @@ struct convert {
 
 static bool is_param(const struct convert *c, mlp_id id)
 {
-    return c->g->nodes[id].op == MLP_OP_PARAM && c->uses[id] == 1 && !c->fixed[id];
+    bool param = mlp_op(c->g->nodes[id].op)->cls == MLP_CLASS_LEAF && !mlp_is_input(c->g, id) &&
+                 !mlp_is_constant(c->g, id);
+    return param && c->uses[id] == 1 && !c->fixed[id];
 }
 
 /* Used by exactly one operand slot and not an output: its value may change. */
@@ -306,15 +307,15 @@ static const struct identity *find_identity(const char *from, const char *to, ml
     return NULL;
 }
 
-mlp_model *mlp_convert_activation(const mlp_model *m, const char *from, const char *to, int flags,
-                                  char **report, mlp_error *err)
+mlp_graph *mlp_convert_activation_graph(const mlp_graph *model, const char *from, const char *to,
+                                        int flags, char **report, mlp_error *err)
 {
     struct convert c;
     memset(&c, 0, sizeof c);
     c.id = find_identity(from, to, err);
     if (!c.id)
         return NULL;
-    c.g = mlp_graph_clone(mlp_model_graph(m));
+    c.g = mlp_graph_clone(model);
     count_uses(&c);
     mlp_sb_printf(&c.report, "# %s -> %s by %s\n", from, to, c.id->formula);
     plan_all(&c, flags);
@@ -335,5 +336,5 @@ mlp_model *mlp_convert_activation(const mlp_model *m, const char *from, const ch
     free(c.uses);
     free(c.fixed);
     free(c.plan);
-    return out ? mlp_model_from_graph(out) : NULL;
+    return out;
 }

@@ -16,7 +16,6 @@
  *  - Adjoints that are constants (L̄ = S̄ = R̄ = 1) are grouped on one line.
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "graph/rewrite.h"
 #include "lang/parser.h"
@@ -146,11 +145,14 @@ static void find_mentions(struct derive *d)
     }
 }
 
+/* a + b (its entry's semantics: elementwise addition). */
+static bool is_add(const mlp_graph *g, mlp_id id) { return mlp_op(g->nodes[id].op)->vsem == MLP_V_ADD; }
+
 /* The terms of a sum, left to right, down to named values and other roots. */
 static int sum_terms(const struct derive *d, mlp_id id, bool top, mlp_id **terms, int n)
 {
     const mlp_graph *g = d->bp.g;
-    bool split = g->nodes[id].op == MLP_OP_ADD &&
+    bool split = is_add(g, id) &&
                  (top || (!d->is_root[id] && g->nodes[id].name < 0));
     if (!split) {
         *terms = mlp_xrealloc(*terms, (size_t)(n + 1) * sizeof **terms);
@@ -167,7 +169,7 @@ static mlp_id order_sum(void *ctx, mlp_graph *dst, const mlp_graph *src, mlp_id 
                         const mlp_id *map)
 {
     struct derive *d = ctx;
-    if (!d->is_root[id] || src->nodes[id].op != MLP_OP_ADD)
+    if (!d->is_root[id] || !is_add(src, id))
         return MLP_NONE;
     mlp_id *terms = NULL;
     int n = sum_terms(d, id, true, &terms, 0);
@@ -354,8 +356,8 @@ static void derive_free(struct derive *d)
     mlp_backprop_free(&d->bp);
 }
 
-char *mlp_derive(const mlp_model *m, const char *const *wrt, int nwrt, mlp_derive_format format,
-                 mlp_error *err)
+char *mlp_derive_graph(const mlp_graph *model, const char *const *wrt, int nwrt,
+                       mlp_derive_format format, mlp_error *err)
 {
     struct derive d;
     memset(&d, 0, sizeof d);
@@ -364,7 +366,7 @@ char *mlp_derive(const mlp_model *m, const char *const *wrt, int nwrt, mlp_deriv
                                                       "differentiate with respect to");
         return NULL;
     }
-    if (mlp_backprop_build(&d.bp, mlp_model_graph(m), wrt, nwrt, err) != MLP_OK) {
+    if (mlp_backprop_build(&d.bp, model, wrt, nwrt, err) != MLP_OK) {
         derive_free(&d);
         return NULL;
     }

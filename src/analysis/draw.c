@@ -10,7 +10,6 @@
  * id order, edges in operand order, numbers printed with %.4g.
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "exec/plan.h"
 
@@ -38,12 +37,12 @@ static enum kind kind_of(const struct drawing *d, mlp_id id)
         return K_NUMBER;
     if (id >= d->nprimal)
         return K_ADJOINT;
-    if (n->op == MLP_OP_INPUT)
+    if (mlp_is_input(d->g, id))
         return K_INPUT;
-    if (n->op == MLP_OP_PARAM)
-        return K_PARAM;
-    if (n->op == MLP_OP_CONST)
+    if (mlp_is_constant(d->g, id))
         return K_CONST;
+    if (mlp_op(n->op)->cls == MLP_CLASS_LEAF)
+        return K_PARAM;
     return n->name >= 0 ? K_VALUE : K_OP;
 }
 
@@ -128,19 +127,33 @@ static void put_values(struct drawing *d, const char *prefix, mlp_id id, mlp_str
     mlp_sb_puts(out, s.rank ? "]" : "");
 }
 
+/* Binary operators whose operands' order matters (a − b, a / b, a @ b, a bᵀ): their edges are
+ * labelled. */
+static bool ordered_operands(enum mlp_op op)
+{
+    const struct mlp_op_info *info = mlp_op(op);
+    enum mlp_math_form f = info->math_form;
+    return f == MLP_MATH_DIV || f == MLP_MATH_MATMUL || f == MLP_MATH_OUTER ||
+           (f == MLP_MATH_SUM && !strcmp(info->symbol, "-"));
+}
+
 /* The op as drawn: its symbol, or a template naming the operands where their order matters. */
 static void put_op(const mlp_graph *g, mlp_id id, mlp_strbuf *out)
 {
     const struct mlp_node *n = mlp_node(g, id);
-    switch (n->op) {
-    case MLP_OP_SUB: mlp_sb_puts(out, "a − b"); return;
-    case MLP_OP_DIV: mlp_sb_puts(out, "a / b"); return;
-    case MLP_OP_MATMUL: mlp_sb_puts(out, "a @ b"); return;
-    case MLP_OP_OUTER: mlp_sb_puts(out, "a bᵀ"); return;
-    case MLP_OP_MUL: /* ∘ for tensors, · where a scalar scales */
+    const struct mlp_op_info *info = mlp_op(n->op);
+    switch (ordered_operands(n->op) ? info->math_form : MLP_MATH_CALL) {
+    case MLP_MATH_SUM: mlp_sb_puts(out, "a − b"); return;
+    case MLP_MATH_DIV: mlp_sb_puts(out, "a / b"); return;
+    case MLP_MATH_MATMUL: mlp_sb_puts(out, "a @ b"); return;
+    case MLP_MATH_OUTER: mlp_sb_puts(out, "a bᵀ"); return;
+    default: break;
+    }
+    switch (info->math_form) {
+    case MLP_MATH_PRODUCT: /* ∘ for tensors, · where a scalar scales */
         mlp_sb_puts(out, g->nodes[n->in[0]].shape.rank && g->nodes[n->in[1]].shape.rank ? "∘" : "·");
         return;
-    case MLP_OP_INDEX:
+    case MLP_MATH_INDEX:
         mlp_sb_puts(out, "a[");
         for (int i = 0; i < n->attr[0]; i++)
             mlp_sb_printf(out, i ? ",%d" : "%d", n->attr[1 + i]);
@@ -153,10 +166,6 @@ static void put_op(const mlp_graph *g, mlp_id id, mlp_strbuf *out)
     }
 }
 
-static bool ordered_operands(enum mlp_op op)
-{
-    return op == MLP_OP_SUB || op == MLP_OP_DIV || op == MLP_OP_MATMUL || op == MLP_OP_OUTER;
-}
 
 /* Append x̄ if node id is the adjoint of a named value x; whether it is. */
 static bool bar_name(const struct drawing *d, mlp_id id, mlp_strbuf *out)
@@ -351,7 +360,7 @@ static void write_mermaid(struct drawing *d)
 
 /* ---- the public entry ---- */
 
-char *mlp_draw(const mlp_model *m, const mlp_draw_options *opt, mlp_error *err)
+char *mlp_draw_graph(const mlp_graph *model, const mlp_draw_options *opt, mlp_error *err)
 {
     struct drawing d;
     memset(&d, 0, sizeof d);
@@ -360,11 +369,11 @@ char *mlp_draw(const mlp_model *m, const mlp_draw_options *opt, mlp_error *err)
     d.backward = opt->grad && opt->ninputs == 0;
     int rc = MLP_OK;
     if (opt->grad) {
-        rc = mlp_backprop_build(&d.bp, mlp_model_graph(m), NULL, 0, err);
+        rc = mlp_backprop_build(&d.bp, model, NULL, 0, err);
         d.g = d.bp.g;
         d.nprimal = d.bp.nprimal;
     } else {
-        d.g = mlp_graph_clone(mlp_model_graph(m));
+        d.g = mlp_graph_clone(model);
         d.nprimal = d.g->n;
     }
     if (rc == MLP_OK) {

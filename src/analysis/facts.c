@@ -2,7 +2,7 @@
  * separated by commas or `and`. A fact is about every element of a named value. */
 #include "analysis/analysis.h"
 #include "base/mem.h"
-#include "lang/lexer.h"
+#include "lang/tokens.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,13 +10,11 @@
 
 struct fact_parser {
     const mlp_graph *g;
-    struct mlp_lexer lx;
-    struct mlp_token tok;
+    struct mlp_cursor cur;
     const char *text, *where;
     mlp_error *err;
 };
 
-static void next(struct fact_parser *fp) { fp->tok = mlp_lex_next(&fp->lx); }
 
 static int fail(struct fact_parser *fp, mlp_srcloc loc, const char *fmt, ...) MLP_PRINTF(3, 4);
 static int fail(struct fact_parser *fp, mlp_srcloc loc, const char *fmt, ...)
@@ -31,9 +29,9 @@ static int fail(struct fact_parser *fp, mlp_srcloc loc, const char *fmt, ...)
 
 static int expected(struct fact_parser *fp, const char *what)
 {
-    char got[64];
-    mlp_tok_describe(&fp->tok, got, sizeof got);
-    return fail(fp, fp->tok.loc, "expected %s, got %s", what, got);
+    char msg[160];
+    mlp_tok_expected(&fp->cur.tok, what, msg, sizeof msg);
+    return fail(fp, fp->cur.tok.loc, "%s", msg);
 }
 
 static const struct {
@@ -73,12 +71,12 @@ static unsigned signs_of(const char *rel, double c)
 /* [+|-] NUMBER */
 static int number(struct fact_parser *fp, double *v, mlp_strbuf *text)
 {
-    bool neg = fp->tok.kind == TOK_MINUS;
-    if (neg || fp->tok.kind == TOK_PLUS)
-        next(fp);
-    if (fp->tok.kind != TOK_NUMBER)
+    bool neg = fp->cur.tok.kind == TOK_MINUS;
+    if (neg || fp->cur.tok.kind == TOK_PLUS)
+        mlp_cursor_next(&fp->cur);
+    if (fp->cur.tok.kind != TOK_NUMBER)
         return expected(fp, "a number");
-    const struct mlp_token t = fp->tok;
+    const struct mlp_token t = fp->cur.tok;
     double x;
     /* A fact's sign logic needs the number itself: one that reads as another (cut, or a tiny
      * number rounded to 0, which would turn z < 1e-400 into z < 0) is refused. */
@@ -95,22 +93,22 @@ static int number(struct fact_parser *fp, double *v, mlp_strbuf *text)
     }
     *v = neg ? -x : x;
     mlp_sb_printf(text, "%s%.*s", neg ? "-" : "", t.len, t.start);
-    next(fp);
+    mlp_cursor_next(&fp->cur);
     return MLP_OK;
 }
 
 /* A named value; facts about elements (h[0]) are refused: a fact covers the whole value. */
 static int value_name(struct fact_parser *fp, mlp_id *node, mlp_strbuf *text)
 {
-    struct mlp_token t = fp->tok;
+    struct mlp_token t = fp->cur.tok;
     if (t.kind != TOK_IDENT)
         return expected(fp, "the name of a value");
     int nm = mlp_graph_find(fp->g, t.start, t.len);
     if (nm < 0)
         return fail(fp, t.loc, "unknown name '%.*s'", t.len, t.start);
-    next(fp);
-    if (fp->tok.kind == TOK_LBRACK)
-        return fail(fp, fp->tok.loc, "a fact is about every element of a value: '%.*s[...]' "
+    mlp_cursor_next(&fp->cur);
+    if (fp->cur.tok.kind == TOK_LBRACK)
+        return fail(fp, fp->cur.tok.loc, "a fact is about every element of a value: '%.*s[...]' "
                                      "(one element) is not supported; name a scalar value",
                     t.len, t.start);
     *node = fp->g->names[nm].node;
@@ -122,15 +120,15 @@ static int value_name(struct fact_parser *fp, mlp_id *node, mlp_strbuf *text)
 static int fact(struct fact_parser *fp, struct mlp_fact *f)
 {
     mlp_strbuf name = {0}, num = {0};
-    bool number_first = fp->tok.kind == TOK_NUMBER || fp->tok.kind == TOK_MINUS ||
-                        fp->tok.kind == TOK_PLUS;
+    bool number_first = fp->cur.tok.kind == TOK_NUMBER || fp->cur.tok.kind == TOK_MINUS ||
+                        fp->cur.tok.kind == TOK_PLUS;
     double c = 0;
     int rc = number_first ? number(fp, &c, &num) : value_name(fp, &f->node, &name);
-    int rel = rc == MLP_OK ? relation(&fp->tok) : -1;
+    int rel = rc == MLP_OK ? relation(&fp->cur.tok) : -1;
     if (rc == MLP_OK && rel < 0)
         rc = expected(fp, "a comparison (<, <=, ==, >=, >, !=)");
     if (rc == MLP_OK) {
-        next(fp);
+        mlp_cursor_next(&fp->cur);
         rc = number_first ? value_name(fp, &f->node, &name) : number(fp, &c, &num);
     }
     if (rc == MLP_OK) {
@@ -145,19 +143,13 @@ static int fact(struct fact_parser *fp, struct mlp_fact *f)
     return rc;
 }
 
-static bool is_and(const struct mlp_token *t)
-{
-    return t->kind == TOK_IDENT && t->len == 3 && !memcmp(t->start, "and", 3);
-}
-
 int mlp_facts_parse(const mlp_graph *g, const char *text, const char *where,
                     struct mlp_fact **facts, int *n, mlp_error *err)
 {
     struct fact_parser fp = {.g = g, .text = text, .where = where, .err = err};
-    mlp_lex_init(&fp.lx, text);
-    next(&fp);
-    if (fp.tok.kind == TOK_EOF)
-        return fail(&fp, fp.tok.loc, "empty fact (expected something like 'z1 < 0')");
+    mlp_cursor_init(&fp.cur, text);
+    if (fp.cur.tok.kind == TOK_EOF)
+        return fail(&fp, fp.cur.tok.loc, "empty fact (expected something like 'z1 < 0')");
     for (;;) {
         struct mlp_fact f;
         memset(&f, 0, sizeof f);
@@ -165,10 +157,10 @@ int mlp_facts_parse(const mlp_graph *g, const char *text, const char *where,
             return MLP_ERR_INPUT;
         *facts = mlp_xrealloc(*facts, (size_t)(*n + 1) * sizeof **facts);
         (*facts)[(*n)++] = f;
-        if (fp.tok.kind == TOK_EOF)
+        if (fp.cur.tok.kind == TOK_EOF)
             return MLP_OK;
-        if (fp.tok.kind != TOK_COMMA && !is_and(&fp.tok))
+        if (fp.cur.tok.kind != TOK_COMMA && !mlp_tok_is_word(&fp.cur.tok, "and"))
             return expected(&fp, "',', 'and' or the end of the facts");
-        next(&fp);
+        mlp_cursor_next(&fp.cur);
     }
 }

@@ -17,7 +17,8 @@ static bool latex(const struct mlp_math *m) { return m->style == MLP_MATH_LATEX;
 /* Nodes written as their operand: a per-sample equation needs neither. */
 static bool transparent(const struct mlp_node *n)
 {
-    return n->op == MLP_OP_BATCH_SUM || n->op == MLP_OP_BROADCAST;
+    enum mlp_math_form f = mlp_op(n->op)->math_form;
+    return f == MLP_MATH_PER_SAMPLE || f == MLP_MATH_BATCH_SUM;
 }
 
 /* Whether a value is written as a scalar: a broadcast scalar is written as the scalar. */
@@ -57,25 +58,24 @@ static int precedence(const struct mlp_math *m, mlp_id id)
         return MATH_ATOM;
     if (transparent(n))
         return precedence(m, n->in[0]);
-    switch (n->op) {
-    case MLP_OP_CONST:
+    if (mlp_op(n->op)->cls == MLP_CLASS_LEAF) /* an anonymous constant: named leaves are named */
         return uniform(m->g, id) && first_value(m->g, id) < 0 ? MATH_UNARY : MATH_ATOM;
-    case MLP_OP_ADD:
-    case MLP_OP_SUB:
+    switch (mlp_op(n->op)->math_form) {
+    case MLP_MATH_SUM:
         return MATH_SUM;
-    case MLP_OP_MUL:
-    case MLP_OP_MATMUL:
-    case MLP_OP_OUTER:
+    case MLP_MATH_PRODUCT:
+    case MLP_MATH_MATMUL:
+    case MLP_MATH_OUTER:
         return MATH_PRODUCT;
-    case MLP_OP_DIV:
+    case MLP_MATH_DIV:
         return latex(m) ? MATH_ATOM : MATH_PRODUCT; /* \frac{a}{b} */
-    case MLP_OP_DOT:
+    case MLP_MATH_DOT:
         return n->shape.rank == 0 && m->g->nodes[n->in[0]].shape.rank == 1 ? MATH_PRODUCT
                                                                             : MATH_ATOM;
-    case MLP_OP_NEG:
+    case MLP_MATH_NEG:
         return MATH_UNARY;
-    case MLP_OP_TRANSPOSE:
-    case MLP_OP_INDEX:
+    case MLP_MATH_TRANSPOSE:
+    case MLP_MATH_INDEX:
         return MATH_POSTFIX;
     default:
         return MATH_ATOM;
@@ -117,11 +117,13 @@ void mlp_math_name(const char *name, enum mlp_math_style style, bool bar, mlp_st
     if (base == 0) /* starts with '_': no letters to carry the bar */
         base = strlen(name);
     if (style == MLP_MATH_TEXT) {
-        /* A combining macron after each letter of the base draws a bar over the whole word. */
+        /* One letter takes a combining macron (x̄). A longer base takes a combining overline
+         * after each letter: overlines join into one bar over the word (l̅o̅g̅i̅t̅s̅), where
+         * macrons would draw a dash over each letter. */
         for (size_t i = 0; i < base; i++) {
             mlp_sb_putc(out, name[i]);
             if (bar)
-                mlp_sb_puts(out, "\xcc\x84");
+                mlp_sb_puts(out, base > 1 ? "\xcc\x85" : "\xcc\x84");
         }
         mlp_sb_puts(out, name + base);
         return;
@@ -205,7 +207,7 @@ static void call(struct mlp_math *m, const struct mlp_node *n, mlp_strbuf *out)
         mlp_sb_puts(out, i ? ", " : "");
         mlp_math_expr(m, n->in[i], out);
     }
-    if (n->op == MLP_OP_UNINDEX) {
+    if (info->extra == MLP_EXTRA_SHAPE_INDICES) {
         char shape[64];
         mlp_shape_format(n->shape, shape);
         mlp_sb_printf(out, ", %s", shape);
@@ -245,28 +247,29 @@ void mlp_math_definition(struct mlp_math *m, mlp_id id, mlp_strbuf *out)
     const struct mlp_node n = *mlp_node(m->g, id);
     bool tex = latex(m);
     if (transparent(&n)) {
-        m->batch_summed |= n.op == MLP_OP_BATCH_SUM;
+        m->batch_summed |= mlp_op(n.op)->math_form == MLP_MATH_BATCH_SUM;
         mlp_math_expr(m, n.in[0], out);
         return;
     }
-    switch (n.op) {
-    case MLP_OP_CONST:
+    const struct mlp_op_info *info = mlp_op(n.op);
+    if (info->cls == MLP_CLASS_LEAF) {
         put_constant(m, id, out);
         return;
-    case MLP_OP_ADD:
-        infix(m, n.in[0], " + ", n.in[1], MATH_SUM, out);
+    }
+    const char *sym = tex ? info->latex : info->math;
+    switch (info->math_form) {
+    case MLP_MATH_SUM: /* a + b, a − b */
+        infix(m, n.in[0], sym[0] == '+' ? " + " : tex ? " - " : " \xe2\x88\x92 ", n.in[1],
+              MATH_SUM, out);
         return;
-    case MLP_OP_SUB:
-        infix(m, n.in[0], tex ? " - " : " \xe2\x88\x92 ", n.in[1], MATH_SUM, out);
-        return;
-    case MLP_OP_NEG:
-        mlp_sb_puts(out, tex ? "-" : "\xe2\x88\x92");
+    case MLP_MATH_NEG:
+        mlp_sb_puts(out, sym);
         mlp_math_operand(m, n.in[0], MATH_POSTFIX, out);
         return;
-    case MLP_OP_MUL:
+    case MLP_MATH_PRODUCT:
         product(m, &n, out);
         return;
-    case MLP_OP_DIV:
+    case MLP_MATH_DIV:
         if (!tex) {
             infix(m, n.in[0], " / ", n.in[1], MATH_PRODUCT, out);
             return;
@@ -277,15 +280,15 @@ void mlp_math_definition(struct mlp_math *m, mlp_id id, mlp_strbuf *out)
         mlp_math_expr(m, n.in[1], out);
         mlp_sb_puts(out, "}");
         return;
-    case MLP_OP_MATMUL:
+    case MLP_MATH_MATMUL:
         infix(m, n.in[0], " ", n.in[1], MATH_PRODUCT, out);
         return;
-    case MLP_OP_OUTER: /* a bᵀ */
+    case MLP_MATH_OUTER: /* a bᵀ */
         mlp_math_operand(m, n.in[0], MATH_PRODUCT, out);
         mlp_sb_putc(out, ' ');
         transposed(m, n.in[1], out);
         return;
-    case MLP_OP_DOT:
+    case MLP_MATH_DOT:
         if (precedence(m, id) == MATH_PRODUCT) { /* vectors: aᵀ b */
             transposed(m, n.in[0], out);
             mlp_sb_putc(out, ' ');
@@ -298,16 +301,21 @@ void mlp_math_definition(struct mlp_math *m, mlp_id id, mlp_strbuf *out)
         mlp_math_expr(m, n.in[1], out);
         mlp_sb_puts(out, tex ? " \\rangle" : "\xe2\x9f\xa9"); /* U+27E9 */
         return;
-    case MLP_OP_TRANSPOSE:
+    case MLP_MATH_TRANSPOSE:
         transposed(m, n.in[0], out);
         return;
-    case MLP_OP_INDEX:
+    case MLP_MATH_INDEX:
         indexed(m, &n, out);
         return;
-    case MLP_OP_SUMSQ:
+    case MLP_MATH_NORM2:
         mlp_sb_puts(out, tex ? "\\lVert " : "\xe2\x80\x96"); /* U+2016 DOUBLE VERTICAL LINE */
         mlp_math_expr(m, n.in[0], out);
         mlp_sb_puts(out, tex ? " \\rVert^2" : "\xe2\x80\x96\xc2\xb2");
+        return;
+    case MLP_MATH_ABS:
+        mlp_sb_puts(out, tex ? "\\lvert " : "|");
+        mlp_math_expr(m, n.in[0], out);
+        mlp_sb_puts(out, tex ? " \\rvert" : "|");
         return;
     default:
         call(m, &n, out);

@@ -64,7 +64,8 @@ static bool propagate(const mlp_graph *g, struct mlp_sign *s)
     for (mlp_id id = g->n - 1; id >= 0; id--) {
         const struct mlp_node *n = mlp_node(g, id);
         if (mlp_op_arity(n->op) == 1)
-            changed |= narrow(&s[n->in[0]], mlp_op_signs_back(n->op, s[id].set), SIGN_FROM_USER, id);
+            changed |= narrow(&s[n->in[0]], mlp_op_signs_back(n->op, s[id].set), SIGN_FROM_USER,
+                              id);
     }
     return changed;
 }

@@ -13,7 +13,6 @@
  * explained by the facts (`relu'(z1) = 0 because z1 < 0 (assumed)`).
  */
 #include "analysis/analysis.h"
-#include "api/internal.h"
 #include "base/mem.h"
 #include "graph/rewrite.h"
 
@@ -119,7 +118,7 @@ static bool product_like(enum mlp_op op)
 {
     const struct mlp_op_info *info = mlp_op(op);
     return info->cls == MLP_CLASS_BILINEAR || info->math_form == MLP_MATH_PER_SAMPLE ||
-           info->math_form == MLP_MATH_NEG;
+           info->math_form == MLP_MATH_BATCH_SUM || info->math_form == MLP_MATH_NEG;
 }
 
 /* The factors of an adjoint expression: through products, and through adjoints that are
@@ -378,14 +377,14 @@ static void zeros_free(struct zeros *z)
     mlp_sb_free(&z->scratch);
 }
 
-int mlp_zeros(const mlp_model *m, const char *const *facts, int nfacts, const char *const *wrt,
-              int nwrt, mlp_zero_result **out, int *n, mlp_error *err)
+int mlp_zeros_graph(const mlp_graph *model, const char *const *facts, int nfacts,
+                    const char *const *wrt, int nwrt, mlp_zero_result **out, int *n, mlp_error *err)
 {
     struct zeros z;
     memset(&z, 0, sizeof z);
     *out = NULL;
     *n = 0;
-    int rc = analyse(&z, mlp_model_graph(m), facts, nfacts, wrt, nwrt, err);
+    int rc = analyse(&z, model, facts, nfacts, wrt, nwrt, err);
     if (rc == MLP_OK) {
         *n = z.bp.nwrt;
         *out = mlp_xcalloc((size_t)*n, sizeof **out);

@@ -3,6 +3,7 @@
 #include "base/mem.h"
 #include "io/prep.h"
 #include "io/tensorfile.h"
+#include "train/checkpoint.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +93,28 @@ int mlp_model_set_tensors(mlp_model *m, const struct mlp_tensor_list *l, const c
     return rc;
 }
 
+/* Leave out the optimizer state a checkpoint holds besides the parameters ("opt." names cannot
+ * be parameters: a name has no dots). */
+static void drop_optimizer_state(struct mlp_tensor_list *l)
+{
+    int k = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (mlp_checkpoint_state_name(l->t[i].name)) {
+            free(l->t[i].name);
+            free(l->t[i].values);
+        } else {
+            l->t[k++] = l->t[i];
+        }
+    }
+    l->n = k;
+}
+
 int mlp_model_load_weights(mlp_model *m, const char *path, mlp_error *err)
 {
     struct mlp_tensor_list l;
     int rc = mlp_safetensors_read(path, &l, err);
+    if (rc == MLP_OK && mlp_tensor_meta(&l, "mlp.checkpoint.epoch")) /* a training checkpoint: */
+        drop_optimizer_state(&l);                                    /* its parameters */
     struct mlp_prep *p = NULL;
     if (rc == MLP_OK) /* checked first: a bad file leaves the model as it was */
         rc = mlp_prep_from_meta(&l, mlp_model_feature_count(m), path, &p, err);

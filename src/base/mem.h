@@ -20,6 +20,14 @@ char *mlp_xstrndup(const char *s, size_t n);
 /* Grow *array (of elements of `size` bytes) so it holds at least `need` elements. */
 void mlp_xreserve(void *array_ptr, int *cap, int need, size_t size);
 
+/* Largest file a reader takes whole into memory (.npy, .safetensors): 1 TiB, beyond any real
+ * weights file, while a size read from a corrupt header stays far from overflowing size_t and
+ * int64 products. */
+#define MLP_MAX_FILE_BYTES ((size_t)1 << 40)
+/* Largest count of rows, samples, dimensions or indices read from a file or a model: 2^30 fits an
+ * int with room to add one, and the product of two such counts fits int64. */
+#define MLP_MAX_COUNT (1 << 30)
+
 /* Bytes of physical memory, or SIZE_MAX where the system does not say: allocations sized by
  * data are refused beyond it rather than attempted (with overcommit they would succeed, and the
  * process be killed while touching the memory). */

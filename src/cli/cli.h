@@ -59,6 +59,9 @@ bool cli_number(const char *s, double *out);
 /* The names listed by --wrt (comma-separated): the count, 0 when the option is absent and not
  * required, or -1 with the error printed (absent but required, empty, more than max names).
  * The names point into *buf, which the caller frees. */
+/* Most names one --wrt list gives: a model's parameters and inputs are far fewer in practice,
+ * and a fixed bound lets each command keep the list on its stack. */
+#define CLI_MAX_WRT 64
 int cli_wrt(const struct cli_args *a, bool required, char **buf, const char **names, int max);
 /* --dtype f64|f32 (default f64). */
 bool cli_dtype(const struct cli_args *a, mlp_dtype *out);
@@ -184,6 +187,29 @@ bool cli_load_weights(const struct cli_args *a, mlp_model *m);
 /* The same for the values of another option (equiv's --weights-a and --weights-b). */
 bool cli_load_weights_from(const struct cli_args *a, const char *option, mlp_model *m);
 
+/* train --val-split F and --patience N (train_val.c). */
+struct cli_val {
+    double fraction;    /* of the training data held out */
+    int patience;       /* 0: no early stopping */
+    mlp_dataset *data;  /* the held-out samples, or NULL */
+    double loss, acc;   /* of the last epoch */
+    double best_loss;
+    int best_epoch, wait;
+    bool stopped;       /* early stopping ended training */
+    double **best;      /* the best epoch's parameter values (with --patience) */
+    int nparams;
+};
+/* Read --val-split and --patience; false with the error printed. */
+bool cli_val_options(const struct cli_args *a, struct cli_val *v);
+/* Move the held-out part out of train (before scaling: statistics come from the rest). */
+bool cli_val_split(const struct cli_args *a, struct cli_val *v, mlp_dataset *train, uint64_t seed);
+/* After an epoch (the model holding its weights): evaluate the held-out data; 1 when early
+ * stopping says stop, -1 on an error, else 0. */
+int cli_val_epoch(struct cli_val *v, const mlp_model *m, int epoch, mlp_error *err);
+/* With --patience, put the best epoch's weights back (and say so when training stopped early). */
+void cli_val_finish(struct cli_val *v, mlp_model *m, FILE *text);
+void cli_val_free(struct cli_val *v);
+
 /* A progress bar for one epoch on a terminal: "epoch 1/10 [====>   ] 312/469  loss 0.512
  * 12.3k samples/s  eta 0:03", redrawn at most ten times a second. */
 struct cli_progress {
@@ -218,6 +244,8 @@ int cli_curves_write(struct cli_curves *c, const mlp_epoch_stats *st, int n, boo
 /* Print accuracy, per-class precision and recall and the confusion matrix (or the mean
  * squared error of a regression). */
 void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json);
+/* The same, naming the classes by the label texts model m was trained on (m may be NULL). */
+void cli_print_metrics_for(FILE *f, const mlp_metrics *mt, const mlp_model *m, bool json);
 /* `mlp eval --metrics`: load the model and --data, evaluate, print the metrics. */
 int cli_eval_metrics(const struct cli_args *a);
 
@@ -241,7 +269,14 @@ int cmd_convert(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
-int cmd_import(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* `mlp export --quantize int8 --calibrate DATA` (quant.c): calibrate and generate the int8 C. */
+int cli_export_c_int8(const struct cli_args *a, const mlp_model *m, const char *out, char **header,
+                      char **source);
+/* `mlp eval --quantized int8 --calibrate DATA`: the integer reference's outputs or --metrics. */
+int cli_eval_quantized(const struct cli_args *a);
 
 #endif

@@ -54,8 +54,8 @@ int cmd_derive(int argc, char **argv)
     if (!parse_format(&a, &format))
         return EXIT_BAD_INPUT;
     char *buf;
-    const char *wrt[64];
-    int nwrt = cli_wrt(&a, true, &buf, wrt, 64);
+    const char *wrt[CLI_MAX_WRT];
+    int nwrt = cli_wrt(&a, true, &buf, wrt, CLI_MAX_WRT);
     if (nwrt < 0) {
         free(buf);
         return EXIT_BAD_INPUT;

@@ -11,7 +11,7 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: mlp draw MODEL [--format dot|mermaid|svg|png] [--grad] [--set NAME=VALUE]...\n"
+    "usage: mlp draw MODEL [--format dot|mermaid|svg|png|pdf] [--grad] [--set NAME=VALUE]...\n"
     "                [-o FILE]\n"
     "\n"
     "Draw the computation graph: every value the outputs and the loss depend on. Inputs are\n"
@@ -20,9 +20,11 @@ static const char usage[] =
     "matters arrive on edges labelled a and b (a - b, a @ b). Outputs and the loss have a\n"
     "double border. The same model always gives the same bytes.\n"
     "\n"
-    "  --format F        dot (Graphviz, the default), mermaid (`graph LR`), or svg / png,\n"
-    "                    rendered by Graphviz's `dot` program, which must be installed; with\n"
-    "                    -o FILE.svg or FILE.png the format follows the extension\n"
+    "  --format F        dot (Graphviz, the default), mermaid (`graph LR`), or svg / png /\n"
+    "                    pdf, rendered by Graphviz's `dot` program, which must be installed;\n"
+    "                    with -o the format follows the file's extension (.dot .gv .mmd .svg\n"
+    "                    .png .pdf; another extension needs --format, and one that names\n"
+    "                    another format than --format is refused)\n"
     "  --set NAME=VALUE  values of the inputs (all of them) and parameters: every node then\n"
     "                    shows its value for that sample\n"
     "  --grad            with values: each node also shows dL/dnode, the adjoint (a check for a\n"
@@ -34,29 +36,54 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 2 bad usage, bad input, or `dot` missing or failing.\n";
 
-enum format { DOT, MERMAID, SVG, PNG };
+enum format { DOT, MERMAID, SVG, PNG, PDF };
 
-static bool ends_with(const char *s, const char *suffix)
+/* The format an -o file's extension names: -1 for none (no extension, or .txt), -2 for an
+ * extension that names no format draw writes. */
+static int extension_format(const char *out)
 {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
+    static const struct {
+        const char *ext;
+        enum format f;
+    } known[] = {{".dot", DOT}, {".gv", DOT},   {".mmd", MERMAID}, {".mermaid", MERMAID},
+                 {".svg", SVG}, {".png", PNG}, {".pdf", PDF}};
+    const char *slash = out ? strrchr(out, '/') : NULL, *dot = out ? strrchr(out, '.') : NULL;
+    if (!dot || (slash && dot < slash) || dot == out || (slash && dot == slash + 1) ||
+        !strcmp(dot, ".txt"))
+        return -1;
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (!strcmp(dot, known[i].ext))
+            return (int)known[i].f;
+    return -2;
 }
 
+/* --format, or the -o file's extension; a format and an extension that disagree are refused
+ * (a .pdf file never holds DOT text). */
 static bool parse_format(const struct cli_args *a, enum format *f)
 {
-    static const char *const names[] = {"dot", "mermaid", "svg", "png"};
+    static const char *const names[] = {"dot", "mermaid", "svg", "png", "pdf"};
     const char *v = cli_get(a, "--format"), *out = cli_get(a, "-o");
+    int ext = out && strcmp(out, "-") ? extension_format(out) : -1;
     *f = DOT;
+    if (!v && ext == -2) {
+        cli_usage_error(a, "-o %s: draw writes .dot, .gv, .mmd, .svg, .png or .pdf files; name "
+                           "the format with --format to write another name", out);
+        return false;
+    }
     if (!v) {
-        *f = out && ends_with(out, ".svg") ? SVG : out && ends_with(out, ".png") ? PNG : DOT;
+        *f = ext >= 0 ? (enum format)ext : DOT;
         return true;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (!strcmp(v, names[i])) {
             *f = (enum format)i;
+            if (ext >= 0 && ext != i) {
+                cli_usage_error(a, "--format %s, but -o %s names another format", v, out);
+                return false;
+            }
             return true;
         }
-    cli_usage_error(a, "--format must be dot, mermaid, svg or png, got '%s'", v);
+    cli_usage_error(a, "--format must be dot, mermaid, svg, png or pdf, got '%s'", v);
     return false;
 }
 
@@ -171,7 +198,7 @@ int cmd_draw(int argc, char **argv)
     else if (text && (format == DOT || format == MERMAID))
         rc = cli_write_output(cli_get(&a, "-o"), text);
     else if (text)
-        rc = render(text, format == SVG ? "svg" : "png", cli_get(&a, "-o"));
+        rc = render(text, format == SVG ? "svg" : format == PNG ? "png" : "pdf", cli_get(&a, "-o"));
     free(text);
     free(names);
     free(values);

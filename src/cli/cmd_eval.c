@@ -28,6 +28,10 @@ static const char usage[] =
     "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable);\n"
     "                    scaling saved with them (train --scale) is applied to the first\n"
     "                    input's values, which are then raw features\n"
+    "  --quantized int8  evaluate the int8-quantised model with mlp's integer reference (what\n"
+    "                    `mlp export --format c --quantize int8` generates, bit for bit);\n"
+    "                    with --metrics, the accuracy of float32 and of int8\n"
+    "  --calibrate DATA  the data whose activations set the int8 scales (as --data SPEC)\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage or bad input.\n";
 
@@ -97,11 +101,14 @@ int cmd_eval(int argc, char **argv)
     static const struct cli_opt opts[] = {
         {"--set", CLI_LIST},     {"--data", CLI_VALUE},    {"--json", CLI_FLAG},    {"--dtype", CLI_VALUE},
         {"--seed", CLI_VALUE},    {"--weights", CLI_LIST}, {"--metrics", CLI_FLAG}, {"--label", CLI_VALUE},
-        {"--features", CLI_VALUE}, {"--scale", CLI_VALUE},  {NULL, CLI_FLAG}};
+        {"--features", CLI_VALUE}, {"--scale", CLI_VALUE},  {"--quantized", CLI_VALUE},
+        {"--calibrate", CLI_VALUE}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "eval", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if (cli_get(&a, "--quantized"))
+        return cli_eval_quantized(&a);
     if (cli_flag(&a, "--metrics"))
         return cli_eval_metrics(&a);
     struct cli_run run;
@@ -109,16 +116,26 @@ int cmd_eval(int argc, char **argv)
     int cap = rc == EXIT_OK ? mlp_model_count(run.model, MLP_OUTPUT) + 1 : 1;
     const char **names = calloc((size_t)cap, sizeof *names);
     double **vals = calloc((size_t)cap, sizeof *vals);
+    if (rc == EXIT_OK && (!names || !vals))
+        rc = cli_usage_error(&a, "out of memory");
     int n = rc == EXIT_OK ? reported_names(run.model, &run.inputs, names) : 0;
+    if (!vals)
+        n = 0;
     for (int i = 0; i < n && rc == EXIT_OK; i++)
         rc = cli_inputs_require(&a, &run.inputs, run.model, names[i]);
     if (rc == EXIT_OK && n == 0)
         rc = cli_usage_error(&a, "%s has no `output` or `loss` statement: nothing to print",
                              a.pos[0]);
     bool batched = cli_get(&a, "--data") != NULL, json = cli_flag(&a, "--json");
-    for (int i = 0; i < n && rc == EXIT_OK; i++) {
-        vals[i] = malloc(mlp_model_size(run.model, names[i]) * (size_t)run.inputs.batch *
-                         sizeof(double));
+    for (int i = 0; i < n && rc == EXIT_OK; i++) { /* sized by the data: malloc (mem.h) */
+        size_t size = mlp_model_size(run.model, names[i]), batch = (size_t)run.inputs.batch;
+        vals[i] = size <= SIZE_MAX / sizeof(double) / batch ? malloc(size * batch * sizeof(double))
+                                                            : NULL;
+        if (!vals[i]) {
+            rc = cli_usage_error(&a, "out of memory for the values of %s over %zu samples",
+                                 names[i], batch);
+            break;
+        }
         mlp_session_get(run.session, names[i], vals[i], NULL);
     }
     if (rc == EXIT_OK && batched && !json) {

@@ -44,16 +44,34 @@ static void print_loss(const struct cli_run *run, const char *loss, bool json, b
     }
 }
 
+/* One buffer for the largest gradient over the batch, sized by the data: plain malloc, and
+ * out of memory is an error before anything is printed (mem.h). */
+static double *grad_buffer(const struct cli_args *a, const struct cli_run *run,
+                           const char *const *wrt, int nwrt)
+{
+    size_t most = 1;
+    for (int i = 0; i < nwrt; i++) {
+        int rank, dims[MLP_MAX_RANK];
+        size_t size = cli_shape(run->model, wrt[i], &rank, dims);
+        most = size > most ? size : most;
+    }
+    double *g = most <= SIZE_MAX / sizeof *g / (size_t)run->inputs.batch
+                    ? malloc(most * (size_t)run->inputs.batch * sizeof *g) : NULL;
+    if (!g)
+        cli_usage_error(a, "out of memory for gradients of %zu values over %d samples", most,
+                        run->inputs.batch);
+    return g;
+}
+
 /* "dL/dx = [...]" per name, or the JSON members; input gradients per sample over a batch. */
 static void print_grads(const struct cli_run *run, const char *loss, const char *const *wrt,
-                        int nwrt, bool json, bool batched)
+                        int nwrt, bool json, bool batched, double *g)
 {
     int batch = run->inputs.batch;
     for (int i = 0; i < nwrt; i++) {
         int rank, dims[MLP_MAX_RANK];
-        size_t size = cli_shape(run->model, wrt[i], &rank, dims);
+        cli_shape(run->model, wrt[i], &rank, dims);
         bool per_sample = mlp_session_is_batched(run->session, wrt[i]);
-        double *g = malloc(size * (size_t)batch * sizeof *g);
         mlp_session_grad(run->session, wrt[i], g, NULL);
         if (json) {
             printf(i ? ", " : "");
@@ -65,7 +83,6 @@ static void print_grads(const struct cli_run *run, const char *loss, const char 
         cli_print_value(stdout, g, batched && per_sample ? batch : 0, rank, dims, json);
         if (!json)
             putchar('\n');
-        free(g);
     }
 }
 
@@ -79,15 +96,18 @@ int cmd_grad(int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char *buf;
-    const char *wrt[64];
-    int nwrt = cli_wrt(&a, true, &buf, wrt, 64);
+    const char *wrt[CLI_MAX_WRT];
+    int nwrt = cli_wrt(&a, true, &buf, wrt, CLI_MAX_WRT);
     struct cli_run run = {0}; /* freed below even when nothing was started */
     rc = nwrt < 0 ? EXIT_BAD_INPUT : cli_run_start(&a, wrt, nwrt, false, &run);
+    double *g = rc == EXIT_OK ? grad_buffer(&a, &run, wrt, nwrt) : NULL;
+    if (rc == EXIT_OK && !g)
+        rc = EXIT_BAD_INPUT;
     if (rc == EXIT_OK) {
         bool json = cli_flag(&a, "--json"), batched = cli_get(&a, "--data") != NULL;
         const char *loss = mlp_model_name(run.model, MLP_LOSS, 0);
         print_loss(&run, loss, json, batched);
-        print_grads(&run, loss, wrt, nwrt, json, batched);
+        print_grads(&run, loss, wrt, nwrt, json, batched, g);
         if (json)
             printf("}");
         if (cli_flag(&a, "--sparsity"))
@@ -95,6 +115,7 @@ int cmd_grad(int argc, char **argv)
         if (json)
             printf("}\n");
     }
+    free(g);
     cli_run_free(&run);
     free(buf);
     return rc;

@@ -169,8 +169,8 @@ static void print_json(const struct check *c, int n, double tol)
  * malloc'ed array (pointing into *buf or the model) and its length in *n; NULL on a bad --wrt. */
 static const char **names_to_check(const struct cli_args *a, const mlp_model *m, char **buf, int *n)
 {
-    const char **names = calloc(64, sizeof *names);
-    *n = cli_wrt(a, false, buf, names, 64);
+    const char **names = calloc(CLI_MAX_WRT, sizeof *names);
+    *n = cli_wrt(a, false, buf, names, CLI_MAX_WRT);
     if (*n != 0) {
         if (*n < 0) {
             free(names);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 static const char usage[] =
-    "usage: mlp import FILE [-o OUT.mlp] [--nnet-normalize]\n"
+    "usage: mlp import FILE [-o OUT.mlp] [--nnet-normalize] [--weights FILE]...\n"
     "\n"
     "Write the model in FILE (ONNX or .nnet, recognised by content) as a model file in the\n"
     "language: one declaration per input, initializer or weight, one statement per node\n"
@@ -22,13 +22,14 @@ static const char usage[] =
     "  --nnet-normalize  .nnet only: include the file's input clamping and normalisation,\n"
     "                    (clamp(x, min, max) - mean) / range, and its output scaling\n"
     "                    y * range + mean (default: the raw network, as in the ONNX copies)\n"
+    "  --weights FILE    replace the parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
     "\n"
     "Exit status: 0 ok, 2 bad usage, a damaged file, or an op mlp does not have (named).\n";
 
 int cmd_import(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {
-        {"-o", CLI_VALUE}, {"--nnet-normalize", CLI_FLAG}, {NULL, CLI_FLAG}};
+        {"-o", CLI_VALUE}, {"--nnet-normalize", CLI_FLAG}, {"--weights", CLI_LIST}, {NULL, CLI_FLAG}};
     struct cli_args a;
     int rc = cli_parse(argc, argv, "import", usage, opts, &a);
     if (rc)

@@ -168,6 +168,9 @@ int cmd_predict(int argc, char **argv)
     int rc = cli_parse(argc, argv, "predict", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
+    if (!cli_check_command_outputs(&a, out_file, 1))
+        return EXIT_BAD_INPUT;
     mlp_model *m = cli_load_model(&a);
     mlp_dataset *d = m ? load_data(&a, m) : NULL;
     mlp_predictions p = {0};
@@ -187,7 +190,7 @@ int cmd_predict(int argc, char **argv)
                       : cli_write_output(cli_get(&a, "-o"), t.s);
     }
     if (rc == EXIT_OK && metrics)
-        cli_print_metrics(stdout, &mt, cli_flag(&a, "--json"));
+        cli_print_metrics_for(stdout, &mt, m, cli_flag(&a, "--json"));
     free(t.s);
     mlp_metrics_free(&mt);
     mlp_predictions_free(&p);

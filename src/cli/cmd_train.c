@@ -18,6 +18,8 @@ static const char usage[] =
     "  --data SPEC          fashion-mnist[:train|:test], IMAGES,LABELS (two IDX files, gzipped\n"
     "                       or not), or FILE.csv (with a header row)\n"
     "  --test-data SPEC     evaluated after every epoch (fashion-mnist's default: its test split)\n"
+    "  --val-split F        hold out the fraction F of the training data (chosen by --seed),\n"
+    "                       evaluated after every epoch: its loss and accuracy per epoch\n"
     "  --label COLS         CSV: the target column(s), comma-separated\n"
     "  --features COLS      CSV: the feature columns (default: all the others)\n"
     "  --scale HOW          auto (default: unit for byte images, else none), none, unit\n"
@@ -37,12 +39,19 @@ static const char usage[] =
     "  --threads N          run large matrix products on N threads (default 1); the results\n"
     "                       are the same, bit for bit, for every N\n"
     "  --weights FILE       start from weights: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
+    "  --patience N         stop when the validation loss has not improved for N epochs, and\n"
+    "                       keep the weights of the epoch with the lowest (needs --val-split)\n"
+    "  --checkpoint FILE    after every epoch, save the parameters, the optimizer's state and\n"
+    "                       the epoch (safetensors; it loads as weights too)\n"
+    "  --resume FILE        continue from a checkpoint, with the same options and data: the\n"
+    "                       final weights are bit for bit those of one uninterrupted run\n"
     "output:\n"
     "  --save FILE          the trained weights as safetensors (written atomically)\n"
     "  --save-dtype T       f32 (default) or f64\n"
     "  --log FILE.csv       per-epoch numbers: epoch,train_loss,train_acc,test_loss,test_acc,seconds\n"
     "  --plot FILE.svg      learning curves (loss, and accuracy for classifiers)\n"
-    "  --quiet              no progress bar (it is drawn on stderr only when that is a terminal)\n"
+    "  --quiet              no progress bar (drawn on stderr only when that is a terminal) and\n"
+    "                       no per-epoch lines\n"
     "  --json               print the per-epoch numbers as JSON at the end instead of lines\n"
     "\n"
     "Exit status: 0 ok, 1 training diverged (the loss or a parameter became non-finite; nothing\n"
@@ -56,6 +65,7 @@ static const struct cli_opt opts[] = {
     {"--gamma", CLI_VALUE},  {"--step-epochs", CLI_VALUE}, {"--min-lr", CLI_VALUE},  {"--seed", CLI_VALUE}, {"--threads", CLI_VALUE},
     {"--weights", CLI_LIST}, {"--set", CLI_LIST},      {"--save", CLI_VALUE},      {"--save-dtype", CLI_VALUE},
     {"--log", CLI_VALUE},    {"--plot", CLI_VALUE},      {"--quiet", CLI_FLAG},    {"--json", CLI_FLAG},
+    {"--val-split", CLI_VALUE}, {"--patience", CLI_VALUE}, {"--checkpoint", CLI_VALUE}, {"--resume", CLI_VALUE},
     {NULL, CLI_FLAG}};
 
 struct run {
@@ -65,6 +75,8 @@ struct run {
     int n;
     struct cli_curves curves;
     FILE *text;    /* the epoch lines: stdout, or stderr when --log or --plot is "-" */
+    struct cli_val val; /* --val-split, --patience */
+    mlp_model *model;
     mlp_error err; /* a failed --log or --plot write stops training */
 };
 
@@ -81,7 +93,7 @@ static void on_warning(void *user, const char *message)
     fprintf(stderr, "warning: %s\n", message);
 }
 
-static void print_epoch(FILE *f, const mlp_epoch_stats *s, bool show_lr)
+static void print_epoch(FILE *f, const mlp_epoch_stats *s, const struct cli_val *v, bool show_lr)
 {
     fprintf(f, "epoch %d/%d  train loss %.4f", s->epoch, s->epochs, s->train_loss);
     if (!isnan(s->train_acc))
@@ -90,6 +102,10 @@ static void print_epoch(FILE *f, const mlp_epoch_stats *s, bool show_lr)
         fprintf(f, "  test loss %.4f", s->test_loss);
     if (!isnan(s->test_acc))
         fprintf(f, "  acc %.2f%%", 100 * s->test_acc);
+    if (v->data)
+        fprintf(f, "  val loss %.4f", v->loss);
+    if (v->data && !isnan(v->acc))
+        fprintf(f, "  acc %.2f%%", 100 * v->acc);
     if (show_lr)
         fprintf(f, "  lr %.3g", s->lr);
     fprintf(f, "  (%.1f s)\n", s->seconds);
@@ -101,9 +117,15 @@ static int on_epoch(void *user, const mlp_epoch_stats *s)
     struct run *r = user;
     cli_progress_clear(&r->progress);
     r->st[r->n++] = *s;
-    if (!cli_flag(r->a, "--json"))
-        print_epoch(r->text, s, cli_get(r->a, "--schedule") &&
-                                    strcmp(cli_get(r->a, "--schedule"), "constant"));
+    int stop = cli_val_epoch(&r->val, r->model, s->epoch, &r->err);
+    if (stop < 0)
+        return 1;
+    r->val.stopped = stop;
+    if (!cli_flag(r->a, "--json") && !cli_flag(r->a, "--quiet"))
+        print_epoch(r->text, s, &r->val, cli_get(r->a, "--schedule") &&
+                                             strcmp(cli_get(r->a, "--schedule"), "constant"));
+    if (stop)
+        return 1;
     if (cli_curves_write(&r->curves, r->st, r->n, false, &r->err) != MLP_OK)
         return 1;
     cli_progress_start(&r->progress);
@@ -149,8 +171,9 @@ static bool outputs_writable(const struct cli_args *a)
 {
     const struct cli_file out[] = {{"--save", cli_get(a, "--save")},
                                    {"--log", cli_get(a, "--log")},
-                                   {"--plot", cli_get(a, "--plot")}};
-    return cli_check_command_outputs(a, out, 3);
+                                   {"--plot", cli_get(a, "--plot")},
+                                   {"--checkpoint", cli_get(a, "--checkpoint")}};
+    return cli_check_command_outputs(a, out, 4);
 }
 
 static void print_json(const mlp_epoch_stats *st, int n)
@@ -171,7 +194,8 @@ static void print_json(const mlp_epoch_stats *st, int n)
 }
 
 /* Load the training and test data and scale them; false with the error printed. */
-static bool load_data(const struct cli_args *a, mlp_dataset **train, mlp_dataset **test)
+static bool load_data(const struct cli_args *a, mlp_dataset **train, mlp_dataset **test,
+                      struct cli_val *val, uint64_t seed)
 {
     const char *spec = cli_get(a, "--data"), *tspec = cli_get(a, "--test-data");
     mlp_scale scale;
@@ -185,10 +209,11 @@ static bool load_data(const struct cli_args *a, mlp_dataset **train, mlp_dataset
         tspec = "fashion-mnist:test";
     *train = cli_load_data(a, spec);
     *test = *train && tspec ? cli_load_data(a, tspec) : NULL;
-    if (!*train || (tspec && !*test))
+    if (!*train || (tspec && !*test) || !cli_val_split(a, val, *train, seed))
         return false;
     mlp_error err = {0};
-    if (mlp_dataset_scale(*train, *test, scale, &err) != MLP_OK) {
+    if (mlp_dataset_scale(*train, *test, scale, &err) != MLP_OK ||
+        (val->data && mlp_dataset_scale_like(val->data, *train, &err) != MLP_OK)) {
         cli_report(&err);
         return false;
     }
@@ -214,7 +239,12 @@ int cmd_train(int argc, char **argv)
                     .curves = {cli_get(&a, "--log"), cli_get(&a, "--plot"), 0}};
     if ((r.curves.log && !strcmp(r.curves.log, "-")) || (r.curves.plot && !strcmp(r.curves.plot, "-")))
         r.text = stderr; /* stdout carries the log or the plot */
-    rc = m && r.st && load_data(&a, &train, &test) ? EXIT_OK : EXIT_BAD_INPUT;
+    r.model = m;
+    rc = m && r.st && cli_val_options(&a, &r.val) && load_data(&a, &train, &test, &r.val, o.seed)
+             ? EXIT_OK : EXIT_BAD_INPUT;
+    o.checkpoint = cli_get(&a, "--checkpoint");
+    o.resume = cli_get(&a, "--resume");
+    o.sync_epochs = r.val.data != NULL;
     if (rc == EXIT_OK) {
         bool bar = !cli_flag(&a, "--quiet") && !cli_flag(&a, "--json") && isatty(STDERR_FILENO);
         r.progress = (struct cli_progress){.out = bar ? stderr : NULL, .batch = o.batch};
@@ -232,6 +262,8 @@ int cmd_train(int argc, char **argv)
                 rc = EXIT_CHECK_FAILED;
         }
         double secs = cli_now() - t0;
+        if (rc == EXIT_OK)
+            cli_val_finish(&r.val, m, cli_flag(&a, "--json") ? NULL : r.text);
         mlp_error cerr = {0}; /* the curves so far, also of a run that diverged */
         if (cli_curves_write(&r.curves, r.st, r.n, true, &cerr) != MLP_OK && rc == EXIT_OK)
             rc = cli_report(&cerr);
@@ -242,12 +274,13 @@ int cmd_train(int argc, char **argv)
         if (rc == EXIT_OK && cli_flag(&a, "--json"))
             print_json(r.st, r.n);
         else if (rc == EXIT_OK)
-            fprintf(r.text, "trained %d epochs in %.1f s (%.0f samples/s)%s%s\n", r.n, secs,
+            fprintf(r.text, "trained %d epoch%s in %.1f s (%.0f samples/s)%s%s\n", r.n, r.n == 1 ? "" : "s", secs,
                    secs > 0 ? (double)r.n * mlp_dataset_count(train) / secs : 0,
                    cli_get(&a, "--save") ? "; weights saved to " : "",
                    cli_get(&a, "--save") ? cli_get(&a, "--save") : "");
     }
     free(r.st);
+    cli_val_free(&r.val);
     mlp_dataset_free(train);
     mlp_dataset_free(test);
     mlp_model_free(m);

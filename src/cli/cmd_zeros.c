@@ -74,8 +74,8 @@ int cmd_zeros(int argc, char **argv)
         if (!strcmp(a.given[i].name, "--assume"))
             facts[nfacts++] = a.given[i].value;
     char *buf;
-    const char *wrt[64];
-    int nwrt = cli_wrt(&a, false, &buf, wrt, 64);
+    const char *wrt[CLI_MAX_WRT];
+    int nwrt = cli_wrt(&a, false, &buf, wrt, CLI_MAX_WRT);
     if (nwrt < 0) {
         free(buf);
         return EXIT_BAD_INPUT;

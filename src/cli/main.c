@@ -12,7 +12,7 @@ static const struct command {
     {"eval", cmd_eval, "evaluate a model's outputs and loss (one sample or a CSV batch)"},
     {"grad", cmd_grad, "the loss and its gradient with respect to inputs and parameters"},
     {"gradcheck", cmd_gradcheck, "compare every gradient with float64 finite differences"},
-    {"print", cmd_print, "the canonical text of a model"},
+    {"print", cmd_print, "a model in canonical form; with --values --weights, a trained model as one file"},
     {"draw", cmd_draw, "the computation graph as DOT, Mermaid, SVG or PNG"},
     {"derive", cmd_derive, "the backpropagation equations, as text, LaTeX or a model file"},
     {"zeros", cmd_zeros, "which gradients facts like `z1 < 0` force to zero, and why"},
@@ -20,13 +20,14 @@ static const struct command {
     {"equiv", cmd_equiv, "compare two models' outputs on the same inputs"},
     {"train", cmd_train, "train the parameters on a data set (SGD, Adam, AdamW; IDX, CSV)"},
     {"verify", cmd_verify, "prove a property for every real input, or give an exact counterexample"},
-    {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
     {"predict", cmd_predict, "a trained model's predictions (classes, probabilities) for a data set"},
+    {"import", cmd_import, "an ONNX or .nnet model as a model file in the language"},
+    {"export", cmd_export, "write a model in another format: ONNX, or standalone C (float32 or int8)"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: mlp COMMAND [ARGS]   (mlp COMMAND --help for details)\n\n"
+    fprintf(f, "usage: mlp COMMAND [ARGS]   (mlp help COMMAND, or mlp COMMAND --help, for details)\n\n"
                "mlp %s: multilayer perceptrons and their computation graphs.\n\ncommands:\n",
             MLP_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
@@ -46,6 +47,14 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (!strcmp(argv[1], "help") && argc > 2) { /* `mlp help CMD`: CMD's own --help */
+        for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+            if (!strcmp(argv[2], commands[i].name))
+                return finish(commands[i].run(1, (char *[]){"--help", NULL}));
+        fprintf(stderr, "mlp help: unknown command '%s'\n\n", argv[2]);
         usage(stderr);
         return EXIT_BAD_INPUT;
     }

@@ -27,7 +27,10 @@ static void percent(FILE *f, double v)
         fprintf(f, "  %8.1f%%", 100 * v);
 }
 
-static void print_json(FILE *f, const mlp_metrics *mt, const int64_t *pred, const int64_t *truth)
+static const char *class_name(const mlp_model *m, const mlp_metrics *mt, int c);
+
+static void print_json(FILE *f, const mlp_metrics *mt, const mlp_model *m, const int64_t *pred,
+                       const int64_t *truth)
 {
     char buf[32];
     fprintf(f, "{\"samples\": %d, \"loss\": ", mt->n);
@@ -53,6 +56,12 @@ static void print_json(FILE *f, const mlp_metrics *mt, const int64_t *pred, cons
             fputc(']', f);
         }
         fputc(']', f);
+        for (int c = 0; class_name(m, mt, 0) && c < mt->classes; c++) {
+            fputs(c ? ", " : ", \"class_names\": [", f);
+            cli_print_json_string(f, class_name(m, mt, c));
+        }
+        if (class_name(m, mt, 0))
+            fputc(']', f);
     }
     if (!isnan(mt->mse)) {
         fputs(", \"mse\": ", f);
@@ -63,12 +72,23 @@ static void print_json(FILE *f, const mlp_metrics *mt, const int64_t *pred, cons
 
 void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json)
 {
+    cli_print_metrics_for(f, mt, NULL, json);
+}
+
+/* Class c's label text (weights trained on label texts), or NULL. */
+static const char *class_name(const mlp_model *m, const mlp_metrics *mt, int c)
+{
+    return m && mlp_model_class_count(m) == mt->classes ? mlp_model_class_name(m, c) : NULL;
+}
+
+void cli_print_metrics_for(FILE *f, const mlp_metrics *mt, const mlp_model *m, bool json)
+{
     int k = mt->classes;
     int64_t *pred = calloc((size_t)k + 1, sizeof *pred), *truth = calloc((size_t)k + 1, sizeof *truth);
     if (k)
         margins(mt, pred, truth);
     if (json) {
-        print_json(f, mt, pred, truth);
+        print_json(f, mt, m, pred, truth);
     } else {
         char buf[32];
         fprintf(f, "samples %d  loss %.6g\n", mt->n, mt->loss);
@@ -81,7 +101,10 @@ void cli_print_metrics(FILE *f, const mlp_metrics *mt, bool json)
                 fprintf(f, "%5d", c);
                 percent(f, ratio(mt->confusion[c * k + c], pred[c]));
                 percent(f, ratio(mt->confusion[c * k + c], truth[c]));
-                fprintf(f, "  %7lld\n", (long long)truth[c]);
+                fprintf(f, "  %7lld", (long long)truth[c]);
+                if (class_name(m, mt, c)) /* the label text, after the numbers */
+                    fprintf(f, "  %s", class_name(m, mt, c));
+                fputc('\n', f);
             }
             fprintf(f, "\nconfusion matrix (rows: true class, columns: predicted)\n%5s", "");
             for (int j = 0; j < k; j++)
@@ -117,7 +140,7 @@ int cli_eval_metrics(const struct cli_args *a)
     if (rc == EXIT_OK && (mlp_dataset_scale(d, NULL, scale, &err) || mlp_evaluate(m, d, &mt, &err)))
         rc = cli_report(&err);
     if (rc == EXIT_OK)
-        cli_print_metrics(stdout, &mt, cli_flag(a, "--json"));
+        cli_print_metrics_for(stdout, &mt, m, cli_flag(a, "--json"));
     mlp_metrics_free(&mt);
     mlp_dataset_free(d);
     mlp_model_free(m);

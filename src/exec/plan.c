@@ -14,6 +14,7 @@
 struct step {
     mlp_forward_fn forward;
     struct mlp_kargs k;
+    struct mlp_lowered low; /* how the step was lowered, for code generators */
 };
 
 struct mlp_plan {
@@ -209,6 +210,7 @@ static void build_steps(mlp_plan *p, const bool *needed, const struct mlp_lowere
         struct step *s = &p->steps[p->nsteps++];
         struct mlp_kargs *k = &s->k;
         s->forward = low[id].forward;
+        s->low = low[id];
         k->dtype = p->dtype;
         k->out = p->arena + p->offset[id];
         k->node = mlp_node(g, id);
@@ -379,4 +381,15 @@ void mlp_plan_run(mlp_plan *p)
         k->rows = k->node->batched ? p->batch : 1;
         p->steps[s].forward(k);
     }
+}
+
+int mlp_plan_steps(const mlp_plan *p) { return p->nsteps; }
+
+mlp_id mlp_plan_step_node(const mlp_plan *p, int s) { return (mlp_id)(p->steps[s].k.node - p->g->nodes); }
+
+const struct mlp_lowered *mlp_plan_step_lowered(const mlp_plan *p, int s) { return &p->steps[s].low; }
+
+int64_t mlp_plan_offset(const mlp_plan *p, mlp_id id)
+{
+    return id >= 0 && id < p->g->n ? p->offset[id] : -1;
 }

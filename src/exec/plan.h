@@ -44,8 +44,17 @@ void mlp_plan_run(mlp_plan *p);
 /* Bytes of the arena (for benchmarks and memory reports). */
 size_t mlp_plan_arena_bytes(const mlp_plan *p);
 
+/* The schedule, for code generators that lay out the same computation (export/c.c): the number
+ * of computed nodes, the node computed at step s (0 <= s < steps, in run order; how it is computed
+ * is mlp_plan_step_lowered's answer: the plan's own lowering, fused or not), and a node's byte offset in the arena (-1 when the plan neither computes
+ * nor holds it). Buffers are ALIGN-aligned; values whose lifetimes do not overlap share bytes. */
+int mlp_plan_steps(const mlp_plan *p);
+mlp_id mlp_plan_step_node(const mlp_plan *p, int s);
+struct mlp_lowered;
+const struct mlp_lowered *mlp_plan_step_lowered(const mlp_plan *p, int s);
+int64_t mlp_plan_offset(const mlp_plan *p, mlp_id id);
+
 /* Element size of a dtype in bytes. */
-static inline size_t mlp_dtype_size(mlp_dtype t) { return t == MLP_F64 ? 8 : 4; }
 /* Convert n values between float64 and a buffer of dtype t. */
 void mlp_to_dtype(mlp_dtype t, void *dst, const double *src, int64_t n);
 void mlp_from_dtype(mlp_dtype t, double *dst, const void *src, int64_t n);

@@ -361,11 +361,6 @@ bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *
 
 mlp_id mlp_intern(mlp_graph *g, struct mlp_node *n) { return intern(g, n, NULL); }
 
-mlp_id mlp_make(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr, mlp_shape target)
-{
-    struct mlp_node n;
-    return mlp_prepare(g, op, in, attr, target, &n) ? intern(g, &n, NULL) : MLP_NONE;
-}
 
 /* ---- constants ---- */
 

@@ -164,11 +164,10 @@ bool mlp_is_const_value(const mlp_graph *g, mlp_id id, double v);
 
 /* ---- op nodes ---- */
 
-/* Intern a node of `op` on operands `in` with attributes `attr` (may be NULL); `target` is the
- * shape argument for broadcast/unindex. Infers shape and batching; no algebraic folding. */
-mlp_id mlp_make(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr, mlp_shape target);
-/* The two halves of mlp_make: check operands and infer shape into *out (false on error), then
- * intern *out. Smart constructors look at the prepared node before deciding to intern it. */
+/* A node of `op` on operands `in` with attributes `attr` (may be NULL), in two halves: check the
+ * operands and infer shape and batching into *out (false on error; `target` is the shape
+ * argument of broadcast, unindex and reshape), then intern *out. Smart constructors (mlp_build)
+ * look at the prepared node before deciding to intern it; no algebraic folding here. */
 bool mlp_prepare(mlp_graph *g, enum mlp_op op, const mlp_id *in, const int32_t *attr,
                  mlp_shape target, struct mlp_node *out);
 mlp_id mlp_intern(mlp_graph *g, struct mlp_node *n);

@@ -136,6 +136,12 @@ enum { MLP_PREC_ADD = 1, MLP_PREC_MUL = 2, MLP_PREC_UNARY = 3, MLP_PREC_POSTFIX 
 
 struct mlp_gemm_ctx;
 
+/* Bytes per element of a dtype (kernels, plans and sessions). */
+static inline size_t mlp_dtype_size(mlp_dtype t)
+{
+    return t == MLP_F64 ? sizeof(double) : sizeof(float);
+}
+
 /* Everything a kernel needs to compute one node for one run. Values are row-major; a batched
  * value holds `rows` samples back to back, an unbatched one a single sample (in_stride 0). */
 struct mlp_kargs {
@@ -242,7 +248,8 @@ enum mlp_math_form {
     MLP_MATH_INDEX,      /* a[i] */
     MLP_MATH_NORM2,      /* ‖a‖² */
     MLP_MATH_ABS,        /* |a| */
-    MLP_MATH_PER_SAMPLE, /* written as its operand: batch_sum, broadcast */
+    MLP_MATH_PER_SAMPLE, /* written as its operand: broadcast */
+    MLP_MATH_BATCH_SUM,  /* written as its operand, in an equation that sums over the batch */
 };
 
 /* Everything about one op. Every field is read through this table: no part of the library

@@ -171,7 +171,7 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
                                             : "'%.*s' is not a number",
                             f[i].len > 40 ? 40 : f[i].len, f[i].start);
     }
-    if (t->rows == (1 << 30))
+    if (t->rows == MLP_MAX_COUNT)
         return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1}, "too many rows");
     t->rows++;
     return MLP_OK;

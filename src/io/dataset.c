@@ -1,6 +1,7 @@
 /* dataset.c - data sets: what a spec names (a built-in set, two IDX files, a CSV file), their
  * accessors, and feature scaling. */
 #include "io/dataset.h"
+#include "io/idx.h"
 #include "base/error.h"
 #include "base/mem.h"
 #include "base/strbuf.h"
@@ -264,6 +265,35 @@ mlp_dataset *mlp_csv_dataset(const char *path, const char *label, const char *fe
     return d;
 }
 
+/* A data set from an IDX file of samples (first axis) and one of their labels. */
+static mlp_dataset *idx_dataset(const char *images, const char *labels, mlp_error *err)
+{
+    struct mlp_idx x, y;
+    if (mlp_idx_read(images, &x, err) != MLP_OK)
+        return NULL;
+    if (mlp_idx_read(labels, &y, err) != MLP_OK) {
+        free(x.values);
+        return NULL;
+    }
+    mlp_dataset *d = NULL;
+    if (x.dim[0] != y.dim[0])
+        mlp_fail(err, MLP_ERR_INPUT, labels, MLP_NOLOC, "%lld labels for the %lld samples of %s",
+                 (long long)y.dim[0], (long long)x.dim[0], images);
+    else if (x.dim[0] == 0 || x.dim[0] > MLP_MAX_COUNT || x.count / x.dim[0] > MLP_MAX_COUNT)
+        mlp_fail(err, MLP_ERR_INPUT, images, MLP_NOLOC, "%lld samples: nothing to train on",
+                 (long long)x.dim[0]);
+    else /* the arrays are already float32 rows in sample order: the data set takes them */
+        d = mlp_dataset_wrap((int)x.dim[0], (int)(x.count / x.dim[0]), (int)(y.count / y.dim[0]),
+                             x.values, y.values, images, labels);
+    if (d) {
+        d->bytes = x.type == 0x08;
+        return d;
+    }
+    free(x.values);
+    free(y.values);
+    return NULL;
+}
+
 /* ---- specs ---- */
 
 static mlp_dataset *fashion_mnist(const char *split, mlp_error *err)
@@ -285,7 +315,7 @@ static mlp_dataset *fashion_mnist(const char *split, mlp_error *err)
         return NULL;
     }
     fclose(f);
-    return mlp_idx_dataset(images, labels, err);
+    return idx_dataset(images, labels, err);
 }
 
 mlp_dataset *mlp_dataset_load(const char *spec, const char *label, const char *features,
@@ -296,7 +326,7 @@ mlp_dataset *mlp_dataset_load(const char *spec, const char *label, const char *f
     const char *comma = strchr(spec, ',');
     if (comma) {
         char *images = mlp_xstrndup(spec, (size_t)(comma - spec));
-        mlp_dataset *d = mlp_idx_dataset(images, comma + 1, err);
+        mlp_dataset *d = idx_dataset(images, comma + 1, err);
         free(images);
         return d;
     }

@@ -5,7 +5,7 @@
  * Every size is checked against the file: a truncated or padded file, or a header whose sizes
  * disagree with the file's length, is an error naming both numbers.
  */
-#include "io/dataset.h"
+#include "io/idx.h"
 #include "base/error.h"
 #include "base/mem.h"
 #include "io/tensorfile.h"
@@ -340,32 +340,4 @@ int mlp_idx_read(const char *path, struct mlp_idx *out, mlp_error *err)
         rc = mlp_idx_load(buf, len, path, out, err);
     free(buf);
     return rc;
-}
-
-mlp_dataset *mlp_idx_dataset(const char *images, const char *labels, mlp_error *err)
-{
-    struct mlp_idx x, y;
-    if (mlp_idx_read(images, &x, err) != MLP_OK)
-        return NULL;
-    if (mlp_idx_read(labels, &y, err) != MLP_OK) {
-        free(x.values);
-        return NULL;
-    }
-    mlp_dataset *d = NULL;
-    if (x.dim[0] != y.dim[0])
-        mlp_fail(err, MLP_ERR_INPUT, labels, MLP_NOLOC, "%lld labels for the %lld samples of %s",
-                 (long long)y.dim[0], (long long)x.dim[0], images);
-    else if (x.dim[0] == 0 || x.dim[0] > (1 << 30) || x.count / x.dim[0] > (1 << 30))
-        mlp_fail(err, MLP_ERR_INPUT, images, MLP_NOLOC, "%lld samples: nothing to train on",
-                 (long long)x.dim[0]);
-    else /* the arrays are already float32 rows in sample order: the data set takes them */
-        d = mlp_dataset_wrap((int)x.dim[0], (int)(x.count / x.dim[0]), (int)(y.count / y.dim[0]),
-                             x.values, y.values, images, labels);
-    if (d) {
-        d->bytes = x.type == 0x08;
-        return d;
-    }
-    free(x.values);
-    free(y.values);
-    return NULL;
 }

@@ -276,10 +276,19 @@ static mlp_id const_vector(mlp_graph *g, const char *name, int n, const double *
     return mlp_graph_declare(g, MLP_CONST, name, mlp_shape_1d(n), v, t, MLP_NOLOC);
 }
 
-/* clamp(x, lo, hi) = lo + relu(x - lo) - relu(x - hi), exact for lo <= hi (the min/max pair
- * of a .nnet file); piecewise linear, so verify handles it exactly. */
+/* clamp(x, lo, hi) = min(max(x, lo), hi) with mlp's max and min (per element: the bounds are
+ * vectors), or where a build lacks them lo + relu(x - lo) - relu(x - hi), exact for lo <= hi
+ * (the min/max pair of a .nnet file); piecewise linear either way, so verify handles it
+ * exactly. */
 static mlp_id clamp(mlp_graph *g, mlp_id x, mlp_id lo, mlp_id hi)
 {
+    int max = mlp_op_lookup("max", 3), min = mlp_op_lookup("min", 3);
+    if (max >= 0 && min >= 0) {
+        mlp_id in[8] = {x, lo, MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE};
+        in[0] = mlp_build(g, (enum mlp_op)max, in, NULL, mlp_shape_scalar());
+        in[1] = hi;
+        return mlp_build(g, (enum mlp_op)min, in, NULL, mlp_shape_scalar());
+    }
     mlp_id above_lo = mlp_unary(g, MLP_OP_RELU, mlp_sub(g, x, lo));
     mlp_id above_hi = mlp_unary(g, MLP_OP_RELU, mlp_sub(g, x, hi));
     return mlp_sub(g, mlp_add(g, lo, above_lo), above_hi);

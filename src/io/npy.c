@@ -174,7 +174,7 @@ int mlp_npy_parse(const unsigned char *buf, size_t len, const char *path, struct
     if (h.rank > MLP_MAX_RANK)
         return mlp_fail(err, MLP_ERR_UNSUPPORTED, path, MLP_NOLOC, "the array has %d dimensions; "
                         "mlp values have at most %d", h.rank, MLP_MAX_RANK);
-    const uint64_t limit = (uint64_t)1 << 40;
+    const uint64_t limit = MLP_MAX_FILE_BYTES; /* elements: none can be smaller than a byte */
     uint64_t count = 1;
     bool huge = false;
     for (int d = 0; d < h.rank; d++) {
@@ -204,7 +204,7 @@ int mlp_npy_read(const char *path, struct mlp_tensor *out, mlp_error *err)
     unsigned char *buf;
     size_t len;
     memset(out, 0, sizeof *out);
-    int rc = mlp_read_binary(path, (size_t)1 << 40, &buf, &len, err);
+    int rc = mlp_read_binary(path, MLP_MAX_FILE_BYTES, &buf, &len, err);
     if (rc == MLP_OK)
         rc = mlp_npy_parse(buf, len, path, out, err);
     free(buf);

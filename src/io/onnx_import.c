@@ -52,6 +52,8 @@ static struct oval *find(struct importer *im, const char *name)
     return im->table[k] >= 0 ? &im->v[im->table[k]] : NULL;
 }
 
+struct oval *oi_find(struct importer *im, const char *name) { return find(im, name); }
+
 /* A new value named `name` (which must not exist yet). */
 static struct oval *add_value(struct importer *im, const char *name)
 {
@@ -119,17 +121,29 @@ static bool reserved(const char *s)
     return mlp_op_lookup(s, (int)strlen(s)) >= 0;
 }
 
-/* The identifier for an ONNX name: letters, digits and '_' are kept, every other byte becomes
- * '_', a leading digit (or an empty name) gets a '_' in front, at most MAX_NAME_LEN characters;
- * a keyword, a function name or a name already taken gets the first free suffix _2, _3, ... */
+/* The identifier for an ONNX name: letters, digits and '_' are kept, each run of other bytes
+ * becomes one '_' (none at the start), a leading digit gets a '_' in front, an empty result is
+ * "v", at most MAX_NAME_LEN characters; a keyword, a function name or a name already taken gets
+ * the first free suffix _2, _3, ...  ("/1/Relu_output_0" -> "_1_Relu_output_0",
+ * "0.weight" -> "_0_weight", "input" -> "input_2"). */
 static char *onnx_name(const mlp_graph *g, const char *s)
 {
     char base[MAX_NAME_LEN + 2];
     size_t n = 0;
-    if (!isalpha((unsigned char)s[0]) && s[0] != '_')
-        base[n++] = '_';
-    for (; *s && n < MAX_NAME_LEN; s++)
-        base[n++] = isalnum((unsigned char)*s) || *s == '_' ? *s : '_';
+    bool replaced = false;
+    for (; *s && n < MAX_NAME_LEN; s++) {
+        bool ok = isalnum((unsigned char)*s) || *s == '_';
+        if (ok) {
+            if (n == 0 && isdigit((unsigned char)*s))
+                base[n++] = '_';
+            base[n++] = *s;
+        } else if (n > 0 && !replaced) {
+            base[n++] = '_';
+        }
+        replaced = !ok;
+    }
+    if (n == 0)
+        base[n++] = 'v';
     base[n] = 0;
     char *out = mlp_xmalloc(n + 16);
     strcpy(out, base);
@@ -143,12 +157,16 @@ static char *onnx_name(const mlp_graph *g, const char *s)
 bool oi_squeezed(struct importer *im, bool batched, int rank, const int64_t *dims, mlp_shape *out)
 {
     *out = mlp_shape_scalar();
+    int64_t size = 1;
     for (int d = batched ? 1 : 0; d < rank; d++) {
         if (dims[d] == 1)
             continue;
         if (dims[d] < 0 || dims[d] > INT32_MAX)
             return oi_fail(im, "dimension %d is %lld: mlp needs fixed sizes after the batch", d,
                            (long long)dims[d]);
+        size *= dims[d] ? dims[d] : 1;
+        if (size > INT32_MAX)
+            return oi_fail(im, "more than 2^31 values per sample");
         if (out->rank == MLP_MAX_RANK)
             return oi_fail(im, "more than %d dimensions (other than 1) per sample", MLP_MAX_RANK);
         out->dim[out->rank++] = (int)dims[d];
@@ -204,6 +222,11 @@ mlp_id oi_node(struct importer *im, struct oval *v)
         oi_check(im, MLP_NONE);
         return MLP_NONE;
     }
+    if (v->kind == MLP_CONST && (t->size == 1 || v->anonymous)) { /* a number in the graph */
+        v->id = mlp_const(im->g, s, t->values);
+        oi_check(im, v->id);
+        return v->id;
+    }
     char *name = onnx_name(im->g, v->name);
     v->id = mlp_graph_declare(im->g, v->kind, name, s, t->values, NULL, MLP_NOLOC);
     free(name);
@@ -253,10 +276,26 @@ bool oi_output(struct importer *im, int k, mlp_id id, bool batched, int rank, co
 
 struct onnx_tensor *oi_new_tensor(struct importer *im)
 {
+    /* One allocation per tensor: values point at them, so the list may move but they may not. */
     mlp_xreserve(&im->owned, &im->capowned, im->nowned + 1, sizeof *im->owned);
-    struct onnx_tensor *t = &im->owned[im->nowned++];
-    memset(t, 0, sizeof *t);
+    struct onnx_tensor *t = mlp_xcalloc(1, sizeof *t);
+    im->owned[im->nowned++] = t;
     return t;
+}
+
+struct oval *oi_scratch_value(struct importer *im, struct onnx_tensor *t)
+{
+    mlp_xreserve(&im->scratch, &im->capscratch, im->nscratch + 1, sizeof *im->scratch);
+    struct oval *v = mlp_xcalloc(1, sizeof *v);
+    im->scratch[im->nscratch++] = v;
+    v->id = MLP_NONE;
+    v->nm = -1;
+    v->t = t;
+    v->kind = MLP_CONST;
+    v->anonymous = true;
+    v->rank = t->rank;
+    memcpy(v->dims, t->dims, (size_t)t->rank * sizeof *t->dims);
+    return v;
 }
 
 bool oi_output_const(struct importer *im, int k, struct onnx_tensor *t)
@@ -271,6 +310,75 @@ bool oi_output_const(struct importer *im, int k, struct onnx_tensor *t)
     v->rank = t->rank;
     memcpy(v->dims, t->dims, (size_t)t->rank * sizeof *t->dims);
     return true;
+}
+
+/* ---- operands ---- */
+
+/* A value as an operand: its node (declared on demand) and ONNX shape. */
+
+
+bool oi_opnd_of(struct importer *im, struct oval *v, struct opnd *o)
+{
+    if (!v)
+        return false;
+    o->v = v;
+    o->id = oi_node(im, v);
+    o->batched = v->batched;
+    o->rank = v->rank;
+    memcpy(o->dims, v->dims, sizeof o->dims);
+    return o->id != MLP_NONE;
+}
+
+bool oi_input_opnd(struct importer *im, int i, struct opnd *o)
+{
+    return oi_opnd_of(im, oi_input(im, i), o);
+}
+
+bool oi_out_like(struct importer *im, mlp_id id, const struct opnd *shape_of)
+{
+    return oi_output(im, 0, id, shape_of->batched, shape_of->rank, shape_of->dims);
+}
+
+int64_t oi_attr_int(const struct onnx_node *n, const char *name, int64_t dflt)
+{
+    const struct onnx_attr *a = onnx_attr(n, name);
+    return a ? a->i : dflt;
+}
+
+double oi_attr_float(const struct onnx_node *n, const char *name, double dflt)
+{
+    const struct onnx_attr *a = onnx_attr(n, name);
+    return a ? a->f : dflt;
+}
+
+struct onnx_tensor *oi_tensor_copy(struct importer *im, const struct onnx_tensor *src)
+{
+    struct onnx_tensor *t = oi_new_tensor(im);
+    *t = *src;
+    t->name = NULL;
+    t->values = malloc((size_t)(src->size ? src->size : 1) * sizeof *t->values);
+    if (!t->values)
+        return oi_fail(im, "out of memory"), NULL;
+    memcpy(t->values, src->values, (size_t)src->size * sizeof *t->values);
+    return t;
+}
+
+/* The op of mlp's table called `name`, or -1 (with the error set when `required`). */
+int oi_op_named(struct importer *im, const char *name, bool required)
+{
+    int op = mlp_op_lookup(name, (int)strlen(name));
+    if (op < 0 && required)
+        oi_fail(im, "this build of mlp has no '%s' op to import it as", name);
+    return op;
+}
+
+mlp_id oi_build(struct importer *im, int op, const mlp_id *in, mlp_shape target)
+{
+    mlp_id ops[8] = {MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE,
+                     MLP_NONE, MLP_NONE, MLP_NONE, MLP_NONE};
+    for (int i = 0; i < mlp_op_arity((enum mlp_op)op) && i < 8; i++)
+        ops[i] = in[i];
+    return mlp_build(im->g, (enum mlp_op)op, ops, NULL, target);
 }
 
 /* ---- the graph ---- */
@@ -344,23 +452,32 @@ static bool add_inputs(struct importer *im)
     return true;
 }
 
+/* Whether an ONNX name is the "OP:ID" that mlp's exporter gives values without a name. */
+static bool mlp_written_anonymous(const char *name)
+{
+    const char *colon = strchr(name, ':');
+    if (!colon || colon == name || !colon[1] || mlp_op_lookup(name, (int)(colon - name)) < 0)
+        return false;
+    for (const char *p = colon + 1; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
 /* Whether a person would give this value a name of its own: graph outputs, values used more
- * than once, and results of ops other than the linear and layout ones that chain into one
- * statement. */
+ * than once, and results of nonlinear ops (activations); the linear ops (W @ x + b) chain into
+ * one statement. */
 static bool worth_a_name(const struct importer *im, const struct oval *v)
 {
-    static const char *const chained[] = {"Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Neg",
-                                          "Flatten", "Reshape", "Squeeze", "Unsqueeze",
-                                          "Identity", "Dropout", "Transpose"};
     const struct mlp_node *n = mlp_node(im->g, v->id);
-    if (n->op == MLP_OP_INPUT || n->op == MLP_OP_PARAM || n->op == MLP_OP_CONST)
+    enum mlp_op_class cls = mlp_op(n->op)->cls;
+    if (cls == MLP_CLASS_LEAF)
         return false; /* declared already, or an anonymous constant written inline */
     if (v->is_output || v->uses != 1)
         return true;
-    for (size_t i = 0; i < sizeof chained / sizeof *chained; i++)
-        if (v->op && !strcmp(v->op, chained[i]))
-            return false;
-    return true;
+    if (mlp_written_anonymous(v->name))
+        return false; /* mlp's exporter named a value that had no name: it gets none back */
+    return cls != MLP_CLASS_LINEAR && cls != MLP_CLASS_BILINEAR && n->op != MLP_OP_DIV;
 }
 
 static void count_uses(struct importer *im)
@@ -382,26 +499,42 @@ static void count_uses(struct importer *im)
 }
 
 /* Name the values worth a name, in the order they were made (a topological order, so every
- * statement refers only to names before it). A graph output whose node already has a name
- * (an input passed through, a value two outputs share) gets its own as a second name. */
+ * statement refers only to names before it). Where several values are one node (a comparison
+ * and its Cast, Identity, Flatten), the node takes the name of the last of them. A graph output
+ * whose node already has a name gets its own as a second name. */
 static void name_values(struct importer *im)
 {
+    int *last = mlp_xmalloc((size_t)(im->g->n ? im->g->n : 1) * sizeof *last);
+    for (mlp_id id = 0; id < im->g->n; id++)
+        last[id] = -1;
+    for (int k = 0; k < im->nv; k++)
+        if (im->v[k].id != MLP_NONE)
+            last[im->v[k].id] = k;
     for (int k = 0; k < im->nv; k++) {
         struct oval *v = &im->v[k];
-        if (v->id == MLP_NONE || !worth_a_name(im, v))
+        if (v->id == MLP_NONE)
             continue;
-        if (mlp_node(im->g, v->id)->name >= 0 && !v->is_output)
-            continue;
-        char *name = onnx_name(im->g, v->name);
-        v->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
-        free(name);
+        struct oval *who = &im->v[last[v->id]];
+        if (mlp_node(im->g, v->id)->name < 0 && worth_a_name(im, who)) {
+            char *name = onnx_name(im->g, who->name);
+            who->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
+            free(name);
+        }
+        if (v->is_output && v->nm < 0 && mlp_node(im->g, v->id)->op != MLP_OP_INPUT &&
+            mlp_node(im->g, v->id)->name >= 0 && strcmp(mlp_node_name(im->g, v->id), v->name)) {
+            char *name = onnx_name(im->g, v->name);
+            v->nm = mlp_graph_define(im->g, name, v->id, MLP_NOLOC);
+            free(name);
+        }
     }
+    free(last);
 }
 
 static bool import_nodes(struct importer *im)
 {
     const struct onnx_model *m = im->m;
     im->skip = mlp_xcalloc((size_t)(m->nnode ? m->nnode : 1), sizeof *im->skip);
+    im->gelu_x = mlp_xcalloc((size_t)(m->nnode ? m->nnode : 1), sizeof *im->gelu_x);
     onnx_find_patterns(im);
     for (int i = 0; i < m->nnode; i++) {
         im->node = &m->node[i];
@@ -410,7 +543,7 @@ static bool import_nodes(struct importer *im)
         if (!im->node->op || !im->node->op[0])
             return oi_fail(im, "the node has no op_type");
         int before = im->nv;
-        if (!onnx_import_node(im))
+        if (!(im->gelu_x[i] ? onnx_import_gelu(im, im->gelu_x[i]) : onnx_import_node(im)))
             return false;
         for (int k = before; k < im->nv; k++)
             im->v[k].op = im->node->op;
@@ -453,9 +586,15 @@ static void importer_free(struct importer *im)
     free(im->v);
     free(im->table);
     free(im->skip);
-    for (int i = 0; i < im->nowned; i++)
-        onnx_tensor_free(&im->owned[i]);
+    free(im->gelu_x);
+    for (int i = 0; i < im->nowned; i++) {
+        onnx_tensor_free(im->owned[i]);
+        free(im->owned[i]);
+    }
     free(im->owned);
+    for (int i = 0; i < im->nscratch; i++)
+        free(im->scratch[i]);
+    free(im->scratch);
 }
 
 mlp_graph *mlp_onnx_import(const unsigned char *data, size_t len, const char *file, int flags,

@@ -26,6 +26,7 @@ struct oval {
     const char *op; /* of the node that made it, or NULL */
     bool is_output; /* a graph output */
     int nm;         /* the name index it was given, or -1 */
+    bool anonymous; /* a constant the importer made: never declared under a name */
 };
 
 struct importer {
@@ -40,12 +41,17 @@ struct importer {
     int tcap;
     const struct onnx_node *node; /* being imported, for messages */
     bool *skip;                   /* per node: folded into a pattern (Erf-based GELU) */
-    struct onnx_tensor *owned;    /* tensors made by the importer (Constant attributes, ...) */
+    const char **gelu_x;          /* per node: the last of a GELU pattern, on this input */
+    struct onnx_tensor **owned;   /* tensors made by the importer (Constant attributes, ...) */
     int nowned, capowned;
+    struct oval **scratch;        /* values of no name (oi_scratch_value) */
+    int nscratch, capscratch;
 };
 
 /* ---- onnx_import.c: values ---- */
 
+/* The value of an ONNX name, or NULL. */
+struct oval *oi_find(struct importer *im, const char *name);
 /* Input i of the current node (an error when it is missing or unknown), or NULL. */
 struct oval *oi_input(struct importer *im, int i);
 /* Whether the node has input i (optional inputs may be absent or named ""). */
@@ -56,6 +62,9 @@ mlp_id oi_node(struct importer *im, struct oval *v);
 bool oi_output(struct importer *im, int k, mlp_id id, bool batched, int rank, const int64_t *dims);
 /* Record output k as a constant tensor (owned by the importer from now on). */
 bool oi_output_const(struct importer *im, int k, struct onnx_tensor *t);
+/* A value of no name holding tensor t (owned by the importer), declared as an anonymous
+ * constant when used: for constants an op computes (Gemm's beta C). */
+struct oval *oi_scratch_value(struct importer *im, struct onnx_tensor *t);
 /* A new tensor owned by the importer. */
 struct onnx_tensor *oi_new_tensor(struct importer *im);
 /* Fail with a message about the current node ("node 'NAME' (Op): ..."); returns false. */
@@ -68,12 +77,51 @@ bool oi_squeezed(struct importer *im, bool batched, int rank, const int64_t *dim
 /* A scalar anonymous constant holding exactly v. */
 mlp_id oi_scalar(struct importer *im, double v);
 
+/* A value as an operand: its node (declared on demand) and ONNX shape. */
+struct opnd {
+    struct oval *v;
+    mlp_id id;
+    bool batched;
+    int rank;
+    int64_t dims[ONNX_MAX_DIMS];
+};
+bool oi_opnd_of(struct importer *im, struct oval *v, struct opnd *o);
+/* Input i of the current node as an operand; false with the error set. */
+bool oi_input_opnd(struct importer *im, int i, struct opnd *o);
+/* Record output 0 as node id with the ONNX shape of shape_of. */
+bool oi_out_like(struct importer *im, mlp_id id, const struct opnd *shape_of);
+int64_t oi_attr_int(const struct onnx_node *n, const char *name, int64_t dflt);
+double oi_attr_float(const struct onnx_node *n, const char *name, double dflt);
+/* A copy of src owned by the importer (no name), or NULL with the error set. */
+struct onnx_tensor *oi_tensor_copy(struct importer *im, const struct onnx_tensor *src);
+
+/* The op of mlp's table called `name`, or -1 (with the error set when `required`): ops that
+ * not every build has are found by name. */
+int oi_op_named(struct importer *im, const char *name, bool required);
+/* mlp_build of op on operands in (as many as its arity). */
+mlp_id oi_build(struct importer *im, int op, const mlp_id *in, mlp_shape target);
+
+/* ---- onnx_layout.c: ops that move values ---- */
+
+bool onnx_op_constant(struct importer *im);
+bool onnx_op_flatten(struct importer *im);
+bool onnx_op_reshape(struct importer *im);
+bool onnx_op_squeeze(struct importer *im);
+bool onnx_op_unsqueeze(struct importer *im);
+bool onnx_op_transpose(struct importer *im);
+bool onnx_op_shape(struct importer *im);
+bool onnx_op_gather(struct importer *im);
+/* Concat of constant vectors as a constant (*done), or nothing when an input is not one. */
+bool onnx_concat_constants(struct importer *im, bool *done);
+
 /* ---- onnx_ops.c: the op table ---- */
 
 /* Import the current node (im->node); false with the error set. */
 bool onnx_import_node(struct importer *im);
-/* Mark nodes that a pattern replaces (the Erf-based GELU) in im->skip. */
+/* onnx_patterns.c: mark nodes that a pattern replaces (the Erf-based GELU) in im->skip, and
+ * the pattern's last node in im->gelu_x; import such a last node. */
 void onnx_find_patterns(struct importer *im);
+bool onnx_import_gelu(struct importer *im, const char *x);
 /* The supported ops, comma separated (for the message about an unsupported one). */
 void onnx_supported_ops(char *buf, size_t size);
 

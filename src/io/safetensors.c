@@ -558,7 +558,7 @@ int mlp_safetensors_read(const char *path, struct mlp_tensor_list *out, mlp_erro
     unsigned char *buf;
     size_t len;
     memset(out, 0, sizeof *out);
-    int rc = mlp_read_binary(path, (size_t)1 << 40, &buf, &len, err);
+    int rc = mlp_read_binary(path, MLP_MAX_FILE_BYTES, &buf, &len, err);
     if (rc == MLP_OK)
         rc = mlp_safetensors_parse(buf, len, path, out, err);
     free(buf);

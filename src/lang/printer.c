@@ -60,7 +60,7 @@ static int precedence(const mlp_graph *g, mlp_id id, int upto)
     const struct mlp_node *n = mlp_node(g, id);
     if (n->name >= 0 && n->name < upto)
         return MLP_PREC_ATOM;
-    if (n->op == MLP_OP_CONST && n->shape.rank == 0) {
+    if (mlp_is_constant(g, id) && n->shape.rank == 0) {
         const char *t = g->pool_text ? g->pool_text[n->data] : NULL;
         bool negative = t ? t[0] == '-' : (g->pool[n->data] < 0 || 1 / g->pool[n->data] < 0);
         if (t && strchr(t, '/')) /* a fraction p/q reads as a division */

@@ -93,8 +93,6 @@ void mlp_pool_free(mlp_pool *pool)
     free(pool);
 }
 
-int mlp_pool_parts(const mlp_pool *pool) { return pool ? pool->parts : 1; }
-
 void mlp_pool_run(mlp_pool *pool, mlp_pool_fn fn, void *arg)
 {
     if (!pool || pool->parts == 1) {

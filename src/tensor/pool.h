@@ -14,7 +14,6 @@ typedef void (*mlp_pool_fn)(void *arg, int part, int parts);
 mlp_pool *mlp_pool_new(int parts);
 /* Stop and join the threads (NULL is fine). */
 void mlp_pool_free(mlp_pool *pool);
-int mlp_pool_parts(const mlp_pool *pool);
 /* Run fn on every part; not to be called by two threads at once. */
 void mlp_pool_run(mlp_pool *pool, mlp_pool_fn fn, void *arg);
 

@@ -12,6 +12,7 @@
  */
 #include "train/trainer.h"
 #include "tensor/gemm.h"
+#include "train/checkpoint.h"
 #include "train/fit.h"
 #include "train/optimizer.h"
 #include "base/mem.h"
@@ -295,7 +296,13 @@ int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_datase
         rc = mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
     mlp_rng rng;
     mlp_rng_seed(&rng, o->seed, SHUFFLE_STREAM);
-    for (int e = 0, stop = 0; rc == MLP_OK && e < o->epochs && !stop; e++) {
+    struct mlp_run_state run = {s.state, s.opt ? s.opt->nstate : 0, 0, 0};
+    if (rc == MLP_OK && o->resume) /* then the shuffles of the epochs done, to go on as before */
+        rc = mlp_checkpoint_load(o->resume, &f, &run, o, train->n, err);
+    for (int e = 0; rc == MLP_OK && e < run.epoch; e++)
+        shuffle(perm, train->n, &rng);
+    s.t = run.step;
+    for (int e = run.epoch, stop = 0; rc == MLP_OK && e < o->epochs && !stop; e++) {
         double t0 = now();
         mlp_epoch_stats st = {.epoch = e + 1, .epochs = o->epochs, .test_loss = NAN,
                               .test_acc = NAN, .lr = mlp_schedule_lr(&s.sched, e)};
@@ -312,6 +319,12 @@ int mlp_train_graph(mlp_graph *model, const mlp_dataset *train, const mlp_datase
             st.test_s = now() - t1;
         }
         st.seconds = now() - t0;
+        run.step = s.t;
+        run.epoch = e + 1;
+        if (rc == MLP_OK && o->checkpoint && !stop)
+            rc = mlp_checkpoint_save(o->checkpoint, &f, &run, o, train, err);
+        if (rc == MLP_OK && o->sync_epochs && !stop)
+            mlp_plan_store_params(f.train, model);
         if (rc == MLP_OK && o->on_epoch && !stop)
             stop = o->on_epoch(o->user, &st);
     }

@@ -67,7 +67,7 @@ class Draw(MlpTestCase):
 
     def test_errors(self):
         r = self.fails(2, "draw", RES, "--format", "gif")
-        self.assertIn("--format must be dot, mermaid, svg or png, got 'gif'", r.err)
+        self.assertIn("--format must be dot, mermaid, svg, png or pdf, got 'gif'", r.err)
         r = self.fails(2, "draw", RES, "--set", "q=1")
         self.assertIn("the model has no value named 'q'", r.err)
         r = self.fails(2, "draw", "examples/seed/descending.mlp", "--grad")

@@ -1,9 +1,14 @@
 """One trained model, every command: --weights on each subcommand, print --values round trips."""
 import json
 import os
+import re
 import struct
+import subprocess
+import unittest
 
-from mlptest import MlpTestCase, mlp
+from mlptest import MLP as MLP_BIN, MlpTestCase, mlp
+
+BUILD = os.environ.get("BUILD", "build/release")
 
 # A ReLU network that is all zeros until weights are loaded: then y = |x0 - x1| / 2 + 0.1f.
 NET = """input x[2]
@@ -150,6 +155,12 @@ class WeightsEverywhere(MlpTestCase):
         self.fails(2, "equiv", sig, conv, "--weights-b", self.bad)
         self.fails(2, "equiv", sig, conv, "--weights-a", self.bad)
 
+    def test_import(self):
+        self.assertIn("param b2 = 0\n", self.ok("import", self.net).out)
+        out = self.ok("import", self.net, "--weights", self.w).out
+        self.assertIn("param b2 = 0.100000001490116119384765625\n", out)
+        self.fails(2, "import", self.net, "--weights", self.bad)
+
     def mlp_rc(self, rc, *args):
         r = mlp(*args)
         self.assertEqual(r.rc, rc, r)
@@ -218,6 +229,7 @@ class TrainThenUse(MlpTestCase):
         for row, want in zip(rows, self.labels):
             conf[NAMES.index(want)][NAMES.index(row[0])] += 1
         self.assertEqual(m["confusion"], conf)
+        self.assertEqual(m["class_names"], NAMES)
         right = sum(row[0] == want for row, want in zip(rows, self.labels))
         self.assertEqual(m["accuracy"], right / len(rows))
         self.assertGreater(m["accuracy"], 0.6)
@@ -307,3 +319,157 @@ def read_metadata(path):
         blob = f.read()
     (n,) = struct.unpack("<Q", blob[:8])
     return json.loads(blob[8:8 + n]).get("__metadata__", {})
+
+
+@unittest.skipIf("san" in os.path.basename(BUILD), "installs the release build only")
+class InstallsLikeALibrary(MlpTestCase):
+    def test_soname_exports_and_no_ld_library_path(self):
+        prefix = os.path.join(self.tmp, "prefix")
+        r = subprocess.run(["make", "-s", "install", f"BUILD={BUILD}", f"PREFIX={prefix}"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lib = os.path.join(prefix, "lib")
+        real = os.path.join(lib, "libmlp.so.0.1.0")
+        self.assertTrue(os.path.isfile(real) and not os.path.islink(real))
+        self.assertEqual(os.readlink(os.path.join(lib, "libmlp.so.0")), "libmlp.so.0.1.0")
+        self.assertEqual(os.readlink(os.path.join(lib, "libmlp.so")), "libmlp.so.0")
+        dyn = subprocess.run(["readelf", "-d", real], capture_output=True, text=True).stdout
+        self.assertIn("Library soname: [libmlp.so.0]", dyn)
+        # exactly the functions the public header declares are exported
+        nm = subprocess.run(["nm", "-D", "--defined-only", real], capture_output=True, text=True)
+        exported = {line.split()[-1] for line in nm.stdout.splitlines() if line.strip()}
+        with open("include/mlp.h") as f:
+            declared = set(re.findall(r"\b(mlp_[a-z0-9_]*)\(", f.read()))
+        self.assertEqual(exported, declared)
+        self.assertTrue(all(s.startswith("mlp_") for s in exported))
+        # an outside program built with pkg-config alone runs without LD_LIBRARY_PATH
+        env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+        env["PKG_CONFIG_PATH"] = os.path.join(lib, "pkgconfig")
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "mlp"], env=env,
+                               capture_output=True, text=True)
+        self.assertEqual(flags.returncode, 0, flags.stderr)
+        exe = os.path.join(self.tmp, "outside")
+        cc = subprocess.run(["cc", "-std=c11", "examples/api/residual_grad.c", "-o", exe,
+                             *flags.stdout.split()], capture_output=True, text=True)
+        self.assertEqual(cc.returncode, 0, cc.stderr)
+        run = subprocess.run([exe, "examples/seed/residual.mlp"], capture_output=True, text=True,
+                             env=env)
+        self.assertIn("xbar = [1.573724, 1.323356, 2.785695]", run.stdout, run.stderr)
+        ldd = subprocess.run(["ldd", exe], capture_output=True, text=True, env=env).stdout
+        self.assertIn(f"libmlp.so.0 => {lib}/libmlp.so.0", ldd)
+        r = subprocess.run([os.path.join(prefix, "bin", "mlp"), "--version"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(r.stdout, "mlp 0.1.0\n")
+
+
+class Polish(MlpTestCase):
+    def test_help_command(self):
+        self.assertEqual(self.ok("help", "predict").out, self.ok("predict", "--help").out)
+        self.assertIn("Print the model as a model file", self.ok("help", "print").out)
+        r = self.fails(2, "help", "nope")
+        self.assertIn("unknown command 'nope'", r.err)
+
+    def test_one_epoch(self):
+        m = self.write("m.mlp", FLOWERS)
+        data = self.write("f.csv", flowers(30)[0])
+        r = self.ok("train", m, "--data", data, "--label", "species", "--epochs", "1", "--quiet")
+        self.assertIn("trained 1 epoch in", r.out)
+
+    def test_draw_pdf_or_refused(self):
+        m = self.write("m.mlp", NET)
+        pdf = os.path.join(self.tmp, "g.pdf")
+        if subprocess.run(["sh", "-c", "command -v dot"], capture_output=True).returncode == 0:
+            self.ok("draw", m, "-o", pdf)
+            with open(pdf, "rb") as f:
+                self.assertEqual(f.read(5), b"%PDF-")
+        r = self.fails(2, "draw", m, "--format", "dot", "-o", os.path.join(self.tmp, "h.pdf"))
+        self.assertIn("names another format", r.err)
+        r = self.fails(2, "draw", m, "-o", os.path.join(self.tmp, "g.jpg"))
+        self.assertIn("name the format with --format", r.err)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "h.pdf")))
+        self.assertTrue(self.ok("draw", m, "-o", os.path.join(self.tmp, "g.gv")))
+
+    def test_did_you_mean_only_writable_names(self):
+        r = self.fails(2, "print", self.write("a.mlp", "input x\ny = inpu(x)\noutput y\n"))
+        self.assertNotIn("did you mean", r.err)
+        r = self.fails(2, "print", self.write("b.mlp", "input x\ny = indx(x)\noutput y\n"))
+        self.assertNotIn("did you mean", r.err)
+        r = self.fails(2, "print", self.write("c.mlp", "input x\ny = sigmod(x)\noutput y\n"))
+        self.assertIn("(did you mean 'sigmoid'?)", r.err)
+
+    def test_derive_one_bar_over_a_long_name(self):
+        m = self.write("m.mlp", "input x[1]\ninput c\nparam W[3,1] = 1\nlogits = W @ x\n"
+                                "L = softmax_xent(logits, c)\nloss L\n")
+        out = self.ok("derive", m, "--wrt", "W").out
+        self.assertIn("l\u0305o\u0305g\u0305i\u0305t\u0305s\u0305 = ", out)  # a joined overline
+        self.assertNotIn("l\u0304", out)
+        self.assertIn("W\u0304 = ", out)  # one letter: its macron
+
+    def test_demo_plain_when_piped(self):
+        r = subprocess.run(["sh", "examples/seed/demo.sh", MLP_BIN], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("\033", r.stdout)
+        self.assertIn("$ mlp eval", r.stdout)
+
+
+class TrainingAsUsersExpect(MlpTestCase):
+    def setUp(self):
+        super().setUp()
+        self.model = self.write("flowers.mlp", FLOWERS)
+        self.data = self.write("flowers.csv", flowers()[0])
+
+    def train(self, *extra):
+        return self.ok("train", self.model, "--data", self.data, "--label", "species", "--scale",
+                       "standard", "--batch", "16", *extra)
+
+    def weights(self, name):
+        with open(os.path.join(self.tmp, name), "rb") as f:
+            return f.read()
+
+    def test_resume_is_bit_identical(self):
+        for opt in (["--optimizer", "adam", "--lr", "0.01"],
+                    ["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov"]):
+            full, part, ck, resumed = (os.path.join(self.tmp, n) for n in
+                                       ("full.st", "part.st", "ck.st", "resumed.st"))
+            self.train(*opt, "--epochs", "9", "--save", full, "--quiet")
+            self.train(*opt, "--epochs", "4", "--checkpoint", ck, "--quiet")
+            r = self.train(*opt, "--epochs", "9", "--resume", ck, "--checkpoint", ck,
+                           "--save", resumed)
+            self.assertTrue(r.out.startswith("epoch 5/9 "), r.out)
+            self.assertEqual(self.weights("full.st"), self.weights("resumed.st"))
+            # the checkpoint is a weights file: the last epoch's, the ones saved
+            a = self.ok("eval", self.model, "--weights", ck, "--metrics", "--data", self.data).out
+            b = self.ok("eval", self.model, "--weights", full, "--metrics", "--data", self.data).out
+            self.assertEqual(a, b)
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--batch", "8", "--epochs", "9", "--resume", ck)
+        self.assertIn("the checkpoint was made with --batch 16, this run has 8", r.err)
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--batch", "16", "--epochs", "9", "--resume", ck)
+        self.assertIn("has done 9 epochs already", r.err)
+
+    def test_val_split_and_patience_keep_the_best_epoch(self):
+        r = self.train("--optimizer", "adam", "--lr", "0.05", "--epochs", "200", "--val-split",
+                       "0.25", "--patience", "4", "--save", os.path.join(self.tmp, "best.st"))
+        self.assertIn("val loss", r.out.splitlines()[0])
+        m = re.search(r"keeping the weights of epoch (\d+) \(val loss ([0-9.]+)\)", r.out)
+        self.assertTrue(m, r.out)
+        best = int(m.group(1))
+        losses = [float(x) for x in re.findall(r"^epoch .*val loss ([0-9.]+)", r.out, re.M)]
+        self.assertEqual(len(losses), best + 4)  # stopped 4 epochs after the best
+        self.assertEqual(min(losses), losses[best - 1])
+        # the weights kept are those of a run that ends at that epoch, bit for bit
+        self.train("--optimizer", "adam", "--lr", "0.05", "--epochs", str(best), "--val-split",
+                   "0.25", "--save", os.path.join(self.tmp, "short.st"), "--quiet")
+        self.assertEqual(self.weights("best.st"), self.weights("short.st"))
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--patience", "3")
+        self.assertIn("needs --val-split", r.err)
+        r = self.fails(2, "train", self.model, "--data", self.data, "--label", "species",
+                       "--val-split", "1.5")
+        self.assertIn("--val-split must be a fraction between 0 and 1", r.err)
+
+    def test_quiet_prints_no_epoch_lines(self):
+        r = self.train("--epochs", "3", "--quiet")
+        self.assertNotIn("epoch 1/3", r.out)
+        self.assertIn("trained 3 epochs", r.out)

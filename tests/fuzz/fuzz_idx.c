@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "io/dataset.h"
+#include "io/idx.h"
 
 #define FILE_NAME "fuzz.idx"
 #define REF_LIMIT ((size_t)1 << 23) /* gzread output compared at most (inputs are small) */

@@ -176,3 +176,51 @@ TEST(equiv_detects_differences_and_mismatches)
     mlp_model_free(d);
     mlp_model_free(e);
 }
+
+static const char *BN_NET =
+    "input x[3]\n"
+    "param W[2,3] = [[1, -2, 0.5], [0.25, 1, -1]]\n"
+    "param b[2] = [0.1, -0.3]\n"
+    "const mu[2] = [0.5, -1]\n"
+    "const var[2] = [2, 0.25]\n"
+    "param gamma[2] = [1.5, -0.5]\n"
+    "param beta = 0.2\n"
+    "z = W @ x + b\n"
+    "h = batch_norm_infer(z, mu, var, gamma, beta, 1/1000)\n"
+    "y = relu(h)\n"
+    "output y\n";
+
+TEST(convert_folds_batch_norm_into_the_affine_layer)
+{
+    mlp_model *m = parse_ok(BN_NET);
+    mlp_error err = {0};
+    char *report = NULL;
+    mlp_model *f = m ? mlp_convert_fold(m, &report, &err) : NULL;
+    CHECK(f && report && strstr(report, "batch_norm_infer folded into W and b"));
+    /* W*[i, :] = s_i W[i, :], b*_i = s_i (b_i - mu_i) + beta, s_i = gamma_i / sqrt(var_i + eps) */
+    double w[6], bb[2];
+    CHECK(f && !mlp_model_get_values(f, "W", w, NULL) && !mlp_model_get_values(f, "b", bb, NULL));
+    double s0 = 1.5 / sqrt(2.001), s1 = -0.5 / sqrt(0.251);
+    CHECK(w[0] == 1 * s0 && w[1] == -2 * s0 && w[3] == 0.25 * s1 && w[5] == -1 * s1);
+    CHECK(bb[0] == s0 * (0.1 - 0.5) + 0.2 && bb[1] == s1 * (-0.3 + 1) + 0.2);
+    /* the folded model has no normalisation left, and computes the same outputs */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    CHECK(f && !mlp_model_write(f, out, MLP_WRITE_VALUES, NULL));
+    fclose(out);
+    CHECK(text && !strstr(text, "batch_norm_infer("));
+    bool equivalent = false;
+    CHECK(f && max_rel(m, f, &equivalent) < 1e-14 && equivalent);
+    free(text);
+    free(report);
+    mlp_model_free(f);
+    /* a layer whose W is used elsewhere, or no normalisation at all: nothing to fold */
+    mlp_model *shared = parse_ok("input x[2]\nparam W[2,2] = 1\nparam b[2] = 0\n"
+                                 "h = batch_norm_infer(W @ x + b, 0, 1, 1, 0) + W @ x\noutput h\n");
+    CHECK(shared && !mlp_convert_fold(shared, NULL, &err));
+    CHECK(strstr(err.message, "no batch_norm_infer to fold"));
+    mlp_error_clear(&err);
+    mlp_model_free(shared);
+    mlp_model_free(m);
+}

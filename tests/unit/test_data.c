@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "io/dataset.h"
+#include "io/idx.h"
 
 #define DATA "tests/fixtures/data/"
 

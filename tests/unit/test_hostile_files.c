@@ -12,6 +12,7 @@
 #include "api/internal.h"
 #include "base/strbuf.h"
 #include "io/dataset.h"
+#include "io/idx.h"
 #include "io/tensorfile.h"
 
 /* `x > 0` over an input of 200000 elements: each element's atom was found by a linear search

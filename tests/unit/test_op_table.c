@@ -323,3 +323,42 @@ TEST(op_arguments_and_their_errors)
     mlp_model_free(m);
     free(text);
 }
+
+/* y for input a (4 values, a batch of 2 samples) in the given dtype. */
+static int run_dtype(const char *expr, mlp_dtype dtype, double *y, int ny)
+{
+    char text[512];
+    snprintf(text, sizeof text, "input a[4]\ny = %s\noutput y\n", expr);
+    mlp_model *m = parse_ok(text);
+    mlp_error err = {0};
+    mlp_session *s = m ? mlp_session_new(m, NULL, 0, dtype, 2, &err) : NULL;
+    const double a[8] = {-1.5, 0.25, 2, -0.125, 3, -2.5, 0.5, 1};
+    int rc = !s || mlp_session_set_batch(s, 2, &err) || mlp_session_set(s, "a", a, 2, &err) ||
+             mlp_session_run(s, &err) ||
+             mlp_model_size(m, "y") * 2 > (size_t)ny || mlp_session_get(s, "y", y, &err);
+    if (rc && err.status)
+        mlp_error_print(&err, stderr);
+    mlp_session_free(s);
+    mlp_model_free(m);
+    return rc;
+}
+
+TEST(new_ops_agree_in_float32_and_float64_over_a_batch)
+{
+    const char *exprs[] = {
+        "leaky_relu(a) + leaky_relu(a, 0.3)", "abs(a) + sign(a)", "max(a, 0.5) - min(a, [1, 0, -1, 2])",
+        "clip(a, -1, 1) + relu6(2 * a) + dclip(a, -1, 1)", "dleaky_relu(a, 0.5) + dmax(a, 0.25)",
+        "softplus(a) + gelu(a) + gelu_tanh(a) + dgelu(a) + dgelu_tanh(a)",
+        "elu(a) + elu(a, 0.5) + delu(a, 2) + silu(a)", "sqrt(square(a) + 1) + log1p(abs(a)) + expm1(a)",
+        "concat(slice(a, 1, 3), a, 2)", "flatten(reshape(a, [2, 2]).T)", "argmax(a) + 0 * a",
+        "layer_norm(a) + layer_norm(a, 0.5, a, 1)", "batch_norm_infer(a, 0.5, 2, [1, 2, 3, 4], -1, 0.1)",
+    };
+    for (size_t i = 0; i < sizeof exprs / sizeof *exprs; i++) {
+        double y64[32], y32[32];
+        CHECK_MSG(!run_dtype(exprs[i], MLP_F64, y64, 32) && !run_dtype(exprs[i], MLP_F32, y32, 32),
+                  "%s did not run", exprs[i]);
+        for (int e = 0; e < 8; e++) /* the first 4 (or 8) values cover both samples */
+            CHECK_MSG(fabs(y64[e] - y32[e]) <= 1e-5 * fmax(1, fabs(y64[e])), "%s[%d]: %g vs %g",
+                      exprs[i], e, y64[e], y32[e]);
+    }
+}

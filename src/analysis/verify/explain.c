@@ -82,7 +82,7 @@ char *vexplain_domain(const struct vnet *net, const struct vbox *box)
 
 static bool is_input(const struct vspec *s, int j)
 {
-    return mlp_node(s->g, s->atoms[j].node)->op == MLP_OP_INPUT;
+    return mlp_is_input(s->g, s->atoms[j].node);
 }
 
 /* "y = 0, h[1] = 1" when exactly one 0/1 choice of the non-input atoms satisfies the spec (all
@@ -94,8 +94,8 @@ static char *unique_binary_choice(const struct vspec *s, mpq_t **atomv, mpq_t *b
     for (int j = 0; j < s->natoms; j++) {
         if (is_input(s, j))
             continue;
-        enum mlp_op op = mlp_node(s->g, s->atoms[j].node)->op;
-        if (n == 16 || (op != MLP_OP_STEP && op != MLP_OP_DRELU))
+        enum mlp_vsem v = mlp_op(mlp_node(s->g, s->atoms[j].node)->op)->vsem;
+        if (n == 16 || (v != MLP_V_STEP && v != MLP_V_DRELU)) /* 0 or 1 */
             return NULL;
         idx[n++] = j;
     }

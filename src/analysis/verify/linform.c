@@ -65,12 +65,6 @@ void lin_zero(int n, mpq_t *f)
         mpq_set_ui(f[i], 0, 1);
 }
 
-void lin_const(int n, mpq_t *f, const mpq_t v)
-{
-    lin_zero(n, f);
-    mpq_set(f[0], v);
-}
-
 void lin_var(int n, mpq_t *f, int i)
 {
     lin_zero(n, f);
@@ -101,12 +95,6 @@ void lin_add(int n, mpq_t *dst, const mpq_t *a, const mpq_t *b, int s)
 {
     for (int i = 0; i <= n; i++)
         (s > 0 ? mpq_add : mpq_sub)(dst[i], a[i], b[i]);
-}
-
-void lin_neg(int n, mpq_t *dst, const mpq_t *a)
-{
-    for (int i = 0; i <= n; i++)
-        mpq_neg(dst[i], a[i]);
 }
 
 void lin_scale(int n, mpq_t *dst, const mpq_t *a, const mpq_t k)
@@ -178,12 +166,6 @@ void af_zero(int n, struct vaf d)
     mpq_set_ui(d.lo, 0, 1);
     mpq_set_ui(d.hi, 0, 1);
     *d.unb = false;
-}
-
-void af_const(int n, struct vaf d, const mpq_t v)
-{
-    af_zero(n, d);
-    mpq_set(d.f[0], v);
 }
 
 void af_copy(int n, struct vaf d, struct vaf a)

@@ -28,7 +28,6 @@ void vbox_point(const struct vbox *b, mpq_t *x);
 bool vbox_contains(const struct vbox *b, const mpq_t *x);
 
 void lin_zero(int n, mpq_t *f);
-void lin_const(int n, mpq_t *f, const mpq_t v);
 /* f = x_i */
 void lin_var(int n, mpq_t *f, int i);
 void lin_copy(int n, mpq_t *dst, const mpq_t *src);
@@ -36,7 +35,6 @@ void lin_copy(int n, mpq_t *dst, const mpq_t *src);
 void lin_addmul(int n, mpq_t *dst, const mpq_t *a, const mpq_t k);
 /* dst = a + s b  (s = +1 or -1) */
 void lin_add(int n, mpq_t *dst, const mpq_t *a, const mpq_t *b, int s);
-void lin_neg(int n, mpq_t *dst, const mpq_t *a);
 /* dst = a * k */
 void lin_scale(int n, mpq_t *dst, const mpq_t *a, const mpq_t k);
 /* Whether no variable has a nonzero coefficient. */
@@ -63,8 +61,6 @@ struct vaf {
 };
 
 void af_zero(int n, struct vaf d);
-/* d = the constant v */
-void af_const(int n, struct vaf d, const mpq_t v);
 void af_copy(int n, struct vaf d, struct vaf a);
 /* d = a + s b  (s = +1 or -1) */
 void af_add(int n, struct vaf d, struct vaf a, struct vaf b, int s);

@@ -3,10 +3,10 @@
  * Parse the spec, lower the part of the model it depends on, enumerate activation regions with
  * exact solver decisions (search.h), and for a violation re-check the counterexample by
  * evaluating network and spec in exact rational arithmetic before reporting it. */
+#include "analysis/analysis.h"
 #include "analysis/verify/explain.h"
 #include "analysis/verify/rational.h"
 #include "analysis/verify/search.h"
-#include "api/internal.h"
 #include "base/mem.h"
 
 #include <stdlib.h>
@@ -69,7 +69,7 @@ static void fill_counterexample(mlp_verify_result *out, const struct vnet *net,
     bool *seen = mlp_xcalloc((size_t)g->nnames + 1, sizeof *seen);
     for (int j = 0; j < s->natoms; j++) {
         const struct vatom *a = &s->atoms[j];
-        if (seen[a->name] || mlp_node(g, a->node)->op == MLP_OP_INPUT)
+        if (seen[a->name] || mlp_is_input(g, a->node))
             continue;
         seen[a->name] = true;
         int k = net->slot[a->node];
@@ -140,12 +140,11 @@ static int run(const mlp_graph *g, const struct vspec *s, const char *const *bou
     return rc;
 }
 
-int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, int nbounds,
-               mlp_verify_result *out, mlp_error *err)
+int mlp_verify_graph(const mlp_graph *model, const char *spec, const char *const *bounds,
+                     int nbounds, mlp_verify_result *out, mlp_error *err)
 {
     double t0 = now();
     memset(out, 0, sizeof *out);
-    const mlp_graph *model = mlp_model_graph(m);
     mlp_graph *lowered;
     int rc = vnet_lower(model, &lowered, err);
     if (rc != MLP_OK)

@@ -68,4 +68,5 @@ const struct mlp_op_info mlp_op_info_NEG = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_same, .forward = neg_forward, .vjp = neg_vjp,
     .syntax = MLP_SYNTAX_PREFIX, .symbol = "-", .prec = MLP_PREC_UNARY, .math = "−",
     .latex = "-",
-    .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_N), .sign_back = true, .vsem = MLP_V_NEG, .math_form = MLP_MATH_NEG};
+    .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_N), .sign_back = true, .vsem = MLP_V_NEG,
+    .math_form = MLP_MATH_NEG};

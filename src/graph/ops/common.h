@@ -157,8 +157,6 @@ static inline float mlp_sigmoid_f(float v)
     return v >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-/* Bytes per element of a kernel's dtype. */
-static inline size_t mlp_dtype_bytes(mlp_dtype t) { return t == MLP_F64 ? sizeof(double) : sizeof(float); }
 
 /* sum(exp(x - m)) over n values of the dtype, where m (stored in *shift) is their maximum (0 if
  * that is infinite): logsumexp(x) = m + log(result), and no finite input overflows. */

@@ -60,14 +60,14 @@ static struct mm_layout mm_layout(const struct mlp_kargs *k)
 /* Operand i of sample r, as bytes. */
 static const char *sample(const struct mlp_kargs *k, int i, int r)
 {
-    size_t es = k->dtype == MLP_F64 ? sizeof(double) : sizeof(float);
+    size_t es = mlp_dtype_size(k->dtype);
     return (const char *)k->in[i] + (size_t)r * (size_t)k->in_stride[i] * es;
 }
 
 static void matmul_forward(const struct mlp_kargs *k)
 {
     struct mm_layout l = mm_layout(k);
-    size_t es = k->dtype == MLP_F64 ? sizeof(double) : sizeof(float);
+    size_t es = mlp_dtype_size(k->dtype);
     bool a_batched = k->in_stride[0] != 0, b_batched = k->in_stride[1] != 0;
     bool a_vector = k->inode[0]->shape.rank == 1, b_vector = k->inode[1]->shape.rank == 1;
     if (!a_batched && b_batched && b_vector) {

@@ -91,7 +91,7 @@ static int64_t class_of(const struct mlp_kargs *k, int r, int64_t n)
 static void softmax_xent_forward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
-    size_t es = mlp_dtype_bytes(k->dtype);
+    size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *z = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
         int64_t c = class_of(k, r, n);
@@ -116,7 +116,7 @@ static void softmax_xent_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], con
 static void dsoftmax_xent_forward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
-    size_t es = mlp_dtype_bytes(k->dtype);
+    size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *z = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
         int64_t c = class_of(k, r, n);

@@ -51,7 +51,10 @@ static void dleaky_relu_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], cons
     gx[0] = MLP_NONE;
     gx[1] = need[1] ? mlp_mul(g, gy, step_of(g, mlp_neg(g, x))) : MLP_NONE;
 }
-static unsigned dleaky_relu_signs(const unsigned *in) { return mlp_signs_each(in[0], in[1], in[1], P); }
+static unsigned dleaky_relu_signs(const unsigned *in)
+{
+    return mlp_signs_each(in[0], in[1], in[1], P);
+}
 static mlp_id dleaky_relu_lower(mlp_graph *g, const mlp_id *in)
 {
     return mlp_add(g, drelu_of(g, in[0]), mlp_mul(g, in[1], step_of(g, mlp_neg(g, in[0]))));
@@ -143,14 +146,18 @@ static bool clip_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
     }
     return true;
 }
-MLP_NARY_FORWARD(clip_forward, 3, a[0] != a[0] ? a[0] : a[0] < a[1] ? a[1] : a[0] > a[2] ? a[2] : a[0])
+MLP_NARY_FORWARD(clip_forward, 3,
+                 a[0] != a[0] ? a[0] : a[0] < a[1] ? a[1] : a[0] > a[2] ? a[2] : a[0])
 static void clip_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
 {
     (void)need;
     struct mlp_node n = *mlp_node(g, y);
     gx[0] = mlp_mul(g, gy, mlp_op3(g, MLP_OP_DCLIP, n.in[0], n.in[1], n.in[2]));
 }
-static unsigned clip_signs(const unsigned *in) { return mlp_signs_min(mlp_signs_max(in[0], in[1]), in[2]); }
+static unsigned clip_signs(const unsigned *in)
+{
+    return mlp_signs_min(mlp_signs_max(in[0], in[1]), in[2]);
+}
 /* m = max(x, lo) = lo + relu(x - lo); min(m, hi) = m - relu(m - hi) */
 static mlp_id clip_lower(mlp_graph *g, const mlp_id *in)
 {

@@ -86,4 +86,4 @@ const struct mlp_op_info mlp_op_info_BATCH_SUM = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_same, .forward = batch_sum_forward,
     .vjp = batch_sum_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "Σ_batch",
     .latex = "\\sum_{\\text{batch}}",
-    .sign_fn = mlp_sign_sum, .math_form = MLP_MATH_PER_SAMPLE};
+    .sign_fn = mlp_sign_sum, .math_form = MLP_MATH_BATCH_SUM};

@@ -59,7 +59,10 @@ unsigned mlp_sign_div(const unsigned *in)
     return in[1] == Z ? ANY : mlp_signs_times(in[0], in[1] & ~(unsigned)Z);
 }
 /* Sums of products (matmul, dot). */
-unsigned mlp_sign_products(const unsigned *in) { return mlp_signs_sum_of(mlp_signs_times(in[0], in[1])); }
+unsigned mlp_sign_products(const unsigned *in)
+{
+    return mlp_signs_sum_of(mlp_signs_times(in[0], in[1]));
+}
 /* A sum (or mean) of the operand's elements. */
 unsigned mlp_sign_sum(const unsigned *in) { return mlp_signs_sum_of(in[0]); }
 /* Some of the operand's elements, and zeros. */

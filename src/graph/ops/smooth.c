@@ -38,7 +38,8 @@ SMOOTH_INFO(GELU, mlp_shape_same, gelu_forward, gelu_vjp, "gelu", "\\operatornam
             .sign = MLP_SIGNS_SAME, .sign_back = true)
 
 /* ---- gelu'(x) = Phi(x) + x phi(x) ---- */
-MLP_UNARY_FORWARD(dgelu_forward, 0.5 * (1 + erf(v * SQRT_HALF)) + v * exp(-0.5 * v * v) * INV_SQRT_2PI)
+MLP_UNARY_FORWARD(dgelu_forward,
+                  0.5 * (1 + erf(v * SQRT_HALF)) + v * exp(-0.5 * v * v) * INV_SQRT_2PI)
 /* gelu''(x) = phi(x) (2 - x^2) */
 static void dgelu_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
 {
@@ -80,7 +81,10 @@ static void elu_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
                                              mlp_scalar(g, 0)))
                     : MLP_NONE;
 }
-static unsigned elu_signs(const unsigned *in) { return mlp_signs_each(in[0], mlp_signs_flip(in[1]), Z, P); }
+static unsigned elu_signs(const unsigned *in)
+{
+    return mlp_signs_each(in[0], mlp_signs_flip(in[1]), Z, P);
+}
 SMOOTH_INFO(ELU, mlp_shape_scalar_args, elu_forward, elu_vjp, "elu", "\\operatorname{elu}",
             .min_args = 1, .defaults = {NULL, "1"}, .sign_fn = elu_signs)
 
@@ -103,7 +107,8 @@ static void silu_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool 
 {
     (void)need;
     mlp_id x = mlp_operand(g, y, 0), s = mlp_unary(g, MLP_OP_SIGMOID, x);
-    mlp_id d = mlp_mul(g, s, mlp_add(g, mlp_scalar(g, 1), mlp_mul(g, x, mlp_sub(g, mlp_scalar(g, 1), s))));
+    mlp_id one = mlp_scalar(g, 1);
+    mlp_id d = mlp_mul(g, s, mlp_add(g, one, mlp_mul(g, x, mlp_sub(g, one, s))));
     gx[0] = mlp_mul(g, gy, d);
 }
 SMOOTH_INFO(SILU, mlp_shape_same, silu_forward, silu_vjp, "silu", "\\operatorname{silu}",
@@ -116,7 +121,8 @@ static void sqrt_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool 
     (void)need;
     gx[0] = mlp_div(g, gy, mlp_mul(g, mlp_scalar(g, 2), y));
 }
-SMOOTH_INFO(SQRT, mlp_shape_same, sqrt_forward, sqrt_vjp, "√", "\\sqrt", .sign = MLP_SIGNS(ANY, Z, P))
+SMOOTH_INFO(SQRT, mlp_shape_same, sqrt_forward, sqrt_vjp, "√", "\\sqrt",
+            .sign = MLP_SIGNS(ANY, Z, P))
 
 /* ---- square(x) = x^2;  dx = 2 gy x ---- */
 MLP_UNARY_FORWARD(square_forward, v * v)

@@ -44,7 +44,7 @@ static void softmax_family(const struct mlp_kargs *k, int mode)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
     bool f64 = k->dtype == MLP_F64;
-    size_t es = mlp_dtype_bytes(k->dtype);
+    size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *x = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
         const double *xd = f64 ? x : NULL;

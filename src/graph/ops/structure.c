@@ -151,4 +151,5 @@ const struct mlp_op_info mlp_op_info_BROADCAST = {
     .cls = MLP_CLASS_LINEAR, .shape = broadcast_shape, .forward = broadcast_forward,
     .vjp = broadcast_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM,
     .math = "broadcast", .latex = "\\operatorname{broadcast}",
-    .sign = MLP_SIGNS_SAME, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_PER_SAMPLE, .extra = MLP_EXTRA_SHAPE};
+    .sign = MLP_SIGNS_SAME, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_PER_SAMPLE,
+    .extra = MLP_EXTRA_SHAPE};

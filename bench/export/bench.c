@@ -1,0 +1,83 @@
+/* bench.c - ns per call of the generated 5-4-1 C (sig541_predict) and FANN 2.2's fann_run on the
+ * same network with the same weights, in one process, alternating trials; best of TRIALS.
+ * Built and run by bench/export/run.sh. */
+#include <floatfann.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "sig541.h"
+
+#define SAMPLES 1024 /* distinct inputs, cycled, so no call can be hoisted */
+#define TRIALS 7
+
+static const float W1[4][5] = {{0.5f, -0.25f, 0.75f, 0.1f, -0.6f}, {0.3f, 0.8f, -0.45f, 0.2f, 0.05f},
+                               {-0.7f, 0.15f, 0.35f, -0.9f, 0.4f}, {0.25f, -0.55f, 0.6f, 0.45f, -0.15f}};
+static const float b1[4] = {0.1f, -0.2f, 0.05f, 0.3f};
+static const float W2[4] = {1.2f, -0.8f, 0.65f, -1.1f};
+static const float b2 = 0.15f;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* CPU time: other load on the machine does not count */
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* FANN numbers neurons layer by layer, each layer's bias neuron last: inputs 0-4, bias 5,
+ * hidden 6-9, bias 10, output 11. */
+static struct fann *make_fann(void)
+{
+    struct fann *ann = fann_create_standard(3, 5, 4, 1);
+    fann_set_activation_function_hidden(ann, FANN_SIGMOID);
+    fann_set_activation_function_output(ann, FANN_SIGMOID);
+    fann_set_activation_steepness_hidden(ann, 0.5f);
+    fann_set_activation_steepness_output(ann, 0.5f);
+    for (int j = 0; j < 4; j++) {
+        for (int i = 0; i < 5; i++)
+            fann_set_weight(ann, (unsigned)i, (unsigned)(6 + j), W1[j][i]);
+        fann_set_weight(ann, 5, (unsigned)(6 + j), b1[j]);
+        fann_set_weight(ann, (unsigned)(6 + j), 11, W2[j]);
+    }
+    fann_set_weight(ann, 10, 11, b2);
+    return ann;
+}
+
+int main(int argc, char **argv)
+{
+    long calls = argc > 1 ? atol(argv[1]) : 2000000;
+    static float in[SAMPLES][5];
+    srand(1);
+    for (int s = 0; s < SAMPLES; s++)
+        for (int i = 0; i < 5; i++)
+            in[s][i] = (float)rand() / RAND_MAX * 4 - 2;
+    struct fann *ann = make_fann();
+    double worst = 0, best_c = 1e9, best_f = 1e9, sink = 0;
+    for (int s = 0; s < SAMPLES; s++) { /* the two compute the same function */
+        float y;
+        sig541_predict(in[s], &y);
+        double d = fabs(y - fann_run(ann, in[s])[0]);
+        worst = d > worst ? d : worst;
+    }
+    for (int t = 0; t < TRIALS; t++) {
+        double t0 = now();
+        for (long c = 0; c < calls; c++) {
+            float y;
+            sig541_predict(in[c % SAMPLES], &y);
+            sink += y;
+        }
+        double t1 = now();
+        for (long c = 0; c < calls; c++)
+            sink += fann_run(ann, in[c % SAMPLES])[0];
+        double t2 = now();
+        best_c = (t1 - t0) < best_c ? t1 - t0 : best_c;
+        best_f = (t2 - t1) < best_f ? t2 - t1 : best_f;
+    }
+    printf("5-4-1 sigmoid, one sample per call, best of %d trials of %ld calls\n", TRIALS, calls);
+    printf("generated C (mlp export --format c): %6.1f ns/call\n", 1e9 * best_c / calls);
+    printf("FANN 2.2 fann_run:                   %6.1f ns/call\n", 1e9 * best_f / calls);
+    printf("ratio FANN / generated C: %.2fx; largest output difference %.2g (checksum %.6g)\n",
+           best_f / best_c, worst, sink);
+    fann_destroy(ann);
+    return 0;
+}

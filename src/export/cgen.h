@@ -1,0 +1,52 @@
+/* cgen.h - what the float32 C generator (c.c) and its per-op lowerings (c_ops.c) share.
+ *
+ * The generator writes a plan out as C: the plan's schedule is the order of the loops, and the
+ * plan's arena offsets are where each intermediate value lives in the workspace, so the
+ * generated code reuses memory exactly as the executor does. Every step becomes one block that
+ * names its operands `a`, `b` and its result `y` (pointers to float), then the op's lowering
+ * writes the loops over them. The loops compute what the executor's float32 kernels compute, in
+ * the same order of operations, so with contraction off the results are the executor's.
+ */
+#ifndef MLP_EXPORT_CGEN_H
+#define MLP_EXPORT_CGEN_H
+
+#include "base/strbuf.h"
+#include "exec/plan.h"
+#include "graph/lower.h"
+
+/* libm functions and helpers the generated code may need; each lowering says which it uses. */
+enum {
+    C_USES_EXPF = 1 << 0,
+    C_USES_LOGF = 1 << 1,
+    C_USES_TANHF = 1 << 2,
+    C_USES_EXP = 1 << 3,
+    C_USES_LOG = 1 << 4,
+    C_USES_SIGMOID = 1 << 5, /* the generated static helper NAME_sigmoid (calls expf) */
+    C_USES_OTHER = 1 << 6,   /* the functions named in the lowering's `calls` */
+};
+
+struct cgen {
+    const mlp_graph *g;
+    mlp_strbuf *out;  /* the body being written */
+    const char *name; /* the identifier prefix */
+    unsigned uses;    /* C_USES_* bits of the lowerings emitted so far */
+    char calls[256];  /* the C_USES_OTHER functions so far, ", "-separated */
+};
+
+/* Write the loops of one step: node id, lowered as `low`, with operand pointers a, b, c, ...
+ * (low->in[0], [1], [2], ...) and result pointer y already declared. */
+typedef void (*c_emit_fn)(struct cgen *cg, mlp_id id, const struct mlp_lowered *low);
+
+struct c_lowering {
+    c_emit_fn emit;          /* NULL for leaves and unsupported ops */
+    const char *expr;        /* elementwise ops: the C expression of v (unary) or a, b (binary),
+                                or statements setting double r from a0, a1, ... (n-ary) */
+    unsigned uses;           /* C_USES_* bits */
+    const char *calls;       /* with C_USES_OTHER: more libm functions, comma-separated */
+    const char *unsupported; /* why the op has no C lowering, or NULL */
+};
+
+/* The lowering of an op (c_ops.c). */
+const struct c_lowering *mlp_c_lowering(enum mlp_op op);
+
+#endif
