@@ -71,9 +71,12 @@ static void step_by_handle(void *arg)
     memcpy(b->px, b->x[i], sizeof b->x[0]);
     b->pt[0] = b->t[i];
     mlp_session_run(b->s, NULL);
-    for (int p = 0; p < 4; p++)
-        for (int e = 0; e < b->psize[p]; e++)
-            b->pp[p][e] -= LR * b->pg[p][e];
+    for (int p = 0; p < 4; p++) {
+        float *restrict w = b->pp[p];
+        const float *restrict g = b->pg[p];
+        for (int e = 0, n = b->psize[p]; e < n; e++)
+            w[e] -= LR * g[e];
+    }
 }
 
 #ifdef HAVE_FANN

@@ -45,7 +45,8 @@ def best_of(fn, trial):
 
 
 def alternate(repeats, mlp, peer):
-    """Median seconds of mlp() and peer() over `repeats` rounds, in turns."""
+    """Median seconds of mlp() and peer() over `repeats` rounds, in turns; and the median of
+    the rounds' ratios peer / mlp (each round's pair ran under about the same load)."""
     a, b = [], []
     for r in range(repeats):
         if r % 2 == 0:
@@ -54,7 +55,8 @@ def alternate(repeats, mlp, peer):
         else:
             b.append(peer())
             a.append(mlp())
-    return statistics.median(a), statistics.median(b), a, b
+    ratio = statistics.median(y / x for x, y in zip(a, b))
+    return statistics.median(a), statistics.median(b), a, b, ratio
 
 
 # ---- residual MLP (seed problem 4) at N = 64, K = 32 ----
@@ -127,15 +129,40 @@ def torch_eval(data, trial):
     return best_of(run, trial)
 
 
+def single_instructions(exe):
+    """Instructions per call of each single-sample contender, counted by callgrind (they do not
+    depend on the load, unlike times): {function name: instructions}; {} without valgrind."""
+    reps, rounds = 2000, 7  # bench.h: ROUNDS rounds of MLP_BENCH_REPS calls each
+    out = "/tmp/mlp-bench-single.callgrind"
+    try:
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", exe,
+                        "single"], env=dict(os.environ, MLP_BENCH_REPS=str(reps)),
+                       capture_output=True, check=True)
+        text = subprocess.run(["callgrind_annotate", "--inclusive=yes", out], capture_output=True,
+                              text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    counts = {}
+    for line in text.splitlines():
+        parts = line.split()
+        for fn in ("fwd_by_handle", "fwd_by_name", "fann_fwd", "step_by_handle", "fann_step"):
+            if len(parts) >= 3 and parts[2].endswith(":" + fn):
+                counts[fn] = int(parts[0].replace(",", "")) / (reps * rounds)
+    os.remove(out)
+    return counts
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
 
 
-def row(name, mlp_s, peer_s, peer, unit):
+def row(name, mlp_s, peer_s, peer, unit, ratio=None):
+    """A table row; ratio is the median of per-round ratios (default: of the medians)."""
     scale = {"ns": 1e9, "us": 1e6, "ms": 1e3, "s": 1}[unit]
+    ratio = peer_s / mlp_s if ratio is None else ratio
     return (f"| {name:<52} | {mlp_s * scale:10.3f} {unit:<2} | {peer_s * scale:10.3f} {unit:<2} | "
-            f"{peer:<15} | {peer_s / mlp_s:6.2f}x |")
+            f"{peer:<15} | {ratio:6.2f}x |")
 
 
 def workloads(exe, repeats, trial, skip_fashion=False):
@@ -144,7 +171,8 @@ def workloads(exe, repeats, trial, skip_fashion=False):
     os.environ["MLP_BENCH_SECONDS"] = env_trial
     results = {"load_before": load_average()}
     print(f"load average before: {results['load_before']}; {repeats} repeats, mlp and peer "
-          f"alternating; medians; ratio = peer time / mlp time\n")
+          f"alternating; medians; ratio = median over the repeats of peer time / mlp time "
+          f"(above 1: mlp is faster)\n")
     lines = ["| workload                                             |   mlp (median) |  peer (median) "
              "| peer            |  ratio |",
              "|------------------------------------------------------|----------------|----------------"
@@ -157,44 +185,59 @@ def workloads(exe, repeats, trial, skip_fashion=False):
         med[key] = statistics.median(x["median_ns"] for run in runs for x in run
                                      if (x["case"], x["who"]) == key) * 1e-9
     results["single"] = {f"{c} {w}": v for (c, w), v in med.items()}
+
+    def per_run_ratio(case, ours, theirs):
+        def get(run, who):
+            return next(x["median_ns"] for x in run if (x["case"], x["who"]) == (case, who))
+        return statistics.median(get(run, theirs) / get(run, ours) for run in runs)
     if ("forward", "fann") in med:
-        lines.append(row("5-4-1 sigmoid, 1 sample, forward (handle API)",
-                         med[("forward", "mlp handle")], med[("forward", "fann")],
-                         "FANN fann_run", "ns"))
-        lines.append(row("5-4-1 sigmoid, 1 sample, forward (API by name)",
-                         med[("forward", "mlp by name")], med[("forward", "fann")],
-                         "FANN fann_run", "ns"))
-        lines.append(row("5-4-1 sigmoid, 1 sample, SGD step (handle API)",
-                         med[("step", "mlp handle")], med[("step", "fann")],
-                         "FANN fann_train", "ns"))
+        for name, case, ours, peer in (
+                ("5-4-1 sigmoid, 1 sample, forward (handle API)", "forward", "mlp handle",
+                 "FANN fann_run"),
+                ("5-4-1 sigmoid, 1 sample, forward (API by name)", "forward", "mlp by name",
+                 "FANN fann_run"),
+                ("5-4-1 sigmoid, 1 sample, SGD step (handle API)", "step", "mlp handle",
+                 "FANN fann_train")):
+            lines.append(row(name, med[(case, ours)], med[(case, "fann")], peer, "ns",
+                             per_run_ratio(case, ours, "fann")))
+        counts = single_instructions(exe)
+        results["single_instructions"] = counts
+        if counts:
+            lines.append(f"| 5-4-1, instructions per call (callgrind): forward "
+                         f"{counts['fwd_by_handle']:.0f} vs {counts['fann_fwd']:.0f}, by name "
+                         f"{counts['fwd_by_name']:.0f}; step {counts['step_by_handle']:.0f} vs "
+                         f"{counts['fann_step']:.0f} |")
     else:
         lines.append("| 5-4-1 single-sample rows: mlp-bench was built without FANN "
                      "(apt-get install libfann-dev) |")
     # Residual MLP.
     step = torch_residual(256)
-    m, t, ms, ts = alternate(repeats, lambda: run_json(exe, "residual", 256)[0]["best_us"] * 1e-6,
-                             lambda: best_of(step, trial))
+    m, t, ms, ts, q = alternate(repeats,
+                                lambda: run_json(exe, "residual", 256)[0]["best_us"] * 1e-6,
+                                lambda: best_of(step, trial))
     results["residual"] = {"mlp_s": ms, "torch_s": ts}
-    lines.append(row("residual N=64 K=32, batch 256, fwd+bwd incl. dL/dx", m, t, "PyTorch", "us"))
+    lines.append(row("residual N=64 K=32, batch 256, fwd+bwd incl. dL/dx", m, t, "PyTorch", "us",
+                     q))
     if not skip_fashion:
         data = fashion()
         epochs = []
-        m, t, ms, ts = alternate(repeats, lambda: epochs.append(
+        m, t, ms, ts, q = alternate(repeats, lambda: epochs.append(
             run_json(exe, "epoch", FASHION_MODEL, 1)[0]) or epochs[-1]["seconds"],
             lambda: torch_epoch(data, 1))
         results["epoch"] = {"mlp_s": ms, "torch_s": ts, "mlp_runs": epochs}
-        lines.append(row("Fashion-MNIST epoch, SGD, batch 128, + test eval", m, t, "PyTorch", "s"))
+        lines.append(row("Fashion-MNIST epoch, SGD, batch 128, + test eval", m, t, "PyTorch", "s",
+                         q))
         two = [run_json(exe, "epoch", FASHION_MODEL, 2)[0] for _ in range(max(1, repeats // 2))]
         results["epoch_2threads"] = two
         m2 = statistics.median(e["seconds"] for e in two)
         lines.append(row("  same, mlp --threads 2 (peer: mlp 1 thread)", m2, m, "mlp 1 thread",
                          "s"))
         same = len({e["weights_hash"] for e in epochs + two}) == 1
-        m, t, ms, ts = alternate(repeats, lambda: run_json(exe, "eval", FASHION_MODEL)[0]["best_ms"]
-                                 * 1e-3, lambda: torch_eval(data, trial))
+        m, t, ms, ts, q = alternate(repeats, lambda: run_json(exe, "eval", FASHION_MODEL)[0]
+                                    ["best_ms"] * 1e-3, lambda: torch_eval(data, trial))
         results["eval"] = {"mlp_s": ms, "torch_s": ts}
         lines.append(row("evaluate 10,000 test images (loss, accuracy)", m, t, "PyTorch no_grad",
-                         "ms"))
+                         "ms", q))
     print("\n".join(lines))
     if not skip_fashion:
         phases = ("shuffle_s", "gather_s", "pass_s", "tally_s", "update_s", "test_s")

@@ -5,6 +5,7 @@
  * with respect to the session's i-th wrt name. */
 #include "api/internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static mlp_handle lookup(const mlp_session *s, const char *name, mlp_error *err)
@@ -125,13 +126,15 @@ int mlp_session_get_f32(const mlp_session *s, mlp_handle h, float *out, mlp_erro
     if (!buf)
         return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "the session does not compute '%s'",
                         h < s->g->nnames ? s->g->names[h].text : "that gradient");
-    char what[300];
-    if (h < s->g->nnames)
-        snprintf(what, sizeof what, "'%s'", s->g->names[h].text);
-    else
-        snprintf(what, sizeof what, "the gradient with respect to '%s'", of->name >= 0 ? s->g->names[of->name].text : "?");
-    if (mlp_session_available(s, id, what, err) != MLP_OK)
-        return MLP_ERR_INPUT;
+    if (s->unset_input && s->unset_input[id] >= 0) { /* as mlp_session_get and _grad say it */
+        char what[300];
+        if (h < s->g->nnames)
+            snprintf(what, sizeof what, "'%s'", s->g->names[h].text);
+        else
+            snprintf(what, sizeof what, "the gradient with respect to '%s'",
+                     s->g->names[s->wrt_name[h - s->g->nnames]].text);
+        return mlp_session_available(s, id, what, err);
+    }
     for (int r = 0; r < want; r++)
         memcpy(out + (size_t)r * size, buf + (r < rows ? (size_t)r * size : 0),
                size * sizeof *out);

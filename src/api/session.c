@@ -226,10 +226,11 @@ int mlp_session_get(const mlp_session *s, const char *name, double *out, mlp_err
     int nm = find_name(s, name, err);
     if (nm < 0)
         return MLP_ERR_INPUT;
-    char what[300];
-    snprintf(what, sizeof what, "'%s'", name);
-    if (mlp_session_available(s, s->g->names[nm].node, what, err) != MLP_OK)
-        return MLP_ERR_INPUT;
+    if (s->unset_input && s->unset_input[s->g->names[nm].node] >= 0) { /* format only then */
+        char what[300];
+        snprintf(what, sizeof what, "'%s'", name);
+        return mlp_session_available(s, s->g->names[nm].node, what, err);
+    }
     copy_value(s, s->g->names[nm].node, 0, out);
     return MLP_OK;
 }
@@ -247,10 +248,11 @@ int mlp_session_grad(const mlp_session *s, const char *name, double *out, mlp_er
         return MLP_ERR_INPUT;
     for (int i = 0; i < s->nwrt; i++)
         if (s->wrt_name[i] == nm) {
-            char what[300];
-            snprintf(what, sizeof what, "the gradient with respect to '%s'", name);
-            if (mlp_session_available(s, s->grad[i], what, err) != MLP_OK)
-                return MLP_ERR_INPUT;
+            if (s->unset_input && s->unset_input[s->grad[i]] >= 0) {
+                char what[300];
+                snprintf(what, sizeof what, "the gradient with respect to '%s'", name);
+                return mlp_session_available(s, s->grad[i], what, err);
+            }
             /* A per-sample value's gradient is per sample even where it does not vary. */
             bool per_sample = mlp_node(s->g, s->g->names[nm].node)->batched;
             copy_value(s, s->grad[i], per_sample ? mlp_plan_batch(s->plan) : 0, out);

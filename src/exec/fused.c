@@ -147,6 +147,12 @@ void mlp_act_derivative(const struct mlp_kargs *k)
         const T *A = k->in[0], *B = k->in[1];                                                   \
         int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
         T *y = k->out;                                                                          \
+        if (k->batch == 1) { /* one sample: the sum 0 + a b of one term (SGD on one sample) */  \
+            for (int i = 0; i < m; i++)                                                         \
+                for (int j = 0; j < n; j++)                                                     \
+                    y[(int64_t)i * n + j] = (T)0 + A[i] * B[j];                                 \
+            return;                                                                             \
+        }                                                                                       \
         for (int i = 0; i < m; i++)                                                             \
             for (int j = 0; j < n; j++) {                                                       \
                 T s = 0;                                                                        \
