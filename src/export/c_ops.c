@@ -286,13 +286,15 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_SUMSQ C_EMIT(emit_reduce, 0)
 #define C_LOWER_BATCH_SUM C_EMIT(emit_batch_sum, 0)
 #define C_LOWER_STEP C_UNARY("v >= 0 ? 1 : 0", 0)
-#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_USES_SIGMOID | C_USES_EXPF)
+/* SIGMOID: the generated helper, which calls expf and fabsf */
+#define C_SIG (C_USES_SIGMOID | C_USES_EXPF | C_USES_OTHER), .calls = "fabsf"
+#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_SIG)
 #define C_LOWER_TANH C_UNARY("tanhf(v)", C_USES_TANHF)
 #define C_LOWER_RELU C_UNARY("v > 0 ? v : (v != v ? v : 0)", 0)
 #define C_LOWER_IDENTITY C_UNARY("v", 0)
 #define C_LOWER_EXP C_UNARY("expf(v)", C_USES_EXPF)
 #define C_LOWER_LOG C_UNARY("logf(v)", C_USES_LOGF)
-#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_USES_SIGMOID | C_USES_EXPF)
+#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_SIG)
 #define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_TANHF)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
 #define C_LOWER_SOFTMAX C_EMIT(emit_softmax, C_USES_EXP)
@@ -331,7 +333,7 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     "            r = (float)(p + q);", "tanh")
 #define C_LOWER_ELU C_NARY("r = a0 > 0 ? a0 : a1 * expm1f(a0);", "expm1f")
 #define C_LOWER_DELU C_NARY("r = a0 > 0 ? 1 : a1 * expf(a0);", "expf")
-#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_USES_SIGMOID | C_USES_EXPF}
+#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_SIG}
 #define C_LOWER_SQRT C_NARY("r = sqrtf(a0);", "sqrtf")
 #define C_LOWER_SQUARE C_NARY("r = a0 * a0;", "")
 #define C_LOWER_LOG1P C_NARY("r = log1pf(a0);", "log1pf")
