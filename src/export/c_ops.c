@@ -62,6 +62,31 @@ static void emit_binary(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     P("            y[i] = %s;\n        }\n", mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
 }
 
+/* y = A x with A stored transposed ([k, m]): the same sums, in the same order, accumulated in y;
+ * the inner loop runs over contiguous outputs, so compilers vectorise it without reordering any
+ * sum. Four rows at a time, each output's four products added one after the other to a local
+ * (still in the order of p), so y is loaded and stored once per four rows, not once per row. */
+static void emit_matvec_t(struct cgen *cg, int m, int k)
+{
+    P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
+    if (k >= 4) {
+        P("        for (p = 0; p + 3 < %d; p += 4) {\n", k);
+        P("            const float *r0 = a + p * %d, *r1 = r0 + %d, *r2 = r1 + %d, *r3 = r2 + %d;\n",
+          m, m, m, m);
+        P("            float x0 = b[p], x1 = b[p + 1], x2 = b[p + 2], x3 = b[p + 3];\n");
+        P("            for (i = 0; i < %d; i++) {\n                float s = y[i];\n", m);
+        for (int r = 0; r < 4; r++)
+            P("                float t%d = r%d[i] * x%d;\n                s += t%d;\n", r, r, r, r);
+        P("                y[i] = s;\n            }\n        }\n");
+    }
+    if (k % 4) {
+        P("        for (p = %d; p < %d; p++) {\n            const float *row = a + p * %d;\n",
+          k - k % 4, k, m);
+        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
+        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+    }
+}
+
 /* matmul: each element a sum over the inner dimension, in order, from 0 (the executor's
  * one-sample products; lower.h's transpose views become index orders). */
 static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
@@ -74,10 +99,7 @@ static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
         /* A matrix-vector product with the matrix stored transposed ([k, m]): the same sums, in
          * the same order, accumulated in y; the inner loop runs over contiguous outputs, so
          * compilers vectorise it without reordering any sum. */
-        P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
-        P("        for (p = 0; p < %d; p++) {\n            const float *row = a + p * %d;\n", k, m);
-        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
-        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+        emit_matvec_t(cg, m, k);
         return;
     }
     char ia[64], ib[64];
