@@ -21,6 +21,8 @@ printf 'x,y\n1,2\n2,4\n3,6\n' > "$TMP/lin.csv"
 printf 'input x\ninput y\nparam w = 0.5\nparam u = 1\nL = squared_error(w * x + 0 * u, y)\nloss L\n' > "$TMP/u.mlp"
 printf 'input x\ninput c\nparam W[3] = [1, 2, 3]\nL = softmax_xent(W * x, c + 2)\nloss L\n' > "$TMP/c.mlp"
 printf 'x,c\n1,0\n2,1\n' > "$TMP/c.csv"
+printf '"x[0]","x[1]",x[2],"s[0]",s[1],s[2]\n"1",2,3,0,1,0\n' > "$TMP/q.csv"
+printf 'x[0],"x[1],x[2]\n1,2,3\n' > "$TMP/qbad.csv"
 failed=0
 run() { # expected-status command...
     want=$1
@@ -51,5 +53,8 @@ run 1 "$MLP" train "$TMP/u.mlp" --data "$TMP/lin.csv" --label y --epochs 100 --l
 run 2 "$MLP" train "$TMP/u.mlp" --data "$TMP/lin.csv" --label y --save "$TMP/u.mlp"
 run 2 "$MLP" eval "$TMP/c.mlp" --data "$TMP/c.csv"
 run 2 "$MLP" train "$TMP/c.mlp" --data "$TMP/c.csv" --label c
-if [ $failed -eq 0 ]; then echo "memcheck: unit tests and 16 CLI runs clean under valgrind"; fi
+run 0 "$MLP" eval $RES --data "$TMP/q.csv"
+run 2 "$MLP" eval $RES --data "$TMP/qbad.csv" --set s=0
+run 2 "$MLP" train "$TMP/u.mlp" --data "$TMP/lin.csv" --label y --json --save -
+if [ $failed -eq 0 ]; then echo "memcheck: unit tests and 19 CLI runs clean under valgrind"; fi
 exit $failed

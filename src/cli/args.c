@@ -146,7 +146,7 @@ bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long 
     char *end;
     errno = 0;
     long x = strtol(v, &end, 10);
-    if (*v == 0 || *end || errno || x < lo || x > hi) {
+    if (*v == 0 || isspace((unsigned char)*v) || *end || errno || x < lo || x > hi) { /* " 5" too */
         cli_usage_error(a, "%s must be an integer from %ld to %ld, got '%s'", name, lo, hi, v);
         return false;
     }

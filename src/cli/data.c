@@ -5,15 +5,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
-mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
+/* --label and --features name CSV columns: false, with the usage error printed, when the data
+ * is no .csv file (a directory is left to the loader, which says that it is one). */
+static bool columns_apply(const struct cli_args *a, const char *spec)
 {
     size_t n = strlen(spec);
-    bool csv = n >= 4 && !strcmp(spec + n - 4, ".csv");
-    if (!csv && (cli_get(a, "--label") || cli_get(a, "--features"))) {
-        cli_usage_error(a, "--label and --features name CSV columns, but '%s' is not a .csv file",
-                        spec);
+    struct stat st;
+    if ((n >= 4 && !strcmp(spec + n - 4, ".csv")) || !(cli_get(a, "--label") || cli_get(a, "--features")) ||
+        (stat(spec, &st) == 0 && S_ISDIR(st.st_mode)))
+        return true;
+    cli_usage_error(a, "--label and --features name CSV columns, but '%s' is not a .csv file", spec);
+    return false;
+}
+
+mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
+{
+    if (!columns_apply(a, spec))
         return NULL;
-    }
     mlp_error err = {0};
     mlp_dataset *d = mlp_dataset_load(spec, cli_get(a, "--label"), cli_get(a, "--features"), &err);
     if (!d)
@@ -23,13 +31,8 @@ mlp_dataset *cli_load_data(const struct cli_args *a, const char *spec)
 
 mlp_dataset *cli_load_data_for(const struct cli_args *a, const mlp_model *m, const char *spec)
 {
-    size_t n = strlen(spec);
-    bool csv = n >= 4 && !strcmp(spec + n - 4, ".csv");
-    if (!csv && (cli_get(a, "--label") || cli_get(a, "--features"))) {
-        cli_usage_error(a, "--label and --features name CSV columns, but '%s' is not a .csv file",
-                        spec);
+    if (!columns_apply(a, spec))
         return NULL;
-    }
     mlp_error err = {0};
     mlp_dataset *d = mlp_dataset_load_for(m, spec, cli_get(a, "--label"), cli_get(a, "--features"),
                                           &err);

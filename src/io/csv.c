@@ -17,23 +17,60 @@ struct field {
     int col; /* 1-based column in the line */
 };
 
-/* Split one line (without its newline) into trimmed fields; returns the count. */
-static int split(const char *line, int len, struct field **fields, int *cap)
+/* A field in double quotes (RFC 4180): commas and line breaks are part of it, and "" is one
+ * quote. Its text is decoded into out; returns the index after the closing quote, or -1. */
+static int quoted(const char *line, int len, int i, char *out, int *outlen)
 {
-    int n = 0, i = 0;
+    int n = 0;
+    for (i++; i < len; i++) {
+        if (line[i] == '"' && i + 1 < len && line[i + 1] == '"')
+            out[n++] = line[i++];
+        else if (line[i] == '"')
+            break;
+        else
+            out[n++] = line[i];
+    }
+    *outlen = n;
+    return i < len ? i + 1 : -1;
+}
+
+/* Split one record (without its line break) into trimmed fields; returns the count, or -1
+ * with *bad the 1-based column of a malformed quoted field and *why what is wrong. Quoted
+ * fields are decoded into scratch (at least len bytes), which the fields then point into. */
+static int split(const char *line, int len, struct field **fields, int *cap, char *scratch,
+                 int *bad, const char **why)
+{
+    int n = 0, i = 0, used = 0;
     for (;;) {
         int start = i;
-        while (i < len && line[i] != ',')
+        while (i < len && line[i] != ',' && isspace((unsigned char)line[i]))
             i++;
-        int a = start, b = i;
-        while (a < b && isspace((unsigned char)line[a]))
-            a++;
-        while (b > a && isspace((unsigned char)line[b - 1]))
-            b--;
-        if (b - a >= 2 && line[a] == '"' && line[b - 1] == '"')
-            a++, b--;
+        struct field f;
+        if (i < len && line[i] == '"') {
+            int q = i, k;
+            i = quoted(line, len, i, scratch + used, &k);
+            while (i >= 0 && i < len && line[i] != ',' && isspace((unsigned char)line[i]))
+                i++;
+            if (i < 0 || (i < len && line[i] != ',')) {
+                *bad = q + 1;
+                *why = i < 0 ? "a quoted field has no closing quote"
+                             : "text after the closing quote of a field";
+                return -1;
+            }
+            f = (struct field){scratch + used, k, q + 1};
+            used += k;
+        } else {
+            while (i < len && line[i] != ',')
+                i++;
+            int a = start, b = i;
+            while (a < b && isspace((unsigned char)line[a]))
+                a++;
+            while (b > a && isspace((unsigned char)line[b - 1]))
+                b--;
+            f = (struct field){line + a, b - a, a + 1};
+        }
         mlp_xreserve(fields, cap, n + 1, sizeof **fields);
-        (*fields)[n++] = (struct field){line + a, b - a, a + 1};
+        (*fields)[n++] = f;
         if (i >= len)
             return n;
         i++; /* the comma */
@@ -291,6 +328,34 @@ mlp_table *mlp_csv_read_labels(const char *path, const char *text_cols,
     return t;
 }
 
+/* Where the record starting at pos ends: the first line break outside a field in quotes (a
+ * quote opens one only at a field's start; "" inside is a quote). A comment line ends at its
+ * line break, whatever quotes it holds. */
+static size_t record_end(const char *text, size_t pos, size_t len, int *breaks)
+{
+    size_t i = pos;
+    while (i < len && text[i] != '\n' && isspace((unsigned char)text[i]))
+        i++;
+    bool comment = i < len && text[i] == '#', field_start = true;
+    for (i = pos; i < len && text[i] != '\n'; i++) {
+        if (!comment && field_start && text[i] == '"') {
+            for (i++; i < len && !(text[i] == '"' && (i + 1 >= len || text[i + 1] != '"')); i++) {
+                *breaks += text[i] == '\n';
+                i += text[i] == '"'; /* "" */
+            }
+            if (i >= len)
+                return len;
+            field_start = false;
+            continue;
+        }
+        if (text[i] == ',')
+            field_start = true;
+        else if (!isspace((unsigned char)text[i]))
+            field_start = false;
+    }
+    return i;
+}
+
 static mlp_table *parse(const char *text, size_t len, const char *path, const char *text_cols,
                         struct mlp_csv_classes **classes, mlp_error *err)
 {
@@ -301,14 +366,15 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
     }
     mlp_table *t = mlp_xcalloc(1, sizeof *t);
     struct field *f = NULL;
-    int fcap = 0, rc = MLP_OK, line = 0;
+    int fcap = 0, rc = MLP_OK, line = 0, scap = 0;
+    char *scratch = NULL;
+    const char *why = NULL;
     int64_t cap = 0;
     bool first = true;
     for (size_t pos = 0; pos < len && rc == MLP_OK;) {
         line++;
-        size_t end = pos;
-        while (end < len && text[end] != '\n')
-            end++;
+        int breaks = 0; /* line breaks inside quoted fields: the record spans 1 + breaks lines */
+        size_t end = record_end(text, pos, len, &breaks);
         if (end - pos > (1u << 30) || line == INT_MAX) {
             rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, 1},
                           line == INT_MAX ? "too many lines" : "line too long");
@@ -330,7 +396,17 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
             k++;
         if (k == n || s[k] == '#')
             continue;
-        int nf = split(s, n, &f, &fcap);
+        if (n > scap) {
+            scap = n;
+            scratch = mlp_xrealloc(scratch, (size_t)scap);
+        }
+        int bad = 0, nf = split(s, n, &f, &fcap, scratch, &bad, &why);
+        int record = line;
+        line += breaks;
+        if (nf < 0) {
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record, bad}, "%s", why);
+            break;
+        }
         if (first) {
             first = false;
             t->cols = nf;
@@ -340,7 +416,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 if (field_number(&f[i], &dummy) == NOT_NUMBER)
                     names++, name = i;
             if (names > 0 && names < nf) {
-                rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[name].col},
+                rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record, f[name].col},
                               "'%.*s' is not a number (and a header row names every column)",
                               f[name].len > 40 ? 40 : f[name].len, f[name].start);
                 break;
@@ -349,7 +425,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 t->names = mlp_xcalloc((size_t)nf, sizeof *t->names);
                 for (int i = 0; i < nf; i++) {
                     if (f[i].len == 0) {
-                        rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[i].col},
+                        rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record, f[i].col},
                                       "empty column name in the header");
                         break;
                     }
@@ -359,9 +435,10 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 continue;
             }
         }
-        rc = add_row(t, &cap, f, nf, path, line, &tc, err);
+        rc = add_row(t, &cap, f, nf, path, record, &tc, err);
     }
     free(f);
+    free(scratch);
     if (rc == MLP_OK && t->rows == 0)
         rc = mlp_fail(err, MLP_ERR_INPUT, path, MLP_NOLOC, "no data rows");
     if (classes)

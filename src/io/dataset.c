@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -333,6 +334,11 @@ mlp_dataset *mlp_dataset_load(const char *spec, const char *label, const char *f
     size_t n = strlen(spec);
     if (n >= 4 && !strcmp(spec + n - 4, ".csv"))
         return mlp_csv_dataset(spec, label, features, false, NULL, err);
+    struct stat st;
+    if (stat(spec, &st) == 0 && S_ISDIR(st.st_mode)) {
+        mlp_fail(err, MLP_ERR_IO, spec, MLP_NOLOC, "cannot read: Is a directory"); /* as a .csv one */
+        return NULL;
+    }
     mlp_fail(err, MLP_ERR_INPUT, spec, MLP_NOLOC, "not a data set: expected fashion-mnist[:train|"
              ":test], IMAGES,LABELS (two IDX files) or a .csv file");
     return NULL;

@@ -47,7 +47,7 @@ static bool parse_indices(struct parser *ps, int32_t *idx, int *nidx)
         if (*nidx == MLP_MAX_RANK)
             return ps_fail(ps, ps->cur.tok.loc, "more than %d indices", MLP_MAX_RANK);
         int v;
-        if (!ps_int(ps, "an index", MAX_INDEX, &v))
+        if (!ps_int(ps, "an index", 0, MAX_INDEX, &v))
             return false;
         idx[(*nidx)++] = v;
     } while (mlp_cursor_accept(&ps->cur, TOK_COMMA));
@@ -92,8 +92,8 @@ static bool call_extra(struct parser *ps, enum mlp_call_extra extra, mlp_shape *
     if (extra == MLP_EXTRA_RANGE) {
         int start, stop;
         if (!ps_expect(ps, TOK_COMMA, "',' and a start") ||
-            !ps_int(ps, "a start", MAX_INDEX, &start) ||
-            !ps_expect(ps, TOK_COMMA, "',' and a stop") || !ps_int(ps, "a stop", MAX_INDEX, &stop))
+            !ps_int(ps, "a start", 0, MAX_INDEX, &start) ||
+            !ps_expect(ps, TOK_COMMA, "',' and a stop") || !ps_int(ps, "a stop", 0, MAX_INDEX, &stop))
             return false;
         attr[0] = start;
         attr[1] = stop;

@@ -44,7 +44,7 @@ bool ps_check_new_name(struct parser *ps, const struct mlp_token *t);
 
 /* parse_literal.c */
 /* A non-negative integer token (dimension or index) up to max. */
-bool ps_int(struct parser *ps, const char *what, int max, int *out);
+bool ps_int(struct parser *ps, const char *what, int min, int max, int *out);
 /* number := ['+'|'-'] NUM ['/' NUM]; writes the value and its text. */
 bool ps_number(struct parser *ps, double *value, mlp_strbuf *text);
 bool ps_literal(struct parser *ps, struct mlp_literal *lit);

@@ -12,8 +12,8 @@
 
 /* ---- numbers and literals ---- */
 
-/* A non-negative integer token (dimension or index). */
-bool ps_int(struct parser *ps, const char *what, int max, int *out)
+/* An integer token from min to max (a dimension, from 1; an index, from 0). */
+bool ps_int(struct parser *ps, const char *what, int min, int max, int *out)
 {
     if (ps->cur.tok.kind != TOK_NUMBER)
         return ps_expected(ps, what);
@@ -28,8 +28,8 @@ bool ps_int(struct parser *ps, const char *what, int max, int *out)
         if (*end || errno)
             v = -1;
     }
-    if (v < 0 || v > max)
-        return ps_fail(ps, ps->cur.tok.loc, "%s must be an integer from 0 to %d, got '%.*s'", what, max,
+    if (v < min || v > max)
+        return ps_fail(ps, ps->cur.tok.loc, "%s must be an integer from %d to %d, got '%.*s'", what, min, max,
                        ps->cur.tok.len > 30 ? 30 : ps->cur.tok.len, ps->cur.tok.start);
     *out = (int)v;
     mlp_cursor_next(&ps->cur);
@@ -232,10 +232,8 @@ bool ps_shape(struct parser *ps, mlp_shape *shape)
             return ps_fail(ps, ps->cur.tok.loc, "more than %d dimensions", MLP_MAX_RANK);
         mlp_srcloc at = ps->cur.tok.loc;
         int d;
-        if (!ps_int(ps, "a dimension", MLP_MAX_COUNT, &d))
+        if (!ps_int(ps, "a dimension", 1, MLP_MAX_COUNT, &d))
             return false;
-        if (d == 0)
-            return ps_fail(ps, at, "dimensions must be positive");
         size *= d;
         if (size > MLP_MAX_ELEMENTS)
             return ps_fail(ps, at, "shape too large: more than %lld elements",

@@ -32,6 +32,7 @@ def at_column(where, col, message, source):
 
 
 RELU = "examples/seed/relu-net.mlp"
+LINEAR_MODEL = b"input x\ninput y\nparam w = 0.5\nL = squared_error(w * x, y)\nloss L\n"
 DESC = "examples/seed/descending.mlp"
 NEST = "expression nested too deeply (more than 200 levels of parentheses, function calls and signs)"
 
@@ -64,7 +65,7 @@ CASES = [
      ["eval", "{tmp}/m.mlp", "--set", "x=1"],
      located("m.mlp", 1, 15, "shape too large: more than 67108864 elements", "input x[32768,65536]")),
     ("huge dimension", {"m.mlp": b"input x[99999999999]\n"}, ["print", "{tmp}/m.mlp"],
-     located("m.mlp", 1, 9, "a dimension must be an integer from 0 to 1073741824, got "
+     located("m.mlp", 1, 9, "a dimension must be an integer from 1 to 1073741824, got "
              "'99999999999'", "input x[99999999999]")),
     ("too many dimensions", {"m.mlp": b"input x[1,1,1,1,1]\n"}, ["print", "{tmp}/m.mlp"],
      located("m.mlp", 1, 17, "more than 4 dimensions", "input x[1,1,1,1,1]")),
@@ -103,6 +104,12 @@ CASES = [
      "{tmp}/d.csv: error: no data rows\n"),
     ("header-only CSV", {"d.csv": b"x[0],x[1],x[2]\n"}, ["eval", RES, "--data", "{tmp}/d.csv"],
      "{tmp}/d.csv: error: no data rows\n"),
+    ("unclosed quote in a CSV header", {"d.csv": b"x[0],\"x[1],x[2]\n1,2,3\n"},
+     ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
+     located("d.csv", 1, 6, "a quoted field has no closing quote")),
+    ("text after a closing quote in CSV", {"d.csv": b"x[0],x[1],x[2]\n1,\"2\"3,3\n"},
+     ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
+     located("d.csv", 2, 3, "text after the closing quote of a field")),
     ("directory as CSV", {}, ["eval", RES, "--data", "{tmp}"], "{tmp}: error: cannot read: Is a directory\n"),
     ("NaN in CSV", {"d.csv": b"x[0],x[1],x[2]\n1,nan,3\n"}, ["eval", RES, "--set", "s=0", "--data", "{tmp}/d.csv"],
      located("d.csv", 2, 3, "'nan' is not a finite number")),
@@ -185,6 +192,16 @@ CASES = [
      usage("eval", "--seed must be an integer from 0 to 2147483647, got '99999999999999999999999'")),
     ("not an integer", {}, ["eval", RES, *SETS, "--seed", "1e3"],
      usage("eval", "--seed must be an integer from 0 to 2147483647, got '1e3'")),
+    ("integer after a blank", {}, ["eval", RES, *SETS, "--seed", " 5"],
+     usage("eval", "--seed must be an integer from 0 to 2147483647, got ' 5'")),
+    ("zero dimension", {"m.mlp": b"input x[2,0]\n"}, ["print", "{tmp}/m.mlp"],
+     located("m.mlp", 1, 11, "a dimension must be an integer from 1 to 1073741824, got '0'",
+             "input x[2,0]")),
+    ("directory as data, with --label", {"m.mlp": LINEAR_MODEL},
+     ["train", "{tmp}/m.mlp", "--data", "{tmp}", "--label", "y"],
+     "{tmp}: error: cannot read: Is a directory\n"),
+    ("directory as data", {"m.mlp": LINEAR_MODEL}, ["eval", "{tmp}/m.mlp", "--data", "{tmp}"],
+     "{tmp}: error: cannot read: Is a directory\n"),
     ("zero checks", {}, ["gradcheck", RES, "--max-checks", "0"],
      usage("gradcheck", "--max-checks must be an integer from 1 to 1073741824, got '0'")),
     ("negative tolerance", {}, ["gradcheck", RES, "--tol", "-1"], usage("gradcheck", "--tol must not be negative, got '-1'")),

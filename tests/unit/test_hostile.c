@@ -327,6 +327,9 @@ TEST(hostile_csv_numbers)
         {"x\n1\0002\n", 6, "2:2: NUL byte in a CSV file (not a text file?)"},
         {"x,y\n", 0, "no data rows"},
         {"", 0, "no data rows"},
+        {"\"x[0,1],y\n1,2\n", 0, "1:1: a quoted field has no closing quote"},
+        {"\"x\" z,y\n1,2\n", 0, "1:1: text after the closing quote of a field"},
+        {"\"a\nb\",y\n1,2\n3,z\n", 0, "4:3: 'z' is not a number"}, /* lines, not records */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mlp_error err = {0};
@@ -345,5 +348,30 @@ TEST(hostile_csv_numbers)
     CHECK_MSG(t, "%s", err.message);
     CHECK(t->rows == 4 && t->values[0] == 0.5 && t->values[1] == -1 && t->values[2] == 0 &&
           t->values[3] == 1e308);
+    mlp_table_free(t);
+}
+
+/* RFC 4180 quoting: a quoted field keeps its commas and line breaks, "" is one quote; a quote
+ * inside an unquoted field is text; a comment line's quotes open nothing. */
+TEST(csv_quoted_fields)
+{
+    const char *text = "# a \"comment\n\"x[0,1]\", \"say \"\"hi\"\"\" ,\"two\nlines\",c\n"
+                       "\"1.5\",2,3,4\n5,6,7,8\n";
+    mlp_error err = {0};
+    mlp_table *t = mlp_csv_parse(text, strlen(text), "d.csv", &err);
+    CHECK_MSG(t, "%s", err.message);
+    if (!t)
+        return;
+    CHECK(t->cols == 4 && t->rows == 2);
+    CHECK_STR(t->names[0], "x[0,1]");
+    CHECK_STR(t->names[1], "say \"hi\"");
+    CHECK_STR(t->names[2], "two\nlines");
+    CHECK_STR(t->names[3], "c");
+    CHECK(t->values[0] == 1.5 && t->values[3] == 4 && t->values[7] == 8);
+    mlp_table_free(t);
+    t = mlp_csv_parse("a\"b,c\n1,2\n", 10, "d.csv", &err);
+    CHECK_MSG(t, "%s", err.message);
+    if (t)
+        CHECK_STR(t->names[0], "a\"b");
     mlp_table_free(t);
 }

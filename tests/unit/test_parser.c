@@ -85,7 +85,7 @@ static const struct {
     {"input loss\n", "1:7: 'loss' is a keyword and cannot name a value"},
     {"input x\ny = x $ 2\n", "2:7: unexpected character '$'"},
     {"y = 1e999\n", "1:5: number out of range: 1e999"},
-    {"input x[0]\n", "1:9: dimensions must be positive"},
+    {"input x[0]\n", "1:9: a dimension must be an integer from 1 to 1073741824, got '0'"},
     {"input x[2,3,4,5,6]\n", "1:17: more than 4 dimensions"},
     {"param W[2]\n", "1:11: expected '= value' or '~ initialiser', got end of line"},
     {"param W[2] ~ gaussian\n",
