@@ -61,10 +61,11 @@ $(BUILD)/%.o: %.c
 # instructions. gemm_avx2.c is the AVX2+FMA build of the GEMM kernels, chosen at run time only on
 # CPUs that have both; the rest of the build stays portable (no -march=native). KERNEL_FLAGS
 # come after CFLAGS, so they hold even when CFLAGS is given on the command line.
-GEMM_OBJ := $(BUILD)/src/tensor/gemm.o $(BUILD)/src/tensor/gemm_avx2.o
+GEMM_OBJ := $(BUILD)/src/tensor/gemm.o $(BUILD)/src/tensor/gemm_avx2.o $(BUILD)/src/tensor/gemm_avx512.o
 $(GEMM_OBJ): KERNEL_FLAGS := -O3 -ffp-contract=fast
 ifneq ($(filter x86_64% i386% i686% amd64%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/src/tensor/gemm_avx2.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx2 -mfma
+$(BUILD)/src/tensor/gemm_avx512.o: KERNEL_FLAGS := -O3 -ffp-contract=fast -mavx512f -mavx2 -mfma
 endif
 # verify's sound float bounds run with the rounding mode set upward: no round-to-nearest
 # assumptions there (src/analysis/verify/bound.c).

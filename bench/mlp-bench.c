@@ -130,6 +130,7 @@ static int bench_gemm(int argc, char **argv)
                           .N = atoi(argv[4])};
     int threads = argc > 5 ? atoi(argv[5]) : 1;
     mlp_gemm_isa isa = argc > 6 && !strcmp(argv[6], "generic") ? MLP_GEMM_GENERIC
+                       : argc > 6 && !strcmp(argv[6], "avx512") ? MLP_GEMM_AVX512
                        : argc > 6 && !strcmp(argv[6], "avx2")  ? MLP_GEMM_AVX2
                                                                : MLP_GEMM_AUTO;
     if (c.M < 1 || c.N < 1 || c.K < 1 || threads < 1)

@@ -21,6 +21,8 @@ static mlp_gemm_isa best_isa(void)
 {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
+        return MLP_GEMM_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return MLP_GEMM_AVX2;
 #endif
@@ -33,8 +35,8 @@ mlp_gemm_ctx *mlp_gemm_ctx_new(mlp_gemm_isa isa, int threads)
     if (!ctx)
         return NULL;
     mlp_gemm_isa best = best_isa();
-    ctx->isa = isa == MLP_GEMM_AUTO || (isa == MLP_GEMM_AVX2 && best != MLP_GEMM_AVX2)
-                   ? best : isa;
+    /* The sets are ordered: a CPU with one runs every earlier one. */
+    ctx->isa = isa == MLP_GEMM_AUTO || isa > best ? best : isa;
     ctx->threads = threads < 1 ? 1 : threads > MLP_GEMM_MAX_THREADS ? MLP_GEMM_MAX_THREADS : threads;
     ctx->ws = calloc((size_t)ctx->threads, sizeof *ctx->ws);
     bool ok = ctx->ws != NULL;
@@ -65,16 +67,17 @@ int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx) { return ctx ? ctx->threads : 
 
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa)
 {
-    return isa == MLP_GEMM_AVX2 ? "avx2" : isa == MLP_GEMM_GENERIC ? "generic" : "auto";
+    return isa == MLP_GEMM_AVX512 ? "avx512" : isa == MLP_GEMM_AVX2 ? "avx2"
+           : isa == MLP_GEMM_GENERIC ? "generic" : "auto";
 }
 
 /* The plain-loop rule (gemm.h): packing costs O(MK + KN) and pads to whole micro-tiles; for
  * small products or a single row or column, plain loops are faster. */
 static bool small_product(int M, int N, int K) { return mlp_gemm_is_small(M, N, K); }
 
-/* Widest AVX2 register in bytes: column parts are multiples of its micro-tile width (NR), the
- * larger of the two kernel sets', so no part boundary cuts through a micro-tile. */
-#define VEC_WIDTH_AVX2 32
+/* Widest register in bytes (AVX-512): column parts are multiples of its micro-tile width (NR),
+ * the largest of the kernel sets', so no part boundary cuts through a micro-tile. */
+#define VEC_WIDTH_MAX 64
 
 /* How many threads to split a product over, and *cols, the columns each takes (a multiple of
  * nr). Handing work to a thread costs microseconds, so small products run on one. */

@@ -14,13 +14,18 @@
 #define MLP_TENSOR_GEMM_H
 
 /* Kernel sets. AUTO resolves to the best one the running CPU supports. */
-typedef enum mlp_gemm_isa { MLP_GEMM_AUTO, MLP_GEMM_GENERIC, MLP_GEMM_AVX2 } mlp_gemm_isa;
+typedef enum mlp_gemm_isa {
+    MLP_GEMM_AUTO,
+    MLP_GEMM_GENERIC,
+    MLP_GEMM_AVX2,
+    MLP_GEMM_AVX512
+} mlp_gemm_isa;
 
 typedef struct mlp_gemm_ctx mlp_gemm_ctx;
 
 #define MLP_GEMM_MAX_THREADS 64
 
-/* A context using kernel set `isa` (one the CPU lacks falls back to GENERIC) and up to
+/* A context using kernel set `isa` (one the CPU lacks falls back to the best it has) and up to
  * `threads` threads (clamped to 1..MLP_GEMM_MAX_THREADS; a large product is split by columns,
  * and its result is bit-identical for any thread count). NULL if out of memory or threads.
  * Not for use by two threads at once. */
@@ -29,7 +34,7 @@ void mlp_gemm_ctx_free(mlp_gemm_ctx *ctx);
 /* The kernel set a context (or NULL: a call without one) runs, and its thread count. */
 mlp_gemm_isa mlp_gemm_ctx_isa(const mlp_gemm_ctx *ctx);
 int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx);
-/* "generic" or "avx2". */
+/* "generic", "avx2" or "avx512". */
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa);
 
 /* Whether a product of these sizes (all >= 1) takes the plain-loop path: each element of C is

@@ -61,7 +61,10 @@ static void D(part)(void *arg, int part, int parts)
     if (n <= 0)
         return;
     const REAL *B = j->tb ? j->B + (size_t)j0 * j->ldb : j->B + j0;
-    if (j->ctx->isa == MLP_GEMM_AVX2)
+    if (j->ctx->isa == MLP_GEMM_AVX512)
+        D_CAT(D(mlp_gemm_packed), avx512)(j->ta, j->tb, j->M, n, j->K, j->alpha, j->A, j->lda, B,
+                                          j->ldb, j->beta, j->C + j0, j->ldc, j->ctx->ws[part]);
+    else if (j->ctx->isa == MLP_GEMM_AVX2)
         D_CAT(D(mlp_gemm_packed), avx2)(j->ta, j->tb, j->M, n, j->K, j->alpha, j->A, j->lda, B,
                                         j->ldb, j->beta, j->C + j0, j->ldc, j->ctx->ws[part]);
     else
@@ -89,7 +92,7 @@ void D(mlp_gemm)(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL al
         return;
     }
     struct D(job) job = {ctx, ta, tb, M, N, K, lda, ldb, ldc, N, alpha, beta, A, B, C};
-    int parts = split_columns(ctx, M, N, K, 2 * VEC_WIDTH_AVX2 / (int)sizeof(REAL), &job.cols);
+    int parts = split_columns(ctx, M, N, K, 2 * VEC_WIDTH_MAX / (int)sizeof(REAL), &job.cols);
     if (parts > 1)
         mlp_pool_run(ctx->pool, D(part), &job);
     else

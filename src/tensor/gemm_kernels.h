@@ -41,6 +41,8 @@ MLP_GEMM_PACKED_DECL(f64_generic, double)
 MLP_GEMM_PACKED_DECL(f32_generic, float)
 MLP_GEMM_PACKED_DECL(f64_avx2, double)
 MLP_GEMM_PACKED_DECL(f32_avx2, float)
+MLP_GEMM_PACKED_DECL(f64_avx512, double)
+MLP_GEMM_PACKED_DECL(f32_avx512, float)
 #undef MLP_GEMM_PACKED_DECL
 
 #endif

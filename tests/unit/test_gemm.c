@@ -111,9 +111,9 @@ static bool check_one(mlp_dtype t, mlp_gemm_ctx *ctx, int ta, int tb, struct dim
     return ok;
 }
 
-/* The contexts to test: none (the default), each kernel set this CPU runs, and both with
+/* The contexts to test: none (the default), each kernel set this CPU runs, and each with
  * threads (3 for generic, so parts end at odd places). */
-static int contexts(mlp_gemm_ctx *ctx[5])
+static int contexts(mlp_gemm_ctx *ctx[7])
 {
     int n = 0;
     ctx[n++] = NULL;
@@ -125,6 +125,11 @@ static int contexts(mlp_gemm_ctx *ctx[5])
             ctx[n++] = avx2;
         else
             mlp_gemm_ctx_free(avx2);
+        mlp_gemm_ctx *avx512 = mlp_gemm_ctx_new(MLP_GEMM_AVX512, threads);
+        if (mlp_gemm_ctx_isa(avx512) == MLP_GEMM_AVX512)
+            ctx[n++] = avx512;
+        else
+            mlp_gemm_ctx_free(avx512);
     }
     return n;
 }
@@ -132,7 +137,7 @@ static int contexts(mlp_gemm_ctx *ctx[5])
 TEST(gemm_matches_reference)
 {
     static const double ab[][2] = {{1, 0}, {-2.5, 0}, {1, 1}, {0.5, -2}};
-    mlp_gemm_ctx *ctx[5];
+    mlp_gemm_ctx *ctx[7];
     int nctx = contexts(ctx);
     mlp_rng rng;
     mlp_rng_seed(&rng, 42, 3);
@@ -224,7 +229,7 @@ TEST(gemm_reading_a_in_place_equals_packing_it)
             Af[i * K + p] = Atf[p * M + i] = (float)(A[i * K + p] = At[p * M + i] = mlp_rng_normal(&rng));
     for (int i = 0; i < K * N; i++)
         Bf[i] = (float)(B[i] = mlp_rng_normal(&rng));
-    mlp_gemm_ctx *ctx[5];
+    mlp_gemm_ctx *ctx[7];
     int nctx = contexts(ctx);
     for (int x = 0; x < nctx; x++) {
         mlp_gemm_f64(ctx[x], 0, 0, M, N, K, 1, A, K, B, N, 0, C1, N);
@@ -265,7 +270,7 @@ TEST(gemm_skipping_zeros_of_a_keeps_the_bits)
     }
     for (int i = 0; i < K * N; i++)
         B[i] = (float)(E[i] = mlp_rng_normal(&rng));
-    mlp_gemm_ctx *ctx[5];
+    mlp_gemm_ctx *ctx[7];
     int nctx = contexts(ctx);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) /* an inf in column 5, at a p where row 0 of A is zero */
