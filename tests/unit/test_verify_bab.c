@@ -149,10 +149,10 @@ TEST(verify_vnnlib_tie_at_a_relu_kink)
  * arithmetic-free form: each sampled pre-activation (in doubles, far from the bounds' error)
  * lies within the bounds, on random networks whose weights are decimals (not doubles, so
  * bracketed) and random boxes of every size. */
-TEST(verify_vnnlib_bounds_contain_sampled_values)
+static void bounds_contain_samples(bool dyadic, uint64_t seed)
 {
     mlp_rng rng;
-    mlp_rng_seed(&rng, 33, 0);
+    mlp_rng_seed(&rng, seed, 0);
     for (int trial = 0; trial < 100; trial++) {
         char model[8192];
         int n = snprintf(model, sizeof model, "input x[3]\n");
@@ -162,13 +162,17 @@ TEST(verify_vnnlib_bounds_contain_sampled_values)
             int out = l == 3 ? 2 : 2 + (int)mlp_rng_below(&rng, 7);
             n += snprintf(model + n, sizeof model - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
             for (int i = 0; i < out * in; i++)
-                n += snprintf(model + n, sizeof model - (size_t)n, "%s%.1f%s",
-                              i % in ? ", " : i ? ", [" : "[", mlp_rng_uniform(&rng) * 2 - 1,
+                n += snprintf(model + n, sizeof model - (size_t)n, dyadic ? "%s%.3f%s" : "%s%.1f%s",
+                              i % in ? ", " : i ? ", [" : "[",
+                              dyadic ? (double)((int)mlp_rng_below(&rng, 17) - 8) / 8
+                                     : mlp_rng_uniform(&rng) * 2 - 1,
                               i % in == in - 1 ? "]" : "");
             n += snprintf(model + n, sizeof model - (size_t)n, "]\nparam b%d[%d] = [", l, out);
             for (int i = 0; i < out; i++)
-                n += snprintf(model + n, sizeof model - (size_t)n, "%s%.2f", i ? ", " : "",
-                              mlp_rng_uniform(&rng) - 0.5);
+                n += snprintf(model + n, sizeof model - (size_t)n, dyadic ? "%s%.3f" : "%s%.2f",
+                              i ? ", " : "",
+                              dyadic ? (double)((int)mlp_rng_below(&rng, 9) - 4) / 8
+                                     : mlp_rng_uniform(&rng) - 0.5);
             n += snprintf(model + n, sizeof model - (size_t)n,
                           l < 3 ? "]\nh%d = relu(W%d @ %s + b%d)\n" : "]\ny = W3 @ h2 + b3\n", l,
                           l, prev, l);
@@ -184,7 +188,7 @@ TEST(verify_vnnlib_bounds_contain_sampled_values)
         CHECK(vnet_init(&net, g, &root, 1, NULL) == MLP_OK);
         struct vdense d;
         CHECK(vdense_from_net(&d, &net, net.slot[root], NULL) == MLP_OK);
-        CHECK(!d.L[0].exact); /* 0.1 and the like are not doubles */
+        CHECK(d.L[0].exact == dyadic); /* 0.1 and the like are not doubles; k/8 are */
         double xl[3], xu[3], w = trial % 3 == 0 ? 2 : trial % 3 == 1 ? 0.1 : 1e-4;
         for (int i = 0; i < 3; i++) {
             xl[i] = mlp_rng_uniform(&rng) * 2 - 1;
@@ -216,4 +220,16 @@ TEST(verify_vnnlib_bounds_contain_sampled_values)
         vnet_free(&net);
         mlp_model_free(m);
     }
+}
+
+/* Bracketed weights (decimals) take the general kernels; dyadic ones the exact layers' blocked
+ * ones (four rows at a time, dead units skipped). */
+TEST(verify_vnnlib_bounds_contain_sampled_values)
+{
+    bounds_contain_samples(false, 33);
+}
+
+TEST(verify_vnnlib_bounds_contain_sampled_values_exact_layers)
+{
+    bounds_contain_samples(true, 34);
 }

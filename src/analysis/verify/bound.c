@@ -37,6 +37,20 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
     w->G = dalloc((size_t)rows * W);
     w->H = dalloc(2 * (size_t)rows * W); /* the first layer needs both ends of G W */
     w->rub = dalloc(2 * W);
+    w->slope = mlp_xcalloc((size_t)d->nl, sizeof *w->slope);
+    for (int i = 0; i < d->nl - 1; i++)
+        w->slope[i] = dalloc(4 * (size_t)d->L[i].out);
+    w->unst = mlp_xcalloc((size_t)d->nl, sizeof *w->unst);
+    w->nunst = mlp_xcalloc((size_t)d->nl, sizeof *w->nunst);
+    w->live = mlp_xcalloc((size_t)d->nl, sizeof *w->live);
+    w->nlive = mlp_xcalloc((size_t)d->nl, sizeof *w->nlive);
+    for (int i = 0; i < d->nl; i++) {
+        int n = d->L[i].out;
+        w->unst[i] = mlp_xcalloc((size_t)n + 1, sizeof **w->unst);
+        w->live[i] = mlp_xcalloc((size_t)n + 1, sizeof **w->live);
+        for (int j = 0; j < n; j++) /* the last layer's: all (set_slopes sets the others') */
+            w->live[i][w->nlive[i]++] = j;
+    }
     w->cst = dalloc((size_t)rows);
     w->alpha = dalloc(W);
 }
@@ -47,6 +61,16 @@ void vbound_free(struct vbwork *w)
         free(w->l[i]);
         free(w->u[i]);
     }
+    for (int i = 0; w->slope && i < w->d->nl; i++) {
+        free(w->slope[i]);
+        free(w->unst[i]);
+        free(w->live[i]);
+    }
+    free(w->live);
+    free(w->nlive);
+    free(w->slope);
+    free(w->unst);
+    free(w->nunst);
     free(w->l);
     free(w->u);
     free(w->U);
@@ -155,6 +179,23 @@ static NOINLINE void forward_layer(const struct vlayer *L, int n, const double *
 }
 
 static void refine(struct vbwork *w, int m, const double *xl, const double *xu);
+static NOINLINE void relu_slopes(int n, const double *l, const double *u, double *up,
+                                 double *lo, double *gl, double *gu);
+
+/* Layer i's relaxation for the back-substitution, once its bounds are final. */
+static void set_slopes(struct vbwork *w, int i)
+{
+    int n = w->d->L[i].out;
+    double *sl = w->slope[i];
+    relu_slopes(n, w->l[i], w->u[i], sl, sl + n, sl + 2 * n, sl + 3 * n);
+    w->nunst[i] = w->nlive[i] = 0;
+    for (int j = 0; j < n; j++) {
+        if (w->l[i][j] < 0 && w->u[i][j] > 0)
+            w->unst[i][w->nunst[i]++] = j;
+        if (!(w->u[i][j] <= 0)) /* not dead: its coefficients can be nonzero */
+            w->live[i][w->nlive[i]++] = j;
+    }
+}
 
 /* Intersect layer i's bounds with the known ones (at offset *at of `known`). */
 static void clamp(struct vbwork *w, int i, const double *known, int *at)
@@ -195,39 +236,69 @@ void vbound_forward(struct vbwork *w, const double *xl, const double *xu, const 
     forward_first(&d->L[0], xl, xu, w->U, w->Lo);
     concretize(d->L[0].out, n, w->U, w->Lo, w->l[0], w->u[0]);
     clamp(w, 0, known, &at);
+    if (d->nl > 1)
+        set_slopes(w, 0);
     for (int i = 1; i < d->nl; i++) {
         relax_forward(d->L[i - 1].out, n, w->U, w->Lo, w->l[i - 1], w->u[i - 1], w->UA, w->LA);
         forward_layer(&d->L[i], n, w->UA, w->LA, w->U, w->Lo);
         concretize(d->L[i].out, n, w->U, w->Lo, w->l[i], w->u[i]);
         clamp(w, i, known, &at);
-        if (i < d->nl - 1)
+        if (i < d->nl - 1) {
             refine(w, i, xl, xu);
+            set_slopes(w, i);
+        }
     }
     fesetround(mode);
 }
 
 /* ---- backward ---- */
 
-/* cst[r] += upper bound of G[r] . b */
+/* cst[r] += upper bound of G[r] . b (one end of b when the layer is exact: no branch) */
 static NOINLINE void add_bias(int R, int out, const double *G, const struct vlayer *L,
                               double *cst)
 {
     for (int r = 0; r < R; r++) {
         const double *g = G + (size_t)r * out;
         double s = cst[r];
-        for (int j = 0; j < out; j++)
-            s += g[j] >= 0 ? g[j] * L->bhi[j] : g[j] * L->blo[j];
+        if (L->exact)
+            for (int j = 0; j < out; j++)
+                s += g[j] * L->bhi[j];
+        else
+            for (int j = 0; j < out; j++)
+                s += g[j] >= 0 ? g[j] * L->bhi[j] : g[j] * L->blo[j];
         cst[r] = s;
     }
 }
 
 /* H = G W rounded up, each product with the end of W that is worse for G's sign (sgn = +1), or
- * the upper bound of (-G) W (sgn = -1). */
+ * the upper bound of (-G) W (sgn = -1). Every h[k] is a sum of upward-rounded products added
+ * with upward rounding, in any order: an upper bound of the exact sum. */
 static NOINLINE void back_matmul(int R, const struct vlayer *L, const double *G, double *H,
-                                 int sgn)
+                                 int sgn, const int *live, int nlive)
 {
-    int in = L->in, out = L->out;
-    for (int r = 0; r < R; r++) {
+    int in = L->in, out = L->out, r = 0;
+    if (L->exact) /* four rows at a time: each row of W is loaded once for all four */
+        for (; r + 4 <= R; r += 4) {
+            double *h0 = H + (size_t)r * in, *h1 = h0 + in, *h2 = h1 + in, *h3 = h2 + in;
+            memset(h0, 0, 4 * (size_t)in * sizeof *h0);
+            const double *g = G + (size_t)r * out;
+            for (int q = 0; q < nlive; q++) { /* G is 0 on the dead units */
+                int j = live[q];
+                double g0 = sgn * g[j], g1 = sgn * g[out + j], g2 = sgn * g[2 * out + j],
+                       g3 = sgn * g[3 * out + j];
+                if (g0 == 0 && g1 == 0 && g2 == 0 && g3 == 0)
+                    continue;
+                const double *wr = L->whi + (size_t)j * in;
+                for (int k = 0; k < in; k++) {
+                    double wk = wr[k];
+                    h0[k] += g0 * wk;
+                    h1[k] += g1 * wk;
+                    h2[k] += g2 * wk;
+                    h3[k] += g3 * wk;
+                }
+            }
+        }
+    for (; r < R; r++) {
         double *h = H + (size_t)r * in;
         memset(h, 0, (size_t)in * sizeof *h);
         const double *g = G + (size_t)r * out;
@@ -242,26 +313,45 @@ static NOINLINE void back_matmul(int R, const struct vlayer *L, const double *G,
     }
 }
 
-/* H . a for a = relu(z), z in [l, u]: the slopes into G (R x n), the offsets into cst. */
-static NOINLINE void back_relu(int R, int n, const double *H, const double *l, const double *u,
-                               double *G, double *cst)
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+
+/* Per unit of a relu layer, for back_relu: the slope for a non-negative coefficient (0 dead, 1
+ * active, the chord's u / (u - l) rounded up), for a negative one (0, 1, DeepPoly's 0 or 1),
+ * and the ends used for the offset (0 for a stable unit: its relaxation is exact). */
+static NOINLINE void relu_slopes(int n, const double *l, const double *u, double *up,
+                                 double *lo, double *gl, double *gu)
 {
+    for (int k = 0; k < n; k++) {
+        bool dead = u[k] <= 0, active = l[k] >= 0;
+        up[k] = dead ? 0 : active ? 1 : u[k] / -((-u[k]) + l[k]);
+        lo[k] = dead ? 0 : active ? 1 : u[k] > -l[k] ? 1 : 0;
+        gl[k] = dead || active ? 0 : l[k];
+        gu[k] = dead || active ? 0 : u[k];
+    }
+}
+
+/* H . a for a = relu(z), z in [l, u]: the slopes into G (R x n), the offsets into cst. The
+ * slopes come from relu_slopes (sl: up, lo, gl, gu, n each); only the nu unstable units `unst`
+ * have an offset (a stable unit's relaxation is exact). A slope may be any double: the offset
+ * is the largest gap h relu(z) - s z over the kinks {l, 0, u}, rounded up. An infinite
+ * coefficient there makes the offset NaN (s * 0), which proves nothing; elsewhere infinities
+ * reach the bound through G. */
+static NOINLINE void back_relu(int R, int n, const double *H, const double *sl, const int *unst,
+                               int nu, double *G, double *cst)
+{
+    const double *up = sl, *lo = sl + n, *gl = sl + 2 * n, *gu = sl + 3 * n;
     for (int r = 0; r < R; r++) {
         const double *h = H + (size_t)r * n;
         double *g = G + (size_t)r * n, c = cst[r];
-        for (int k = 0; k < n; k++) {
-            double hk = h[k];
-            if (u[k] <= 0 || hk == 0) {
-                g[k] = 0;
-            } else if (l[k] >= 0) {
-                g[k] = hk;
-            } else {
-                double s = hk >= 0 ? hk * (u[k] / (u[k] - l[k])) : (u[k] > -l[k] ? hk : 0);
-                /* the gap hk relu(z) - s z is largest at l, 0 or u */
-                double at_l = (-s) * l[k], at_u = hk * u[k] + (-s) * u[k];
-                c += fmax(0, fmax(at_l, at_u));
-                g[k] = s;
-            }
+        for (int k = 0; k < n; k++) { /* branch-free (the signs are unpredictable): exact,
+                                        * s = h, on an active unit, where up = lo = 1 */
+            double hk = h[k], hp = hk > 0 ? hk : 0, hn = hk < 0 ? hk : 0;
+            g[k] = hp * up[k] + hn * lo[k];
+        }
+        for (int q = 0; q < nu; q++) {
+            int k = unst[q];
+            double hk = h[k], ms = -g[k];
+            c += dmax(0, dmax(ms * gl[k], hk * gu[k] + ms * gu[k])) + (ms * 0 + hk * 0);
         }
         cst[r] = c;
     }
@@ -288,13 +378,14 @@ static void back_from(struct vbwork *w, int m, int R, const double *xl, const do
     for (int i = m; i >= 1; i--) {
         const struct vlayer *L = &d->L[i];
         add_bias(R, L->out, w->G, L, w->cst);
-        back_matmul(R, L, w->G, w->H, +1);
-        back_relu(R, L->in, w->H, w->l[i - 1], w->u[i - 1], w->G, w->cst);
+        back_matmul(R, L, w->G, w->H, +1, w->live[i], w->nlive[i]);
+        back_relu(R, L->in, w->H, w->slope[i - 1], w->unst[i - 1], w->nunst[i - 1], w->G, w->cst);
     }
     const struct vlayer *L0 = &d->L[0];
     add_bias(R, L0->out, w->G, L0, w->cst);
-    back_matmul(R, L0, w->G, w->H, +1);                     /* upper ends of G W */
-    back_matmul(R, L0, w->G, w->H + (size_t)R * d->nx, -1); /* upper ends of -(G W) */
+    int *lv = w->live[0], nl = w->nlive[0];
+    back_matmul(R, L0, w->G, w->H, +1, lv, nl);                     /* upper ends of G W */
+    back_matmul(R, L0, w->G, w->H + (size_t)R * d->nx, -1, lv, nl); /* upper ends of -(G W) */
     for (int r = 0; r < R; r++) {
         double *hi = w->H + (size_t)r * d->nx, *lo = w->H + (size_t)(R + r) * d->nx;
         for (int k = 0; k < d->nx; k++)
@@ -320,6 +411,9 @@ static void refine(struct vbwork *w, int m, const double *xl, const double *xu)
         w->G[(size_t)r * out + unit[r]] = 1;
         w->G[(size_t)(R + r) * out + unit[r]] = -1;
     }
+    w->nlive[m] = 0; /* G's nonzero columns are the rows' units (set_slopes comes later) */
+    for (int r = 0; r < R; r++)
+        w->live[m][w->nlive[m]++] = unit[r];
     double *ub = w->rub;
     back_from(w, m, 2 * R, xl, xu, ub);
     for (int r = 0; r < R; r++) {

@@ -32,6 +32,9 @@ struct vbwork {
     double *G, *H;      /* back-substitution: rows x width */
     double *cst;
     double *rub;        /* refine's bounds: 2 x width */
+    double **slope;     /* per relu layer: its relaxation for back-substitution (4 x out) */
+    int **unst, *nunst; /* per relu layer: its unstable units */
+    int **live, *nlive; /* per layer: its units that are not dead (the last: all) */
     double *alpha;      /* lower slopes per unit of the widest layer (scratch) */
     int units;          /* hidden units in all (the size of a saved set of bounds) */
 };
