@@ -62,6 +62,31 @@ static void emit_binary(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     P("            y[i] = %s;\n        }\n", mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
 }
 
+/* y = A x with A stored transposed ([k, m]): the same sums, in the same order, accumulated in y;
+ * the inner loop runs over contiguous outputs, so compilers vectorise it without reordering any
+ * sum. Four rows at a time, each output's four products added one after the other to a local
+ * (still in the order of p), so y is loaded and stored once per four rows, not once per row. */
+static void emit_matvec_t(struct cgen *cg, int m, int k)
+{
+    P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
+    if (k >= 4) {
+        P("        for (p = 0; p + 3 < %d; p += 4) {\n", k);
+        P("            const float *r0 = a + p * %d, *r1 = r0 + %d, *r2 = r1 + %d, *r3 = r2 + %d;\n",
+          m, m, m, m);
+        P("            float x0 = b[p], x1 = b[p + 1], x2 = b[p + 2], x3 = b[p + 3];\n");
+        P("            for (i = 0; i < %d; i++) {\n                float s = y[i];\n", m);
+        for (int r = 0; r < 4; r++)
+            P("                float t%d = r%d[i] * x%d;\n                s += t%d;\n", r, r, r, r);
+        P("                y[i] = s;\n            }\n        }\n");
+    }
+    if (k % 4) {
+        P("        for (p = %d; p < %d; p++) {\n            const float *row = a + p * %d;\n",
+          k - k % 4, k, m);
+        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
+        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+    }
+}
+
 /* matmul: each element a sum over the inner dimension, in order, from 0 (the executor's
  * one-sample products; lower.h's transpose views become index orders). */
 static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
@@ -74,10 +99,7 @@ static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
         /* A matrix-vector product with the matrix stored transposed ([k, m]): the same sums, in
          * the same order, accumulated in y; the inner loop runs over contiguous outputs, so
          * compilers vectorise it without reordering any sum. */
-        P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
-        P("        for (p = 0; p < %d; p++) {\n            const float *row = a + p * %d;\n", k, m);
-        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
-        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+        emit_matvec_t(cg, m, k);
         return;
     }
     char ia[64], ib[64];
@@ -286,13 +308,15 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_SUMSQ C_EMIT(emit_reduce, 0)
 #define C_LOWER_BATCH_SUM C_EMIT(emit_batch_sum, 0)
 #define C_LOWER_STEP C_UNARY("v >= 0 ? 1 : 0", 0)
-#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_USES_SIGMOID | C_USES_EXPF)
+/* SIGMOID: the generated helper, which calls expf and fabsf */
+#define C_SIG (C_USES_SIGMOID | C_USES_EXPF | C_USES_OTHER), .calls = "fabsf"
+#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_SIG)
 #define C_LOWER_TANH C_UNARY("tanhf(v)", C_USES_TANHF)
 #define C_LOWER_RELU C_UNARY("v > 0 ? v : (v != v ? v : 0)", 0)
 #define C_LOWER_IDENTITY C_UNARY("v", 0)
 #define C_LOWER_EXP C_UNARY("expf(v)", C_USES_EXPF)
 #define C_LOWER_LOG C_UNARY("logf(v)", C_USES_LOGF)
-#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_USES_SIGMOID | C_USES_EXPF)
+#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_SIG)
 #define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_TANHF)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
 #define C_LOWER_SOFTMAX C_EMIT(emit_softmax, C_USES_EXP)
@@ -331,7 +355,7 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     "            r = (float)(p + q);", "tanh")
 #define C_LOWER_ELU C_NARY("r = a0 > 0 ? a0 : a1 * expm1f(a0);", "expm1f")
 #define C_LOWER_DELU C_NARY("r = a0 > 0 ? 1 : a1 * expf(a0);", "expf")
-#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_USES_SIGMOID | C_USES_EXPF}
+#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_SIG}
 #define C_LOWER_SQRT C_NARY("r = sqrtf(a0);", "sqrtf")
 #define C_LOWER_SQUARE C_NARY("r = a0 * a0;", "")
 #define C_LOWER_LOG1P C_NARY("r = log1pf(a0);", "log1pf")
