@@ -8,7 +8,10 @@
  *
  * The table is built from MLP_OPS: every op must define C_LOWER_<ID> below, either a lowering or
  * C_UNSUPPORTED(why), or this file does not compile, so a new op cannot silently lack one.
- * (The table can move into struct mlp_op_info once the op table carries a C lowering field.)
+ * Everything the generator needs to know about an op is in its row (its emit function, the form
+ * that function writes, leaf kind, transposed-matrix reads), so neither the emit functions nor
+ * c.c name an op. The rows are keyed by MLP_OPS rather than stored in struct mlp_op_info, which
+ * would make the graph library depend on the C generator.
  */
 #include "export/cgen.h"
 
@@ -154,13 +157,13 @@ static void emit_dot(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 
 static void emit_reduce(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
-    enum mlp_op op = mlp_node(cg->g, id)->op;
+    enum c_variant form = mlp_c_lowering(mlp_node(cg->g, id)->op)->variant;
     int64_t n = size_of(cg, low->in[0]);
     P("        long i;\n        double s = 0;\n        for (i = 0; i < %lld; i++) {\n", (long long)n);
     P("            double v = a[i];\n");
-    P(op == MLP_OP_SUMSQ ? "            double t = v * v;\n            s += t;\n        }\n"
+    P(form == C_SUMSQ ? "            double t = v * v;\n            s += t;\n        }\n"
                          : "            s += v;\n        }\n");
-    if (op == MLP_OP_MEAN)
+    if (form == C_MEAN)
         P("        y[0] = (float)(s / %lld.0);\n", (long long)n);
     else
         P("        y[0] = (float)s;\n");
@@ -212,21 +215,21 @@ static void emit_broadcast(struct cgen *cg, mlp_id id, const struct mlp_lowered 
  * s = sum exp(x - m) in double, then exp(x - m) / s, (x - m) - log(s) or m + log(s). */
 static void emit_softmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
-    enum mlp_op op = mlp_node(cg->g, id)->op;
+    enum c_variant form = mlp_c_lowering(mlp_node(cg->g, id)->op)->variant;
     int64_t n = size_of(cg, low->in[0]);
-    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", op == MLP_OP_SOFTMAX ? "" : ", log_s");
+    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", form == C_SOFTMAX ? "" : ", log_s");
     P("        for (i = 0; i < %lld; i++)\n            if (a[i] > m)\n                m = a[i];\n",
       (long long)n);
     P("        if (!(m > -HUGE_VAL && m < HUGE_VAL))\n            m = 0;\n");
     P("        for (i = 0; i < %lld; i++)\n            s += exp(a[i] - m);\n", (long long)n);
-    if (op != MLP_OP_SOFTMAX)
+    if (form != C_SOFTMAX)
         P("        log_s = log(s);\n");
-    if (op == MLP_OP_LOGSUMEXP) {
+    if (form == C_LOGSUMEXP) {
         P("        y[0] = (float)(m + log_s);\n");
         return;
     }
     P("        for (i = 0; i < %lld; i++) {\n            double v = a[i] - m;\n", (long long)n);
-    P(op == MLP_OP_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
+    P(form == C_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
                            : "            y[i] = (float)(v - log_s);\n        }\n");
 }
 
@@ -262,11 +265,12 @@ static void emit_layer_norm(struct cgen *cg, mlp_id id, const struct mlp_lowered
 static void emit_copy(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
     const struct mlp_node *nd = mlp_node(cg->g, id);
-    int64_t n = size_of(cg, id), from = nd->op == MLP_OP_SLICE ? nd->attr[0] : 0;
-    int64_t na = nd->op == MLP_OP_CONCAT ? size_of(cg, low->in[0]) : n;
+    enum c_variant form = mlp_c_lowering(nd->op)->variant;
+    int64_t n = size_of(cg, id), from = form == C_COPY_FROM_ATTR ? nd->attr[0] : 0;
+    int64_t na = form == C_COPY_TWO ? size_of(cg, low->in[0]) : n;
     P("        long i;\n        for (i = 0; i < %lld; i++)\n            y[i] = a[%lld + i];\n",
       (long long)na, (long long)from);
-    if (nd->op == MLP_OP_CONCAT)
+    if (form == C_COPY_TWO)
         P("        for (i = 0; i < %lld; i++)\n            y[%lld + i] = b[i];\n", (long long)(n - na),
           (long long)na);
 }
@@ -280,7 +284,8 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     (void)id;
 }
 
-#define C_LEAF {0}
+#define C_LEAF_AT(where, word) {.leaf = where, .leaf_word = word}
+#define C_FORM(fn, form, uses_) {.emit = fn, .variant = form, .uses = uses_}
 #define C_UNARY(expr_, uses_) {.emit = emit_unary, .expr = expr_, .uses = uses_}
 #define C_BINARY(expr_) {.emit = emit_binary, .expr = expr_}
 #define C_EMIT(fn, uses_) {.emit = fn, .uses = uses_}
@@ -288,24 +293,24 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_NARY(stmts, calls_) {.emit = emit_nary, .expr = stmts, .uses = C_USES_OTHER, .calls = calls_}
 #define C_UNSUPPORTED(why) {.unsupported = why}
 
-#define C_LOWER_INPUT C_LEAF
-#define C_LOWER_PARAM C_LEAF
-#define C_LOWER_CONST C_LEAF
+#define C_LOWER_INPUT C_LEAF_AT(C_LEAF_INPUT, NULL)
+#define C_LOWER_PARAM C_LEAF_AT(C_LEAF_STORED, "parameter")
+#define C_LOWER_CONST C_LEAF_AT(C_LEAF_STORED, "constant")
 #define C_LOWER_ADD C_BINARY("a_ + b_")
 #define C_LOWER_SUB C_BINARY("a_ - b_")
 #define C_LOWER_MUL C_BINARY("a_ * b_")
 #define C_LOWER_DIV C_BINARY("a_ / b_")
 #define C_LOWER_NEG C_UNARY("-v", 0)
-#define C_LOWER_MATMUL C_EMIT(emit_matmul, 0)
+#define C_LOWER_MATMUL {.emit = emit_matmul, .matrix_transposed = true}
 #define C_LOWER_TRANSPOSE C_EMIT(emit_transpose, 0)
 #define C_LOWER_OUTER C_EMIT(emit_outer, 0)
 #define C_LOWER_DOT C_EMIT(emit_dot, 0)
 #define C_LOWER_INDEX C_EMIT(emit_index, 0)
 #define C_LOWER_UNINDEX C_EMIT(emit_unindex, 0)
 #define C_LOWER_BROADCAST C_EMIT(emit_broadcast, 0)
-#define C_LOWER_SUM C_EMIT(emit_reduce, 0)
-#define C_LOWER_MEAN C_EMIT(emit_reduce, 0)
-#define C_LOWER_SUMSQ C_EMIT(emit_reduce, 0)
+#define C_LOWER_SUM C_FORM(emit_reduce, C_SUM, 0)
+#define C_LOWER_MEAN C_FORM(emit_reduce, C_MEAN, 0)
+#define C_LOWER_SUMSQ C_FORM(emit_reduce, C_SUMSQ, 0)
 #define C_LOWER_BATCH_SUM C_EMIT(emit_batch_sum, 0)
 #define C_LOWER_STEP C_UNARY("v >= 0 ? 1 : 0", 0)
 /* SIGMOID: the generated helper, which calls expf and fabsf */
@@ -319,9 +324,9 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_SIG)
 #define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_TANHF)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
-#define C_LOWER_SOFTMAX C_EMIT(emit_softmax, C_USES_EXP)
-#define C_LOWER_LOG_SOFTMAX C_EMIT(emit_softmax, C_USES_EXP | C_USES_LOG)
-#define C_LOWER_LOGSUMEXP C_EMIT(emit_softmax, C_USES_EXP | C_USES_LOG)
+#define C_LOWER_SOFTMAX C_FORM(emit_softmax, C_SOFTMAX, C_USES_EXP)
+#define C_LOWER_LOG_SOFTMAX C_FORM(emit_softmax, C_LOG_SOFTMAX, C_USES_EXP | C_USES_LOG)
+#define C_LOWER_LOGSUMEXP C_FORM(emit_softmax, C_LOGSUMEXP, C_USES_EXP | C_USES_LOG)
 #define LOSS_WHY "a training loss (export the outputs a deployed model computes, not its loss)"
 #define C_LOWER_SQUARED_ERROR C_UNSUPPORTED(LOSS_WHY)
 #define C_LOWER_BCE_LOGITS C_UNSUPPORTED(LOSS_WHY)
@@ -363,8 +368,8 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_BATCH_NORM_INFER C_NARY("float t = (a0 - a1) / sqrtf(a2 + a5);\n" \
     "            float u = t * a3;\n            r = u + a4;", "sqrtf")
 #define C_LOWER_LAYER_NORM {.emit = emit_layer_norm, .uses = C_USES_OTHER, .calls = "sqrt"}
-#define C_LOWER_CONCAT C_EMIT(emit_copy, 0)
-#define C_LOWER_SLICE C_EMIT(emit_copy, 0)
+#define C_LOWER_CONCAT C_FORM(emit_copy, C_COPY_TWO, 0)
+#define C_LOWER_SLICE C_FORM(emit_copy, C_COPY_FROM_ATTR, 0)
 #define C_LOWER_RESHAPE C_EMIT(emit_copy, 0)
 #define C_LOWER_FLATTEN C_EMIT(emit_copy, 0)
 #define C_LOWER_ARGMAX C_EMIT(emit_argmax, 0)
