@@ -17,12 +17,20 @@
 /* Terms decided together per search (a bit each). */
 #define MAXTERMS 64
 /* Gradient steps per start, and random starts per burst. */
+#ifndef PGD_STEPS
 #define PGD_STEPS 25
+#endif
 /* A burst samples SAMPLES random points of the box and ascends from the best TOP of them. */
+#ifndef SAMPLES
 #define SAMPLES 256
+#endif
+#ifndef TOP
 #define TOP 8
+#endif
 /* and from RESTARTS fresh random points */
-#define RESTARTS 16
+#ifndef RESTARTS
+#define RESTARTS 64
+#endif
 #ifndef PBOX_STEPS
 #define PBOX_STEPS 5
 #endif
@@ -55,6 +63,7 @@ struct box {
     uint64_t open; /* terms not yet proved impossible in the box */
     double score;  /* its worst open term's margin */
     int depth;
+    int hits;      /* attacks run inside it */
 };
 
 struct S {
@@ -337,6 +346,37 @@ static bool attack_burst(struct S *s, const double *xl, const double *xu, uint64
 
 /* ---- the search ---- */
 
+/* Every ROOT_EVERY boxes popped, a burst of random restarts runs over the whole box (some
+ * counterexamples, N1,9 phi7 and N5,3 phi2, sit in regions so small that only many restarts
+ * meet them: the search then spends about as much time attacking as bounding); every BOX_EVERY,
+ * one runs inside the open box whose worst margin is largest (halved for each attack it already
+ * had): counterexamples hide in the boxes the bounds cannot close, and a burst there samples
+ * them far more densely (N1,5 and N1,6 phi2). */
+#ifndef ROOT_EVERY
+#define ROOT_EVERY 4
+#endif
+#ifndef BOX_EVERY
+#define BOX_EVERY 64
+#endif
+
+static bool attack_open(struct S *s)
+{
+    int best = -1;
+    double key = -INFINITY;
+    for (int i = 0; i < s->n; i++) {
+        double k = ldexp(s->stack[i].score, -s->stack[i].hits);
+        if (k > key) {
+            key = k;
+            best = i;
+        }
+    }
+    if (best < 0)
+        return false;
+    struct box *b = &s->stack[best];
+    b->hits++;
+    return attack_burst(s, b->xl, b->xu, b->open);
+}
+
 /* Push a box; `extra` is its smear and known bounds (nx + 2 units doubles). */
 static void push(struct S *s, const double *xl, const double *xu, const double *extra,
                  uint64_t open, double score, int depth)
@@ -354,6 +394,7 @@ static void push(struct S *s, const double *xl, const double *xu, const double *
     b->open = open;
     b->score = score;
     b->depth = depth;
+    b->hits = 0;
 }
 
 /* The STRONG dimensions of largest smear that can still be halved, into dims; how many. */
@@ -470,7 +511,8 @@ static int search(struct S *s)
         else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
             rc = -1;
         else if (attack_centre(s, b.xl, b.xu, b.corner, b.open, PBOX_STEPS) ||
-                 ((iter & 127) == 127 && attack_burst(s, s->rootl, s->rootu, all)))
+                 (iter % ROOT_EVERY == ROOT_EVERY - 1 && attack_burst(s, s->rootl, s->rootu, all)) ||
+                 (iter % BOX_EVERY == BOX_EVERY - 1 && attack_open(s)))
             rc = 0;
         else if (!branch(s, &b)) {
             int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,
