@@ -33,7 +33,7 @@ struct equation {
 struct derive {
     struct mlp_backprop bp;
     struct equation *eq;
-    int neq;
+    int neq, eq_cap;
     mlp_graph *g;    /* the canonical graph the equations are printed from */
     mlp_id *map;     /* bp.g node -> g node */
     bool *is_root;   /* per bp.g node: the root of some equation */
@@ -78,7 +78,10 @@ static char *temp_name(const mlp_graph *g, int *k)
 
 static void add_equation(struct derive *d, mlp_id primal, mlp_id root, const char *name, bool temp)
 {
-    d->eq = mlp_xrealloc(d->eq, (size_t)(d->neq + 1) * sizeof *d->eq);
+    if (d->neq == d->eq_cap) { /* doubling: growing by one copied the whole array each time */
+        d->eq_cap = d->eq_cap ? 2 * d->eq_cap : 16;
+        d->eq = mlp_xrealloc(d->eq, (size_t)d->eq_cap * sizeof *d->eq);
+    }
     d->eq[d->neq++] = (struct equation){primal, root, mlp_xstrdup(name), temp};
     d->is_root[root] = true;
 }

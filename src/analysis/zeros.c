@@ -121,21 +121,42 @@ static bool product_like(enum mlp_op op)
            info->math_form == MLP_MATH_BATCH_SUM || info->math_form == MLP_MATH_NEG;
 }
 
+/* Appends to an array that doubles as it grows (*cap elements allocated). */
+static void *push(void *a, int n, int *cap, size_t size)
+{
+    if (n < *cap)
+        return a;
+    *cap = *cap ? 2 * *cap : 16;
+    return mlp_xrealloc(a, (size_t)*cap * size);
+}
+
 /* The factors of an adjoint expression: through products, and through adjoints that are
- * products (∂L/∂z3 = ∂L/∂h3 · relu'(z3)), down to sums, derivatives and the model's values. */
+ * products (∂L/∂z3 = ∂L/∂h3 · relu'(z3)), down to sums, derivatives and the model's values.
+ * Left operand first, by an explicit stack: a 100,000-statement chain is one product that deep. */
 static void factors(const struct zeros *z, mlp_id id, bool transposed, struct factor **f, int *n)
 {
-    const struct mlp_node *nd = mlp_node(z->bp.g, id);
-    if (!(id >= z->bp.nprimal && product_like(nd->op))) {
-        *f = mlp_xrealloc(*f, (size_t)(*n + 1) * sizeof **f);
-        (*f)[(*n)++] = (struct factor){id, transposed};
-        return;
+    int top = 0, cap = 0, fcap = *n;
+    struct factor *stack = NULL;
+    stack = push(stack, top, &cap, sizeof *stack);
+    stack[top++] = (struct factor){id, transposed};
+    while (top > 0) {
+        struct factor s = stack[--top];
+        const struct mlp_node *nd = mlp_node(z->bp.g, s.id);
+        if (!(s.id >= z->bp.nprimal && product_like(nd->op))) {
+            *f = push(*f, *n, &fcap, sizeof **f);
+            (*f)[(*n)++] = s;
+            continue;
+        }
+        mlp_id b = nd->in[1];
+        if (mlp_op_arity(nd->op) == 2) {
+            bool t = mlp_op(nd->op)->math_form == MLP_MATH_OUTER && mlp_node(z->bp.g, b)->shape.rank == 1;
+            stack = push(stack, top, &cap, sizeof *stack);
+            stack[top++] = (struct factor){b, t};
+        }
+        stack = push(stack, top, &cap, sizeof *stack);
+        stack[top++] = (struct factor){nd->in[0], false};
     }
-    mlp_id a = nd->in[0], b = nd->in[1];
-    enum mlp_op op = nd->op;
-    factors(z, a, false, f, n);
-    if (mlp_op_arity(op) == 2)
-        factors(z, b, mlp_op(op)->math_form == MLP_MATH_OUTER && mlp_node(z->bp.g, b)->shape.rank == 1, f, n);
+    free(stack);
 }
 
 /* An expression written one level deep: its own adjoint name must not stand for it. */
@@ -165,17 +186,25 @@ static void write_factors(struct zeros *z, const struct factor *f, int n, mlp_st
 
 /* ---- explaining a zero ---- */
 
-/* The terms of a sum (through additions and subtractions). */
+/* The terms of a sum (through additions and subtractions), left first, by an explicit stack. */
 static void terms(const mlp_graph *g, mlp_id id, mlp_id **t, int *n)
 {
-    enum mlp_op op = g->nodes[id].op;
-    if (is_sum(op)) {
-        terms(g, g->nodes[id].in[0], t, n);
-        terms(g, g->nodes[id].in[1], t, n);
-        return;
+    int top = 0, cap = 0, tcap = *n;
+    mlp_id *stack = push(NULL, 0, &cap, sizeof *stack);
+    stack[top++] = id;
+    while (top > 0) {
+        mlp_id x = stack[--top];
+        if (is_sum(g->nodes[x].op)) {
+            stack = push(stack, top, &cap, sizeof *stack);
+            stack[top++] = g->nodes[x].in[1];
+            stack = push(stack, top, &cap, sizeof *stack);
+            stack[top++] = g->nodes[x].in[0];
+            continue;
+        }
+        *t = push(*t, *n, &tcap, sizeof **t);
+        (*t)[(*n)++] = x;
     }
-    *t = mlp_xrealloc(*t, (size_t)(*n + 1) * sizeof **t);
-    (*t)[(*n)++] = id;
+    free(stack);
 }
 
 /* A sum as its terms, each a product of factors: a + b + c in program order. */

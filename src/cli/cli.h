@@ -141,6 +141,9 @@ struct cli_file {
     const char *what;
     const char *path;
 };
+/* The path of an output that an option without a value writes to stdout (train --json): "-",
+ * and messages name the option alone. */
+extern const char cli_stdout_flag[];
 /* Check before any work that each output can be written (not a directory; its directory takes
  * a temporary file; a device or FIFO is writable, without opening it), names no input (same
  * device and inode, symlinks followed) and no other output (a file not yet there: the same

@@ -174,8 +174,9 @@ static bool outputs_writable(const struct cli_args *a)
     const struct cli_file out[] = {{"--save", cli_get(a, "--save")},
                                    {"--log", cli_get(a, "--log")},
                                    {"--plot", cli_get(a, "--plot")},
-                                   {"--checkpoint", cli_get(a, "--checkpoint")}};
-    return cli_check_command_outputs(a, out, 4);
+                                   {"--checkpoint", cli_get(a, "--checkpoint")},
+                                   {"--json", cli_flag(a, "--json") ? cli_stdout_flag : NULL}};
+    return cli_check_command_outputs(a, out, 5);
 }
 
 static void print_json(const mlp_epoch_stats *st, int n)

@@ -93,13 +93,49 @@ static bool writable(const struct cli_args *a, const struct cli_file *f)
     return true;
 }
 
+/* Whether an output goes to stdout: "-", or a path naming the file or pipe that stdout is
+ * (/dev/stdout, /proc/self/fd/1). A terminal or /dev/null as stdout may be shared. */
+static bool to_stdout(const struct cli_file *f)
+{
+    struct stat st, out;
+    if (!strcmp(f->path, "-"))
+        return true;
+    return stat(f->path, &st) == 0 && fstat(STDOUT_FILENO, &out) == 0 && !S_ISCHR(st.st_mode) &&
+           st.st_dev == out.st_dev && st.st_ino == out.st_ino;
+}
+
+const char cli_stdout_flag[] = "-";
+
+/* "--save -", or "--json" for a flag. */
+static const char *describe(const struct cli_file *f, char *buf, size_t size)
+{
+    snprintf(buf, size, f->path == cli_stdout_flag ? "%s" : "%s %s", f->what, f->path);
+    return buf;
+}
+
+/* Two outputs on one stdout would be interleaved (a JSON report and the weights' bytes). */
+static bool stdout_shared(const struct cli_args *a, const struct cli_file *out, int i)
+{
+    if (!to_stdout(&out[i]))
+        return false;
+    for (int j = 0; j < i; j++) {
+        if (!out[j].path || !to_stdout(&out[j]))
+            continue;
+        char x[PATH_MAX + 32], y[PATH_MAX + 32];
+        cli_usage_error(a, "%s and %s both write to stdout; name a file for one of them",
+                        describe(&out[j], x, sizeof x), describe(&out[i], y, sizeof y));
+        return true;
+    }
+    return false;
+}
+
 bool cli_check_outputs(const struct cli_args *a, const struct cli_file *in, int nin,
                        const struct cli_file *out, int nout)
 {
     for (int i = 0; i < nout; i++) {
         if (!out[i].path)
             continue;
-        if (!writable(a, &out[i]))
+        if (!writable(a, &out[i]) || stdout_shared(a, out, i))
             return false;
         struct identity o, other;
         identify(out[i].path, &o);

@@ -107,13 +107,19 @@ static void lay_out_workspace(struct gen *x)
     x->ws_size = lo == INT64_MAX ? 0 : (hi - lo) / 4;
 }
 
+/* A parameter or constant: a static const array. */
+static bool is_stored(const struct gen *x, mlp_id id)
+{
+    return mlp_c_lowering(mlp_node(x->g, id)->op)->leaf == C_LEAF_STORED;
+}
+
 /* The C expression of a node's buffer. */
 static void print_ref(struct gen *x, mlp_strbuf *sb, mlp_id id)
 {
-    enum mlp_op op = mlp_node(x->g, id)->op;
-    if (op == MLP_OP_INPUT)
+    enum c_leaf leaf = mlp_c_lowering(mlp_node(x->g, id)->op)->leaf;
+    if (leaf == C_LEAF_INPUT)
         mlp_sb_printf(sb, "input + %lld", (long long)x->in_off[id]);
-    else if (op == MLP_OP_PARAM || op == MLP_OP_CONST)
+    else if (leaf == C_LEAF_STORED)
         mlp_sb_printf(sb, "%s_k%d", x->cg.name, (int)id);
     else if (x->out_off[id] >= 0)
         mlp_sb_printf(sb, "output + %lld", (long long)x->out_off[id]);
@@ -212,7 +218,7 @@ static void print_constants(struct gen *x, mlp_strbuf *sb)
         mlp_sb_puts(sb, "/* ");
         print_comment_text(sb, name ? name : "a constant");
         mlp_sb_printf(sb, " (%s, line %d) */\nstatic const float %s_k%d[%lld] = {",
-                      n->op == MLP_OP_PARAM ? "parameter" : "constant", n->loc.line, x->cg.name,
+                      mlp_c_lowering(n->op)->leaf_word, n->loc.line, x->cg.name,
                       (int)id, (long long)mlp_shape_size(n->shape));
         print_values(sb, mlp_node_values(g, id), mlp_shape_size(n->shape));
         mlp_sb_puts(sb, "\n};\n\n");
@@ -247,9 +253,8 @@ static void print_step(struct gen *x, int step)
     struct mlp_lowered low = *mlp_plan_step_lowered(x->plan, step); /* trans[0] may change */
     /* A constant matrix times a vector reads the matrix from a transposed copy. */
     mlp_id a0 = low.arity ? low.in[0] : MLP_NONE;
-    bool transpose_a = n->op == MLP_OP_MATMUL && !low.trans[0] && n->shape.rank == 1 &&
-                       mlp_node(x->g, a0)->shape.rank == 2 &&
-                       (mlp_node(x->g, a0)->op == MLP_OP_PARAM || mlp_node(x->g, a0)->op == MLP_OP_CONST);
+    bool transpose_a = mlp_c_lowering(n->op)->matrix_transposed && !low.trans[0] &&
+                       n->shape.rank == 1 && mlp_node(x->g, a0)->shape.rank == 2 && is_stored(x, a0);
     mlp_sb_printf(sb, "    { /* %s", mlp_op_name(n->op));
     if (name) {
         mlp_sb_puts(sb, " -> ");
@@ -265,7 +270,7 @@ static void print_step(struct gen *x, int step)
         mlp_sb_printf(sb, "        const float *restrict %c = ", "abcdef"[i]);
         print_ref(x, sb, low.in[i]);
         mlp_sb_puts(sb, ";\n");
-        if (mlp_node(x->g, low.in[i])->op == MLP_OP_PARAM || mlp_node(x->g, low.in[i])->op == MLP_OP_CONST)
+        if (is_stored(x, low.in[i]))
             x->is_const_used[low.in[i]] = true;
     }
     mlp_sb_puts(sb, "        float *restrict y = ");
@@ -288,8 +293,7 @@ static void print_output_copies(struct gen *x)
         mlp_id id = output_node(g, i);
         int64_t size = mlp_shape_size(mlp_node(g, id)->shape);
         if (x->out_off[id] != off) {
-            enum mlp_op op = mlp_node(g, id)->op;
-            if (op == MLP_OP_PARAM || op == MLP_OP_CONST)
+            if (is_stored(x, id))
                 x->is_const_used[id] = true;
             mlp_sb_printf(x->cg.out, "    { /* output %d */\n        long i;\n        const float *a = ", i);
             print_ref(x, x->cg.out, id);
@@ -391,11 +395,12 @@ static char *source_text(struct gen *x, const char *body)
     print_constants(x, &sb);
     if (x->cg.uses & C_USES_SIGMOID)
         mlp_sb_printf(&sb, "/* The logistic function as mlp computes it, never exponentiating a large positive\n"
-                           " * number: v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)), with expf(v)\n"
-                           " * computed once. */\n"
+                           " * number: v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)). Written\n"
+                           " * without a branch (expf(-|v|) is expf(-v) or expf(v), the numerator a select),\n"
+                           " * so the sign of v costs no misprediction; the same operations, the same bits. */\n"
                            "static float %s_sigmoid(float v)\n{\n"
-                           "    float e;\n    if (v >= 0)\n        return 1 / (1 + expf(-v));\n"
-                           "    e = expf(v);\n    return e / (1 + e);\n}\n\n", n);
+                           "    float e = expf(-fabsf(v));\n    float d = 1 + e;\n"
+                           "    float num = v >= 0 ? 1 : e;\n    return num / d;\n}\n\n", n);
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);
     if (x->ws_size > 0)

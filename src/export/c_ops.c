@@ -8,7 +8,10 @@
  *
  * The table is built from MLP_OPS: every op must define C_LOWER_<ID> below, either a lowering or
  * C_UNSUPPORTED(why), or this file does not compile, so a new op cannot silently lack one.
- * (The table can move into struct mlp_op_info once the op table carries a C lowering field.)
+ * Everything the generator needs to know about an op is in its row (its emit function, the form
+ * that function writes, leaf kind, transposed-matrix reads), so neither the emit functions nor
+ * c.c name an op. The rows are keyed by MLP_OPS rather than stored in struct mlp_op_info, which
+ * would make the graph library depend on the C generator.
  */
 #include "export/cgen.h"
 
@@ -62,6 +65,31 @@ static void emit_binary(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     P("            y[i] = %s;\n        }\n", mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
 }
 
+/* y = A x with A stored transposed ([k, m]): the same sums, in the same order, accumulated in y;
+ * the inner loop runs over contiguous outputs, so compilers vectorise it without reordering any
+ * sum. Four rows at a time, each output's four products added one after the other to a local
+ * (still in the order of p), so y is loaded and stored once per four rows, not once per row. */
+static void emit_matvec_t(struct cgen *cg, int m, int k)
+{
+    P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
+    if (k >= 4) {
+        P("        for (p = 0; p + 3 < %d; p += 4) {\n", k);
+        P("            const float *r0 = a + p * %d, *r1 = r0 + %d, *r2 = r1 + %d, *r3 = r2 + %d;\n",
+          m, m, m, m);
+        P("            float x0 = b[p], x1 = b[p + 1], x2 = b[p + 2], x3 = b[p + 3];\n");
+        P("            for (i = 0; i < %d; i++) {\n                float s = y[i];\n", m);
+        for (int r = 0; r < 4; r++)
+            P("                float t%d = r%d[i] * x%d;\n                s += t%d;\n", r, r, r, r);
+        P("                y[i] = s;\n            }\n        }\n");
+    }
+    if (k % 4) {
+        P("        for (p = %d; p < %d; p++) {\n            const float *row = a + p * %d;\n",
+          k - k % 4, k, m);
+        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
+        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+    }
+}
+
 /* matmul: each element a sum over the inner dimension, in order, from 0 (the executor's
  * one-sample products; lower.h's transpose views become index orders). */
 static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
@@ -74,10 +102,7 @@ static void emit_matmul(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
         /* A matrix-vector product with the matrix stored transposed ([k, m]): the same sums, in
          * the same order, accumulated in y; the inner loop runs over contiguous outputs, so
          * compilers vectorise it without reordering any sum. */
-        P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
-        P("        for (p = 0; p < %d; p++) {\n            const float *row = a + p * %d;\n", k, m);
-        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
-        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+        emit_matvec_t(cg, m, k);
         return;
     }
     char ia[64], ib[64];
@@ -132,13 +157,13 @@ static void emit_dot(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 
 static void emit_reduce(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
-    enum mlp_op op = mlp_node(cg->g, id)->op;
+    enum c_variant form = mlp_c_lowering(mlp_node(cg->g, id)->op)->variant;
     int64_t n = size_of(cg, low->in[0]);
     P("        long i;\n        double s = 0;\n        for (i = 0; i < %lld; i++) {\n", (long long)n);
     P("            double v = a[i];\n");
-    P(op == MLP_OP_SUMSQ ? "            double t = v * v;\n            s += t;\n        }\n"
+    P(form == C_SUMSQ ? "            double t = v * v;\n            s += t;\n        }\n"
                          : "            s += v;\n        }\n");
-    if (op == MLP_OP_MEAN)
+    if (form == C_MEAN)
         P("        y[0] = (float)(s / %lld.0);\n", (long long)n);
     else
         P("        y[0] = (float)s;\n");
@@ -190,21 +215,21 @@ static void emit_broadcast(struct cgen *cg, mlp_id id, const struct mlp_lowered 
  * s = sum exp(x - m) in double, then exp(x - m) / s, (x - m) - log(s) or m + log(s). */
 static void emit_softmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
-    enum mlp_op op = mlp_node(cg->g, id)->op;
+    enum c_variant form = mlp_c_lowering(mlp_node(cg->g, id)->op)->variant;
     int64_t n = size_of(cg, low->in[0]);
-    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", op == MLP_OP_SOFTMAX ? "" : ", log_s");
+    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", form == C_SOFTMAX ? "" : ", log_s");
     P("        for (i = 0; i < %lld; i++)\n            if (a[i] > m)\n                m = a[i];\n",
       (long long)n);
     P("        if (!(m > -HUGE_VAL && m < HUGE_VAL))\n            m = 0;\n");
     P("        for (i = 0; i < %lld; i++)\n            s += exp(a[i] - m);\n", (long long)n);
-    if (op != MLP_OP_SOFTMAX)
+    if (form != C_SOFTMAX)
         P("        log_s = log(s);\n");
-    if (op == MLP_OP_LOGSUMEXP) {
+    if (form == C_LOGSUMEXP) {
         P("        y[0] = (float)(m + log_s);\n");
         return;
     }
     P("        for (i = 0; i < %lld; i++) {\n            double v = a[i] - m;\n", (long long)n);
-    P(op == MLP_OP_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
+    P(form == C_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
                            : "            y[i] = (float)(v - log_s);\n        }\n");
 }
 
@@ -240,11 +265,12 @@ static void emit_layer_norm(struct cgen *cg, mlp_id id, const struct mlp_lowered
 static void emit_copy(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
     const struct mlp_node *nd = mlp_node(cg->g, id);
-    int64_t n = size_of(cg, id), from = nd->op == MLP_OP_SLICE ? nd->attr[0] : 0;
-    int64_t na = nd->op == MLP_OP_CONCAT ? size_of(cg, low->in[0]) : n;
+    enum c_variant form = mlp_c_lowering(nd->op)->variant;
+    int64_t n = size_of(cg, id), from = form == C_COPY_FROM_ATTR ? nd->attr[0] : 0;
+    int64_t na = form == C_COPY_TWO ? size_of(cg, low->in[0]) : n;
     P("        long i;\n        for (i = 0; i < %lld; i++)\n            y[i] = a[%lld + i];\n",
       (long long)na, (long long)from);
-    if (nd->op == MLP_OP_CONCAT)
+    if (form == C_COPY_TWO)
         P("        for (i = 0; i < %lld; i++)\n            y[%lld + i] = b[i];\n", (long long)(n - na),
           (long long)na);
 }
@@ -258,7 +284,8 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     (void)id;
 }
 
-#define C_LEAF {0}
+#define C_LEAF_AT(where, word) {.leaf = where, .leaf_word = word}
+#define C_FORM(fn, form, uses_) {.emit = fn, .variant = form, .uses = uses_}
 #define C_UNARY(expr_, uses_) {.emit = emit_unary, .expr = expr_, .uses = uses_}
 #define C_BINARY(expr_) {.emit = emit_binary, .expr = expr_}
 #define C_EMIT(fn, uses_) {.emit = fn, .uses = uses_}
@@ -266,38 +293,40 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_NARY(stmts, calls_) {.emit = emit_nary, .expr = stmts, .uses = C_USES_OTHER, .calls = calls_}
 #define C_UNSUPPORTED(why) {.unsupported = why}
 
-#define C_LOWER_INPUT C_LEAF
-#define C_LOWER_PARAM C_LEAF
-#define C_LOWER_CONST C_LEAF
+#define C_LOWER_INPUT C_LEAF_AT(C_LEAF_INPUT, NULL)
+#define C_LOWER_PARAM C_LEAF_AT(C_LEAF_STORED, "parameter")
+#define C_LOWER_CONST C_LEAF_AT(C_LEAF_STORED, "constant")
 #define C_LOWER_ADD C_BINARY("a_ + b_")
 #define C_LOWER_SUB C_BINARY("a_ - b_")
 #define C_LOWER_MUL C_BINARY("a_ * b_")
 #define C_LOWER_DIV C_BINARY("a_ / b_")
 #define C_LOWER_NEG C_UNARY("-v", 0)
-#define C_LOWER_MATMUL C_EMIT(emit_matmul, 0)
+#define C_LOWER_MATMUL {.emit = emit_matmul, .matrix_transposed = true}
 #define C_LOWER_TRANSPOSE C_EMIT(emit_transpose, 0)
 #define C_LOWER_OUTER C_EMIT(emit_outer, 0)
 #define C_LOWER_DOT C_EMIT(emit_dot, 0)
 #define C_LOWER_INDEX C_EMIT(emit_index, 0)
 #define C_LOWER_UNINDEX C_EMIT(emit_unindex, 0)
 #define C_LOWER_BROADCAST C_EMIT(emit_broadcast, 0)
-#define C_LOWER_SUM C_EMIT(emit_reduce, 0)
-#define C_LOWER_MEAN C_EMIT(emit_reduce, 0)
-#define C_LOWER_SUMSQ C_EMIT(emit_reduce, 0)
+#define C_LOWER_SUM C_FORM(emit_reduce, C_SUM, 0)
+#define C_LOWER_MEAN C_FORM(emit_reduce, C_MEAN, 0)
+#define C_LOWER_SUMSQ C_FORM(emit_reduce, C_SUMSQ, 0)
 #define C_LOWER_BATCH_SUM C_EMIT(emit_batch_sum, 0)
 #define C_LOWER_STEP C_UNARY("v >= 0 ? 1 : 0", 0)
-#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_USES_SIGMOID | C_USES_EXPF)
+/* SIGMOID: the generated helper, which calls expf and fabsf */
+#define C_SIG (C_USES_SIGMOID | C_USES_EXPF | C_USES_OTHER), .calls = "fabsf"
+#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_SIG)
 #define C_LOWER_TANH C_UNARY("tanhf(v)", C_USES_TANHF)
 #define C_LOWER_RELU C_UNARY("v > 0 ? v : (v != v ? v : 0)", 0)
 #define C_LOWER_IDENTITY C_UNARY("v", 0)
 #define C_LOWER_EXP C_UNARY("expf(v)", C_USES_EXPF)
 #define C_LOWER_LOG C_UNARY("logf(v)", C_USES_LOGF)
-#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_USES_SIGMOID | C_USES_EXPF)
+#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_SIG)
 #define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_TANHF)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
-#define C_LOWER_SOFTMAX C_EMIT(emit_softmax, C_USES_EXP)
-#define C_LOWER_LOG_SOFTMAX C_EMIT(emit_softmax, C_USES_EXP | C_USES_LOG)
-#define C_LOWER_LOGSUMEXP C_EMIT(emit_softmax, C_USES_EXP | C_USES_LOG)
+#define C_LOWER_SOFTMAX C_FORM(emit_softmax, C_SOFTMAX, C_USES_EXP)
+#define C_LOWER_LOG_SOFTMAX C_FORM(emit_softmax, C_LOG_SOFTMAX, C_USES_EXP | C_USES_LOG)
+#define C_LOWER_LOGSUMEXP C_FORM(emit_softmax, C_LOGSUMEXP, C_USES_EXP | C_USES_LOG)
 #define LOSS_WHY "a training loss (export the outputs a deployed model computes, not its loss)"
 #define C_LOWER_SQUARED_ERROR C_UNSUPPORTED(LOSS_WHY)
 #define C_LOWER_BCE_LOGITS C_UNSUPPORTED(LOSS_WHY)
@@ -331,7 +360,7 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     "            r = (float)(p + q);", "tanh")
 #define C_LOWER_ELU C_NARY("r = a0 > 0 ? a0 : a1 * expm1f(a0);", "expm1f")
 #define C_LOWER_DELU C_NARY("r = a0 > 0 ? 1 : a1 * expf(a0);", "expf")
-#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_USES_SIGMOID | C_USES_EXPF}
+#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_SIG}
 #define C_LOWER_SQRT C_NARY("r = sqrtf(a0);", "sqrtf")
 #define C_LOWER_SQUARE C_NARY("r = a0 * a0;", "")
 #define C_LOWER_LOG1P C_NARY("r = log1pf(a0);", "log1pf")
@@ -339,8 +368,8 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_BATCH_NORM_INFER C_NARY("float t = (a0 - a1) / sqrtf(a2 + a5);\n" \
     "            float u = t * a3;\n            r = u + a4;", "sqrtf")
 #define C_LOWER_LAYER_NORM {.emit = emit_layer_norm, .uses = C_USES_OTHER, .calls = "sqrt"}
-#define C_LOWER_CONCAT C_EMIT(emit_copy, 0)
-#define C_LOWER_SLICE C_EMIT(emit_copy, 0)
+#define C_LOWER_CONCAT C_FORM(emit_copy, C_COPY_TWO, 0)
+#define C_LOWER_SLICE C_FORM(emit_copy, C_COPY_FROM_ATTR, 0)
 #define C_LOWER_RESHAPE C_EMIT(emit_copy, 0)
 #define C_LOWER_FLATTEN C_EMIT(emit_copy, 0)
 #define C_LOWER_ARGMAX C_EMIT(emit_argmax, 0)

@@ -37,8 +37,25 @@ struct cgen {
  * (low->in[0], [1], [2], ...) and result pointer y already declared. */
 typedef void (*c_emit_fn)(struct cgen *cg, mlp_id id, const struct mlp_lowered *low);
 
+/* What a leaf is in the generated code: read from `input`, or stored as a static const array. */
+enum c_leaf { C_NOT_LEAF, C_LEAF_INPUT, C_LEAF_STORED };
+
+/* Which of the forms an emit function writes (the op's row says, so no emit function names an
+ * op): reductions, the softmax family, copies. */
+enum c_variant {
+    C_PLAIN,
+    C_SUM = C_PLAIN, C_MEAN, C_SUMSQ,
+    C_SOFTMAX = C_PLAIN, C_LOG_SOFTMAX, C_LOGSUMEXP,
+    C_COPY = C_PLAIN, C_COPY_FROM_ATTR, C_COPY_TWO
+};
+
 struct c_lowering {
     c_emit_fn emit;          /* NULL for leaves and unsupported ops */
+    enum c_variant variant;  /* the form emit writes */
+    enum c_leaf leaf;        /* leaves: where the value comes from */
+    const char *leaf_word;   /* stored leaves: "parameter", "constant" (in comments) */
+    bool matrix_transposed;  /* a product whose constant matrix operand 0, times a vector, is
+                                read from a transposed copy (c.c's print_transposed) */
     const char *expr;        /* elementwise ops: the C expression of v (unary) or a, b (binary),
                                 or statements setting double r from a0, a1, ... (n-ary) */
     unsigned uses;           /* C_USES_* bits */

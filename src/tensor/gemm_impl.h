@@ -170,6 +170,8 @@ static void G(kernel_direct)(int kc, const REAL *a, ptrdiff_t rs, ptrdiff_t cs,
         memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
 }
 
+#include "tensor/gemm_sparse.h"
+
 /* The largest block size <= max that splits n into equal parts (a multiple of `unit`), so no
  * block is a thin remainder: K = 784 runs as 4 slices of 196 rather than 3 x 256 + 16. */
 static int G(balanced)(int n, int max, int unit)
@@ -189,8 +191,17 @@ void G(mlp_gemm_packed)(int ta, int tb, int M, int N, int K, REAL alpha, const R
             int kc = G(min)(kcb, K - p0);
             REAL beta_here = p0 == 0 ? beta : 1; /* later slices accumulate */
             G(pack_b)(tb, B, ldb, p0, kc, j0, nc, Bp);
+            /* Wide blocks (where ordering and compacting A costs little against the products)
+             * skip the zeros of A when this block of op(B) is finite (gemm_sparse.h). */
+            int sparse = !ta && nc > MLP_GEMM_SPARSE_N &&
+                         G(all_finite)(Bp, (size_t)kc * ((nc + NR - 1) / NR * NR));
             for (int i0 = 0; i0 < M; i0 += mcb) {
                 int mc = G(min)(mcb, M - i0);
+                if (sparse) {
+                    G(sparse_block)(A, lda, i0, mc, p0, kc, Bp, nc, C + j0, ldc, alpha,
+                                    beta_here, (int *)((char *)Bp + MLP_GEMM_B_BYTES));
+                    continue;
+                }
                 if (!ta || N <= MLP_GEMM_DIRECT_N) {
                     /* The kernel reads op(A) in place when its rows are rows of A (six
                      * sequential streams that stay in L1 across the column panels), or when few

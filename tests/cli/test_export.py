@@ -1,7 +1,7 @@
 """mlp export --format c: standalone float32 C, checked against `mlp eval --dtype f32`.
 
-Every example model is exported, compiled with `cc -std=c99 -Wall -Wextra -Werror -pedantic`,
-checked with nm to call nothing but the libm functions its header lists, run on 1,000 random
+Every example model, the ACAS Xu networks (.nnet) and the PyTorch-made ONNX files are exported,
+compiled with `cc -std=c99 -Wall -Wextra -Werror -pedantic`, checked with nm to call nothing but the libm functions its header lists, run on 1,000 random
 inputs at -O0 and -O2 (and, for two models, with clang at -O2): the same bits every time, and within
 1e-6 (relative) of mlp's own float32 evaluation of the same inputs.
 """
@@ -122,6 +122,16 @@ class ExportFloatTest(MlpTestCase):
         for net in nets:
             with self.subTest(net=net):
                 self.check_model(net, scale=1.0)
+
+    def test_pytorch_networks(self):
+        """The PyTorch exports the ONNX importer is tested with (tests/reference/gen_onnx.py), read
+        directly: ReLU, tanh/sigmoid, leaky ReLU, softmax, batch norm + GELU, residual, view and
+        flatten, float64 weights; each at opsets 9, 13 and 17 (different node forms)."""
+        nets = sorted(glob.glob("tests/fixtures/onnx/*-opset*.onnx"))
+        self.assertGreaterEqual(len(nets), 24)
+        for net in nets:
+            with self.subTest(net=net):
+                self.check_model(net)
 
     def test_interface(self):
         header, source = self.check_model("examples/explain/heads.mlp", clang=True)

@@ -4,6 +4,7 @@
 #include "test.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "base/rng.h"
@@ -237,4 +238,59 @@ TEST(gemm_reading_a_in_place_equals_packing_it)
         mlp_gemm_ctx_free(ctx[x]);
     free(A), free(At), free(B), free(C1), free(C2);
     free(Af), free(Atf), free(Bf), free(F1), free(F2);
+}
+
+TEST(gemm_skipping_zeros_of_a_keeps_the_bits)
+{
+    /* Rows of A that are mostly zeros, in bands at varying places (like images), and -0s: the
+     * sparse path (op(A) = A, wide) skips them; packing A^T runs every p. Same bits. A column of
+     * B with an inf over a zero of A must still give NaN, as the dense sums do. */
+    enum { M = 150, N = 200, K = 300 };
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 11, 4);
+    float *A = malloc(M * K * sizeof *A), *At = malloc(K * M * sizeof *At);
+    float *B = malloc(K * N * sizeof *B), *C1 = malloc(M * N * sizeof *C1);
+    float *C2 = malloc(M * N * sizeof *C2);
+    double *D = malloc(M * K * sizeof *D), *Dt = malloc(K * M * sizeof *Dt);
+    double *E = malloc(K * N * sizeof *E), *G1 = malloc(M * N * sizeof *G1);
+    double *G2 = malloc(M * N * sizeof *G2);
+    for (int i = 0; i < M; i++) {
+        int lo = (int)(mlp_rng_uniform(&rng) * K), hi = lo + (int)(mlp_rng_uniform(&rng) * K / 3);
+        for (int p = 0; p < K; p++) {
+            double v = p >= lo && p < hi && mlp_rng_uniform(&rng) < 0.7 ? mlp_rng_normal(&rng)
+                       : p % 7 == 0 ? -0.0 : 0.0;
+            A[i * K + p] = At[p * M + i] = (float)v;
+            D[i * K + p] = Dt[p * M + i] = v;
+        }
+    }
+    for (int i = 0; i < K * N; i++)
+        B[i] = (float)(E[i] = mlp_rng_normal(&rng));
+    mlp_gemm_ctx *ctx[5];
+    int nctx = contexts(ctx);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) /* an inf in column 5, at a p where row 0 of A is zero */
+            for (int p = 0; p < K; p++)
+                if (A[p] == 0) {
+                    B[p * N + 5] = (float)(E[p * N + 5] = HUGE_VAL);
+                    break;
+                }
+        for (int x = 0; x < nctx; x++) {
+            for (int beta = 0; beta < 2; beta++) {
+                for (int i = 0; i < M * N; i++)
+                    C1[i] = C2[i] = (float)(G1[i] = G2[i] = 0.25 * (i % 5));
+                mlp_gemm_f32(ctx[x], 0, 0, M, N, K, 1, A, K, B, N, beta, C1, N);
+                mlp_gemm_f32(ctx[x], 1, 0, M, N, K, 1, At, M, B, N, beta, C2, N);
+                mlp_gemm_f64(ctx[x], 0, 0, M, N, K, 1, D, K, E, N, beta, G1, N);
+                mlp_gemm_f64(ctx[x], 1, 0, M, N, K, 1, Dt, M, E, N, beta, G2, N);
+                CHECK_MSG(!memcmp(C1, C2, M * N * sizeof *C1), "float, context %d", x);
+                CHECK_MSG(!memcmp(G1, G2, M * N * sizeof *G1), "double, context %d", x);
+                if (pass == 1)
+                    CHECK_MSG(C1[5] != C1[5] && G1[5] != G1[5], "inf x 0 is NaN, context %d", x);
+            }
+        }
+    }
+    for (int x = 1; x < nctx; x++)
+        mlp_gemm_ctx_free(ctx[x]);
+    free(A), free(At), free(B), free(C1), free(C2);
+    free(D), free(Dt), free(E), free(G1), free(G2);
 }
