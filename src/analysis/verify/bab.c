@@ -29,7 +29,7 @@
 #endif
 /* and from RESTARTS fresh random points */
 #ifndef RESTARTS
-#define RESTARTS 64
+#define RESTARTS 16
 #endif
 #ifndef PBOX_STEPS
 #define PBOX_STEPS 5
