@@ -79,6 +79,7 @@ static void print_layer_arrays(mlp_strbuf *sb, const char *n, int i, const struc
 static void print_core(mlp_strbuf *sb, const char *n, const mlp_quantized *q)
 {
     mlp_sb_printf(sb, "void %s_predict_q(const int8_t *input, int8_t *output)\n{\n", n);
+    mlp_sb_printf(sb, "    int16_t xw[%ld];\n", (long)(q->n_in > q->width ? q->n_in : q->width));
     if (q->nlayers >= 2)
         mlp_sb_printf(sb, "    int8_t a[%ld];\n", (long)q->width);
     if (q->nlayers >= 3)
@@ -87,7 +88,7 @@ static void print_core(mlp_strbuf *sb, const char *n, const mlp_quantized *q)
         const struct q8_layer *l = &q->layers[i];
         const char *x = i == 0 ? "input" : (i - 1) % 2 ? "b" : "a";
         const char *y = i == q->nlayers - 1 ? "output" : i % 2 ? "b" : "a";
-        mlp_sb_printf(sb, "    q8_dense(%s, %s, %s_w%d, %s_b%d, %s_m%d, %s_s%d, %ld, %ld, %ld, %ld, %ld);\n",
+        mlp_sb_printf(sb, "    q8_dense(%s, %s, %s_w%d, %s_b%d, %s_m%d, %s_s%d, %ld, %ld, %ld, %ld, %ld, xw);\n",
                       x, y, n, i, n, i, n, i, n, i, (long)l->n_in, (long)l->n_out, (long)l->zp_out,
                       (long)l->lo, (long)l->hi);
         if (l->lut)
@@ -139,7 +140,8 @@ static void print_comment(mlp_strbuf *sb, const char *n, const char *u, const ml
                       " * %lld bytes of constant data and %ld bytes of stack. Define %s_INTEGER_ONLY to\n"
                       " * compile just that (e.g. with -mgeneral-regs-only, or -mfloat-abi=soft on a\n"
                       " * Cortex-M0, pulling in no float routine).\n", n, (long long)bytes,
-                  (long)(q->nlayers >= 3 ? 2 : q->nlayers >= 2 ? 1 : 0) * q->width, u);
+                  (long)(q->nlayers >= 3 ? 2 : q->nlayers >= 2 ? 1 : 0) * q->width +
+                      2L * (q->n_in > q->width ? q->n_in : q->width), u);
     mlp_sb_printf(sb, " * %s_predict wraps it for floats: input q = round(x / %s_INPUT_SCALE) +\n"
                       " * %s_INPUT_ZERO_POINT, output x = (q - %s_OUTPUT_ZERO_POINT) * %s_OUTPUT_SCALE%s%s;\n"
                       " * library calls: %s.\n *\n", n, u, u, u, u,

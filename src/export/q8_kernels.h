@@ -26,19 +26,26 @@ static int32_t q8_round_shift(int64_t p, int32_t s)                             
 })
 
 /* y = clamp(zp_out + requantise(bias + W x), lo, hi) for an n_out x n_in int8 matrix W. The
- * bias already holds -zp_in * (row sum of W), so x is used as stored. */
+ * bias already holds -zp_in * (row sum of W), so x is used as stored. x is first widened into
+ * xw (n_in int16): a product of two int16 values summed into an int32 is the shape compilers
+ * turn into SSE2's pmaddwd (eight products, pairwise added, per instruction), where two int8
+ * operands are widened product by product. The sum is the same integer either way. */
 #define MLP_Q8_DENSE(X) X(                                                                      \
 static void q8_dense(const int8_t *x, int8_t *y, const int8_t *w, const int32_t *bias,          \
                      const int32_t *mult, const int32_t *shift, int32_t n_in, int32_t n_out,    \
-                     int32_t zp_out, int32_t lo, int32_t hi)                                    \
+                     int32_t zp_out, int32_t lo, int32_t hi, int16_t *xw)                       \
 {                                                                                               \
     int32_t i, j;                                                                               \
+    for (i = 0; i < n_in; i++)                                                                  \
+        xw[i] = x[i];                                                                           \
     for (j = 0; j < n_out; j++) {                                                               \
         const int8_t *row = w + j * n_in;                                                       \
         int32_t acc = bias[j], r;                                                               \
         int64_t wide;                                                                           \
-        for (i = 0; i < n_in; i++)                                                              \
-            acc += (int32_t)row[i] * (int32_t)x[i];                                             \
+        for (i = 0; i < n_in; i++) {                                                            \
+            int16_t wi = row[i];                                                                \
+            acc += wi * xw[i];                                                                  \
+        }                                                                                       \
         wide = (int64_t)q8_round_shift((int64_t)acc * mult[j], shift[j]) + zp_out;              \
         r = wide < lo ? lo : wide > hi ? hi : (int32_t)wide;                                    \
         y[j] = (int8_t)r;                                                                       \

@@ -366,14 +366,19 @@ int mlp_quantized_run_q(const mlp_quantized *q, const int8_t *in, int8_t *out, i
 {
     const int8_t *x = in;
     int8_t *buf[2] = {scratch, scratch + q->width};
+    int16_t *xw = malloc(sizeof *xw * (size_t)(q->n_in > q->width ? q->n_in : q->width));
+    if (!xw)
+        return MLP_ERR_NOMEM;
     for (int i = 0; i < q->nlayers; i++) {
         const struct q8_layer *l = &q->layers[i];
         int8_t *y = i == q->nlayers - 1 ? out : buf[i % 2];
-        q8_dense(x, y, l->w, l->bias, l->mult, l->shift, l->n_in, l->n_out, l->zp_out, l->lo, l->hi);
+        q8_dense(x, y, l->w, l->bias, l->mult, l->shift, l->n_in, l->n_out, l->zp_out, l->lo, l->hi,
+                 xw);
         if (l->lut)
             q8_lut(y, l->lut, l->n_out);
         x = y;
     }
+    free(xw);
     return MLP_OK;
 }
 
@@ -384,7 +389,10 @@ int mlp_quantized_run(const mlp_quantized *q, const float *in, float *out)
         return MLP_ERR_NOMEM;
     int8_t *qi = mem, *qo = mem + q->n_in;
     q8_quantize(in, qi, q->n_in, q->in_inv_scale, q->in_zp);
-    mlp_quantized_run_q(q, qi, qo, qo + q->n_out);
+    if (mlp_quantized_run_q(q, qi, qo, qo + q->n_out)) {
+        free(mem);
+        return MLP_ERR_NOMEM;
+    }
     q8_dequantize(qo, out, q->n_out, q->out_scale, q->out_zp);
     if (q->final == Q8_FINAL_SIGMOID)
         q8_sigmoid(out, q->n_out);
