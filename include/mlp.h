@@ -581,7 +581,8 @@ const char *mlp_quantized_output_name(const mlp_quantized *q);
  * dequantise (and apply the final activation) into `out`; exactly what the generated
  * NAME_predict computes. MLP_OK or MLP_ERR_NOMEM. */
 int mlp_quantized_run(const mlp_quantized *q, const float *in, float *out);
-/* The integer core alone: int8 in, int8 out, with scratch of 2 x the widest layer bytes. */
+/* The integer core alone: int8 in, int8 out, with scratch of 2 x the widest layer bytes.
+ * MLP_OK or MLP_ERR_NOMEM (it allocates the int16 copy of each layer's input). */
 int mlp_quantized_run_q(const mlp_quantized *q, const int8_t *in, int8_t *out, int8_t *scratch);
 /* Classification accuracy and confusion matrix of the int8 model on d (loss and mse NaN). */
 int mlp_quantized_evaluate(const mlp_quantized *q, const mlp_dataset *d, mlp_metrics *out,
