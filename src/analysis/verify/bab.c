@@ -346,35 +346,18 @@ static bool attack_burst(struct S *s, const double *xl, const double *xu, uint64
 
 /* ---- the search ---- */
 
-/* Whole-box bursts of random restarts run every ROOT_EVERY boxes popped for the first
- * ROOT_GROW boxes, then every 2*ROOT_EVERY until 2*ROOT_GROW, 4*ROOT_EVERY until 4*ROOT_GROW,
- * and so on up to every ROOT_MAX (some counterexamples, N1,9 phi7 and N5,3 phi2, sit in regions
- * so small that only many restarts meet them; a fixed every-4 schedule made a search that
- * proves the property spend about as much time attacking as bounding). Every BOX_EVERY, a
- * burst runs inside the open box whose worst margin is largest (halved for each attack it
- * already had): counterexamples hide in the boxes the bounds cannot close, and a burst there
- * samples them far more densely (N1,5 and N1,6 phi2). Counted in boxes, never in time. */
+/* Every ROOT_EVERY boxes popped, a burst of random restarts runs over the whole box (some
+ * counterexamples, N1,9 phi7 and N5,3 phi2, sit in regions so small that only many restarts
+ * meet them: the search then spends about as much time attacking as bounding); every BOX_EVERY,
+ * one runs inside the open box whose worst margin is largest (halved for each attack it already
+ * had): counterexamples hide in the boxes the bounds cannot close, and a burst there samples
+ * them far more densely (N1,5 and N1,6 phi2). */
 #ifndef ROOT_EVERY
 #define ROOT_EVERY 4
-#endif
-#ifndef ROOT_GROW
-#define ROOT_GROW 256
-#endif
-#ifndef ROOT_MAX
-#define ROOT_MAX 32
 #endif
 #ifndef BOX_EVERY
 #define BOX_EVERY 64
 #endif
-
-/* The gap between whole-box bursts after `iter` boxes. */
-static long root_gap(long iter)
-{
-    long gap = ROOT_EVERY;
-    for (long lim = ROOT_GROW; iter >= lim && gap < ROOT_MAX; lim *= 2)
-        gap *= 2;
-    return gap < ROOT_MAX ? gap : ROOT_MAX;
-}
 
 static bool attack_open(struct S *s)
 {
@@ -520,11 +503,7 @@ static int search(struct S *s)
     push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
     size_t box_bytes = sizeof(struct box) + s->box_doubles * sizeof(double);
     int rc = 1;
-    long next_root = ROOT_EVERY - 1;
     for (long iter = 0; s->n > 0; iter++) {
-        bool root = iter == next_root;
-        if (root)
-            next_root += root_gap(iter);
         struct box b = s->stack[--s->n];
         double t = (iter & 15) ? 0 : now();
         if (t && s->o->deadline > 0 && t > s->o->deadline)
@@ -532,7 +511,7 @@ static int search(struct S *s)
         else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
             rc = -1;
         else if (attack_centre(s, b.xl, b.xu, b.corner, b.open, PBOX_STEPS) ||
-                 (root && attack_burst(s, s->rootl, s->rootu, all)) ||
+                 (iter % ROOT_EVERY == ROOT_EVERY - 1 && attack_burst(s, s->rootl, s->rootu, all)) ||
                  (iter % BOX_EVERY == BOX_EVERY - 1 && attack_open(s)))
             rc = 0;
         else if (!branch(s, &b)) {
