@@ -90,6 +90,43 @@
         });                                                                                     \
     }
 
+/* Per-sample sums of TERM (an expression of the element index i and the row pointers
+ * a[j], b[j] of sample r + j) over n elements, accumulated in double from 0 in index order;
+ * out[r] = (T)FINISH(s). Eight samples go together: each sum is still one chain in order (the
+ * same bits as one sample at a time), but eight independent chains keep the adder busy where a
+ * single one waits out each add's latency. TERM need not read b. */
+#define MLP_ROW_SUMS 8
+#define MLP_ROWWISE_SUM(T, k, n, A, sa, B, sb, TERM, FINISH)                                   \
+    do {                                                                                        \
+        T *out_ = (T *)(k)->out;                                                                \
+        int rows_ = (k)->rows, r = 0;                                                           \
+        for (; r + MLP_ROW_SUMS <= rows_; r += MLP_ROW_SUMS) {                                  \
+            const T *a[MLP_ROW_SUMS], *b[MLP_ROW_SUMS];                                         \
+            double acc[MLP_ROW_SUMS] = {0};                                                     \
+            for (int j = 0; j < MLP_ROW_SUMS; j++) {                                            \
+                a[j] = (const T *)(A) + (r + j) * (sa);                                         \
+                b[j] = (const T *)(B) + (r + j) * (sb);                                         \
+            }                                                                                   \
+            (void)b;                                                                            \
+            for (int64_t i = 0; i < (n); i++)                                                   \
+                for (int j = 0; j < MLP_ROW_SUMS; j++)                                          \
+                    acc[j] += (TERM);                                                           \
+            for (int j = 0; j < MLP_ROW_SUMS; j++) {                                            \
+                double s = acc[j];                                                              \
+                out_[r + j] = (T)(FINISH);                                                      \
+            }                                                                                   \
+        }                                                                                       \
+        for (; r < rows_; r++) { /* the last few samples (or the only one) alone */             \
+            const T *a[1] = {(const T *)(A) + r * (sa)}, *b[1] = {(const T *)(B) + r * (sb)};   \
+            const int j = 0;                                                                    \
+            double s = 0;                                                                       \
+            (void)b;                                                                            \
+            for (int64_t i = 0; i < (n); i++)                                                   \
+                s += (TERM);                                                                    \
+            out_[r] = (T)(FINISH);                                                              \
+        }                                                                                       \
+    } while (0)
+
 /* Sign facts shared by several ops (signs.c). */
 unsigned mlp_sign_any(const unsigned *in);
 unsigned mlp_sign_add(const unsigned *in);

@@ -234,14 +234,9 @@ static bool dot_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
 static void dot_forward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->inode[0]->shape);
-    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
-        const T *a = (const T *)k->in[0] + r * k->in_stride[0];
-        const T *b = (const T *)k->in[1] + r * k->in_stride[1];
-        double s = 0;
-        for (int64_t i = 0; i < n; i++)
-            s += (double)a[i] * (double)b[i];
-        ((T *)k->out)[r] = (T)s;
-    });
+    MLP_DISPATCH(k->dtype, MLP_ROWWISE_SUM(T, k, n, k->in[0], k->in_stride[0], k->in[1],
+                                           k->in_stride[1], (double)a[j][i] * (double)b[j][i],
+                                           s););
 }
 
 static void dot_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])

@@ -1,20 +1,15 @@
 /* reduce.c - reductions of a sample to a scalar (sum, mean, sumsq), and of a batch to one value. */
 #include "graph/ops/common.h"
 
-/* Per-sample sum of f(x) over all elements, accumulated in double for both dtypes. */
+/* Per-sample sum of f(x) over all elements, accumulated in double for both dtypes (in index
+ * order; several samples at once, common.h). TERM reads V, the element as a double. */
+#define V ((double)a[j][i])
 #define REDUCE_FORWARD(fname, TERM, FINISH)                                                     \
     static void fname(const struct mlp_kargs *k)                                                \
     {                                                                                           \
         int64_t n = mlp_shape_size(k->inode[0]->shape);                                         \
-        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
-            const T *x = (const T *)k->in[0] + r * k->in_stride[0];                             \
-            double s = 0;                                                                       \
-            for (int64_t i = 0; i < n; i++) {                                                   \
-                double v = x[i];                                                                \
-                s += (TERM);                                                                    \
-            }                                                                                   \
-            ((T *)k->out)[r] = (T)(FINISH);                                                     \
-        });                                                                                     \
+        MLP_DISPATCH(k->dtype, MLP_ROWWISE_SUM(T, k, n, k->in[0], k->in_stride[0], k->in[0],   \
+                                               k->in_stride[0], TERM, FINISH););                \
     }
 
 /* Spread a scalar adjoint back over the operand's shape. */
@@ -24,7 +19,7 @@ static mlp_id spread(mlp_graph *g, mlp_id y, mlp_id s)
 }
 
 /* ---- sum(x) ---- */
-REDUCE_FORWARD(sum_forward, v, s)
+REDUCE_FORWARD(sum_forward, V, s)
 static void sum_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
 {
     (void)need;
@@ -37,7 +32,7 @@ const struct mlp_op_info mlp_op_info_SUM = {
     .sign_fn = mlp_sign_sum, .vsem = MLP_V_SUM};
 
 /* ---- mean(x) ---- */
-REDUCE_FORWARD(mean_forward, v, s / (double)n)
+REDUCE_FORWARD(mean_forward, V, s / (double)n)
 static void mean_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
 {
     (void)need;
@@ -51,7 +46,7 @@ const struct mlp_op_info mlp_op_info_MEAN = {
     .sign_fn = mlp_sign_sum, .vsem = MLP_V_MEAN};
 
 /* ---- sumsq(x) = sum of squares = ||x||^2;  dx = 2 gy x ---- */
-REDUCE_FORWARD(sumsq_forward, v *v, s)
+REDUCE_FORWARD(sumsq_forward, V * V, s)
 static void sumsq_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
 {
     (void)need;
