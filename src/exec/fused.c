@@ -40,6 +40,17 @@
         }                                                                                       \
     } while (0)
 
+/* y = act(S), or act(b + S) / act(S + b) with a second addend b (a dense sum S plus b). */
+#define ADDEND_PASS(T, op, n, b, b_left, S)                                                    \
+    do {                                                                                        \
+        if (!(b))                                                                               \
+            ACT_PASS(T, op, n, S);                                                              \
+        else if (b_left)                                                                        \
+            ACT_PASS(T, op, n, (T)(b[i] + (S)));                                                \
+        else                                                                                    \
+            ACT_PASS(T, op, n, (T)((S) + b[i]));                                                \
+    } while (0)
+
 /* y = act(X op(W)^T + c) for a product small enough that the GEMM would use plain loops: the
  * same sums (mlp_gemm_is_small), then the same bias and activation, element by element in one
  * loop without the GEMM call's overhead, which is what rules single samples. Not vectorised:
@@ -67,17 +78,26 @@ static inline double act_d(enum mlp_op op, double v)
     SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
     {                                                                                           \
         const T *W = k->in[0], *X = k->in[1];                                                   \
-        bool ta = k->trans[0], c_left = k->trans[2], bias = k->node->op != MLP_OP_MATMUL;       \
+        bool ta = k->trans[0], c_left = k->trans[2], b_left = k->trans[3];                     \
+        bool bias = k->node->op != MLP_OP_MATMUL;                                               \
         enum mlp_op op = k->node->op;                                                           \
         for (int r = 0; r < k->rows; r++) {                                                     \
             const T *x = X + (int64_t)r * kk;                                                   \
             const T *c = bias ? (const T *)k->in[2] + r * k->in_stride[2] : NULL;               \
+            const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;           \
             T *y = (T *)k->out + (int64_t)r * m;                                                \
             for (int i = 0; i < m; i++) {                                                       \
                 T s = 0;                                                                        \
                 for (int p = 0; p < kk; p++)                                                    \
                     s += x[p] * (ta ? W[(int64_t)p * m + i] : W[(int64_t)i * kk + p]);          \
-                y[i] = bias ? act(op, c_left ? c[i] + s : s + c[i]) : s;                        \
+                if (!bias) {                                                                    \
+                    y[i] = s;                                                                   \
+                    continue;                                                                   \
+                }                                                                               \
+                T v = c_left ? c[i] + s : s + c[i];                                             \
+                if (b)                                                                          \
+                    v = b_left ? b[i] + v : v + b[i];                                           \
+                y[i] = act(op, v);                                                              \
             }                                                                                   \
         }                                                                                       \
     }
@@ -101,13 +121,15 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     enum mlp_op op = k->node->op;
     if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
         return;
+    bool b_left = k->trans[3];
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
+        const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
         T *y = (T *)k->out + (int64_t)r * m;
         if (c_left)
-            ACT_PASS(T, op, m, c[i] + y[i]);
+            ADDEND_PASS(T, op, m, b, b_left, c[i] + y[i]);
         else
-            ACT_PASS(T, op, m, y[i] + c[i]);
+            ADDEND_PASS(T, op, m, b, b_left, y[i] + c[i]);
     });
 }
 

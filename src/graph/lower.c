@@ -92,8 +92,8 @@ static bool batched_matvec(const mlp_graph *g, mlp_id id)
 
 /* add(W @ x, c) or add(c, W @ x), c of the sum's shape, the product read by nothing else:
  * lowered as a dense kernel for node `node` (the add, or an activation of it). */
-static bool dense(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add, mlp_id node,
-                  struct mlp_lowered *out)
+static bool dense_one(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add,
+                      struct mlp_lowered *out)
 {
     const struct mlp_node *a = mlp_node(g, add);
     if (a->op != MLP_OP_ADD)
@@ -109,7 +109,29 @@ static bool dense(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add,
         out->arity = 3;
         out->in[2] = out->operand[2] = other;
         out->trans[2] = j == 1; /* c is the left operand of + */
-        (void)node;
+        return true;
+    }
+    return false;
+}
+
+/* A dense sum, or a second addend on one read by nothing else: add(add(c, W @ x), b) in any
+ * order of the operands (`x + W @ h + b` parses so), one pass adding both. */
+static bool dense(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add,
+                  struct mlp_lowered *out)
+{
+    if (dense_one(g, c, add, out))
+        return true;
+    const struct mlp_node *a = mlp_node(g, add);
+    if (a->op != MLP_OP_ADD)
+        return false;
+    for (int j = 0; j < 2; j++) {
+        mlp_id inner = a->in[j], other = a->in[1 - j];
+        if (!private(c, inner) || !mlp_shape_equal(mlp_node(g, other)->shape, a->shape) ||
+            !mlp_shape_equal(mlp_node(g, inner)->shape, a->shape) || !dense_one(g, c, inner, out))
+            continue;
+        out->arity = 4;
+        out->in[3] = out->operand[3] = other;
+        out->trans[3] = j == 1; /* b is the left operand of the outer + */
         return true;
     }
     return false;
@@ -156,11 +178,11 @@ static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
     const struct mlp_node *n = mlp_node(g, id);
     switch (n->op) {
     case MLP_OP_ADD:
-        return dense(g, c, id, id, out);
+        return dense(g, c, id, out);
     case MLP_OP_RELU:
     case MLP_OP_SIGMOID:
     case MLP_OP_TANH:
-        return private(c, n->in[0]) && dense(g, c, n->in[0], id, out);
+        return private(c, n->in[0]) && dense(g, c, n->in[0], out);
     case MLP_OP_MUL:
         return act_backward(g, id, out);
     case MLP_OP_DSIGMOID:

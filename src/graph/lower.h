@@ -9,7 +9,7 @@
  *    per-sample products into one result; neither materialises the per-sample [batch, m, n]
  *    intermediate. The inner node is computed only if something else needs it.
  *  - dense layers: W @ x + b (either side of the +) is one GEMM and one pass adding b in the
- *    output, and act(W @ x + b) for act = relu, sigmoid, tanh adds the activation to that same
+ *    output (a second addend too: x + W @ h + b), and act(W @ x + b) for act = relu, sigmoid, tanh adds the activation to that same
  *    pass (exec/fused.c), when nothing else reads the sum;
  *  - activation backward: gy * act'(z), where the graph also computes h = act(z), is one pass
  *    reading gy and h (relu'(z) = [h > 0], σ'(z) = h (1 - h), tanh'(z) = 1 - h²), so act'(z)
@@ -57,7 +57,9 @@ void mlp_batch_matmul_forward(const struct mlp_kargs *k);
  * of the add (unbatched or batched, of the sum's shape). Backward: in = {gy, h}, node = the mul;
  * A dense kernel whose node is the matmul itself (arity 2) is W @ x alone.
  * y = gy * act'(z) computed from h = act(z) (inode[1] is the derivative node, trans[0] says it
- * is the left operand). Dense: trans[2] says c is the left operand of the +. */
+ * is the left operand). Dense: trans[2] says c is the left operand of the +; a fourth operand
+ * b (in[3], else NULL) is a second addend, y = act((op(W) x + c) + b), trans[3] saying b is the
+ * left operand of its +. */
 void mlp_dense_forward(const struct mlp_kargs *k);
 void mlp_act_backward(const struct mlp_kargs *k);
 /* batch_sum(outer(a, b)) as mlp_batch_outer_forward, tiny products inline (same sums). */

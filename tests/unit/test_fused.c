@@ -120,6 +120,13 @@ static const struct {
     {"derivatives written by hand", "input a[5]\nparam W[5,5] ~ normal(0, 1)\n"
                                     "z = W @ a\nL = sumsq(dsigmoid(z) + drelu(z) * tanh(z) + "
                                     "dtanh(z) * sigmoid(z) + relu(z))\nloss L\n"},
+    {"two addends", "input x[7]\ninput c[6]\nparam W[6,7] ~ normal(0, 1)\n"
+                    "param V[6,7] ~ normal(0, 1)\nparam U[6,7] ~ normal(0, 1)\n"
+                    "param b[6] ~ normal(0, 1)\nu = b + (W @ x + c)\nv = tanh((c + V @ x) + b)\n"
+                    "w = relu(b + (c + U @ x))\nL = sumsq(u) + sum(v * w)\nloss L\n"},
+    {"two addends, large (packed GEMM)", "input x[70]\ninput c[80]\nparam W[70,80] ~ normal(0, 0.2)\n"
+                                         "param b[80] ~ normal(0, 1)\n"
+                                         "L = sumsq(sigmoid((W.T @ x + c) + b))\nloss L\n"},
     {"large layer (packed GEMM)", "input x[70]\nparam W[90,70] ~ normal(0, 0.2)\n"
                                   "param b[90] ~ normal(0, 1)\nparam V[3,90] ~ normal(0, 0.2)\n"
                                   "L = sumsq(V @ relu(W @ x + b))\nloss L\n"},
@@ -158,6 +165,27 @@ TEST(fusion_removes_the_intermediates)
     }
     CHECK(stored_sums == 0);
     CHECK(mlp_plan_arena_bytes(p.fused) < mlp_plan_arena_bytes(p.plain));
+    free_pair(&p);
+}
+
+TEST(second_addend_fused_into_the_dense_pass)
+{
+    /* b + (W @ x + c) and its two activated variants: neither sum is stored. */
+    struct pair p = {0};
+    CHECK(make_pair(&p, cases[6].model, MLP_F32));
+    int stored = 0;
+    for (mlp_id id = 0; id < p.g->n; id++) {
+        const struct mlp_node *n = mlp_node(p.g, id);
+        if (n->op != MLP_OP_ADD)
+            continue;
+        for (int j = 0; j < 2; j++) { /* W @ x + c: a forward product (W, not a transpose) */
+            const struct mlp_node *mm = mlp_node(p.g, n->in[j]);
+            bool forward = mm->op == MLP_OP_MATMUL && mlp_node(p.g, mm->in[0])->op == MLP_OP_PARAM;
+            stored += forward && mlp_plan_buffer(p.fused, id);
+            CHECK(!forward || mlp_plan_buffer(p.plain, id));
+        }
+    }
+    CHECK_MSG(stored == 0, "%d inner sums stored", stored);
     free_pair(&p);
 }
 
