@@ -13,9 +13,7 @@
 #include <string.h>
 
 #include "api/internal.h"
-#include "base/strbuf.h"
 #include "io/import.h"
-#include "lang/parser.h"
 
 #define FILE_NAME "fuzz.nnet"
 #define BUDGET ((int64_t)1 << 16)

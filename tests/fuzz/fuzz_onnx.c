@@ -13,10 +13,8 @@
 #include <string.h>
 
 #include "api/internal.h"
-#include "base/strbuf.h"
 #include "io/import.h"
 #include "io/onnx_export.h"
-#include "lang/parser.h"
 
 #define FILE_NAME "fuzz.onnx"
 #define BUDGET ((int64_t)1 << 16)
