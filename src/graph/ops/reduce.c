@@ -71,6 +71,10 @@ static void batch_sum_forward(const struct mlp_kargs *k)
      * order of a running sum in y), so y is not loaded and stored once per row. */
     MLP_DISPATCH(k->dtype, T *restrict y = k->out; const T *restrict x = k->in[0];
                  enum { W = 128 / sizeof(T) };
+                 if (rows == 1 && scale == 1.0) { /* one sample (SGD on single samples) */
+                     for (int64_t i = 0; i < n; i++) y[i] = (T)0 + x[i];
+                     break;
+                 }
                  int64_t i0 = 0;
                  for (; i0 + W <= n; i0 += W) {
                      T acc[W] = {0};
