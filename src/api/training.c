@@ -34,17 +34,27 @@ int mlp_train(mlp_model *m, const mlp_dataset *train, const mlp_dataset *test,
     return rc;
 }
 
-int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err)
+/* d as the model's training data was prepared (scaled), in *prepared (NULL: d is used as it
+ * is). On failure *out (out_size bytes) is zeroed, as a failed call leaves its result. */
+static int prepare_for(const mlp_model *m, const mlp_dataset *d, mlp_dataset **prepared,
+                       void *out, size_t out_size, mlp_error *err)
 {
     mlp_error e = {0};
-    mlp_dataset *prepared = mlp_model_prepared_data(m, d, &e);
-    if (!prepared && mlp_failed(&e)) {
-        memset(out, 0, sizeof *out);
-        if (err)
-            *err = e;
-        return e.status;
-    }
-    int rc = mlp_evaluate_graph(m->g, prepared ? prepared : d, out, err);
+    *prepared = mlp_model_prepared_data(m, d, &e);
+    if (*prepared || !mlp_failed(&e))
+        return MLP_OK;
+    memset(out, 0, out_size);
+    if (err)
+        *err = e;
+    return e.status;
+}
+
+int mlp_evaluate(const mlp_model *m, const mlp_dataset *d, mlp_metrics *out, mlp_error *err)
+{
+    mlp_dataset *prepared;
+    int rc = prepare_for(m, d, &prepared, out, sizeof *out, err);
+    if (rc == MLP_OK)
+        rc = mlp_evaluate_graph(m->g, prepared ? prepared : d, out, err);
     mlp_dataset_free(prepared);
     return rc;
 }
@@ -57,15 +67,10 @@ void mlp_metrics_free(mlp_metrics *mt)
 
 int mlp_predict(const mlp_model *m, const mlp_dataset *d, mlp_predictions *out, mlp_error *err)
 {
-    mlp_error e = {0};
-    mlp_dataset *prepared = mlp_model_prepared_data(m, d, &e);
-    if (!prepared && mlp_failed(&e)) {
-        memset(out, 0, sizeof *out);
-        if (err)
-            *err = e;
-        return e.status;
-    }
-    int rc = mlp_predict_graph(m->g, prepared ? prepared : d, out, err);
+    mlp_dataset *prepared;
+    int rc = prepare_for(m, d, &prepared, out, sizeof *out, err);
+    if (rc == MLP_OK)
+        rc = mlp_predict_graph(m->g, prepared ? prepared : d, out, err);
     mlp_dataset_free(prepared);
     return rc;
 }

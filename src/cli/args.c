@@ -146,7 +146,9 @@ bool cli_int(const struct cli_args *a, const char *name, long lo, long hi, long 
     char *end;
     errno = 0;
     long x = strtol(v, &end, 10);
-    if (*v == 0 || isspace((unsigned char)*v) || *end || errno || x < lo || x > hi) { /* " 5" too */
+    /* Only an optional '-' and digits: strtol would also take " 5" and "+5". */
+    bool digits = isdigit((unsigned char)v[*v == '-']);
+    if (!digits || *end || errno || x < lo || x > hi) {
         cli_usage_error(a, "%s must be an integer from %ld to %ld, got '%s'", name, lo, hi, v);
         return false;
     }

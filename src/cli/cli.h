@@ -71,6 +71,9 @@ bool cli_dtype(const struct cli_args *a, mlp_dtype *out);
 /* Load the model named by the first positional argument and apply `--set NAME=VALUE` for
  * parameters; NULL (with the error printed) on failure. */
 mlp_model *cli_load_model(const struct cli_args *a);
+/* For a command whose one result goes to `-o FILE`: check first that FILE can be written and
+ * names no input (cli_check_command_outputs), then cli_load_model. */
+mlp_model *cli_load_model_for_output(const struct cli_args *a);
 
 /* Values for the model's inputs: from --set (one sample, shared by all rows) and --data
  * (one sample per CSV row). Inputs given neither are drawn from N(0, 1) when `random_fill`. */

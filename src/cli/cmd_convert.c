@@ -55,11 +55,8 @@ int cmd_convert(int argc, char **argv)
     if (spec && (!eq || eq == spec || !eq[1]))
         return cli_usage_error(&a, "--activation needs FROM=TO, got '%s'", spec);
     char from[64];
-    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
-    if (!cli_check_command_outputs(&a, out_file, 1))
-        return EXIT_BAD_INPUT;
     snprintf(from, sizeof from, "%.*s", eq ? (int)(eq - spec) : 0, spec ? spec : "");
-    mlp_model *m = cli_load_model(&a);
+    mlp_model *m = cli_load_model_for_output(&a);
     if (!m)
         return EXIT_BAD_INPUT;
     mlp_error err = {0};

@@ -166,10 +166,7 @@ int cmd_draw(int argc, char **argv)
     enum format format;
     if (!parse_format(&a, &format))
         return EXIT_BAD_INPUT;
-    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
-    if (!cli_check_command_outputs(&a, out_file, 1))
-        return EXIT_BAD_INPUT;
-    mlp_model *m = cli_load_model(&a);
+    mlp_model *m = cli_load_model_for_output(&a);
     if (!m)
         return EXIT_BAD_INPUT;
     struct cli_inputs in = {0};

@@ -168,10 +168,7 @@ int cmd_predict(int argc, char **argv)
     int rc = cli_parse(argc, argv, "predict", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
-    if (!cli_check_command_outputs(&a, out_file, 1))
-        return EXIT_BAD_INPUT;
-    mlp_model *m = cli_load_model(&a);
+    mlp_model *m = cli_load_model_for_output(&a);
     mlp_dataset *d = m ? load_data(&a, m) : NULL;
     mlp_predictions p = {0};
     mlp_metrics mt = {0};

@@ -31,10 +31,7 @@ int cmd_print(int argc, char **argv)
     int rc = cli_parse(argc, argv, "print", usage, opts, &a);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    const struct cli_file out_file[] = {{"-o", cli_get(&a, "-o")}};
-    if (!cli_check_command_outputs(&a, out_file, 1))
-        return EXIT_BAD_INPUT;
-    mlp_model *m = cli_load_model(&a);
+    mlp_model *m = cli_load_model_for_output(&a);
     if (!m)
         return EXIT_BAD_INPUT;
     mlp_error err = {0};

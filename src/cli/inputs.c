@@ -77,6 +77,12 @@ static bool apply_set(const struct cli_args *a, int i, mlp_model *m)
     return ok;
 }
 
+mlp_model *cli_load_model_for_output(const struct cli_args *a)
+{
+    const struct cli_file out_file[] = {{"-o", cli_get(a, "-o")}};
+    return cli_check_command_outputs(a, out_file, 1) ? cli_load_model(a) : NULL;
+}
+
 mlp_model *cli_load_model(const struct cli_args *a)
 {
     if (a->npos < 1) {

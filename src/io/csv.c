@@ -14,8 +14,19 @@
 struct field {
     const char *start;
     int len;
-    int col; /* 1-based column in the line */
+    int dline; /* lines after the record's first: a quoted field before it held line breaks */
+    int col;   /* 1-based column in that line */
 };
+
+/* Where offset `to` of a record lies: *dline line breaks after its start, column *col. The
+ * scan resumes at *from, so placing every field of a record costs one pass over it. */
+static void place(const char *rec, int to, int *from, int *dline, int *line_start, int *col)
+{
+    for (; *from < to; (*from)++)
+        if (rec[*from] == '\n')
+            (*dline)++, *line_start = *from + 1;
+    *col = to - *line_start + 1;
+}
 
 /* A field in double quotes (RFC 4180): commas and line breaks are part of it, and "" is one
  * quote. Its text is decoded into out; returns the index after the closing quote, or -1. */
@@ -35,12 +46,12 @@ static int quoted(const char *line, int len, int i, char *out, int *outlen)
 }
 
 /* Split one record (without its line break) into trimmed fields; returns the count, or -1
- * with *bad the 1-based column of a malformed quoted field and *why what is wrong. Quoted
+ * with *bad (line offset and column) where a malformed quoted field starts and *why what is wrong. Quoted
  * fields are decoded into scratch (at least len bytes), which the fields then point into. */
 static int split(const char *line, int len, struct field **fields, int *cap, char *scratch,
-                 int *bad, const char **why)
+                 struct field *bad, const char **why)
 {
-    int n = 0, i = 0, used = 0;
+    int n = 0, i = 0, used = 0, scanned = 0, dline = 0, line_start = 0, col;
     for (;;) {
         int start = i;
         while (i < len && line[i] != ',' && isspace((unsigned char)line[i]))
@@ -51,13 +62,14 @@ static int split(const char *line, int len, struct field **fields, int *cap, cha
             i = quoted(line, len, i, scratch + used, &k);
             while (i >= 0 && i < len && line[i] != ',' && isspace((unsigned char)line[i]))
                 i++;
+            place(line, q, &scanned, &dline, &line_start, &col);
             if (i < 0 || (i < len && line[i] != ',')) {
-                *bad = q + 1;
+                *bad = (struct field){NULL, 0, dline, col};
                 *why = i < 0 ? "a quoted field has no closing quote"
                              : "text after the closing quote of a field";
                 return -1;
             }
-            f = (struct field){scratch + used, k, q + 1};
+            f = (struct field){scratch + used, k, dline, col};
             used += k;
         } else {
             while (i < len && line[i] != ',')
@@ -67,7 +79,8 @@ static int split(const char *line, int len, struct field **fields, int *cap, cha
                 a++;
             while (b > a && isspace((unsigned char)line[b - 1]))
                 b--;
-            f = (struct field){line + a, b - a, a + 1};
+            place(line, a, &scanned, &dline, &line_start, &col);
+            f = (struct field){line + a, b - a, dline, col};
         }
         mlp_xreserve(fields, cap, n + 1, sizeof **fields);
         (*fields)[n++] = f;
@@ -195,7 +208,7 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
     for (int i = 0; i < n; i++) {
         if (tc->is_text && tc->is_text[i]) {
             if (f[i].len == 0)
-                return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[i].col},
+                return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line + f[i].dline, f[i].col},
                                 "empty label");
             tc->cell[(int64_t)t->rows * t->cols + i] = mlp_xstrndup(f[i].start, (size_t)f[i].len);
             row[i] = 0;
@@ -203,7 +216,7 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
         }
         enum number_kind k = field_number(&f[i], &row[i]);
         if (k != NUMBER)
-            return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line, f[i].col},
+            return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line + f[i].dline, f[i].col},
                             k == NOT_FINITE ? "'%.*s' is not a finite number"
                                             : "'%.*s' is not a number",
                             f[i].len > 40 ? 40 : f[i].len, f[i].start);
@@ -257,7 +270,7 @@ static void resolve_text_column(mlp_table *t, const struct text_cells *tc, int c
     bool numbers = true;
     for (int r = 0; r < t->rows && numbers; r++) {
         const char *s = tc->cell[(int64_t)r * t->cols + c];
-        struct field f = {s, (int)strlen(s), 1};
+        struct field f = {s, (int)strlen(s), 0, 1};
         numbers = field_number(&f, &t->values[(int64_t)r * t->cols + c]) == NUMBER;
     }
     if (numbers)
@@ -400,11 +413,12 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
             scap = n;
             scratch = mlp_xrealloc(scratch, (size_t)scap);
         }
-        int bad = 0, nf = split(s, n, &f, &fcap, scratch, &bad, &why);
+        struct field bad = {0};
+        int nf = split(s, n, &f, &fcap, scratch, &bad, &why);
         int record = line;
         line += breaks;
         if (nf < 0) {
-            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record, bad}, "%s", why);
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record + bad.dline, bad.col}, "%s", why);
             break;
         }
         if (first) {
@@ -416,7 +430,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 if (field_number(&f[i], &dummy) == NOT_NUMBER)
                     names++, name = i;
             if (names > 0 && names < nf) {
-                rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record, f[name].col},
+                rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record + f[name].dline, f[name].col},
                               "'%.*s' is not a number (and a header row names every column)",
                               f[name].len > 40 ? 40 : f[name].len, f[name].start);
                 break;
@@ -425,7 +439,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 t->names = mlp_xcalloc((size_t)nf, sizeof *t->names);
                 for (int i = 0; i < nf; i++) {
                     if (f[i].len == 0) {
-                        rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record, f[i].col},
+                        rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record + f[i].dline, f[i].col},
                                       "empty column name in the header");
                         break;
                     }

@@ -194,6 +194,8 @@ CASES = [
      usage("eval", "--seed must be an integer from 0 to 2147483647, got '1e3'")),
     ("integer after a blank", {}, ["eval", RES, *SETS, "--seed", " 5"],
      usage("eval", "--seed must be an integer from 0 to 2147483647, got ' 5'")),
+    ("integer with a plus sign", {}, ["eval", RES, *SETS, "--seed", "+5"],
+     usage("eval", "--seed must be an integer from 0 to 2147483647, got '+5'")),
     ("zero dimension", {"m.mlp": b"input x[2,0]\n"}, ["print", "{tmp}/m.mlp"],
      located("m.mlp", 1, 11, "a dimension must be an integer from 1 to 1073741824, got '0'",
              "input x[2,0]")),

@@ -45,6 +45,12 @@ void fuzz_weights_models(mlp_model **model, mlp_model **copy);
  * `copy` (a model of the same text) and check that every parameter comes back with the same
  * bits: the weight harnesses' round trip. */
 void fuzz_check_weights_round_trip(const mlp_model *m, mlp_model *copy);
+struct mlp_graph;
+/* The model as `mlp print` writes it (with parameter values when `values`), malloc'd. */
+char *fuzz_print(const struct mlp_graph *g, bool values);
+/* An importer's model printed with its values parses back (under `budget` nodes) and prints the
+ * same: `mlp import` is load-then-print, so what it writes must be a model. */
+void fuzz_check_reprint(const struct mlp_graph *g, int64_t budget);
 /* Equal numbers, counting NaN equal to NaN. */
 static inline bool fuzz_same(double a, double b) { return a == b || (a != a && b != b); }
 

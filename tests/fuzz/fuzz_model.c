@@ -48,15 +48,6 @@ static bool uses_batch_sum(const mlp_graph *g)
     return false;
 }
 
-static char *print(const mlp_graph *g, bool values)
-{
-    mlp_strbuf b = {0};
-    struct mlp_print_options opt = {.values = values};
-    mlp_print_model(g, &opt, &b);
-    mlp_sb_putc(&b, 0); /* an empty model prints as "" */
-    return mlp_sb_take(&b);
-}
-
 /* Parse text that the printer wrote: it must parse. */
 static mlp_graph *reparse(const char *text, const char *what)
 {
@@ -241,12 +232,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     mlp_graph_init_params(g, 1);
-    char *t1 = print(g, false);
+    char *t1 = fuzz_print(g, false);
     mlp_graph *g1 = reparse(t1, "the printed model");
-    char *t2 = print(g1, false);
+    char *t2 = fuzz_print(g1, false);
     FUZZ_ASSERT(!strcmp(t1, t2), "printing is not a fixed point\n--- first\n%s--- second\n%s", t1,
                 t2);
-    char *tv = print(g, true);
+    char *tv = fuzz_print(g, true);
     mlp_model *printed = mlp_model_from_graph(reparse(tv, "the model printed with values"));
     mlp_model *m = mlp_model_from_graph(g);
     if (work(g) <= MAX_WORK)

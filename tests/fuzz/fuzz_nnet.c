@@ -13,21 +13,10 @@
 #include <string.h>
 
 #include "api/internal.h"
-#include "base/strbuf.h"
 #include "io/import.h"
-#include "lang/parser.h"
 
 #define FILE_NAME "fuzz.nnet"
 #define BUDGET ((int64_t)1 << 16)
-
-static char *print(const mlp_graph *g)
-{
-    mlp_strbuf b = {0};
-    struct mlp_print_options opt = {.values = true};
-    mlp_print_model(g, &opt, &b);
-    mlp_sb_putc(&b, 0);
-    return mlp_sb_take(&b);
-}
 
 static void check_model(const mlp_graph *g)
 {
@@ -40,16 +29,7 @@ static void check_model(const mlp_graph *g)
         FUZZ_ASSERT(t && strtod(t, NULL) == g->pool[i], "value %lld: %s vs %.17g", (long long)i,
                     t ? t : "(no text)", g->pool[i]);
     }
-    char *text = print(g);
-    mlp_error err = {0};
-    mlp_graph *again = mlp_parse_model_budget(text, strlen(text), "printed.mlp", BUDGET, &err);
-    FUZZ_ASSERT(again, "printed model does not parse: %d:%d: %s\n%s", err.line, err.col,
-                err.message, text);
-    char *text2 = print(again);
-    FUZZ_ASSERT(!strcmp(text, text2), "printing is not a fixed point:\n%s\n---\n%s", text, text2);
-    free(text2);
-    free(text);
-    mlp_graph_free(again);
+    fuzz_check_reprint(g, BUDGET);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

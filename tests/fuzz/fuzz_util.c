@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "base/strbuf.h"
+#include "lang/parser.h"
 
 char *fuzz_cstr(const uint8_t *data, size_t size)
 {
@@ -113,4 +115,27 @@ void fuzz_weights_models(mlp_model **model, mlp_model **copy)
     *model = mlp_model_parse(text, "fixed.mlp", &err);
     *copy = mlp_model_parse(text, "fixed.mlp", &err);
     FUZZ_ASSERT(*model && *copy, "the fixed model does not parse: %s", err.message);
+}
+
+char *fuzz_print(const mlp_graph *g, bool values)
+{
+    mlp_strbuf b = {0};
+    struct mlp_print_options opt = {.values = values};
+    mlp_print_model(g, &opt, &b);
+    mlp_sb_putc(&b, 0); /* an empty model prints as "" */
+    return mlp_sb_take(&b);
+}
+
+void fuzz_check_reprint(const mlp_graph *g, int64_t budget)
+{
+    char *text = fuzz_print(g, true);
+    mlp_error err = {0};
+    mlp_graph *again = mlp_parse_model_budget(text, strlen(text), "printed.mlp", budget, &err);
+    FUZZ_ASSERT(again, "printed model does not parse: %d:%d: %s\n%s", err.line, err.col,
+                err.message, text);
+    char *text2 = fuzz_print(again, true);
+    FUZZ_ASSERT(!strcmp(text, text2), "printing is not a fixed point:\n%s\n---\n%s", text, text2);
+    free(text2);
+    free(text);
+    mlp_graph_free(again);
 }

@@ -330,6 +330,8 @@ TEST(hostile_csv_numbers)
         {"\"x[0,1],y\n1,2\n", 0, "1:1: a quoted field has no closing quote"},
         {"\"x\" z,y\n1,2\n", 0, "1:1: text after the closing quote of a field"},
         {"\"a\nb\",y\n1,2\n3,z\n", 0, "4:3: 'z' is not a number"}, /* lines, not records */
+        /* after a field with line breaks, in the same record: its line and column */
+        {"\"a\nbc\", \"z\" w,y\n", 0, "2:6: text after the closing quote of a field"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mlp_error err = {0};
