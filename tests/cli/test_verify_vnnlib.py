@@ -67,6 +67,19 @@ class AcasXu(MlpTestCase):
         self.assertRegex(r.out, r"^holds: no input in .* has an output in the unsafe set "
                                 r"\(\d+ sub-problems, \d+ splits, [0-9.e-]+ s\)\n$")
 
+    def test_threads_give_the_same_results(self):
+        """--threads N: the same answer, counterexample and counts for every N."""
+        for n, p, rc in (("1_1", "prop_3", 0), ("1_7", "prop_3", 1)):
+            runs = []
+            for t in ("1", "2", "3", "4"):
+                args = ("verify", net(n), "--vnnlib", prop(p), "--threads", t, "--json")
+                j = (self.fails(rc, *args) if rc else self.ok(*args)).json()
+                del j["seconds"]
+                runs.append(j)
+            self.assertGreater(runs[0]["boxes"], 1 if rc == 0 else 0)
+            for j in runs[1:]:
+                self.assertEqual(j, runs[0], f"N{n} {p}")
+
     def test_timeout_gives_unknown(self):
         r = self.fails(3, "verify", net("1_1"), "--vnnlib", prop("prop_5"), "--timeout",
                        "0.01", "--json")

@@ -3,11 +3,14 @@
 #include "test.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/verify/attack.h"
 #include "analysis/verify/bound.h"
+#include "analysis/verify/dense.h"
+#include "analysis/verify/net.h"
 #include "analysis/verify/vnnlib.h"
 #include "analysis/verify/vnnverify.h"
 #include "api/internal.h"
@@ -41,14 +44,15 @@ static int decide(const char *model, const char *prop, bool exact_only, char *x0
     return v;
 }
 
-/* A random relu network with weights in eighths: 2 inputs, two hidden layers, 2 outputs. */
-static void random_net(mlp_rng *rng, char *buf, size_t size)
+/* A random relu network with weights in eighths: nin inputs, `hidden` hidden layers of
+ * `width` to `width` + 2 units, 2 outputs. */
+static void random_net_sized(mlp_rng *rng, char *buf, size_t size, int nin, int hidden, int width)
 {
-    int n = snprintf(buf, size, "input x[2]\n");
-    int in = 2;
-    const char *prev = "x";
-    for (int l = 0; l < 3; l++) {
-        int out = l == 2 ? 2 : 3 + (int)mlp_rng_below(rng, 3);
+    int n = snprintf(buf, size, "input x[%d]\n", nin);
+    int in = nin;
+    char prev[8] = "x";
+    for (int l = 0; l <= hidden; l++) {
+        int out = l == hidden ? 2 : width + (int)mlp_rng_below(rng, 3);
         n += snprintf(buf + n, size - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
         for (int i = 0; i < out * in; i++)
             n += snprintf(buf + n, size - (size_t)n, "%s%d/8%s", i % in ? ", " : i ? ", [" : "[",
@@ -57,14 +61,21 @@ static void random_net(mlp_rng *rng, char *buf, size_t size)
         for (int i = 0; i < out; i++)
             n += snprintf(buf + n, size - (size_t)n, "%s%d/4", i ? ", " : "",
                           (int)mlp_rng_below(rng, 9) - 4);
-        if (l < 2)
+        if (l < hidden)
             n += snprintf(buf + n, size - (size_t)n, "]\nh%d = relu(W%d @ %s + b%d)\n", l, l,
                           prev, l);
         else
-            n += snprintf(buf + n, size - (size_t)n, "]\ny = W2 @ h1 + b2\noutput y\n");
-        prev = l ? "h1" : "h0";
+            n += snprintf(buf + n, size - (size_t)n, "]\ny = W%d @ %s + b%d\noutput y\n", l,
+                          prev, l);
+        snprintf(prev, sizeof prev, "h%d", l);
         in = out;
     }
+}
+
+/* 2 inputs, two hidden layers of 3 to 5 units. */
+static void random_net(mlp_rng *rng, char *buf, size_t size)
+{
+    random_net_sized(rng, buf, size, 2, 2, 3);
 }
 
 /* The branch and bound and the exact region search agree on 200 random networks and
@@ -94,6 +105,95 @@ TEST(verify_vnnlib_bab_agrees_with_exact_search)
     }
     CHECK_MSG(count[0] > 20 && count[1] > 20, "%d violated, %d hold: not mixed", count[0],
               count[1]);
+}
+
+/* Everything a run reports but its time, on `threads` threads: the verdict, the
+ * counterexample and its output, and the counts. */
+static void run_summary(const char *model, const char *prop, int threads, char *out, size_t size)
+{
+    mlp_model *m = parse_ok(model);
+    struct vnnlib p;
+    mlp_error err = {0};
+    mlp_verify_options o = {.threads = threads};
+    mlp_verify_result r;
+    int n = snprintf(out, size, "error");
+    if (m && vnnlib_parse(&p, prop, strlen(prop), "p.vnnlib", &err) == MLP_OK) {
+        if (vnn_verify(mlp_model_graph(m), &p, "p.vnnlib", &o, false, &r, &err) == MLP_OK) {
+            n = snprintf(out, size, "%s %ld boxes %ld splits %ld steps %ld candidates %ld leaves "
+                         "%ld open", r.holds ? "holds" : r.unknown ? "unknown" : "violated",
+                         r.boxes, r.splits, r.attack_steps, r.candidates, r.exact_leaves, r.open);
+            for (int v = 0; v < r.ninputs + r.nvalues; v++) {
+                const mlp_exact_value *e = v < r.ninputs ? &r.inputs[v] : &r.values[v - r.ninputs];
+                for (size_t i = 0; i < e->size; i++)
+                    n += snprintf(out + n, size - (size_t)n, " %s", e->values[i]);
+            }
+            mlp_verify_result_free(&r);
+        }
+        vnnlib_free(&p);
+    }
+    mlp_model_free(m);
+}
+
+/* The largest y[0] of model over 2000 random points of [-1, 1]^3, in doubles. */
+static double sampled_max(const char *model, mlp_rng *rng)
+{
+    mlp_model *m = parse_ok(model);
+    mlp_graph *g = mlp_model_graph(m);
+    mlp_id root = g->names[g->outputs[0]].node;
+    struct vnet net;
+    struct vdense d;
+    struct vatk a;
+    double best = -INFINITY;
+    if (vnet_init(&net, g, &root, 1, NULL) == MLP_OK &&
+        vdense_from_net(&d, &net, net.slot[root], NULL) == MLP_OK) {
+        vatk_init(&a, &d);
+        for (int s = 0; s < 2000; s++) {
+            double x[3];
+            for (int i = 0; i < 3; i++)
+                x[i] = 2 * mlp_rng_uniform(rng) - 1;
+            best = fmax(best, vatk_forward(&a, x)[0]);
+        }
+        vatk_free(&a);
+        vdense_free(&d);
+        vnet_free(&net);
+    }
+    mlp_model_free(m);
+    return best;
+}
+
+/* --threads: the answer, the counterexample and every count are the same on 1, 2, 3 and 4
+ * threads, on random networks and thresholds near their sampled maximum (so that the search
+ * needs splits and attack bursts, and finds some violations only in small regions). The
+ * thresholds are not dyadic, so no tie with a value at a dyadic point leaves a box open down to
+ * the resolution of doubles. */
+TEST(verify_vnnlib_threads_give_the_same_results)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 22, 0);
+    int kinds[2] = {0, 0};
+    long boxes = 0;
+    for (int trial = 0; trial < 24; trial++) {
+        char model[16384], prop[1024], want[4096], got[4096];
+        random_net_sized(&rng, model, sizeof model, 3, 2, 5 + trial % 3);
+        double c = sampled_max(model, &rng) + (trial % 2 ? 1 : -1) / 16.0;
+        snprintf(prop, sizeof prop,
+                 "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const X_2 Real)\n"
+                 "(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n(assert (<= -1 X_0 1))\n"
+                 "(assert (<= -1 X_1 1))\n(assert (<= -1 X_2 1))\n"
+                 "(assert (or (>= Y_0 %d/192) (>= (- Y_1 Y_0) 64)))\n", 3 * (int)ceil(c * 64) + 1);
+        run_summary(model, prop, 1, want, sizeof want);
+        CHECK_MSG(strncmp(want, "error", 5) != 0, "trial %d\n%s", trial, model);
+        for (int t = 2; t <= 4; t++) {
+            run_summary(model, prop, t, got, sizeof got);
+            CHECK_MSG(!strcmp(got, want), "trial %d, %d threads: %s\n1 thread: %s", trial, t, got,
+                      want);
+        }
+        kinds[want[0] == 'h']++;
+        boxes += strtol(strchr(want, ' ') + 1, NULL, 10);
+    }
+    CHECK_MSG(kinds[0] > 3 && kinds[1] > 3 && boxes > 500,
+              "%d violated, %d hold, %ld boxes: not a mixed, searching set", kinds[0], kinds[1],
+              boxes);
 }
 
 #define ONE_IN "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n"

@@ -1,91 +1,22 @@
 /* bab.c - branch and bound over the input box with strong branching and gradient attacks. */
-#include "analysis/verify/bab.h"
-#include "analysis/verify/attack.h"
-#include "analysis/verify/bound.h"
+#include "analysis/verify/bab_impl.h"
 #include "analysis/verify/leaf.h"
 #include "analysis/verify/rational.h"
-#include "analysis/verify/witness.h"
 #include "base/mem.h"
-#include "base/rng.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* Terms decided together per search (a bit each). */
-#define MAXTERMS 64
-/* Gradient steps per start, and random starts per burst. */
-#ifndef PGD_STEPS
-#define PGD_STEPS 25
-#endif
-/* A burst samples SAMPLES random points of the box and ascends from the best TOP of them. */
-#ifndef SAMPLES
-#define SAMPLES 256
-#endif
-#ifndef TOP
-#define TOP 8
-#endif
-/* and from RESTARTS fresh random points */
-#ifndef RESTARTS
-#define RESTARTS 16
-#endif
+/* Gradient steps per start in a popped box. */
 #ifndef PBOX_STEPS
 #define PBOX_STEPS 5
 #endif
-/* Dimensions tried by strong branching: the ones with the largest smear. */
-#ifndef STRONG
-#define STRONG 2
-#endif
-#define NCAND STRONG
-
-/* The case in doubles: its distinct atoms as rows, and its terms over them. */
-struct prob {
-    int na, nt;
-    double *C, *crad, *elo, *ehi, *c0; /* na rows */
-    bool *strict, any_rad;
-    int *tlen, **tatom;               /* term i: its atoms' rows */
-    int *plen, **tproof;              /* term i: the rows that can prove it impossible: its
-                                       * atoms, and sums of two and of all of them (when every
-                                       * atom of a sum holds, so does the sum) */
-};
-
 /* Most atoms of a term for which sums of pairs are tried. */
 #define MAXPAIRS 8
-
-struct box {
-    double *xl, *xu; /* one allocation: xl, xu, smear, corner, known */
-    double *smear;   /* per input: |d margin / d x_i| times the width, of the worst atom */
-    double *corner;  /* where the worst atom's linear upper bound is largest: a start for the
-                      * counterexample search */
-    double *known;   /* the hidden units' bounds here (vbound_save) */
-    uint64_t open; /* terms not yet proved impossible in the box */
-    double score;  /* its worst open term's margin */
-    int depth;
-    int hits;      /* attacks run inside it */
-};
-
-struct S {
-    const struct vnet *net;
-    int out, nx, ny, k;
-    const struct vdense *d;
-    const struct vnnlib *p;
-    const struct vbab_opts *o;
-    struct prob pr;
-    struct vbwork bw;
-    struct vatk atk;
-    double *ub, *rootl, *rootu, *x, *grad;
-    double *half[NCAND][2]; /* smear, corner, known of the halves tried: 2 nx + 2 units */
-    size_t box_doubles;
-    struct box *stack;
-    int n, cap;
-    mlp_rng rng;
-    mpq_t *point;
-    struct vbab_stats *st;
-    double t0, last_progress;
-    mlp_error *err;
-};
 
 static double now(void)
 {
@@ -197,14 +128,13 @@ static void prob_free(struct prob *pr)
 /* Bound the box (inside a box whose units' bounds are `known`, or NULL); returns the terms
  * still open among `open`, their worst margin in *score; its smear and bounds into `out`
  * (nx + 2 units doubles) unless NULL. */
-static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64_t open,
-                         const double *known, double *score, double *out)
+static uint64_t evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
+                         uint64_t open, const double *known, double *score, double *out)
 {
-    struct prob *pr = &s->pr;
-    s->st->boxes++;
-    vbound_forward(&s->bw, xl, xu, known);
-    vbound_atoms(&s->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
-                 pr->ehi, pr->c0, s->ub);
+    const struct prob *pr = &s->pr;
+    vbound_forward(&w->bw, xl, xu, known);
+    vbound_atoms(&w->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
+                 pr->ehi, pr->c0, w->ub);
     *score = -INFINITY;
     int worst = -1;
     for (int t = 0; t < pr->nt; t++) {
@@ -215,9 +145,9 @@ static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64
         int arg = -1;
         for (int j = 0; j < pr->plen[t] && !proved; j++) {
             int r = pr->tproof[t][j];
-            proved = pr->strict[r] ? s->ub[r] <= 0 : s->ub[r] < 0;
-            if (s->ub[r] < m) {
-                m = s->ub[r];
+            proved = pr->strict[r] ? w->ub[r] <= 0 : w->ub[r] < 0;
+            if (w->ub[r] < m) {
+                m = w->ub[r];
                 arg = r;
             }
         }
@@ -229,119 +159,15 @@ static uint64_t evaluate(struct S *s, const double *xl, const double *xu, uint64
         }
     }
     if (out && open && worst >= 0) {
-        const double *hi = vbound_input_coefs(&s->bw, worst);
-        const double *lo = vbound_input_coefs(&s->bw, pr->na + worst);
+        const double *hi = vbound_input_coefs(&w->bw, worst);
+        const double *lo = vbound_input_coefs(&w->bw, pr->na + worst);
         for (int i = 0; i < s->nx; i++) {
             out[i] = fmax(fabs(hi[i]), fabs(lo[i])) * (xu[i] - xl[i]);
             out[s->nx + i] = hi[i] > 0 ? xu[i] : hi[i] < 0 ? xl[i] : 0.5 * (xl[i] + xu[i]);
         }
-        vbound_save(&s->bw, out + 2 * s->nx);
+        vbound_save(&w->bw, out + 2 * s->nx);
     }
     return open;
-}
-
-/* ---- counterexample search ---- */
-
-/* The float value of term t at x (its least atom), the least atom's row into *arg. */
-static double term_value(struct S *s, int t, const double *x, const double *y, int *arg)
-{
-    const struct prob *pr = &s->pr;
-    double m = INFINITY;
-    for (int j = 0; j < pr->tlen[t]; j++) {
-        int r = pr->tatom[t][j];
-        double v = pr->c0[r];
-        for (int i = 0; i < s->ny; i++)
-            v += pr->C[(size_t)r * s->ny + i] * y[i];
-        for (int i = 0; i < s->nx; i++)
-            v += pr->ehi[(size_t)r * s->nx + i] * x[i];
-        if (v < m) {
-            m = v;
-            *arg = r;
-        }
-    }
-    return m;
-}
-
-/* Gradient ascent on term t from s->x within [xl, xu]; true when an exact counterexample was
- * found (in s->point). */
-static bool ascend(struct S *s, int t, const double *xl, const double *xu, int steps)
-{
-    double *x = s->x, step = 0.25;
-    for (int it = 0; it <= steps; it++, step *= 0.75) {
-        s->st->attack_steps++;
-        const double *y = vatk_forward(&s->atk, x);
-        int r = 0;
-        double v = term_value(s, t, x, y, &r);
-        if (v >= -1e-9 * (1 + fabs(s->pr.c0[r]))) { /* at or near the unsafe set: check exactly */
-            s->st->candidates++;
-            if (vwit_check(s->net, s->out, s->p, s->k, x, s->point))
-                return true;
-        }
-        if (it == steps)
-            break;
-        vatk_gradient(&s->atk, s->pr.C + (size_t)r * s->ny, s->grad);
-        for (int i = 0; i < s->nx; i++) {
-            double g = s->grad[i] + s->pr.ehi[(size_t)r * s->nx + i];
-            x[i] += step * (xu[i] - xl[i]) * (g > 0 ? 1 : g < 0 ? -1 : 0);
-            x[i] = fmin(xu[i], fmax(xl[i], x[i]));
-        }
-    }
-    return false;
-}
-
-/* Gradient ascent from the centre of the box and from `corner` (NULL: none), for each open
- * term. */
-static bool attack_centre(struct S *s, const double *xl, const double *xu, const double *corner,
-                          uint64_t open, int steps)
-{
-    for (int t = 0; t < s->pr.nt; t++) {
-        if (!(open >> t & 1))
-            continue;
-        for (int from = 0; from < (corner ? 2 : 1); from++) {
-            for (int i = 0; i < s->nx; i++)
-                s->x[i] = from ? corner[i] : xl[i] + 0.5 * (xu[i] - xl[i]);
-            if (ascend(s, t, xl, xu, steps))
-                return true;
-        }
-    }
-    return false;
-}
-
-/* For each open term: SAMPLES random points, then ascent from the TOP best of them and from
- * RESTARTS fresh random points. */
-static bool attack_burst(struct S *s, const double *xl, const double *xu, uint64_t open)
-{
-    int nx = s->nx;
-    double *pts = mlp_xmalloc((size_t)SAMPLES * nx * sizeof *pts), val[SAMPLES];
-    bool found = false;
-    for (int t = 0; t < s->pr.nt && !found; t++) {
-        if (!(open >> t & 1))
-            continue;
-        int order[SAMPLES];
-        for (int n = 0; n < SAMPLES; n++) {
-            double *x = pts + (size_t)n * nx;
-            for (int i = 0; i < nx; i++)
-                x[i] = xl[i] + mlp_rng_uniform(&s->rng) * (xu[i] - xl[i]);
-            int r;
-            val[n] = term_value(s, t, x, vatk_forward(&s->atk, x), &r);
-            int at = n;
-            for (; at > 0 && val[n] > val[order[at - 1]]; at--)
-                order[at] = order[at - 1];
-            order[at] = n;
-        }
-        s->st->attack_steps += SAMPLES;
-        for (int n = 0; n < TOP && !found; n++) {
-            memcpy(s->x, pts + (size_t)order[n] * nx, (size_t)nx * sizeof *s->x);
-            found = ascend(s, t, xl, xu, PGD_STEPS);
-        }
-        for (int n = 0; n < RESTARTS && !found; n++) {
-            for (int i = 0; i < nx; i++)
-                s->x[i] = xl[i] + mlp_rng_uniform(&s->rng) * (xu[i] - xl[i]);
-            found = ascend(s, t, xl, xu, PGD_STEPS);
-        }
-    }
-    free(pts);
-    return found;
 }
 
 /* ---- the search ---- */
@@ -374,7 +200,7 @@ static bool attack_open(struct S *s)
         return false;
     struct box *b = &s->stack[best];
     b->hits++;
-    return attack_burst(s, b->xl, b->xu, b->open);
+    return bab_attack_burst(s, b->xl, b->xu, b->open);
 }
 
 /* Push a box; `extra` is its smear and known bounds (nx + 2 units doubles). */
@@ -400,7 +226,7 @@ static void push(struct S *s, const double *xl, const double *xu, const double *
 /* The STRONG dimensions of largest smear that can still be halved, into dims; how many. */
 static int candidates(const struct S *s, const struct box *b, int *dims)
 {
-    int n = 0, *all = (int *)s->grad; /* scratch: nx ints fit in nx doubles */
+    int n = 0, *all = (int *)s->w[0].grad; /* scratch: nx ints fit in nx doubles */
     for (int i = 0; i < s->nx; i++) {
         double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
         if (!(mid > b->xl[i] && mid < b->xu[i]))
@@ -415,18 +241,24 @@ static int candidates(const struct S *s, const struct box *b, int *dims)
     return n;
 }
 
-/* Bound the two halves of b along input dimension i, halved at mid. */
-static void try_split(struct S *s, const struct box *b, int c, int i, double mid,
-                      uint64_t *open, double *score)
+/* The halves strong branching tries: task 2 c + h is half h of b along dims[c]. */
+struct trial {
+    const struct box *b;
+    const int *dims;
+    uint64_t open[NCAND][2];
+    double score[NCAND][2];
+};
+
+static void half_task(struct S *s, struct wk *w, int task, void *ctx)
 {
-    int nx = s->nx;
-    double *l = s->x, *u = s->x + nx;
-    for (int h = 0; h < 2; h++) {
-        memcpy(l, b->xl, (size_t)nx * sizeof *l);
-        memcpy(u, b->xu, (size_t)nx * sizeof *u);
-        (h ? l : u)[i] = mid;
-        open[h] = evaluate(s, l, u, b->open, b->known, &score[h], s->half[c][h]);
-    }
+    struct trial *tr = ctx;
+    const struct box *b = tr->b;
+    int nx = s->nx, c = task / 2, h = task % 2, i = tr->dims[c];
+    double *l = w->x, *u = w->x + nx;
+    memcpy(l, b->xl, (size_t)nx * sizeof *l);
+    memcpy(u, b->xu, (size_t)nx * sizeof *u);
+    (h ? l : u)[i] = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
+    tr->open[c][h] = evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
 }
 
 /* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
@@ -437,26 +269,26 @@ static bool branch(struct S *s, const struct box *b)
     double bestkey[2] = {INFINITY, INFINITY}, bscore[2] = {0, 0};
     uint64_t bopen[2] = {0, 0};
     int nd = candidates(s, b, dims);
+    struct trial tr = {.b = b, .dims = dims};
+    bab_run_tasks(s, 2 * nd, half_task, &tr);
+    s->st->boxes += 2 * nd;
     for (int c = 0; c < nd; c++) {
-        int i = dims[c];
-        double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-        uint64_t open[2];
-        double score[2];
-        try_split(s, b, c, i, mid, open, score);
+        const uint64_t *open = tr.open[c];
+        const double *score = tr.score[c];
         /* the halves' margins together (a proved half counts 0), then the worse half */
         double key[2] = {fmax(score[0], 0) + fmax(score[1], 0), fmax(score[0], score[1])};
         if (key[0] < bestkey[0] || (key[0] == bestkey[0] && key[1] < bestkey[1])) {
             bc = c;
             memcpy(bestkey, key, sizeof key);
-            memcpy(bopen, open, sizeof open);
-            memcpy(bscore, score, sizeof score);
+            memcpy(bopen, open, sizeof bopen);
+            memcpy(bscore, score, sizeof bscore);
         }
     }
     if (bc < 0)
         return false;
     s->st->splits++;
     s->st->depth = b->depth + 1 > s->st->depth ? b->depth + 1 : s->st->depth;
-    double *l = s->x, *u = s->x + nx;
+    double *l = s->w[0].x, *u = s->w[0].x + nx;
     int first = bscore[1] > bscore[0]; /* the half nearer to unsafe is popped first */
     for (int k = 0; k < 2; k++) {
         int h = k ? first : !first;
@@ -494,11 +326,12 @@ static int search(struct S *s)
     }
     uint64_t all = s->pr.nt >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->pr.nt) - 1;
     double score;
-    uint64_t open = evaluate(s, s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
+    uint64_t open = evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
+    s->st->boxes++;
     if (!open)
         return 1;
-    if (attack_centre(s, s->rootl, s->rootu, s->half[0][0] + s->nx, open, PGD_STEPS) ||
-        attack_burst(s, s->rootl, s->rootu, open))
+    if (bab_attack_centre(s, s->rootl, s->rootu, s->half[0][0] + s->nx, open, PGD_STEPS) ||
+        bab_attack_burst(s, s->rootl, s->rootu, open))
         return 0;
     push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
     size_t box_bytes = sizeof(struct box) + s->box_doubles * sizeof(double);
@@ -510,8 +343,9 @@ static int search(struct S *s)
             rc = -1;
         else if (s->o->max_memory && (size_t)s->n * box_bytes > s->o->max_memory)
             rc = -1;
-        else if (attack_centre(s, b.xl, b.xu, b.corner, b.open, PBOX_STEPS) ||
-                 (iter % ROOT_EVERY == ROOT_EVERY - 1 && attack_burst(s, s->rootl, s->rootu, all)) ||
+        else if (bab_attack_centre(s, b.xl, b.xu, b.corner, b.open, PBOX_STEPS) ||
+                 (iter % ROOT_EVERY == ROOT_EVERY - 1 &&
+                  bab_attack_burst(s, s->rootl, s->rootu, all)) ||
                  (iter % BOX_EVERY == BOX_EVERY - 1 && attack_open(s)))
             rc = 0;
         else if (!branch(s, &b)) {
@@ -533,6 +367,81 @@ static int search(struct S *s)
     return rc;
 }
 
+/* ---- threads ---- */
+
+/* Most threads a search uses (a burst has 24 ascents, a split 4 halves). */
+#define MAXTHREADS 64
+
+struct job {
+    struct S *s;
+    int n;
+    atomic_int next;
+    bab_task_fn fn;
+    void *ctx;
+};
+
+/* A pool part takes the next task until none is left: which thread runs a task does not
+ * change what it computes. */
+static void job_part(void *arg, int part, int parts)
+{
+    (void)parts;
+    struct job *j = arg;
+    for (int t; (t = atomic_fetch_add(&j->next, 1)) < j->n;)
+        j->fn(j->s, &j->s->w[part], t, j->ctx);
+}
+
+void bab_run_tasks(struct S *s, int n, bab_task_fn fn, void *ctx)
+{
+    if (!s->pool || n <= 1) {
+        for (int t = 0; t < n; t++)
+            fn(s, &s->w[0], t, ctx);
+        return;
+    }
+    struct job j = {.s = s, .n = n, .fn = fn, .ctx = ctx};
+    atomic_init(&j.next, 0);
+    mlp_pool_run(s->pool, job_part, &j);
+}
+
+static void wk_init(struct wk *w, const struct S *s)
+{
+    vbound_init(&w->bw, s->d, s->pr.na);
+    vatk_init(&w->atk, s->d);
+    w->ub = mlp_xcalloc((size_t)s->pr.na + 1, sizeof *w->ub);
+    w->x = mlp_xcalloc(2 * (size_t)s->nx, sizeof *w->x);
+    w->grad = mlp_xcalloc((size_t)s->nx, sizeof *w->grad);
+    w->point = vq_array_new(s->nx);
+}
+
+static void wk_free(struct wk *w, const struct S *s)
+{
+    vq_array_free(w->point, s->nx);
+    free(w->ub);
+    free(w->x);
+    free(w->grad);
+    vatk_free(&w->atk);
+    vbound_free(&w->bw);
+}
+
+/* nw workspaces, and a pool when there is more than one (one thread if none can be had). */
+static void threads_init(struct S *s, int threads)
+{
+    s->nw = threads < 1 ? 1 : threads > MAXTHREADS ? MAXTHREADS : threads;
+    s->pool = s->nw > 1 ? mlp_pool_new(s->nw) : NULL;
+    if (!s->pool)
+        s->nw = 1;
+    s->w = mlp_xcalloc((size_t)s->nw, sizeof *s->w);
+    for (int i = 0; i < s->nw; i++)
+        wk_init(&s->w[i], s);
+}
+
+static void threads_free(struct S *s)
+{
+    mlp_pool_free(s->pool);
+    for (int i = 0; i < s->nw; i++)
+        wk_free(&s->w[i], s);
+    free(s->w);
+}
+
 int vbab_run(const struct vnet *net, int out, const struct vdense *d, const struct vnnlib *p,
              int k, const struct vbab_opts *o, mpq_t *point, struct vbab_stats *st,
              mlp_error *err)
@@ -542,15 +451,11 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
                   .o = o, .point = point, .st = st, .err = err};
     s.t0 = s.last_progress = now();
     prob_init(&s.pr, p, k);
-    vbound_init(&s.bw, d, s.pr.na);
-    vatk_init(&s.atk, d);
-    s.ub = mlp_xcalloc((size_t)s.pr.na + 1, sizeof *s.ub);
+    threads_init(&s, o->threads);
     s.rootl = mlp_xcalloc((size_t)s.nx, sizeof *s.rootl);
     s.rootu = mlp_xcalloc((size_t)s.nx, sizeof *s.rootu);
-    s.x = mlp_xcalloc(2 * (size_t)s.nx, sizeof *s.x);
-    s.grad = mlp_xcalloc((size_t)s.nx, sizeof *s.grad);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
-    s.box_doubles = 4 * (size_t)s.nx + 2 * (size_t)s.bw.units;
+    s.box_doubles = 4 * (size_t)s.nx + 2 * (size_t)s.w[0].bw.units;
     for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             s.half[c][h] = mlp_xcalloc(s.box_doubles, sizeof(double));
@@ -572,13 +477,9 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             free(s.half[c][h]);
-    free(s.ub);
     free(s.rootl);
     free(s.rootu);
-    free(s.x);
-    free(s.grad);
-    vatk_free(&s.atk);
-    vbound_free(&s.bw);
+    threads_free(&s);
     prob_free(&s.pr);
     return rc;
 }

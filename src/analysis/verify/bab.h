@@ -7,8 +7,8 @@
  * gradient ascent in doubles (attack.h) looks for a point of the unsafe set; a candidate is
  * reported only after the exact re-check (witness.h). Boxes that stay undecided down to the
  * resolution of doubles are handed to the exact region search (search.h) over their exact
- * sub-box. Single-threaded and deterministic: the same inputs give the same answer, the same
- * counterexample and the same counts. */
+ * sub-box. Deterministic for any number of threads: the same inputs give the same answer, the
+ * same counterexample and the same counts. */
 #ifndef MLP_ANALYSIS_VERIFY_BAB_H
 #define MLP_ANALYSIS_VERIFY_BAB_H
 
@@ -34,6 +34,7 @@ struct vbab_stats {
 struct vbab_opts {
     double deadline;   /* CLOCK_MONOTONIC seconds; 0: none */
     size_t max_memory; /* bytes for open boxes; 0: none */
+    int threads;       /* threads to use (bab_impl.h: the same results for every count) */
     void (*progress)(const struct vbab_stats *st, double elapsed, void *ctx);
     void *ctx;
 };

@@ -120,7 +120,7 @@ static int decide(const struct vnet *net, int out, const struct vnnlib *p,
     bool dense = !exact_only && vdense_from_net(&d, net, out, &why) == MLP_OK;
     struct prog pg = {opt, 0};
     struct vbab_opts o = {opt && opt->timeout > 0 ? t0 + opt->timeout : 0,
-                          opt ? opt->max_memory : 0,
+                          opt ? opt->max_memory : 0, opt ? opt->threads : 1,
                           opt && opt->progress ? on_progress : NULL, &pg};
     int verdict = 1;
     for (int k = 0; k < p->ncases && verdict == 1; k++) {

@@ -1,0 +1,102 @@
+/* bab_impl.h - the branch and bound's state, shared by its two halves (bab.c bounds and splits
+ * boxes, bab_attack.c looks for counterexamples). Not for use elsewhere.
+ *
+ * Threads. Work that is independent by construction runs on a pool of threads owned by the
+ * search (tensor/pool.h): the bounds of the halves strong branching tries, and the gradient
+ * ascents of an attack burst (and its sampled points). Each such piece of work is a *task*
+ * with a fixed index; a task is a pure function of its inputs, run on whichever thread takes
+ * it, in that thread's workspace (struct wk); the results are merged by the calling thread in
+ * task order, with the counts of the tasks a sequential run would have run. So the answer, the
+ * counterexample and every count are the same for every number of threads, and the same as
+ * with one. */
+#ifndef MLP_ANALYSIS_VERIFY_BAB_IMPL_H
+#define MLP_ANALYSIS_VERIFY_BAB_IMPL_H
+
+#include "analysis/verify/attack.h"
+#include "analysis/verify/bab.h"
+#include "analysis/verify/bound.h"
+#include "base/rng.h"
+#include "tensor/pool.h"
+
+#include <stdint.h>
+
+/* Terms decided together per search (a bit each). */
+#define MAXTERMS 64
+/* Dimensions tried by strong branching: the ones with the largest smear. */
+#ifndef STRONG
+#define STRONG 2
+#endif
+#define NCAND STRONG
+/* Gradient steps per start of a burst and at the root. */
+#ifndef PGD_STEPS
+#define PGD_STEPS 25
+#endif
+
+/* The case in doubles: its distinct atoms as rows, and its terms over them. */
+struct prob {
+    int na, nt;
+    double *C, *crad, *elo, *ehi, *c0; /* na rows */
+    bool *strict, any_rad;
+    int *tlen, **tatom;               /* term i: its atoms' rows */
+    int *plen, **tproof;              /* term i: the rows that can prove it impossible: its
+                                       * atoms, and sums of two and of all of them (when every
+                                       * atom of a sum holds, so does the sum) */
+};
+
+struct box {
+    double *xl, *xu; /* one allocation: xl, xu, smear, corner, known */
+    double *smear;   /* per input: |d margin / d x_i| times the width, of the worst atom */
+    double *corner;  /* where the worst atom's linear upper bound is largest: a start for the
+                      * counterexample search */
+    double *known;   /* the hidden units' bounds here (vbound_save) */
+    uint64_t open; /* terms not yet proved impossible in the box */
+    double score;  /* its worst open term's margin */
+    int depth;
+    int hits;      /* attacks run inside it */
+};
+
+/* One thread's workspace: everything a task writes besides its own result slot. */
+struct wk {
+    struct vbwork bw;
+    struct vatk atk;
+    double *ub, *x, *grad; /* na; 2 nx; nx */
+    mpq_t *point;          /* the counterexample this thread found last (nx rationals) */
+    long steps, cands;     /* attack counts of the task being run */
+};
+
+struct S {
+    const struct vnet *net;
+    int out, nx, ny, k;
+    const struct vdense *d;
+    const struct vnnlib *p;
+    const struct vbab_opts *o;
+    struct prob pr;
+    struct wk *w; /* nw workspaces; w[0] is the calling thread's */
+    int nw;
+    mlp_pool *pool; /* nw parts; NULL with one thread */
+    double *rootl, *rootu;
+    double *half[NCAND][2]; /* smear, corner, known of the halves tried: 2 nx + 2 units */
+    size_t box_doubles;
+    struct box *stack;
+    int n, cap;
+    mlp_rng rng;
+    mpq_t *point;
+    struct vbab_stats *st;
+    double t0, last_progress;
+    mlp_error *err;
+};
+
+/* Run fn(s, w, task) for every task in 0..n-1 on the pool's threads (w: the running thread's
+ * workspace); returns when all are done. */
+typedef void (*bab_task_fn)(struct S *s, struct wk *w, int task, void *ctx);
+void bab_run_tasks(struct S *s, int n, bab_task_fn fn, void *ctx);
+
+/* bab_attack.c: gradient ascent from the centre of [xl, xu] and from `corner` (NULL: none)
+ * for each open term, on the calling thread; a burst of SAMPLES random points, ascents from the
+ * best of them and from fresh random points, for each open term, on the pool. True when a
+ * counterexample was found (in s->point, re-checked exactly). */
+bool bab_attack_centre(struct S *s, const double *xl, const double *xu, const double *corner,
+                       uint64_t open, int steps);
+bool bab_attack_burst(struct S *s, const double *xl, const double *xu, uint64_t open);
+
+#endif
