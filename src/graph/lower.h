@@ -9,8 +9,8 @@
  *    per-sample products into one result; neither materialises the per-sample [batch, m, n]
  *    intermediate. The inner node is computed only if something else needs it.
  *  - dense layers: W @ x + b (either side of the +) is one GEMM and one pass adding b in the
- *    output (a second addend too: x + W @ h + b), and act(W @ x + b) for act = relu, sigmoid, tanh adds the activation to that same
- *    pass (exec/fused.c), when nothing else reads the sum;
+ *    output (a second addend too: x + W @ h + b), and act(W @ x + b) for act = relu, sigmoid,
+ *    tanh adds the activation to that same pass (exec/fused.c), when nothing else reads the sum;
  *  - activation backward: gy * act'(z), where the graph also computes h = act(z), is one pass
  *    reading gy and h (relu'(z) = [h > 0], σ'(z) = h (1 - h), tanh'(z) = 1 - h²), so act'(z)
  *    costs no exp and no buffer.

@@ -18,6 +18,12 @@ struct field {
     int col;   /* 1-based column in that line */
 };
 
+/* Where field f of the record that starts on line `record` begins. */
+static mlp_srcloc field_loc(int record, const struct field *f)
+{
+    return (mlp_srcloc){record + f->dline, f->col};
+}
+
 /* Where offset `to` of a record lies: *dline line breaks after its start, column *col. The
  * scan resumes at *from, so placing every field of a record costs one pass over it. */
 static void place(const char *rec, int to, int *from, int *dline, int *line_start, int *col)
@@ -46,8 +52,8 @@ static int quoted(const char *line, int len, int i, char *out, int *outlen)
 }
 
 /* Split one record (without its line break) into trimmed fields; returns the count, or -1
- * with *bad (line offset and column) where a malformed quoted field starts and *why what is wrong. Quoted
- * fields are decoded into scratch (at least len bytes), which the fields then point into. */
+ * with *bad placed where a malformed quoted field starts and *why what is wrong. Quoted fields
+ * are decoded into scratch (at least len bytes), which the fields then point into. */
 static int split(const char *line, int len, struct field **fields, int *cap, char *scratch,
                  struct field *bad, const char **why)
 {
@@ -208,7 +214,7 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
     for (int i = 0; i < n; i++) {
         if (tc->is_text && tc->is_text[i]) {
             if (f[i].len == 0)
-                return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line + f[i].dline, f[i].col},
+                return mlp_fail(err, MLP_ERR_INPUT, path, field_loc(line, &f[i]),
                                 "empty label");
             tc->cell[(int64_t)t->rows * t->cols + i] = mlp_xstrndup(f[i].start, (size_t)f[i].len);
             row[i] = 0;
@@ -216,7 +222,7 @@ static int add_row(mlp_table *t, int64_t *cap, const struct field *f, int n, con
         }
         enum number_kind k = field_number(&f[i], &row[i]);
         if (k != NUMBER)
-            return mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){line + f[i].dline, f[i].col},
+            return mlp_fail(err, MLP_ERR_INPUT, path, field_loc(line, &f[i]),
                             k == NOT_FINITE ? "'%.*s' is not a finite number"
                                             : "'%.*s' is not a number",
                             f[i].len > 40 ? 40 : f[i].len, f[i].start);
@@ -418,7 +424,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
         int record = line;
         line += breaks;
         if (nf < 0) {
-            rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record + bad.dline, bad.col}, "%s", why);
+            rc = mlp_fail(err, MLP_ERR_INPUT, path, field_loc(record, &bad), "%s", why);
             break;
         }
         if (first) {
@@ -430,7 +436,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 if (field_number(&f[i], &dummy) == NOT_NUMBER)
                     names++, name = i;
             if (names > 0 && names < nf) {
-                rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record + f[name].dline, f[name].col},
+                rc = mlp_fail(err, MLP_ERR_INPUT, path, field_loc(record, &f[name]),
                               "'%.*s' is not a number (and a header row names every column)",
                               f[name].len > 40 ? 40 : f[name].len, f[name].start);
                 break;
@@ -439,7 +445,7 @@ static mlp_table *parse(const char *text, size_t len, const char *path, const ch
                 t->names = mlp_xcalloc((size_t)nf, sizeof *t->names);
                 for (int i = 0; i < nf; i++) {
                     if (f[i].len == 0) {
-                        rc = mlp_fail(err, MLP_ERR_INPUT, path, (mlp_srcloc){record + f[i].dline, f[i].col},
+                        rc = mlp_fail(err, MLP_ERR_INPUT, path, field_loc(record, &f[i]),
                                       "empty column name in the header");
                         break;
                     }
