@@ -161,38 +161,80 @@ void mlp_act_derivative(const struct mlp_kargs *k)
                  for (int64_t i = 0; i < n; i++) y[i] = (T)DERIV(d, h[i]););
 }
 
+/* out2 = batch_sum(a) over the batch, as batch_sum sums (0 + a_0 + a_1 + ... per element), and
+ * wb -= lr * out2 when an SGD run fuses the bias update here. */
+#define BIAS_SUM(T, k, m)                                                                       \
+    do {                                                                                        \
+        const T *A_ = (k)->in[0];                                                               \
+        T *bs_ = (k)->out2, *wb_ = (k)->sgd_w[1], lr_ = (T)(k)->sgd_lr;                         \
+        int64_t sa_ = (k)->in_stride[0];                                                        \
+        for (int i = 0; i < (m); i++)                                                           \
+            bs_[i] = (T)0 + A_[i];                                                              \
+        for (int p = 1; p < (k)->batch; p++)                                                    \
+            for (int i = 0; i < (m); i++)                                                       \
+                bs_[i] += A_[p * sa_ + i];                                                      \
+        for (int i = 0; wb_ && i < (m); i++)                                                    \
+            wb_[i] -= lr_ * bs_[i];                                                             \
+    } while (0)
+
 /* batch_sum(outer(a, b)) = A^T B over the batch; when the GEMM would use plain loops, the same
- * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. */
+ * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. An SGD
+ * run's update w -= lr * y is applied as each y is made (single samples) or after the sums. */
 #define OUTER_SMALL(T, name)                                                                    \
     SCALAR static void name(const struct mlp_kargs *k, int m, int n)                            \
     {                                                                                           \
         const T *A = k->in[0], *B = k->in[1];                                                   \
         int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
-        T *y = k->out;                                                                          \
+        T *y = k->out, *w = k->sgd_w[0], lr = (T)k->sgd_lr;                                     \
         if (k->batch == 1) { /* one sample: the sum 0 + a b of one term (SGD on one sample) */  \
-            for (int i = 0; i < m; i++)                                                         \
-                for (int j = 0; j < n; j++)                                                     \
-                    y[(int64_t)i * n + j] = (T)0 + A[i] * B[j];                                 \
-            return;                                                                             \
-        }                                                                                       \
-        for (int i = 0; i < m; i++)                                                             \
-            for (int j = 0; j < n; j++) {                                                       \
-                T s = 0;                                                                        \
-                for (int p = 0; p < k->batch; p++)                                              \
-                    s += A[p * sa + i] * B[p * sb + j];                                         \
-                y[(int64_t)i * n + j] = s;                                                      \
+            for (int i = 0; i < m; i++) {                                                       \
+                T a = A[i], *yi = y + (int64_t)i * n, *wi = w ? w + (int64_t)i * n : NULL;      \
+                if (!wi)                                                                        \
+                    for (int j = 0; j < n; j++)                                                 \
+                        yi[j] = (T)0 + a * B[j];                                                \
+                else                                                                            \
+                    for (int j = 0; j < n; j++) {                                               \
+                        T g = (T)0 + a * B[j];                                                  \
+                        yi[j] = g;                                                              \
+                        wi[j] -= lr * g;                                                        \
+                    }                                                                           \
             }                                                                                   \
+        } else {                                                                                \
+            for (int i = 0; i < m; i++)                                                         \
+                for (int j = 0; j < n; j++) {                                                   \
+                    T s = 0;                                                                    \
+                    for (int p = 0; p < k->batch; p++)                                          \
+                        s += A[p * sa + i] * B[p * sb + j];                                     \
+                    y[(int64_t)i * n + j] = s;                                                  \
+                }                                                                               \
+            for (int64_t e = 0; w && e < (int64_t)m * n; e++)                                   \
+                w[e] -= lr * y[e];                                                              \
+        }                                                                                       \
+        if (k->out2)                                                                            \
+            BIAS_SUM(T, k, m);                                                                  \
     }
 OUTER_SMALL(float, outer_small_f32)
 OUTER_SMALL(double, outer_small_f64)
 
+/* The same after the GEMM: the weight update in one pass, then the bias sum. */
+static void outer_finish(const struct mlp_kargs *k, int m, int n)
+{
+    int64_t count = (int64_t)m * n;
+    MLP_DISPATCH(k->dtype, T *restrict w = k->sgd_w[0]; const T *restrict y = k->out;
+                 T lr = (T)k->sgd_lr;
+                 for (int64_t e = 0; w && e < count; e++) w[e] -= lr * y[e];
+                 if (k->out2) BIAS_SUM(T, k, m););
+}
+
 void mlp_batch_outer_fast(const struct mlp_kargs *k)
 {
     int m = k->inode[0]->shape.dim[0], n = k->inode[1]->shape.dim[0];
-    if (!mlp_gemm_is_small(m, n, k->batch))
+    if (!mlp_gemm_is_small(m, n, k->batch)) {
         mlp_batch_outer_forward(k);
-    else if (k->dtype == MLP_F64)
+        outer_finish(k, m, n);
+    } else if (k->dtype == MLP_F64) {
         outer_small_f64(k, m, n);
-    else
+    } else {
         outer_small_f32(k, m, n);
+    }
 }

@@ -13,6 +13,8 @@ static void plain(const mlp_graph *g, mlp_id id, struct mlp_lowered *out)
         out->in[i] = out->operand[i] = i < out->arity ? n->in[i] : MLP_NONE;
         out->trans[i] = false;
     }
+    out->also = MLP_NONE;
+    out->sgd = false;
 }
 
 /* A matmul reads a transposed operand through its source. */
@@ -172,6 +174,20 @@ static bool act_derivative(const mlp_graph *g, mlp_id id, struct mlp_lowered *ou
     return true;
 }
 
+/* batch_sum(a) for a batched a, when it is a target nothing reads (a bias gradient), else
+ * MLP_NONE: the kernel of batch_sum(outer(a, x)) (node `weight`) computes it too. */
+static mlp_id bias_sum(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id a, mlp_id weight)
+{
+    if (!mlp_node(g, a)->batched)
+        return MLP_NONE;
+    for (mlp_id id = a + 1; id < g->n; id++) {
+        const struct mlp_node *n = mlp_node(g, id);
+        if (id != weight && n->op == MLP_OP_BATCH_SUM && n->in[0] == a)
+            return c->uses[id] == 0 && c->pinned && c->pinned[id] ? id : MLP_NONE;
+    }
+    return MLP_NONE;
+}
+
 static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
                   struct mlp_lowered *out)
 {
@@ -201,6 +217,8 @@ static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
             return false;
         plain(g, n->in[0], out);
         out->forward = mlp_batch_outer_fast;
+        out->also = bias_sum(g, c, out->in[0], id);
+        out->sgd = true;
         return true;
     default:
         return false;

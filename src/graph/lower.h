@@ -11,6 +11,9 @@
  *  - dense layers: W @ x + b (either side of the +) is one GEMM and one pass adding b in the
  *    output (a second addend too: x + W @ h + b), and act(W @ x + b) for act = relu, sigmoid,
  *    tanh adds the activation to that same pass (exec/fused.c), when nothing else reads the sum;
+ *  - dense backward: batch_sum(a) beside batch_sum(outer(a, x)) (a bias gradient beside its
+ *    weight gradient) is computed by the same kernel when nothing reads it, and a plain
+ *    gradient-descent step on the parameters (exec/plan.h) can be applied by that kernel too;
  *  - activation backward: gy * act'(z), where the graph also computes h = act(z), is one pass
  *    reading gy and h (relu'(z) = [h > 0], σ'(z) = h (1 - h), tanh'(z) = 1 - h²), so act'(z)
  *    costs no exp and no buffer.
@@ -28,6 +31,9 @@ struct mlp_lowered {
     mlp_id in[MLP_MAX_ARITY];      /* the nodes whose buffers the kernel reads */
     mlp_id operand[MLP_MAX_ARITY]; /* the nodes they stand for (kargs.inode): differs for views */
     bool trans[MLP_MAX_ARITY];     /* in[i] is read transposed (kargs.trans) */
+    mlp_id also; /* a second node the kernel computes (kargs.out2), or MLP_NONE: a target that
+                    nothing reads, so computing it later than its own place changes nothing */
+    bool sgd;    /* the kernel applies kargs.sgd_w (plain gradient descent on its results) */
 };
 
 /* What the rules need to know about the whole graph: a fused node must have no other reader
@@ -62,7 +68,9 @@ void mlp_batch_matmul_forward(const struct mlp_kargs *k);
  * left operand of its +. */
 void mlp_dense_forward(const struct mlp_kargs *k);
 void mlp_act_backward(const struct mlp_kargs *k);
-/* batch_sum(outer(a, b)) as mlp_batch_outer_forward, tiny products inline (same sums). */
+/* batch_sum(outer(a, b)) as mlp_batch_outer_forward, tiny products inline (same sums); with
+ * out2, also batch_sum(a) (the bias gradient beside the weight gradient, summed as batch_sum
+ * sums); applies kargs.sgd_w. */
 void mlp_batch_outer_fast(const struct mlp_kargs *k);
 /* act'(z) alone, from in = {h}: node is the derivative node. */
 void mlp_act_derivative(const struct mlp_kargs *k);

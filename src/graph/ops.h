@@ -158,6 +158,12 @@ struct mlp_kargs {
      * operand's own shape). */
     bool trans[MLP_MAX_ARITY];
     struct mlp_gemm_ctx *gemm; /* the running plan's GEMM workspace, or NULL */
+    /* Set only by plans, for the fused kernels that accept them (graph/lower.h): out2, the
+     * buffer of a second node the kernel computes (mlp_lowered.also), or NULL; in a gradient-
+     * descent run, w -= sgd_lr * out applied to sgd_w[0] and by out2 to sgd_w[1] (NULL: none). */
+    void *out2;
+    void *sgd_w[2];
+    double sgd_lr;
 };
 
 /* Infer the result shape from the operands (and attributes) already in *n; on a mismatch report
