@@ -230,8 +230,10 @@ int mlp_session_sgd_step(mlp_session *s, double lr, mlp_error *err)
             mlp_plan_apply_sgd(s->plan, lr);
         return rc;
     }
-    free(s->unset_input); /* every input is set: no value depends on an unset one */
-    s->unset_input = NULL;
+    if (s->unset_input) { /* every input is set now: no value depends on an unset one */
+        free(s->unset_input);
+        s->unset_input = NULL;
+    }
     mlp_plan_run_sgd(s->plan, lr);
     return MLP_OK;
 }

@@ -74,35 +74,73 @@ static inline double act_d(enum mlp_op op, double v)
          : op == MLP_OP_TANH    ? tanh(v) : v;
 }
 
+/* act'(z) from h = act(z), as the derivative ops compute it from z. */
+#define DERIV(op, h) ((op) == MLP_OP_DRELU ? ((h) > 0 ? 1 : 0)                                  \
+                      : (op) == MLP_OP_DSIGMOID ? (h) * (1 - (h)) : 1 - (h) * (h))
+
+/* The small dense kernel's three forms: W @ x alone, a dense layer act(W @ x + c [+ b]), and
+ * the adjoint into a hidden layer (W @ x) * act'(z) (c = h = act(z)). */
+enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
+
+/* One form with the transpose flag fixed, so the inner loop has no branch: each element is
+ * s = 0 + x_0 w_0 + x_1 w_1 + ... in order, as the GEMM's plain loops sum. */
 #define DENSE_SMALL(T, name, act)                                                               \
-    SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
+    static inline __attribute__((always_inline)) void name(const struct mlp_kargs *k, int m,    \
+                                                           int kk, int form, bool ta)           \
     {                                                                                           \
         const T *W = k->in[0], *X = k->in[1];                                                   \
-        bool ta = k->trans[0], c_left = k->trans[2], b_left = k->trans[3];                     \
-        bool bias = k->node->op != MLP_OP_MATMUL;                                               \
-        enum mlp_op op = k->node->op;                                                           \
+        bool c_left = k->trans[2], b_left = k->trans[3];                                        \
+        enum mlp_op op = k->node->op, dop = form == DENSE_BACK ? k->inode[2]->op : op;          \
         for (int r = 0; r < k->rows; r++) {                                                     \
             const T *x = X + (int64_t)r * kk;                                                   \
-            const T *c = bias ? (const T *)k->in[2] + r * k->in_stride[2] : NULL;               \
+            const T *c = form != DENSE_MATMUL ? (const T *)k->in[2] + r * k->in_stride[2] : 0;  \
             const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;           \
             T *y = (T *)k->out + (int64_t)r * m;                                                \
             for (int i = 0; i < m; i++) {                                                       \
                 T s = 0;                                                                        \
-                for (int p = 0; p < kk; p++)                                                    \
-                    s += x[p] * (ta ? W[(int64_t)p * m + i] : W[(int64_t)i * kk + p]);          \
-                if (!bias) {                                                                    \
+                if (ta)                                                                         \
+                    for (int p = 0; p < kk; p++)                                                \
+                        s += x[p] * W[(int64_t)p * m + i];                                      \
+                else                                                                            \
+                    for (int p = 0; p < kk; p++)                                                \
+                        s += x[p] * W[(int64_t)i * kk + p];                                     \
+                if (form == DENSE_MATMUL) {                                                     \
                     y[i] = s;                                                                   \
-                    continue;                                                                   \
+                } else if (form == DENSE_BACK) { /* as act_backward multiplies */               \
+                    T dv = (T)DERIV(dop, c[i]);                                                 \
+                    y[i] = c_left ? dv * s : s * dv;                                            \
+                } else {                                                                        \
+                    T v = c_left ? c[i] + s : s + c[i];                                         \
+                    y[i] = b ? (b_left ? b[i] + v : v + b[i]) : v;                              \
                 }                                                                               \
-                T v = c_left ? c[i] + s : s + c[i];                                             \
-                if (b)                                                                          \
-                    v = b_left ? b[i] + v : v + b[i];                                           \
-                y[i] = act(op, v);                                                              \
             }                                                                                   \
+            /* The activation in a pass of its own: its exp is a call, which would otherwise  \
+             * spill the sums' loop state around every element. */                             \
+            for (int i = 0; form == DENSE_LAYER && op != MLP_OP_ADD && i < m; i++)              \
+                y[i] = act(op, y[i]);                                                           \
         }                                                                                       \
     }
-DENSE_SMALL(float, dense_small_f32, act_f)
-DENSE_SMALL(double, dense_small_f64, act_d)
+DENSE_SMALL(float, dense_form_f32, act_f)
+DENSE_SMALL(double, dense_form_f64, act_d)
+
+/* Each form and transpose flag as its own loop (not vectorised: rows of a few elements). */
+#define DENSE_DISPATCH(name, form_fn)                                                           \
+    SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
+    {                                                                                           \
+        enum mlp_op op = k->node->op;                                                           \
+        int form = op == MLP_OP_MATMUL ? DENSE_MATMUL : op == MLP_OP_MUL ? DENSE_BACK           \
+                                                                         : DENSE_LAYER;         \
+        switch (form * 2 + k->trans[0]) {                                                       \
+        case 0: form_fn(k, m, kk, DENSE_MATMUL, false); break;                                  \
+        case 1: form_fn(k, m, kk, DENSE_MATMUL, true); break;                                   \
+        case 2: form_fn(k, m, kk, DENSE_LAYER, false); break;                                   \
+        case 3: form_fn(k, m, kk, DENSE_LAYER, true); break;                                    \
+        case 4: form_fn(k, m, kk, DENSE_BACK, false); break;                                    \
+        default: form_fn(k, m, kk, DENSE_BACK, true); break;                                    \
+        }                                                                                       \
+    }
+DENSE_DISPATCH(dense_small_f32, dense_form_f32)
+DENSE_DISPATCH(dense_small_f64, dense_form_f64)
 
 void mlp_dense_forward(const struct mlp_kargs *k)
 {
@@ -121,6 +159,18 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     enum mlp_op op = k->node->op;
     if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
         return;
+    if (op == MLP_OP_MUL) { /* (W @ x) * act'(z), from h = act(z) */
+        enum mlp_op d = k->inode[2]->op;
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+            const T *h = (const T *)k->in[2] + r * k->in_stride[2];
+            T *y = (T *)k->out + (int64_t)r * m;
+            for (int i = 0; i < m; i++) {
+                T dv = (T)DERIV(d, h[i]);
+                y[i] = c_left ? dv * y[i] : y[i] * dv;
+            }
+        });
+        return;
+    }
     bool b_left = k->trans[3];
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
@@ -132,10 +182,6 @@ void mlp_dense_forward(const struct mlp_kargs *k)
             ADDEND_PASS(T, op, m, b, b_left, y[i] + c[i]);
     });
 }
-
-/* act'(z) from h = act(z), as the derivative ops compute it from z. */
-#define DERIV(op, h) ((op) == MLP_OP_DRELU ? ((h) > 0 ? 1 : 0)                                  \
-                      : (op) == MLP_OP_DSIGMOID ? (h) * (1 - (h)) : 1 - (h) * (h))
 
 void mlp_act_backward(const struct mlp_kargs *k)
 {
@@ -161,12 +207,16 @@ void mlp_act_derivative(const struct mlp_kargs *k)
                  for (int64_t i = 0; i < n; i++) y[i] = (T)DERIV(d, h[i]););
 }
 
+/* The weights an SGD run updates by out (i = 0) or out2 (i = 1), or NULL; the rate as T. */
+#define SGD_W(k, i) ((k)->sgd && (k)->sgd->on ? (k)->sgd_w[i] : NULL)
+#define SGD_LR(T, k) ((k)->sgd ? (T)(k)->sgd->lr : (T)0)
+
 /* out2 = batch_sum(a) over the batch, as batch_sum sums (0 + a_0 + a_1 + ... per element), and
  * wb -= lr * out2 when an SGD run fuses the bias update here. */
 #define BIAS_SUM(T, k, m)                                                                       \
     do {                                                                                        \
         const T *A_ = (k)->in[0];                                                               \
-        T *bs_ = (k)->out2, *wb_ = (k)->sgd_w[1], lr_ = (T)(k)->sgd_lr;                         \
+        T *bs_ = (k)->out2, *wb_ = SGD_W(k, 1), lr_ = SGD_LR(T, k);                            \
         int64_t sa_ = (k)->in_stride[0];                                                        \
         for (int i = 0; i < (m); i++)                                                           \
             bs_[i] = (T)0 + A_[i];                                                              \
@@ -185,7 +235,7 @@ void mlp_act_derivative(const struct mlp_kargs *k)
     {                                                                                           \
         const T *A = k->in[0], *B = k->in[1];                                                   \
         int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
-        T *y = k->out, *w = k->sgd_w[0], lr = (T)k->sgd_lr;                                     \
+        T *y = k->out, *w = SGD_W(k, 0), lr = SGD_LR(T, k);                                     \
         if (k->batch == 1) { /* one sample: the sum 0 + a b of one term (SGD on one sample) */  \
             for (int i = 0; i < m; i++) {                                                       \
                 T a = A[i], *yi = y + (int64_t)i * n, *wi = w ? w + (int64_t)i * n : NULL;      \
@@ -220,8 +270,8 @@ OUTER_SMALL(double, outer_small_f64)
 static void outer_finish(const struct mlp_kargs *k, int m, int n)
 {
     int64_t count = (int64_t)m * n;
-    MLP_DISPATCH(k->dtype, T *restrict w = k->sgd_w[0]; const T *restrict y = k->out;
-                 T lr = (T)k->sgd_lr;
+    MLP_DISPATCH(k->dtype, T *restrict w = SGD_W(k, 0); const T *restrict y = k->out;
+                 T lr = SGD_LR(T, k);
                  for (int64_t e = 0; w && e < count; e++) w[e] -= lr * y[e];
                  if (k->out2) BIAS_SUM(T, k, m););
 }

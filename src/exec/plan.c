@@ -16,7 +16,6 @@ struct step {
     struct mlp_kargs k;
     struct mlp_lowered low; /* how the step was lowered, for code generators */
     int upd, nupd;          /* the SGD updates applied right after the step: upd[upd..+nupd) */
-    void *sgd_w[2];         /* the fused updates' weights (kargs.sgd_w in an SGD run) */
 };
 
 /* A plain gradient-descent update w -= lr * g (mlp_plan_set_sgd): fused into the kernel that
@@ -39,8 +38,9 @@ struct mlp_plan {
     char *arena;
     size_t arena_bytes;
     mlp_gemm_ctx *gemm;      /* packing workspace for the matrix products */
-    struct update *upd;      /* sorted by `after` */
+    struct update *upd;      /* the loops by `after`, then the fused ones */
     int nupd;
+    struct mlp_sgd_run sgd;  /* what the fused kernels read (kargs.sgd) */
 };
 
 /* ---- a first-fit allocator over arena offsets, used only while planning ---- */
@@ -309,6 +309,7 @@ mlp_plan *mlp_plan_new_fused(const mlp_graph *g, const mlp_id *targets, int ntar
         return plan_fail(p, err, p->arena_bytes);
     }
     build_steps(p, needed, low);
+    mlp_plan_set_batch(p, 1);
     free(needed);
     free(low);
     mlp_plan_load_params(p);
@@ -398,6 +399,11 @@ int mlp_plan_threads(const mlp_plan *p) { return mlp_gemm_ctx_threads(p->gemm); 
 void mlp_plan_set_batch(mlp_plan *p, int batch)
 {
     p->batch = batch < 1 ? 1 : batch > p->max_batch ? p->max_batch : batch;
+    for (int s = 0; s < p->nsteps; s++) { /* once here, not per run: single samples */
+        struct mlp_kargs *k = &p->steps[s].k;
+        k->batch = p->batch;
+        k->rows = k->node->batched ? p->batch : 1;
+    }
 }
 
 int mlp_plan_batch(const mlp_plan *p) { return p->batch; }
@@ -405,15 +411,13 @@ int mlp_plan_max_batch(const mlp_plan *p) { return p->max_batch; }
 mlp_dtype mlp_plan_dtype(const mlp_plan *p) { return p->dtype; }
 size_t mlp_plan_arena_bytes(const mlp_plan *p) { return p->arena_bytes; }
 
-/* w -= lr * g in the plan's dtype for updates [u, end) but the fused ones when `all` is false:
+/* w -= lr * g in the plan's dtype for updates [u, end):
  * float32 rounds lr to float and each product and difference as float arithmetic does (the loop
  * a caller would write over the session's buffers, and the fused kernels' arithmetic). */
-static void apply_updates(const mlp_plan *p, int u, int end, bool all, double lr)
+static void apply_updates(const mlp_plan *p, int u, int end, double lr)
 {
     for (; u < end; u++) {
         const struct update *d = &p->upd[u];
-        if (d->fused && !all)
-            continue;
         if (p->dtype == MLP_F64) {
             double *restrict w = (double *)(p->arena + d->w_off);
             const double *restrict g = (const double *)(p->arena + d->g_off);
@@ -434,26 +438,24 @@ static void run_steps(mlp_plan *p, bool sgd, double lr)
 {
     for (int s = 0; s < p->nsteps; s++) {
         struct step *st = &p->steps[s];
-        st->k.batch = p->batch;
-        st->k.rows = st->k.node->batched ? p->batch : 1;
-        if (st->sgd_w[0] || st->sgd_w[1]) {
-            st->k.sgd_w[0] = sgd ? st->sgd_w[0] : NULL;
-            st->k.sgd_w[1] = sgd ? st->sgd_w[1] : NULL;
-            st->k.sgd_lr = lr;
-        }
         st->forward(&st->k);
         if (sgd && st->nupd)
-            apply_updates(p, st->upd, st->upd + st->nupd, false, lr);
+            apply_updates(p, st->upd, st->upd + st->nupd, lr);
     }
     if (sgd && p->nsteps == 0)
-        apply_updates(p, 0, p->nupd, false, lr);
+        apply_updates(p, 0, p->nupd, lr);
 }
 
 void mlp_plan_run(mlp_plan *p) { run_steps(p, false, 0); }
 
-void mlp_plan_run_sgd(mlp_plan *p, double lr) { run_steps(p, true, lr); }
+void mlp_plan_run_sgd(mlp_plan *p, double lr)
+{
+    p->sgd = (struct mlp_sgd_run){.on = true, .lr = lr};
+    run_steps(p, true, lr);
+    p->sgd.on = false;
+}
 
-void mlp_plan_apply_sgd(mlp_plan *p, double lr) { apply_updates(p, 0, p->nupd, true, lr); }
+void mlp_plan_apply_sgd(mlp_plan *p, double lr) { apply_updates(p, 0, p->nupd, lr); }
 
 /* The last step that reads node id's buffer, or -1. */
 static int last_reader(const mlp_plan *p, mlp_id id)
@@ -477,6 +479,8 @@ static int computing_step(const mlp_plan *p, mlp_id id)
 static int update_order(const void *a, const void *b)
 {
     const struct update *x = a, *y = b;
+    if (x->fused != y->fused)
+        return x->fused ? 1 : -1;
     return (x->after > y->after) - (x->after < y->after);
 }
 
@@ -485,8 +489,12 @@ void mlp_plan_set_sgd(mlp_plan *p, const mlp_id *params, const mlp_id *grads, in
     free(p->upd);
     p->upd = mlp_xcalloc((size_t)(n > 0 ? n : 1), sizeof *p->upd);
     p->nupd = 0;
-    for (int s = 0; s < p->nsteps; s++)
-        p->steps[s].nupd = 0, p->steps[s].sgd_w[0] = p->steps[s].sgd_w[1] = NULL;
+    for (int s = 0; s < p->nsteps; s++) {
+        struct mlp_kargs *k = &p->steps[s].k;
+        p->steps[s].nupd = 0;
+        k->sgd_w[0] = k->sgd_w[1] = NULL;
+        k->sgd = p->steps[s].low.sgd ? &p->sgd : NULL;
+    }
     for (int i = 0; i < n; i++) {
         if (mlp_node(p->g, params[i])->op != MLP_OP_PARAM || p->offset[params[i]] < 0 ||
             p->offset[grads[i]] < 0)
@@ -496,15 +504,15 @@ void mlp_plan_set_sgd(mlp_plan *p, const mlp_id *params, const mlp_id *grads, in
         *d = (struct update){.w_off = p->offset[params[i]], .g_off = p->offset[grads[i]],
                              .n = mlp_shape_size(mlp_node(p->g, params[i])->shape),
                              .after = r > c ? r : c};
-        void **slot = c >= 0 ? &p->steps[c].sgd_w[p->steps[c].low.also == grads[i]] : NULL;
+        void **slot = c >= 0 ? &p->steps[c].k.sgd_w[p->steps[c].low.also == grads[i]] : NULL;
         if (slot && r < c && p->steps[c].low.sgd && !*slot) {
             d->fused = true;
             *slot = p->arena + d->w_off;
         }
     }
     qsort(p->upd, (size_t)p->nupd, sizeof *p->upd, update_order);
-    for (int u = 0; u < p->nupd && p->nsteps > 0; u++) { /* with no step of their own: after
-                                                            step 0, which reads neither */
+    for (int u = 0; u < p->nupd && p->nsteps > 0 && !p->upd[u].fused; u++) { /* with no step
+                                                   of their own: after step 0 (reads neither) */
         struct step *st = &p->steps[p->upd[u].after > 0 ? p->upd[u].after : 0];
         if (st->nupd++ == 0)
             st->upd = u;

@@ -139,8 +139,11 @@ static bool dense(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add,
     return false;
 }
 
-/* gy * act'(z) (either order) with act(z) in the graph: one pass over gy and act(z). */
-static bool act_backward(const mlp_graph *g, mlp_id id, struct mlp_lowered *out)
+/* gy * act'(z) (either order) with act(z) in the graph: one pass over gy and act(z); when gy
+ * is a product W @ x read by nothing else (W2ᵀ z̄2, the adjoint flowing into a hidden layer),
+ * the dense kernel computes it and multiplies by act'(z) in the same pass. */
+static bool act_backward(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
+                         struct mlp_lowered *out)
 {
     const struct mlp_node *n = mlp_node(g, id);
     if (n->op != MLP_OP_MUL)
@@ -151,6 +154,16 @@ static bool act_backward(const mlp_graph *g, mlp_id id, struct mlp_lowered *out)
         if (h == MLP_NONE || !mlp_shape_equal(d->shape, n->shape) ||
             !mlp_shape_equal(gy->shape, n->shape))
             continue;
+        if (batched_matvec(g, n->in[1 - j]) && private(c, n->in[1 - j])) {
+            plain(g, n->in[1 - j], out);
+            matmul_views(g, out);
+            out->forward = mlp_dense_forward;
+            out->arity = 3;
+            out->in[2] = h;
+            out->operand[2] = n->in[j];
+            out->trans[2] = j == 0;
+            return true;
+        }
         plain(g, id, out);
         out->forward = mlp_act_backward;
         out->in[0] = out->operand[0] = n->in[1 - j];
@@ -200,7 +213,7 @@ static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
     case MLP_OP_TANH:
         return private(c, n->in[0]) && dense(g, c, n->in[0], out);
     case MLP_OP_MUL:
-        return act_backward(g, id, out);
+        return act_backward(g, c, id, out);
     case MLP_OP_DSIGMOID:
     case MLP_OP_DRELU:
     case MLP_OP_DTANH:
