@@ -10,6 +10,7 @@
 #include "graph/ops/common.h"
 #include "tensor/gemm.h"
 
+#include <string.h>
 #include <tgmath.h>
 
 /* y = act(v) for the activation op (MLP_OP_ADD: none). */
@@ -60,6 +61,10 @@
 #else
 #define SCALAR
 #endif
+
+/* 16-byte vectors (GCC/clang extensions; plain scalar code where the target has none). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
 
 static inline float act_f(enum mlp_op op, float v)
 {
@@ -227,10 +232,35 @@ void mlp_act_derivative(const struct mlp_kargs *k)
             wb_[i] -= lr_ * bs_[i];                                                             \
     } while (0)
 
+/* One row of a single sample's outer product, y_j = 0 + a b_j, and w_j -= lr y_j when w is not
+ * NULL: 16 bytes at a time (each lane the scalar operations, so the same bits), then the rest.
+ * `a * vb` broadcasts a without arithmetic. */
+#define OUTER_ROW(T, V, a, B, yi, wi, lr, n)                                                    \
+    do {                                                                                        \
+        int j = 0;                                                                              \
+        for (; j + (int)(sizeof(V) / sizeof(T)) <= (n); j += (int)(sizeof(V) / sizeof(T))) {   \
+            V vb, vg, vw;                                                                       \
+            memcpy(&vb, (B) + j, sizeof vb);                                                    \
+            vg = (V){0} + (a) * vb;                                                             \
+            memcpy((yi) + j, &vg, sizeof vg);                                                   \
+            if (wi) {                                                                           \
+                memcpy(&vw, (wi) + j, sizeof vw);                                               \
+                vw -= (lr) * vg;                                                                \
+                memcpy((wi) + j, &vw, sizeof vw);                                               \
+            }                                                                                   \
+        }                                                                                       \
+        for (; j < (n); j++) {                                                                  \
+            T g = (T)0 + (a) * (B)[j];                                                          \
+            (yi)[j] = g;                                                                        \
+            if (wi)                                                                             \
+                (wi)[j] -= (lr) * g;                                                            \
+        }                                                                                       \
+    } while (0)
+
 /* batch_sum(outer(a, b)) = A^T B over the batch; when the GEMM would use plain loops, the same
  * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. An SGD
  * run's update w -= lr * y is applied as each y is made (single samples) or after the sums. */
-#define OUTER_SMALL(T, name)                                                                    \
+#define OUTER_SMALL(T, V, name)                                                                 \
     SCALAR static void name(const struct mlp_kargs *k, int m, int n)                            \
     {                                                                                           \
         const T *A = k->in[0], *B = k->in[1];                                                   \
@@ -239,15 +269,7 @@ void mlp_act_derivative(const struct mlp_kargs *k)
         if (k->batch == 1) { /* one sample: the sum 0 + a b of one term (SGD on one sample) */  \
             for (int i = 0; i < m; i++) {                                                       \
                 T a = A[i], *yi = y + (int64_t)i * n, *wi = w ? w + (int64_t)i * n : NULL;      \
-                if (!wi)                                                                        \
-                    for (int j = 0; j < n; j++)                                                 \
-                        yi[j] = (T)0 + a * B[j];                                                \
-                else                                                                            \
-                    for (int j = 0; j < n; j++) {                                               \
-                        T g = (T)0 + a * B[j];                                                  \
-                        yi[j] = g;                                                              \
-                        wi[j] -= lr * g;                                                        \
-                    }                                                                           \
+                OUTER_ROW(T, V, a, B, yi, wi, lr, n);                                           \
             }                                                                                   \
         } else {                                                                                \
             for (int i = 0; i < m; i++)                                                         \
@@ -263,8 +285,8 @@ void mlp_act_derivative(const struct mlp_kargs *k)
         if (k->out2)                                                                            \
             BIAS_SUM(T, k, m);                                                                  \
     }
-OUTER_SMALL(float, outer_small_f32)
-OUTER_SMALL(double, outer_small_f64)
+OUTER_SMALL(float, v4f, outer_small_f32)
+OUTER_SMALL(double, v2d, outer_small_f64)
 
 /* The same after the GEMM: the weight update in one pass, then the bias sum. */
 static void outer_finish(const struct mlp_kargs *k, int m, int n)
