@@ -56,11 +56,6 @@
  * same sums (mlp_gemm_is_small), then the same bias and activation, element by element in one
  * loop without the GEMM call's overhead, which is what rules single samples. Not vectorised:
  * for rows of a few elements the vectoriser's set-up costs more than the loop. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define SCALAR __attribute__((optimize("no-tree-vectorize")))
-#else
-#define SCALAR
-#endif
 
 /* 16-byte vectors (GCC/clang extensions; plain scalar code where the target has none). */
 typedef float v4f __attribute__((vector_size(16)));
@@ -130,7 +125,7 @@ DENSE_SMALL(double, dense_form_f64, act_d)
 
 /* Each form and transpose flag as its own loop (not vectorised: rows of a few elements). */
 #define DENSE_DISPATCH(name, form_fn)                                                           \
-    SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
+    MLP_SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                       \
     {                                                                                           \
         enum mlp_op op = k->node->op;                                                           \
         int form = op == MLP_OP_MATMUL ? DENSE_MATMUL : op == MLP_OP_MUL ? DENSE_BACK           \
@@ -188,20 +183,33 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     });
 }
 
+#define ACT_BACKWARD_ROWS(k, n, rows)                                                           \
+    do {                                                                                        \
+        enum mlp_op d = (k)->inode[1]->op;                                                      \
+        bool d_left = (k)->trans[0];                                                            \
+        MLP_DISPATCH((k)->dtype, for (int r = 0; r < (rows); r++) {                             \
+            const T *gy = (const T *)(k)->in[0] + r * (k)->in_stride[0];                        \
+            const T *h = (const T *)(k)->in[1] + r * (k)->in_stride[1];                         \
+            T *y = (T *)(k)->out + r * (n);                                                     \
+            for (int64_t i = 0; i < (n); i++) {                                                 \
+                T dv = (T)DERIV(d, h[i]);                                                       \
+                y[i] = d_left ? dv * gy[i] : gy[i] * dv;                                        \
+            }                                                                                   \
+        });                                                                                     \
+    } while (0)
+
+MLP_SCALAR static void act_backward_tiny(const struct mlp_kargs *k, int64_t n)
+{
+    ACT_BACKWARD_ROWS(k, n, 1);
+}
+
 void mlp_act_backward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->node->shape);
-    enum mlp_op d = k->inode[1]->op;
-    bool d_left = k->trans[0];
-    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
-        const T *gy = (const T *)k->in[0] + r * k->in_stride[0];
-        const T *h = (const T *)k->in[1] + r * k->in_stride[1];
-        T *y = (T *)k->out + r * n;
-        for (int64_t i = 0; i < n; i++) {
-            T dv = (T)DERIV(d, h[i]);
-            y[i] = d_left ? dv * gy[i] : gy[i] * dv;
-        }
-    });
+    if (k->rows == 1 && n <= MLP_TINY)
+        act_backward_tiny(k, n);
+    else
+        ACT_BACKWARD_ROWS(k, n, k->rows);
 }
 
 void mlp_act_derivative(const struct mlp_kargs *k)
@@ -261,7 +269,7 @@ void mlp_act_derivative(const struct mlp_kargs *k)
  * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. An SGD
  * run's update w -= lr * y is applied as each y is made (single samples) or after the sums. */
 #define OUTER_SMALL(T, V, name)                                                                 \
-    SCALAR static void name(const struct mlp_kargs *k, int m, int n)                            \
+    MLP_SCALAR static void name(const struct mlp_kargs *k, int m, int n)                        \
     {                                                                                           \
         const T *A = k->in[0], *B = k->in[1];                                                   \
         int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
