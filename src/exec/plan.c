@@ -135,7 +135,7 @@ static void lower_needed(const mlp_graph *g, const struct mlp_lower_ctx *ctx,
     /* Lowered operands have smaller ids than their user, so one backward sweep suffices. A
      * node another kernel computes too (lowered.also) gets no step of its own: forward NULL. */
     for (mlp_id id = g->n - 1; id >= 0; id--) {
-        if (low[id].forward == NULL && low[id].arity < 0) /* claimed by a later node */
+        if (low[id].arity < 0) /* computed by the kernel of a node with a larger id */
             continue;
         low[id].arity = 0;
         low[id].forward = NULL;
@@ -145,6 +145,8 @@ static void lower_needed(const mlp_graph *g, const struct mlp_lower_ctx *ctx,
         for (int i = 0; i < low[id].arity; i++)
             needed[low[id].in[i]] = true;
         mlp_id also = low[id].also;
+        if (also != MLP_NONE && low[also].arity < 0) /* another kernel computes it already */
+            low[id].also = also = MLP_NONE;
         if (also != MLP_NONE) {
             needed[also] = true;
             low[also].forward = NULL;
