@@ -203,13 +203,18 @@ MLP_SCALAR static void act_backward_tiny(const struct mlp_kargs *k, int64_t n)
     ACT_BACKWARD_ROWS(k, n, 1);
 }
 
+__attribute__((noinline)) static void act_backward_rows(const struct mlp_kargs *k, int64_t n)
+{
+    ACT_BACKWARD_ROWS(k, n, k->rows);
+}
+
 void mlp_act_backward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->node->shape);
     if (k->rows == 1 && n <= MLP_TINY)
         act_backward_tiny(k, n);
     else
-        ACT_BACKWARD_ROWS(k, n, k->rows);
+        act_backward_rows(k, n);
 }
 
 void mlp_act_derivative(const struct mlp_kargs *k)

@@ -56,15 +56,9 @@
                          Y[i] = (T)(EXPR);                                                      \
                      });                                                                        \
     }                                                                                           \
-    static void fname(const struct mlp_kargs *k)                                                \
+    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int64_t n,    \
+                                                       int64_t na, int64_t nb)                  \
     {                                                                                           \
-        int64_t n = mlp_shape_size(k->node->shape);                                             \
-        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
-        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
-        if (k->rows == 1 && n <= MLP_TINY) {                                                    \
-            fname##_tiny(k, n, na, nb);                                                         \
-            return;                                                                             \
-        }                                                                                       \
         MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
             const T *A = (const T *)k->in[0] + r * k->in_stride[0];                             \
             const T *B = (const T *)k->in[1] + r * k->in_stride[1];                             \
@@ -88,6 +82,16 @@
                 }                                                                               \
             }                                                                                   \
         });                                                                                     \
+    }                                                                                           \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t n = mlp_shape_size(k->node->shape);                                             \
+        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
+        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
+        if (k->rows == 1 && n <= MLP_TINY)                                                      \
+            fname##_tiny(k, n, na, nb);                                                         \
+        else                                                                                    \
+            fname##_rows(k, n, na, nb);                                                         \
     }
 
 /* A forward kernel computing y = EXPR over NARGS operands, element by element: EXPR reads the
