@@ -38,6 +38,8 @@ char *fuzz_cstr(const uint8_t *data, size_t size);
 void fuzz_check_error(const mlp_error *err, const char *text, size_t len, const char *file);
 /* A binary file's error that says "at byte N" names a byte of the file (N <= size). */
 void fuzz_check_byte_position(const mlp_error *err, size_t size);
+/* A harness's own fixed model, parsed once; aborts the harness if it does not parse. */
+mlp_model *fuzz_fixed_model(const char *text, const char *file);
 /* The weight harnesses' fixed model (W[2,3], b[2], a scalar s), parsed twice: one to load fuzzed
  * files into, one to reload their round trip into. Aborts if it does not parse. */
 void fuzz_weights_models(mlp_model **model, mlp_model **copy);

@@ -37,9 +37,7 @@ static mlp_model *model;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    mlp_error err = {0};
-    model = mlp_model_parse(model_text, "relu-net.mlp", &err);
-    FUZZ_ASSERT(model, "the fixed model does not parse: %s", err.message);
+    model = fuzz_fixed_model(model_text, "relu-net.mlp");
     return 0;
 }
 

@@ -103,6 +103,14 @@ void fuzz_check_byte_position(const mlp_error *err, size_t size)
                 err->message);
 }
 
+mlp_model *fuzz_fixed_model(const char *text, const char *file)
+{
+    mlp_error err = {0};
+    mlp_model *m = mlp_model_parse(text, file, &err);
+    FUZZ_ASSERT(m, "the fixed model does not parse: %s", err.message);
+    return m;
+}
+
 void fuzz_weights_models(mlp_model **model, mlp_model **copy)
 {
     static const char text[] = "input x[3]\n"
@@ -111,10 +119,8 @@ void fuzz_weights_models(mlp_model **model, mlp_model **copy)
                                "param s = 1\n"
                                "y = s * (W @ x + b)\n"
                                "output y\n";
-    mlp_error err = {0};
-    *model = mlp_model_parse(text, "fixed.mlp", &err);
-    *copy = mlp_model_parse(text, "fixed.mlp", &err);
-    FUZZ_ASSERT(*model && *copy, "the fixed model does not parse: %s", err.message);
+    *model = fuzz_fixed_model(text, "fixed.mlp");
+    *copy = fuzz_fixed_model(text, "fixed.mlp");
 }
 
 char *fuzz_print(const mlp_graph *g, bool values)

@@ -35,9 +35,7 @@ static mlp_model *model;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    mlp_error err = {0};
-    model = mlp_model_parse(model_text, "fixed.mlp", &err);
-    FUZZ_ASSERT(model, "the fixed model does not parse: %s", err.message);
+    model = fuzz_fixed_model(model_text, "fixed.mlp");
     return 0;
 }
 
