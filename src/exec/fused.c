@@ -229,18 +229,13 @@ void mlp_act_derivative(const struct mlp_kargs *k)
 #define SGD_W(k, i) ((k)->sgd && (k)->sgd->on ? (k)->sgd_w[i] : NULL)
 #define SGD_LR(T, k) ((k)->sgd ? (T)(k)->sgd->lr : (T)0)
 
-/* out2 = batch_sum(a) over the batch, as batch_sum sums (0 + a_0 + a_1 + ... per element), and
+/* out2 = batch_sum(a) over the batch, as batch_sum sums it (a is batched: rows of m), and
  * wb -= lr * out2 when an SGD run fuses the bias update here. */
 #define BIAS_SUM(T, k, m)                                                                       \
     do {                                                                                        \
-        const T *A_ = (k)->in[0];                                                               \
-        T *bs_ = (k)->out2, *wb_ = SGD_W(k, 1), lr_ = SGD_LR(T, k);                            \
-        int64_t sa_ = (k)->in_stride[0];                                                        \
-        for (int i = 0; i < (m); i++)                                                           \
-            bs_[i] = (T)0 + A_[i];                                                              \
-        for (int p = 1; p < (k)->batch; p++)                                                    \
-            for (int i = 0; i < (m); i++)                                                       \
-                bs_[i] += A_[p * sa_ + i];                                                      \
+        const T *restrict A_ = (k)->in[0];                                                      \
+        T *restrict bs_ = (k)->out2, *wb_ = SGD_W(k, 1), lr_ = SGD_LR(T, k);                   \
+        MLP_SUM_ROWS(T, bs_, A_, (k)->batch, (int64_t)(m));                                     \
         for (int i = 0; wb_ && i < (m); i++)                                                    \
             wb_[i] -= lr_ * bs_[i];                                                             \
     } while (0)

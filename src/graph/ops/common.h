@@ -117,6 +117,29 @@
         });                                                                                     \
     }
 
+/* y = 0 + x_0 + x_1 + ... + x_{rows-1} per element, x holding `rows` rows of n (batch_sum, and
+ * the bias gradient beside a weight gradient). Column blocks of 128 bytes are summed over the
+ * rows in registers (the order of a running sum in y), so y is not loaded and stored once per
+ * row. One row (SGD on single samples, or a value that does not vary per sample) is 0 + x_0 in
+ * one pass. y and x are T pointers that do not alias. */
+#define MLP_SUM_ROWS(T, y, x, rows, n)                                                          \
+    do {                                                                                        \
+        enum { W_ = 128 / sizeof(T) };                                                          \
+        int64_t i0_ = 0;                                                                        \
+        for (; (rows) > 1 && i0_ + W_ <= (n); i0_ += W_) {                                      \
+            T acc_[W_] = {0};                                                                   \
+            for (int r_ = 0; r_ < (rows); r_++)                                                 \
+                for (int i_ = 0; i_ < W_; i_++)                                                 \
+                    acc_[i_] += (x)[r_ * (n) + i0_ + i_];                                       \
+            memcpy((y) + i0_, acc_, sizeof acc_);                                               \
+        }                                                                                       \
+        for (int64_t i_ = i0_; i_ < (n); i_++)                                                  \
+            (y)[i_] = (T)0 + (x)[i_];                                                           \
+        for (int r_ = 1; r_ < (rows); r_++)                                                     \
+            for (int64_t i_ = i0_; i_ < (n); i_++)                                              \
+                (y)[i_] += (x)[r_ * (n) + i_];                                                  \
+    } while (0)
+
 /* Per-sample sums of TERM (an expression of the element index i and the row pointers
  * a[j], b[j] of sample r + j) over n elements, accumulated in double from 0 in index order;
  * out[r] = (T)FINISH(s). Eight samples go together: each sum is still one chain in order (the
