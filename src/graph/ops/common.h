@@ -44,6 +44,11 @@
 /* At most this many elements in all: a kernel's plain loop (MLP_SCALAR). */
 #define MLP_TINY 8
 
+/* Operand j of an elementwise kernel whose rows of n can be read as one long row: per-sample
+ * values of the result's size, back to back, or one scalar for every sample. */
+#define MLP_FLAT_OPERAND(k, j, n, size)                                                         \
+    ((k)->in_stride[j] == (n) ? (size) == (n) : (k)->in_stride[j] == 0 && (size) == 1)
+
 /* A forward kernel computing y = EXPR(a, b) elementwise; either operand may be a scalar
  * (broadcast) or unbatched (in_stride 0). One sample of a few elements takes a plain loop. */
 #define MLP_BINARY_FORWARD(fname, EXPR)                                                         \
@@ -56,10 +61,10 @@
                          Y[i] = (T)(EXPR);                                                      \
                      });                                                                        \
     }                                                                                           \
-    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int64_t n,    \
-                                                       int64_t na, int64_t nb)                  \
+    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int rows,     \
+                                                       int64_t n, int64_t na, int64_t nb)       \
     {                                                                                           \
-        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < rows; r++) {                                 \
             const T *A = (const T *)k->in[0] + r * k->in_stride[0];                             \
             const T *B = (const T *)k->in[1] + r * k->in_stride[1];                             \
             T *Y = (T *)k->out + r * n;                                                         \
@@ -88,10 +93,18 @@
         int64_t n = mlp_shape_size(k->node->shape);                                             \
         int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
         int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
-        if (k->rows == 1 && n <= MLP_TINY)                                                      \
+        int rows = k->rows;                                                                     \
+        if (rows > 1 && MLP_FLAT_OPERAND(k, 0, n, na) && MLP_FLAT_OPERAND(k, 1, n, nb)) {       \
+            /* the samples back to back as one row: one loop instead of one per sample */      \
+            na = k->in_stride[0] ? n * rows : 1;                                                \
+            nb = k->in_stride[1] ? n * rows : 1;                                                \
+            n *= rows;                                                                          \
+            rows = 1;                                                                           \
+        }                                                                                       \
+        if (rows == 1 && n <= MLP_TINY)                                                         \
             fname##_tiny(k, n, na, nb);                                                         \
         else                                                                                    \
-            fname##_rows(k, n, na, nb);                                                         \
+            fname##_rows(k, rows, n, na, nb);                                                   \
     }
 
 /* A forward kernel computing y = EXPR over NARGS operands, element by element: EXPR reads the
