@@ -80,7 +80,7 @@ static inline double act_d(enum mlp_op op, double v)
 
 /* The small dense kernel's three forms: W @ x alone, a dense layer act(W @ x + c [+ b]), and
  * the adjoint into a hidden layer (W @ x) * act'(z) (c = h = act(z)). */
-enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
+enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK, DENSE_BACK_ADD /* with an addend b */ };
 
 /* One form with the transpose flag fixed, so the inner loop has no branch: each element is
  * s = 0 + x_0 w_0 + x_1 w_1 + ... in order, as the GEMM's plain loops sum. */
@@ -90,7 +90,7 @@ enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
     {                                                                                           \
         const T *W = k->in[0], *X = k->in[1];                                                   \
         bool c_left = k->trans[2], b_left = k->trans[3];                                        \
-        enum mlp_op op = k->node->op, dop = form == DENSE_BACK ? k->inode[2]->op : op;          \
+        enum mlp_op op = k->node->op, dop = form >= DENSE_BACK ? k->inode[2]->op : op;          \
         for (int r = 0; r < k->rows; r++) {                                                     \
             const T *x = X + (int64_t)r * kk;                                                   \
             const T *c = form != DENSE_MATMUL ? (const T *)k->in[2] + r * k->in_stride[2] : 0;  \
@@ -106,9 +106,10 @@ enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
                         s += x[p] * W[(int64_t)i * kk + p];                                     \
                 if (form == DENSE_MATMUL) {                                                     \
                     y[i] = s;                                                                   \
-                } else if (form == DENSE_BACK) { /* as act_backward multiplies */               \
+                } else if (form >= DENSE_BACK) { /* (+ b as add) * act'(z) as act_backward */   \
+                    T g = form == DENSE_BACK_ADD ? (b_left ? b[i] + s : s + b[i]) : s;          \
                     T dv = (T)DERIV(dop, c[i]);                                                 \
-                    y[i] = c_left ? dv * s : s * dv;                                            \
+                    y[i] = c_left ? dv * g : g * dv;                                            \
                 } else {                                                                        \
                     T v = c_left ? c[i] + s : s + c[i];                                         \
                     y[i] = b ? (b_left ? b[i] + v : v + b[i]) : v;                              \
@@ -128,15 +129,18 @@ DENSE_SMALL(double, dense_form_f64, act_d)
     MLP_SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                       \
     {                                                                                           \
         enum mlp_op op = k->node->op;                                                           \
-        int form = op == MLP_OP_MATMUL ? DENSE_MATMUL : op == MLP_OP_MUL ? DENSE_BACK           \
-                                                                         : DENSE_LAYER;         \
+        int form = op == MLP_OP_MATMUL ? DENSE_MATMUL                                           \
+                 : op == MLP_OP_MUL    ? (k->in[3] ? DENSE_BACK_ADD : DENSE_BACK)               \
+                                       : DENSE_LAYER;                                           \
         switch (form * 2 + k->trans[0]) {                                                       \
         case 0: form_fn(k, m, kk, DENSE_MATMUL, false); break;                                  \
         case 1: form_fn(k, m, kk, DENSE_MATMUL, true); break;                                   \
         case 2: form_fn(k, m, kk, DENSE_LAYER, false); break;                                   \
         case 3: form_fn(k, m, kk, DENSE_LAYER, true); break;                                    \
         case 4: form_fn(k, m, kk, DENSE_BACK, false); break;                                    \
-        default: form_fn(k, m, kk, DENSE_BACK, true); break;                                    \
+        case 5: form_fn(k, m, kk, DENSE_BACK, true); break;                                     \
+        case 6: form_fn(k, m, kk, DENSE_BACK_ADD, false); break;                                \
+        default: form_fn(k, m, kk, DENSE_BACK_ADD, true); break;                                \
         }                                                                                       \
     }
 DENSE_DISPATCH(dense_small_f32, dense_form_f32)
@@ -159,11 +163,15 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     enum mlp_op op = k->node->op;
     if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
         return;
-    if (op == MLP_OP_MUL) { /* (W @ x) * act'(z), from h = act(z) */
+    bool b_left = k->trans[3];
+    if (op == MLP_OP_MUL) { /* (W @ x [+ b]) * act'(z), from h = act(z) */
         enum mlp_op d = k->inode[2]->op;
         MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
             const T *h = (const T *)k->in[2] + r * k->in_stride[2];
+            const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
             T *y = (T *)k->out + (int64_t)r * m;
+            for (int i = 0; b && i < m; i++)
+                y[i] = b_left ? b[i] + y[i] : y[i] + b[i];
             for (int i = 0; i < m; i++) {
                 T dv = (T)DERIV(d, h[i]);
                 y[i] = c_left ? dv * y[i] : y[i] * dv;
@@ -171,7 +179,6 @@ void mlp_dense_forward(const struct mlp_kargs *k)
         });
         return;
     }
-    bool b_left = k->trans[3];
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
         const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
