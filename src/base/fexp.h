@@ -21,24 +21,29 @@
  * r = x - n ln 2 with ln 2 in two parts, the first with 16 significant bits so n * LN2_HI is
  * exact for |n| <= 255 and x - n * LN2_HI is exact (Sterbenz); |r| <= 0.3466. exp(r) is
  * 1 + r + r^2 Q(r) with Q of degree 4, a minimax fit of relative error 4.3e-9 over
- * [-0.3471, 0.3471] after rounding its coefficients to float (0.07 of half an ulp); the rounding
- * of r and of the last two additions bound the result to about 1 ulp. Then 2^n is applied as two
- * powers of two 2^floor(n/2) and 2^ceil(n/2), each a normal float, so p 2^floor(n/2) is exact and
- * the second product rounds once: subnormal results are correctly rounded from p, and large n
- * overflows to infinity. The clamps to [-104, 89] (beyond them the result is 0 or infinity
- * anyway) are selects by bit masks from the comparisons x > 89 and x < -104, both false for
- * NaN, so NaN passes through. (Masks, not `x > 89 ? 89 : x`: GCC turns such a select into a
- * branch whose arm computes exp(89) = inf from constants, an overflow it may not speculate
- * under -ftrapping-math, and the loop is not vectorised.)
+ * [-0.3471, 0.3471] after rounding its coefficients to float (0.07 of half an ulp), evaluated
+ * as Estrin's scheme, (c2 + c3 r) + r^2 (c4 + c5 r) + r^4 c6, whose independent parts overlap
+ * (Horner's rule is a chain of eight dependent operations: the 5-4-1 network's two sigmoid
+ * layers took 37 ns per call with it, 33 ns this way); the rounding of r and of the last two
+ * additions bound the result to about 1 ulp. Then 2^n is applied as two powers of two
+ * 2^floor(n/2) and 2^ceil(n/2), each a normal float, so p 2^floor(n/2) is exact and the second
+ * product rounds once: subnormal results are correctly rounded from p, and n = 128 overflows to
+ * infinity. Beyond [-104, 89] (where the result is 0 or infinity anyway) the arithmetic above
+ * gives meaningless bits, which the last line replaces: masks from the comparisons x > 89 and
+ * x < -104, both false for NaN, so a NaN passes through (it makes every float operation NaN).
+ * Masks on the result, not a clamp of x (`x > 89 ? 89 : x`) or `x > 89 ? INFINITY : y`: GCC
+ * turns those selects into branches (with exp(89) computed from constants on one arm, an
+ * overflow it may not speculate under -ftrapping-math), and the loop is not vectorised; and a
+ * clamp of x would put the comparison before the first product, on the critical path.
  * Measured maximum error over every float (tests/unit/test_fexp.c samples every 2^8-th):
  * see MLP_FEXP_MAX_ULP.
  *
- * The functions are the argument of an X macro, as q8_kernels.h's are: MLP_FEXP_CODE(MLP_EXPAND)
- * compiles them here, and c.c writes MLP_FEXP_CODE(MLP_STRINGIFY)'s tokens into the generated
- * file, so the two cannot differ. Hence no comments inside (they would not survive
+ * The functions are the argument of an X macro, as q8_kernels.h's are:
+ * MLP_FEXP_CODE(MLP_FEXP_EXPAND) compiles them here, and c.c writes the tokens of
+ * MLP_FEXP_CODE(MLP_FEXP_STRING) into the generated file, so the two cannot differ. Hence no comments inside (they would not survive
  * stringification) and no macros: the constants are written out, with their meaning here:
- *   89, -104          exp(89) overflows float, exp(-104) < 2^-150 rounds to 0; their bits are
- *                     0x42b20000 and 0xc2d00000
+ *   89, -104          exp(89) overflows float, exp(-104) < 2^-150 rounds to 0
+ *   0x7f800000        the bits of +infinity
  *   1.442695f       1 / ln 2, rounded to float
  *   12582912.0f       1.5 * 2^23
  *   0.693145751953125f   LN2_HI = 0x1.62e4p-1 (16 bits)
@@ -62,29 +67,28 @@
 #define MLP_FEXP_CODE(X) X(                                                                         \
 static inline float mlp_fexp(float x)                                                               \
 {                                                                                                   \
-    union { float f; uint32_t u; } c, k, s1, s2;                                                    \
-    float t, kf, h, l, r, r2, q, p;                                                                 \
+    union { float f; uint32_t u; } k, s1, s2, y;                                                    \
+    float t, kf, h, l, r, r2, r4, a, b, q, p;                                                       \
     uint32_t big, small, n, n1;                                                                     \
     big = 0u - (uint32_t)(x > 89.0f);                                                               \
     small = 0u - (uint32_t)(x < -104.0f);                                                           \
-    c.f = x;                                                                                        \
-    c.u = (c.u & ~(big | small)) | (0x42b20000u & big) | (0xc2d00000u & small);                     \
-    t = c.f * 1.442695f;                                                                            \
+    t = x * 1.442695f;                                                                              \
     k.f = t + 12582912.0f;                                                                          \
     kf = k.f - 12582912.0f;                                                                         \
     h = kf * 0.693145751953125f;                                                                    \
-    r = c.f - h;                                                                                    \
+    r = x - h;                                                                                      \
     l = kf * 1.4286068e-06f;                                                                        \
     r = r - l;                                                                                      \
     r2 = r * r;                                                                                     \
-    q = r * 0.001381439f;                                                                           \
-    q = q + 0.008368817f;                                                                           \
-    q = q * r;                                                                                      \
-    q = q + 0.041668396f;                                                                           \
-    q = q * r;                                                                                      \
-    q = q + 0.1666652f;                                                                             \
-    q = q * r;                                                                                      \
-    q = q + 0.49999994f;                                                                            \
+    a = r * 0.1666652f;                                                                             \
+    a = a + 0.49999994f;                                                                            \
+    b = r * 0.008368817f;                                                                           \
+    b = b + 0.041668396f;                                                                           \
+    r4 = r2 * r2;                                                                                   \
+    b = b * r2;                                                                                     \
+    q = r4 * 0.001381439f;                                                                          \
+    a = a + b;                                                                                      \
+    q = a + q;                                                                                      \
     q = q * r2;                                                                                     \
     q = q + r;                                                                                      \
     p = q + 1.0f;                                                                                   \
@@ -93,7 +97,9 @@ static inline float mlp_fexp(float x)                                           
     s1.u = (n1 - 1u) << 23;                                                                         \
     s2.u = (n - n1 - 1u) << 23;                                                                     \
     p = p * s1.f;                                                                                   \
-    return p * s2.f;                                                                                \
+    y.f = p * s2.f;                                                                                 \
+    y.u = (y.u & ~(big | small)) | (0x7f800000u & big);                                             \
+    return y.f;                                                                                     \
 }                                                                                                   \
 static inline float mlp_fsigmoid(float v)                                                           \
 {                                                                                                   \
