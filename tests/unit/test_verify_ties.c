@@ -62,9 +62,7 @@ TEST(verify_vnnlib_ties_at_the_extremes_end_exactly)
                 memmove(ext, ext + 2, strlen(ext + 2) + 1);
         }
         snprintf(prop, sizeof prop, THREE_IN "(assert (%s Y_0 %s))\n", rel[kind], ext);
-        if (getenv("TIEDBG")) fprintf(stderr, "TRIAL %d\n%s\n%s\n", trial, model, prop);
         vnn_summary(model, prop, 1, 120, one, sizeof one);
-        if (getenv("TIEDBG")) fprintf(stderr, "RESULT %s\n", one);
         vnn_summary(model, prop, 3, 120, three, sizeof three);
         const char *want = kind % 2 ? "holds" : "violated";
         CHECK_MSG(!strncmp(one, want, strlen(want)), "trial %d: %s, want %s\n%s\n%s", trial,

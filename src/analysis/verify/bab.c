@@ -5,7 +5,6 @@
 #include "base/mem.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -204,20 +203,24 @@ static bool attack_open(struct S *s)
     return bab_attack_burst(s, b->xl, b->xu, b->open);
 }
 
-/* A box this deep goes to the exact region search instead of being split again. Float bounds
- * can never close a box whose margin is exactly 0 (a threshold equal to the network's largest
- * value, attained at one point): without this, such a search halves the boxes around that point
- * down to the resolution of doubles, 100s of levels and hours. The rule depends on the box
- * alone, so every thread count decides the same boxes the same way; LEAF_DEPTH splits per input
- * leave a box 2^-LEAF_DEPTH of the root's size in each dimension, on average, where nearly every
- * unit is stable and the exact search has few regions to visit. */
+/* A deep box with few unstable units goes to the exact region search (leaf.h) instead of being
+ * split again. Float bounds can never close a box whose margin is exactly 0 (a threshold equal
+ * to the network's largest value, attained at one point): the boxes around that point stay
+ * open at every depth, and an attack rarely hits the point itself, so such a search halved
+ * boxes down to the resolution of doubles (half an hour on a 3-input net). At LEAF_DEPTH
+ * splits per input a box is about 2^-LEAF_DEPTH of the root in each dimension; with at most
+ * LEAF_UNSTABLE unstable units per input (a point where the maximum is attained is a vertex:
+ * nx kinks or faces meet there) the exact search has few regions to visit, where a box of
+ * ACAS Xu with 5 of its 300 units unstable costs the exact search 90 ms, 100 float boxes. The
+ * rule reads the box alone, so every thread count decides the same boxes the same way. */
 #ifndef LEAF_DEPTH
-#define LEAF_DEPTH 2
+#define LEAF_DEPTH 10
 #endif
-
 #ifndef LEAF_UNSTABLE
 #define LEAF_UNSTABLE 1
 #endif
+
+/* The box's hidden units whose bounds straddle 0. */
 static int unstable(const struct S *s, const struct box *b)
 {
     int n = 0, units = s->w[0].bw.units;
@@ -327,7 +330,6 @@ static bool branch(struct S *s, const struct box *b)
         const double *score = tr.score[c];
         /* the halves' margins together (a proved half counts 0), then the worse half */
         double key[2] = {fmax(score[0], 0) + fmax(score[1], 0), fmax(score[0], score[1])};
-        if (getenv("LEAFDBG") && b->depth > 100) fprintf(stderr, "cand %d dim %d smear %g scores %g %g open %lx %lx\n", c, dims[c], b->smear[dims[c]], score[0], score[1], (unsigned long)open[0], (unsigned long)open[1]);
         if (key[0] < bestkey[0] || (key[0] == bestkey[0] && key[1] < bestkey[1])) {
             bc = c;
             memcpy(bestkey, key, sizeof key);
@@ -400,11 +402,8 @@ static int search(struct S *s)
                  (iter % BOX_EVERY == BOX_EVERY - 1 && attack_open(s)))
             rc = 0;
         else if (to_leaf(s, &b) || !branch(s, &b)) {
-            double T0 = now(); int U = 0, NU = s->w[0].bw.units;
-            for (int q = 0; q < NU; q++) U += b.known[q] < 0 && b.known[NU + q] > 0;
             int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,
                                  s->err);
-            if (getenv("LEAFDBG")) { fprintf(stderr, "leaf depth %d unstable %d/%d score %g v %d %.3f s", b.depth, U, NU, b.score, v, now() - T0); for (int q = 0; q < s->nx; q++) fprintf(stderr, " [%.17g %.17g]", b.xl[q], b.xu[q]); fprintf(stderr, "\n"); }
             s->st->exact_leaves++;
             rc = v == 1 ? 1 : v == 0 ? 0 : -2;
         }
