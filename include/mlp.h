@@ -506,9 +506,9 @@ typedef struct mlp_verify_result {
     mlp_exact_value *inputs, *values;
     char *requires;
     /* mlp_verify_vnnlib: unknown = 1 (and holds = 0) when the time or memory budget ran out;
-     * the branch and bound's counts (docs/verify.md). */
+     * the branch and bound's counts (docs/verify.md); depth: its deepest split. */
     int unknown;
-    long boxes, splits, attack_steps, candidates, exact_leaves, open;
+    long boxes, splits, attack_steps, candidates, exact_leaves, open, depth;
 } mlp_verify_result;
 
 /* Decide a property (`spec`: linear comparisons of named values joined by not/and/or/=>/<=>,

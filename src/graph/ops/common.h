@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include "base/fexp.h"
 #include "graph/graph.h"
 
 /* Run the statements once with T = double or T = float, by the kernel's dtype. */
@@ -251,11 +252,13 @@ static inline double mlp_sigmoid_d(double v)
     double e = exp(v >= 0 ? -v : v); /* one exp per element (the value is the same) */
     return v >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
-static inline float mlp_sigmoid_f(float v)
-{
-    float e = expf(v >= 0 ? -v : v);
-    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
+/* float32: base/fexp.h's, which is also the generated C's (mlp export --format c), with no
+ * libm call, so a loop over it vectorises: the same formula over mlp's own exp. */
+static inline float mlp_sigmoid_f(float v) { return mlp_fsigmoid(v); }
+
+/* exp by dtype: libm's in float64, base/fexp.h's in float32 (see there why). */
+static inline double mlp_exp_d(double v) { return exp(v); }
+static inline float mlp_exp_f(float v) { return mlp_fexp(v); }
 
 
 /* sum(exp(x - m)) over n values of the dtype, where m (stored in *shift) is their maximum (0 if
