@@ -48,7 +48,8 @@ struct box {
     double *smear;   /* per input: |d margin / d x_i| times the width, of the worst atom */
     double *corner;  /* where the worst atom's linear upper bound is largest: a start for the
                       * counterexample search */
-    double *known;   /* the hidden units' bounds here (vbound_save) */
+    double *known;   /* the hidden units' bounds here (vbound_save), then the rows' lower
+                      * relu slopes (alpha.h: na sets of units), where its halves start from */
     uint64_t open; /* terms not yet proved impossible in the box */
     double score;  /* its worst open term's margin */
     int depth;
@@ -60,6 +61,8 @@ struct wk {
     struct vbwork bw;
     struct vatk atk;
     double *ub, *x, *grad; /* na; 2 nx; nx */
+    double *alpha, *rub;   /* the rows' lower slopes (na sets of units), their own bounds (na) */
+    double *arow, *hplain; /* scratch (na); the plain bounds' input coefficients (2 na nx) */
     mpq_t *point;          /* the counterexample this thread found last (nx rationals) */
     long steps, cands;     /* attack counts of the task being run */
 };
@@ -75,7 +78,7 @@ struct S {
     int nw;
     mlp_pool *pool; /* nw parts; NULL with one thread */
     double *rootl, *rootu;
-    double *half[NCAND][2]; /* smear, corner, known of the halves tried: 2 nx + 2 units */
+    double *half[NCAND][2]; /* smear, corner, known of the halves tried (box_doubles - 2 nx) */
     size_t box_doubles;
     struct box *stack;
     int n, cap;
