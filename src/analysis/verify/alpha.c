@@ -6,7 +6,9 @@
 
 /* Adam's rates: the slopes live in [0, 1], so a step of a few hundredths moves them visibly
  * within the handful of steps a box gets. */
+#ifndef LR
 #define LR 0.1
+#endif
 #define B1 0.9
 #define B2 0.999
 #define EPS 1e-12

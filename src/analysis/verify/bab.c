@@ -161,27 +161,56 @@ static uint64_t decide(const struct prob *pr, const double *ub, uint64_t open, d
     return open;
 }
 
-/* The atoms' bounds again with each row's lower slopes optimised (alpha.h) from w->alpha, for
- * at most ALPHA_STEPS steps while terms stay open; w->ub keeps the better of the two sound
- * bounds of each row, w->alpha ends as the rows' best slopes. */
+/* The rows worth optimising into sel: for each open term, the row nearest to proving it
+ * impossible (its smallest bound); how many. */
+static int pick_rows(const struct prob *pr, const double *ub, uint64_t open, int *sel)
+{
+    int R = 0;
+    for (int t = 0; t < pr->nt; t++) {
+        if (!(open >> t & 1))
+            continue;
+        int arg = pr->tproof[t][0];
+        for (int j = 1; j < pr->plen[t]; j++)
+            if (ub[pr->tproof[t][j]] < ub[arg])
+                arg = pr->tproof[t][j];
+        int q = 0;
+        while (q < R && sel[q] != arg)
+            q++;
+        if (q == R)
+            sel[R++] = arg;
+    }
+    return R;
+}
+
+/* The bounds of the rows pick_rows chooses again, with their own lower slopes optimised
+ * (alpha.h) from w->alpha, for at most ALPHA_STEPS steps while terms stay open; w->ub keeps
+ * the better of the two sound bounds of each row, w->alpha takes those rows' best slopes. */
 static uint64_t optimise(const struct S *s, struct wk *w, const double *xl, const double *xu,
                          uint64_t open, double *score, int *worst)
 {
     const struct prob *pr = &s->pr;
-    size_t nu = (size_t)w->bw.units, na = (size_t)pr->na;
-    valpha_begin(&w->bw, pr->na, w->alpha);
-    for (size_t r = 0; r < na; r++)
-        w->rub[r] = INFINITY;
+    size_t nu = (size_t)w->bw.units, ny = (size_t)s->ny, nx = (size_t)s->nx;
+    int R = pick_rows(pr, w->ub, open, w->sel);
+    for (int q = 0; q < R; q++) {
+        memcpy(w->csub + q * ny, pr->C + (size_t)w->sel[q] * ny, ny * sizeof *w->csub);
+        memcpy(w->asub + q * nu, w->alpha + (size_t)w->sel[q] * nu, nu * sizeof *w->asub);
+        w->rub[q] = INFINITY;
+    }
+    valpha_begin(&w->bw, R, w->asub);
     for (int it = 0; it < ALPHA_STEPS && open; it++) {
-        valpha_step(&w->bw, xl, xu, pr->na, pr->C, w->alpha, it, w->rub);
-        memcpy(w->arow, w->rub, na * sizeof *w->arow);
-        vbound_atoms_rest(&w->bw, xl, xu, pr->na, pr->any_rad ? pr->crad : NULL, pr->elo,
-                          pr->ehi, pr->c0, w->arow);
-        for (size_t r = 0; r < na; r++)
-            w->ub[r] = fmin(w->ub[r], w->arow[r]);
+        valpha_step(&w->bw, xl, xu, R, w->csub, w->asub, it, w->rub);
+        for (int q = 0; q < R; q++) {
+            size_t r = (size_t)w->sel[q];
+            double v = w->rub[q];
+            vbound_atoms_rest(&w->bw, xl, xu, 1, pr->any_rad ? pr->crad + r * ny : NULL,
+                              pr->elo + r * nx, pr->ehi + r * nx, pr->c0 + r, &v);
+            w->ub[r] = fmin(w->ub[r], v); /* both are sound: keep the better */
+        }
         open = decide(pr, w->ub, open, score, worst);
     }
-    memcpy(w->alpha, valpha_best(&w->bw), na * nu * sizeof *w->alpha);
+    const double *best = valpha_best(&w->bw);
+    for (int q = 0; q < R; q++)
+        memcpy(w->alpha + (size_t)w->sel[q] * nu, best + q * nu, nu * sizeof *w->alpha);
     return open;
 }
 
@@ -464,8 +493,10 @@ static void wk_init(struct wk *w, const struct S *s)
     size_t na = (size_t)s->pr.na;
     w->alpha = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->alpha);
     w->rub = mlp_xcalloc(na + 1, sizeof *w->rub);
-    w->arow = mlp_xcalloc(na + 1, sizeof *w->arow);
     w->hplain = mlp_xcalloc(2 * na * (size_t)s->nx + 1, sizeof *w->hplain);
+    w->sel = mlp_xcalloc(na + 1, sizeof *w->sel);
+    w->csub = mlp_xcalloc(na * (size_t)s->ny + 1, sizeof *w->csub);
+    w->asub = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->asub);
     w->point = vq_array_new(s->nx);
 }
 
@@ -477,8 +508,10 @@ static void wk_free(struct wk *w, const struct S *s)
     free(w->grad);
     free(w->alpha);
     free(w->rub);
-    free(w->arow);
     free(w->hplain);
+    free(w->sel);
+    free(w->csub);
+    free(w->asub);
     vatk_free(&w->atk);
     vbound_free(&w->bw);
 }

@@ -62,7 +62,9 @@ struct wk {
     struct vatk atk;
     double *ub, *x, *grad; /* na; 2 nx; nx */
     double *alpha, *rub;   /* the rows' lower slopes (na sets of units), their own bounds (na) */
-    double *arow, *hplain; /* scratch (na); the plain bounds' input coefficients (2 na nx) */
+    double *hplain;        /* the plain bounds' input coefficients (2 na nx) */
+    int *sel;              /* the rows being optimised (na) */
+    double *csub, *asub;   /* their C rows (na ny) and slopes (na sets of units) */
     mpq_t *point;          /* the counterexample this thread found last (nx rationals) */
     long steps, cands;     /* attack counts of the task being run */
 };
