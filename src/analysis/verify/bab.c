@@ -1,6 +1,5 @@
 /* bab.c - branch and bound over the input box with strong branching and gradient attacks. */
 #include "analysis/verify/bab_impl.h"
-#include "analysis/verify/alpha.h"
 #include "analysis/verify/leaf.h"
 #include "analysis/verify/rational.h"
 #include "base/mem.h"
@@ -15,10 +14,6 @@
 /* Gradient steps per start in a popped box. */
 #ifndef PBOX_STEPS
 #define PBOX_STEPS 5
-#endif
-/* Gradient steps on the rows' lower relu slopes (alpha.h) for a box plain bounds leave open. */
-#ifndef ALPHA_STEPS
-#define ALPHA_STEPS 8
 #endif
 /* Most atoms of a term for which sums of pairs are tried. */
 #define MAXPAIRS 8
@@ -126,129 +121,6 @@ static void prob_free(struct prob *pr)
     free(pr->ehi);
     free(pr->c0);
     free(pr->strict);
-}
-
-/* ---- bounding a box ---- */
-
-/* The terms among `open` that ub does not prove impossible; their worst margin into *score
- * and the row that has it into *worst (-1: none open). */
-static uint64_t decide(const struct prob *pr, const double *ub, uint64_t open, double *score,
-                       int *worst)
-{
-    *score = -INFINITY;
-    *worst = -1;
-    for (int t = 0; t < pr->nt; t++) {
-        if (!(open >> t & 1))
-            continue;
-        double m = INFINITY;
-        bool proved = false;
-        int arg = -1;
-        for (int j = 0; j < pr->plen[t] && !proved; j++) {
-            int r = pr->tproof[t][j];
-            proved = pr->strict[r] ? ub[r] <= 0 : ub[r] < 0;
-            if (ub[r] < m) {
-                m = ub[r];
-                arg = r;
-            }
-        }
-        if (proved) {
-            open &= ~((uint64_t)1 << t);
-        } else if (m > *score || *worst < 0) {
-            *score = fmax(*score, m);
-            *worst = arg;
-        }
-    }
-    return open;
-}
-
-/* The rows worth optimising into sel: for each open term, the row nearest to proving it
- * impossible (its smallest bound); how many. */
-static int pick_rows(const struct prob *pr, const double *ub, uint64_t open, int *sel)
-{
-    int R = 0;
-    for (int t = 0; t < pr->nt; t++) {
-        if (!(open >> t & 1))
-            continue;
-        int arg = pr->tproof[t][0];
-        for (int j = 1; j < pr->plen[t]; j++)
-            if (ub[pr->tproof[t][j]] < ub[arg])
-                arg = pr->tproof[t][j];
-        int q = 0;
-        while (q < R && sel[q] != arg)
-            q++;
-        if (q == R)
-            sel[R++] = arg;
-    }
-    return R;
-}
-
-/* The bounds of the rows pick_rows chooses again, with their own lower slopes optimised
- * (alpha.h) from w->alpha, for at most ALPHA_STEPS steps while terms stay open; w->ub keeps
- * the better of the two sound bounds of each row, w->alpha takes those rows' best slopes. */
-static uint64_t optimise(const struct S *s, struct wk *w, const double *xl, const double *xu,
-                         uint64_t open, double *score, int *worst)
-{
-    const struct prob *pr = &s->pr;
-    size_t nu = (size_t)w->bw.units, ny = (size_t)s->ny, nx = (size_t)s->nx;
-    int R = pick_rows(pr, w->ub, open, w->sel);
-    for (int q = 0; q < R; q++) {
-        memcpy(w->csub + q * ny, pr->C + (size_t)w->sel[q] * ny, ny * sizeof *w->csub);
-        memcpy(w->asub + q * nu, w->alpha + (size_t)w->sel[q] * nu, nu * sizeof *w->asub);
-        w->rub[q] = INFINITY;
-    }
-    valpha_begin(&w->bw, R, w->asub);
-    for (int it = 0; it < ALPHA_STEPS && open; it++) {
-        valpha_step(&w->bw, xl, xu, R, w->csub, w->asub, it, w->rub);
-        for (int q = 0; q < R; q++) {
-            size_t r = (size_t)w->sel[q];
-            double v = w->rub[q];
-            vbound_atoms_rest(&w->bw, xl, xu, 1, pr->any_rad ? pr->crad + r * ny : NULL,
-                              pr->elo + r * nx, pr->ehi + r * nx, pr->c0 + r, &v);
-            w->ub[r] = fmin(w->ub[r], v); /* both are sound: keep the better */
-        }
-        open = decide(pr, w->ub, open, score, worst);
-    }
-    const double *best = valpha_best(&w->bw);
-    for (int q = 0; q < R; q++)
-        memcpy(w->alpha + (size_t)w->sel[q] * nu, best + q * nu, nu * sizeof *w->alpha);
-    return open;
-}
-
-/* Bound the box (inside a box whose units' bounds and rows' slopes are `known`, or NULL);
- * returns the terms still open among `open`, their worst margin in *score; its smear, corner,
- * bounds and slopes into `out` (box_doubles - 2 nx doubles) unless NULL. The smear and corner
- * come from the plain bounds' input coefficients even where the optimised slopes decide: the
- * optimised ones steer the splits badly (N1,1 phi3: 449 -> 1,745 boxes). */
-static uint64_t evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
-                         uint64_t open, const double *known, double *score, double *out)
-{
-    const struct prob *pr = &s->pr;
-    size_t nu = (size_t)w->bw.units, na = (size_t)pr->na, nx = (size_t)s->nx;
-    vbound_forward(&w->bw, xl, xu, known);
-    vbound_atoms(&w->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
-                 pr->ehi, pr->c0, w->ub);
-    int worst;
-    open = decide(pr, w->ub, open, score, &worst);
-    if (!open)
-        return open;
-    memcpy(w->hplain, vbound_input_coefs(&w->bw, 0), 2 * na * nx * sizeof *w->hplain);
-    if (known)
-        memcpy(w->alpha, known + 2 * nu, na * nu * sizeof *w->alpha);
-    else
-        for (size_t r = 0; r < na; r++)
-            vbound_default_alpha(&w->bw, w->alpha + r * nu);
-    if (ALPHA_STEPS > 0)
-        open = optimise(s, w, xl, xu, open, score, &worst);
-    if (out && open && worst >= 0) {
-        const double *hi = w->hplain + (size_t)worst * nx, *lo = w->hplain + (na + worst) * nx;
-        for (size_t i = 0; i < nx; i++) {
-            out[i] = fmax(fabs(hi[i]), fabs(lo[i])) * (xu[i] - xl[i]);
-            out[nx + i] = hi[i] > 0 ? xu[i] : hi[i] < 0 ? xl[i] : 0.5 * (xl[i] + xu[i]);
-        }
-        vbound_save(&w->bw, out + 2 * nx);
-        memcpy(out + 2 * nx + 2 * nu, w->alpha, na * nu * sizeof *w->alpha);
-    }
-    return open;
 }
 
 /* ---- the search ---- */
@@ -392,7 +264,8 @@ static void half_task(struct S *s, struct wk *w, int task, void *ctx)
     memcpy(l, b->xl, (size_t)nx * sizeof *l);
     memcpy(u, b->xu, (size_t)nx * sizeof *u);
     (h ? l : u)[i] = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-    tr->open[c][h] = evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
+    tr->open[c][h] =
+        bab_evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
 }
 
 /* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
@@ -460,7 +333,8 @@ static int search(struct S *s)
     }
     uint64_t all = s->pr.nt >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->pr.nt) - 1;
     double score;
-    uint64_t open = evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
+    uint64_t open =
+        bab_evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
     s->st->boxes++;
     if (!open)
         return 1;

@@ -96,6 +96,13 @@ struct S {
 typedef void (*bab_task_fn)(struct S *s, struct wk *w, int task, void *ctx);
 void bab_run_tasks(struct S *s, int n, bab_task_fn fn, void *ctx);
 
+/* bab_bound.c: bound the box [xl, xu] in w (inside a box whose units' bounds and rows' slopes
+ * are `known`, or NULL: the root); returns the terms still open among `open`, their worst
+ * margin in *score, and when some are open its smear, corner, bounds and slopes into `out`
+ * (box_doubles - 2 nx doubles) unless NULL. */
+uint64_t bab_evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
+                      uint64_t open, const double *known, double *score, double *out);
+
 /* bab_attack.c: gradient ascent from the centre of [xl, xu] and from `corner` (NULL: none)
  * for each open term, on the calling thread; a burst of SAMPLES random points, ascents from the
  * best of them and from fresh random points, for each open term, on the pool. True when a
