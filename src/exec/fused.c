@@ -31,7 +31,7 @@
         case MLP_OP_TANH:                                                                       \
             for (int64_t i = 0; i < (n); i++) {                                                 \
                 T v = EXPR_V;                                                                   \
-                y[i] = (T)tanh(v);                                                              \
+                y[i] = (T)MLP_GENERIC(mlp_tanh, v);                                             \
             }                                                                                   \
             break;                                                                              \
         default:                                                                                \
@@ -65,7 +65,7 @@ static inline float act_f(enum mlp_op op, float v)
 {
     return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
          : op == MLP_OP_SIGMOID ? mlp_sigmoid_f(v)
-         : op == MLP_OP_TANH    ? tanhf(v) : v;
+         : op == MLP_OP_TANH    ? mlp_tanh_f(v) : v;
 }
 static inline double act_d(enum mlp_op op, double v)
 {

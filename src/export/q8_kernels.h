@@ -85,7 +85,7 @@ static void q8_dequantize(const int8_t *q, float *v, int32_t n, float scale, int
         v[i] = (float)((int32_t)q[i] - zp) * scale;                                             \
 })
 
-/* A final activation, in float: mlp's float32 formulas, sigmoid and exp being base/fexp.h's
+/* A final activation, in float: mlp's float32 formulas, sigmoid, tanh and exp base/fexp.h's
  * (written into the generated file before these, so it calls no libm function for them). */
 #define MLP_Q8_SIGMOID(X) X(                                                                    \
 static void q8_sigmoid(float *v, int32_t n)                                                     \
@@ -100,7 +100,7 @@ static void q8_tanh(float *v, int32_t n)                                        
 {                                                                                               \
     int32_t i;                                                                                  \
     for (i = 0; i < n; i++)                                                                     \
-        v[i] = tanhf(v[i]);                                                                     \
+        v[i] = mlp_ftanh(v[i]);                                                                 \
 })
 
 #define MLP_Q8_SOFTMAX(X) X(                                                                    \
