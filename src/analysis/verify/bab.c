@@ -123,53 +123,6 @@ static void prob_free(struct prob *pr)
     free(pr->strict);
 }
 
-/* ---- bounding a box ---- */
-
-/* Bound the box (inside a box whose units' bounds are `known`, or NULL); returns the terms
- * still open among `open`, their worst margin in *score; its smear and bounds into `out`
- * (nx + 2 units doubles) unless NULL. */
-static uint64_t evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
-                         uint64_t open, const double *known, double *score, double *out)
-{
-    const struct prob *pr = &s->pr;
-    vbound_forward(&w->bw, xl, xu, known);
-    vbound_atoms(&w->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
-                 pr->ehi, pr->c0, w->ub);
-    *score = -INFINITY;
-    int worst = -1;
-    for (int t = 0; t < pr->nt; t++) {
-        if (!(open >> t & 1))
-            continue;
-        double m = INFINITY;
-        bool proved = false;
-        int arg = -1;
-        for (int j = 0; j < pr->plen[t] && !proved; j++) {
-            int r = pr->tproof[t][j];
-            proved = pr->strict[r] ? w->ub[r] <= 0 : w->ub[r] < 0;
-            if (w->ub[r] < m) {
-                m = w->ub[r];
-                arg = r;
-            }
-        }
-        if (proved) {
-            open &= ~((uint64_t)1 << t);
-        } else if (m > *score || worst < 0) {
-            *score = fmax(*score, m);
-            worst = arg;
-        }
-    }
-    if (out && open && worst >= 0) {
-        const double *hi = vbound_input_coefs(&w->bw, worst);
-        const double *lo = vbound_input_coefs(&w->bw, pr->na + worst);
-        for (int i = 0; i < s->nx; i++) {
-            out[i] = fmax(fabs(hi[i]), fabs(lo[i])) * (xu[i] - xl[i]);
-            out[s->nx + i] = hi[i] > 0 ? xu[i] : hi[i] < 0 ? xl[i] : 0.5 * (xl[i] + xu[i]);
-        }
-        vbound_save(&w->bw, out + 2 * s->nx);
-    }
-    return open;
-}
-
 /* ---- the search ---- */
 
 /* Every ROOT_EVERY boxes popped, a burst of random restarts runs over the whole box (some
@@ -203,7 +156,38 @@ static bool attack_open(struct S *s)
     return bab_attack_burst(s, b->xl, b->xu, b->open);
 }
 
-/* Push a box; `extra` is its smear and known bounds (nx + 2 units doubles). */
+/* A deep box with few unstable units goes to the exact region search (leaf.h) instead of being
+ * split again. Float bounds can never close a box whose margin is exactly 0 (a threshold equal
+ * to the network's largest value, attained at one point): the boxes around that point stay
+ * open at every depth, and an attack rarely hits the point itself, so such a search halved
+ * boxes down to the resolution of doubles (half an hour on a 3-input net). At LEAF_DEPTH
+ * splits per input a box is about 2^-LEAF_DEPTH of the root in each dimension; with at most
+ * LEAF_UNSTABLE unstable units per input (a point where the maximum is attained is a vertex:
+ * nx kinks or faces meet there) the exact search has few regions to visit, where a box of
+ * ACAS Xu with 5 of its 300 units unstable costs the exact search 90 ms, 100 float boxes. The
+ * rule reads the box alone, so every thread count decides the same boxes the same way. */
+#ifndef LEAF_DEPTH
+#define LEAF_DEPTH 10
+#endif
+#ifndef LEAF_UNSTABLE
+#define LEAF_UNSTABLE 1
+#endif
+
+/* The box's hidden units whose bounds straddle 0. */
+static int unstable(const struct S *s, const struct box *b)
+{
+    int n = 0, units = s->w[0].bw.units;
+    for (int q = 0; q < units; q++)
+        n += b->known[q] < 0 && b->known[units + q] > 0;
+    return n;
+}
+
+static bool to_leaf(const struct S *s, const struct box *b)
+{
+    return b->depth >= LEAF_DEPTH * s->nx && unstable(s, b) <= LEAF_UNSTABLE * s->nx;
+}
+
+/* Push a box; `extra` is its smear, corner, known bounds and slopes (box_doubles - 2 nx). */
 static void push(struct S *s, const double *xl, const double *xu, const double *extra,
                  uint64_t open, double score, int depth)
 {
@@ -223,13 +207,35 @@ static void push(struct S *s, const double *xl, const double *xu, const double *
     b->hits = 0;
 }
 
-/* The STRONG dimensions of largest smear that can still be halved, into dims; how many. */
+/* Dimensions whose share of the root's width is under 1/IMBALANCE of the largest share are not
+ * tried. The smear is the worst atom's linear bound's slope along a dimension times its width;
+ * where a wide input's slope is small, the narrow ones win on smear alone, and once they are
+ * narrow, halving one gives two halves equal to the box, whose bounds, recomputed inside the
+ * box's own (vbound_forward's `known`), come out a little better than the box's: that split then
+ * beats the one along the wide input that would really tighten the bound, at every depth, down
+ * to the resolution of doubles (a tie, test_verify_ties.c, spent hours so). */
+#ifndef IMBALANCE
+#define IMBALANCE 256.0
+#endif
+
+/* The share of the root's width of b along i. */
+static double share(const struct S *s, const struct box *b, int i)
+{
+    return (b->xu[i] - b->xl[i]) / (s->rootu[i] - s->rootl[i]);
+}
+
+/* The STRONG dimensions of largest smear that can still be halved and are not far narrower
+ * than the widest, into dims; how many. */
 static int candidates(const struct S *s, const struct box *b, int *dims)
 {
     int n = 0, *all = (int *)s->w[0].grad; /* scratch: nx ints fit in nx doubles */
+    double widest = 0;
+    for (int i = 0; i < s->nx; i++)
+        if (s->rootu[i] > s->rootl[i])
+            widest = fmax(widest, share(s, b, i));
     for (int i = 0; i < s->nx; i++) {
         double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-        if (!(mid > b->xl[i] && mid < b->xu[i]))
+        if (!(mid > b->xl[i] && mid < b->xu[i]) || share(s, b, i) * IMBALANCE < widest)
             continue;
         int at = n++;
         for (; at > 0 && b->smear[i] > b->smear[all[at - 1]]; at--)
@@ -258,7 +264,8 @@ static void half_task(struct S *s, struct wk *w, int task, void *ctx)
     memcpy(l, b->xl, (size_t)nx * sizeof *l);
     memcpy(u, b->xu, (size_t)nx * sizeof *u);
     (h ? l : u)[i] = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-    tr->open[c][h] = evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
+    tr->open[c][h] =
+        bab_evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
 }
 
 /* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
@@ -326,7 +333,8 @@ static int search(struct S *s)
     }
     uint64_t all = s->pr.nt >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->pr.nt) - 1;
     double score;
-    uint64_t open = evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
+    uint64_t open =
+        bab_evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
     s->st->boxes++;
     if (!open)
         return 1;
@@ -348,7 +356,7 @@ static int search(struct S *s)
                   bab_attack_burst(s, s->rootl, s->rootu, all)) ||
                  (iter % BOX_EVERY == BOX_EVERY - 1 && attack_open(s)))
             rc = 0;
-        else if (!branch(s, &b)) {
+        else if (to_leaf(s, &b) || !branch(s, &b)) {
             int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,
                                  s->err);
             s->st->exact_leaves++;
@@ -409,6 +417,13 @@ static void wk_init(struct wk *w, const struct S *s)
     w->ub = mlp_xcalloc((size_t)s->pr.na + 1, sizeof *w->ub);
     w->x = mlp_xcalloc(2 * (size_t)s->nx, sizeof *w->x);
     w->grad = mlp_xcalloc((size_t)s->nx, sizeof *w->grad);
+    size_t na = (size_t)s->pr.na;
+    w->alpha = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->alpha);
+    w->rub = mlp_xcalloc(na + 1, sizeof *w->rub);
+    w->hplain = mlp_xcalloc(2 * na * (size_t)s->nx + 1, sizeof *w->hplain);
+    w->sel = mlp_xcalloc(na + 1, sizeof *w->sel);
+    w->csub = mlp_xcalloc(na * (size_t)s->ny + 1, sizeof *w->csub);
+    w->asub = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->asub);
     w->point = vq_array_new(s->nx);
 }
 
@@ -418,6 +433,12 @@ static void wk_free(struct wk *w, const struct S *s)
     free(w->ub);
     free(w->x);
     free(w->grad);
+    free(w->alpha);
+    free(w->rub);
+    free(w->hplain);
+    free(w->sel);
+    free(w->csub);
+    free(w->asub);
     vatk_free(&w->atk);
     vbound_free(&w->bw);
 }
@@ -455,7 +476,8 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     s.rootl = mlp_xcalloc((size_t)s.nx, sizeof *s.rootl);
     s.rootu = mlp_xcalloc((size_t)s.nx, sizeof *s.rootu);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
-    s.box_doubles = 4 * (size_t)s.nx + 2 * (size_t)s.w[0].bw.units;
+    size_t units = (size_t)s.w[0].bw.units;
+    s.box_doubles = 4 * (size_t)s.nx + 2 * units + (size_t)s.pr.na * units; /* + slopes */
     for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             s.half[c][h] = mlp_xcalloc(s.box_doubles, sizeof(double));

@@ -35,14 +35,31 @@
                      });                                                                        \
     }
 
+/* A function the vectoriser leaves alone: for a few elements its set-up (alias checks, peeling,
+ * the remainder loop) costs more than the loop (single samples). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define MLP_SCALAR __attribute__((optimize("no-tree-vectorize")))
+#else
+#define MLP_SCALAR
+#endif
+/* At most this many elements in all: a kernel's plain loop (MLP_SCALAR). */
+#define MLP_TINY 8
+
 /* A forward kernel computing y = EXPR(a, b) elementwise; either operand may be a scalar
- * (broadcast) or unbatched (in_stride 0). */
+ * (broadcast) or unbatched (in_stride 0). One sample of a few elements takes a plain loop. */
 #define MLP_BINARY_FORWARD(fname, EXPR)                                                         \
-    static void fname(const struct mlp_kargs *k)                                                \
+    MLP_SCALAR static void fname##_tiny(const struct mlp_kargs *k, int64_t n, int64_t na,      \
+                                        int64_t nb)                                             \
     {                                                                                           \
-        int64_t n = mlp_shape_size(k->node->shape);                                             \
-        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
-        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
+        MLP_DISPATCH(k->dtype, const T *A = k->in[0]; const T *B = k->in[1]; T *Y = k->out;    \
+                     for (int64_t i = 0; i < n; i++) {                                          \
+                         T a = A[na == n ? i : 0], b = B[nb == n ? i : 0];                      \
+                         Y[i] = (T)(EXPR);                                                      \
+                     });                                                                        \
+    }                                                                                           \
+    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int64_t n,    \
+                                                       int64_t na, int64_t nb)                  \
+    {                                                                                           \
         MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
             const T *A = (const T *)k->in[0] + r * k->in_stride[0];                             \
             const T *B = (const T *)k->in[1] + r * k->in_stride[1];                             \
@@ -66,6 +83,16 @@
                 }                                                                               \
             }                                                                                   \
         });                                                                                     \
+    }                                                                                           \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t n = mlp_shape_size(k->node->shape);                                             \
+        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
+        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
+        if (k->rows == 1 && n <= MLP_TINY)                                                      \
+            fname##_tiny(k, n, na, nb);                                                         \
+        else                                                                                    \
+            fname##_rows(k, n, na, nb);                                                         \
     }
 
 /* A forward kernel computing y = EXPR over NARGS operands, element by element: EXPR reads the
