@@ -32,7 +32,7 @@
         case MLP_OP_TANH:                                                                       \
             for (int64_t i = 0; i < (n); i++) {                                                 \
                 T v = EXPR_V;                                                                   \
-                y[i] = (T)tanh(v);                                                              \
+                y[i] = (T)MLP_GENERIC(mlp_tanh, v);                                             \
             }                                                                                   \
             break;                                                                              \
         default:                                                                                \
@@ -63,7 +63,7 @@ typedef double v2d __attribute__((vector_size(16)));
 
 /* The activation over one row of a small dense layer, in a loop of its own (one per op) that
  * the vectoriser maps to SIMD: the float32 sigmoid is base/fexp.h's branch-free arithmetic
- * (four lanes for the price of about one), and a call (tanh) no longer spills the sums' state
+ * (four lanes for the price of about one), and no call spills the sums' state
  * around every element. */
 static void act_row_f32(float *y, int n, enum mlp_op op) { ACT_PASS(float, op, n, y[i]); }
 static void act_row_f64(double *y, int n, enum mlp_op op) { ACT_PASS(double, op, n, y[i]); }

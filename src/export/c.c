@@ -268,9 +268,9 @@ static void print_output_copies(struct gen *x)
 
 static void print_libm(unsigned uses, const char *x_calls, mlp_strbuf *sb)
 {
-    static const char *const fns[] = {"logf", "tanhf", "exp", "log"}; /* C_USES_* order */
+    static const char *const fns[] = {"logf", "exp", "log"}; /* C_USES_* order */
     bool any = false;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 3; i++)
         if (uses & (1u << i)) {
             mlp_sb_printf(sb, "%s%s", any ? ", " : "", fns[i]);
             any = true;
@@ -348,19 +348,25 @@ static char *header_text(struct gen *x)
     return mlp_sb_take(&sb);
 }
 
+#define FEXP_ANY (C_USES_FEXP | C_USES_FSIGMOID | C_USES_FTANH)
+
 static char *source_text(struct gen *x, const char *body)
 {
     mlp_strbuf sb = {0};
     const char *n = x->cg.name, *u = x->upper;
     print_interface_comment(x, &sb);
     mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#include <math.h>\n%s\n", n,
-                  x->cg.uses & C_USES_FEXP ? "#include <stdint.h>\n" : "");
+                  x->cg.uses & FEXP_ANY ? "#include <stdint.h>\n" : "");
     print_constants(x, &sb);
-    if (x->cg.uses & C_USES_FEXP) {
-        mlp_sb_puts(&sb, "/* mlp's float32 exp and logistic, token for token the functions its float32 kernels\n"
+    if (x->cg.uses & FEXP_ANY) {
+        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic and tanh, token for token the functions its float32 kernels\n"
                          " * use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
                          " * compiler under the flags above). */\n");
         mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+        if (x->cg.uses & C_USES_FSIGMOID)
+            mlp_c_print_kernel(&sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
+        if (x->cg.uses & C_USES_FTANH)
+            mlp_c_print_kernel(&sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
     }
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);

@@ -37,7 +37,7 @@ static void emit_unary(struct cgen *cg, mlp_id id, const struct mlp_lowered *low
 static void emit_dtanh(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
     P("        long i;\n        for (i = 0; i < %lld; i++) {\n", (long long)size_of(cg, id));
-    P("            float t = tanhf(a[i]);\n            float t2 = t * t;\n"
+    P("            float t = mlp_ftanh(a[i]);\n            float t2 = t * t;\n"
       "            y[i] = 1 - t2;\n        }\n");
     (void)low;
 }
@@ -299,15 +299,15 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_SUMSQ C_FORM(emit_reduce, C_SUMSQ, 0)
 #define C_LOWER_BATCH_SUM C_EMIT(emit_batch_sum, 0)
 #define C_LOWER_STEP C_UNARY("v >= 0 ? 1 : 0", 0)
-/* sigmoid, exp: base/fexp.h's functions, written into the file (no libm call) */
-#define C_LOWER_SIGMOID C_UNARY("mlp_fsigmoid(v)", C_USES_FEXP)
-#define C_LOWER_TANH C_UNARY("tanhf(v)", C_USES_TANHF)
+/* sigmoid, tanh, exp: base/fexp.h's functions, written into the file (no libm call) */
+#define C_LOWER_SIGMOID C_UNARY("mlp_fsigmoid(v)", C_USES_FSIGMOID)
+#define C_LOWER_TANH C_UNARY("mlp_ftanh(v)", C_USES_FTANH)
 #define C_LOWER_RELU C_UNARY("v > 0 ? v : (v != v ? v : 0)", 0)
 #define C_LOWER_IDENTITY C_UNARY("v", 0)
 #define C_LOWER_EXP C_UNARY("mlp_fexp(v)", C_USES_FEXP)
 #define C_LOWER_LOG C_UNARY("logf(v)", C_USES_LOGF)
-#define C_LOWER_DSIGMOID C_UNARY("mlp_fsigmoid(v) * (1 - mlp_fsigmoid(v))", C_USES_FEXP)
-#define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_TANHF)
+#define C_LOWER_DSIGMOID C_UNARY("mlp_fsigmoid(v) * (1 - mlp_fsigmoid(v))", C_USES_FSIGMOID)
+#define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_FTANH)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
 #define C_LOWER_SOFTMAX C_FORM(emit_softmax, C_SOFTMAX, C_USES_EXP)
 #define C_LOWER_LOG_SOFTMAX C_FORM(emit_softmax, C_LOG_SOFTMAX, C_USES_EXP | C_USES_LOG)
@@ -345,7 +345,7 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     "            r = (float)(p + q);", "tanh")
 #define C_LOWER_ELU C_NARY("r = a0 > 0 ? a0 : a1 * expm1f(a0);", "expm1f")
 #define C_LOWER_DELU C_NARY("r = a0 > 0 ? 1 : a1 * expf(a0);", "expf")
-#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * mlp_fsigmoid(a0);", .uses = C_USES_FEXP}
+#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * mlp_fsigmoid(a0);", .uses = C_USES_FSIGMOID}
 #define C_LOWER_SQRT C_NARY("r = sqrtf(a0);", "sqrtf")
 #define C_LOWER_SQUARE C_NARY("r = a0 * a0;", "")
 #define C_LOWER_LOG1P C_NARY("r = log1pf(a0);", "log1pf")

@@ -8,6 +8,7 @@
 #include "export/export.h"
 #include "export/q8.h"
 #include "export/q8_kernels.h"
+#include "base/fexp.h"
 #include "base/strbuf.h"
 
 #include <ctype.h>
@@ -79,10 +80,16 @@ static void print_wrapper(mlp_strbuf *sb, const char *n, const char *u, const ml
     mlp_sb_printf(sb, "#ifndef %s_INTEGER_ONLY\n\n", u);
     mlp_c_print_kernel(sb, MLP_Q8_QUANTIZE(MLP_Q8_STRING));
     mlp_c_print_kernel(sb, MLP_Q8_DEQUANTIZE(MLP_Q8_STRING));
-    if (q->final == Q8_FINAL_SIGMOID)
+    if (q->final != Q8_FINAL_NONE)
+        mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+    if (q->final == Q8_FINAL_SIGMOID) {
+        mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
         mlp_c_print_kernel(sb, MLP_Q8_SIGMOID(MLP_Q8_STRING));
-    if (q->final == Q8_FINAL_TANH)
+    }
+    if (q->final == Q8_FINAL_TANH) {
+        mlp_c_print_kernel(sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
         mlp_c_print_kernel(sb, MLP_Q8_TANH(MLP_Q8_STRING));
+    }
     if (q->final == Q8_FINAL_SOFTMAX)
         mlp_c_print_kernel(sb, MLP_Q8_SOFTMAX(MLP_Q8_STRING));
     mlp_sb_printf(sb, "void %s_predict(const float *input, float *output)\n{\n"
@@ -118,9 +125,9 @@ static void print_comment(mlp_strbuf *sb, const char *n, const char *u, const ml
                       2L * (q->n_in > q->width ? q->n_in : q->width), u);
     mlp_sb_printf(sb, " * %s_predict wraps it for floats: input q = round(x / %s_INPUT_SCALE) +\n"
                       " * %s_INPUT_ZERO_POINT, output x = (q - %s_OUTPUT_ZERO_POINT) * %s_OUTPUT_SCALE%s%s;\n"
-                      " * library calls: %s.\n *\n", n, u, u, u, u,
-                  final_name(q->final) ? ", then " : "", final_name(q->final) ? final_name(q->final) : "",
-                  q->final == Q8_FINAL_TANH ? "tanhf" : q->final ? "expf" : "none");
+                      " * library calls: none (sigmoid, tanh and exp are mlp's own, src/base/fexp.h).\n *\n",
+                  n, u, u, u, u, final_name(q->final) ? ", then " : "",
+                  final_name(q->final) ? final_name(q->final) : "");
     mlp_sb_printf(sb, " * Input:  input[0 .. %ld]  %s[%ld]\n * Output: output[0 .. %ld]  %s[%ld]\n */\n",
                   (long)q->n_in - 1, q->input_name ? q->input_name : "x", (long)q->n_in,
                   (long)q->n_out - 1, q->output_name ? q->output_name : "y", (long)q->n_out);

@@ -17,11 +17,13 @@
 /* libm functions and helpers the generated code may need; each lowering says which it uses. */
 enum {
     C_USES_LOGF = 1 << 0,
-    C_USES_TANHF = 1 << 1,
-    C_USES_EXP = 1 << 2,
-    C_USES_LOG = 1 << 3,
-    C_USES_FEXP = 1 << 4,  /* mlp_fexp and mlp_fsigmoid, base/fexp.h's text (no libm call) */
-    C_USES_OTHER = 1 << 5, /* the functions named in the lowering's `calls` */
+    C_USES_EXP = 1 << 1,
+    C_USES_LOG = 1 << 2,
+    C_USES_OTHER = 1 << 3,     /* the functions named in the lowering's `calls` */
+    /* base/fexp.h's functions, written into the file (no libm call); the last two call the first */
+    C_USES_FEXP = 1 << 4,      /* mlp_fexp */
+    C_USES_FSIGMOID = 1 << 5,  /* mlp_fsigmoid */
+    C_USES_FTANH = 1 << 6,     /* mlp_ftanh */
 };
 
 struct cgen {

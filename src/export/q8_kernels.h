@@ -85,13 +85,14 @@ static void q8_dequantize(const int8_t *q, float *v, int32_t n, float scale, int
         v[i] = (float)((int32_t)q[i] - zp) * scale;                                             \
 })
 
-/* A final activation, in float (mlp's float32 formulas). */
+/* A final activation, in float: mlp's float32 formulas, sigmoid, tanh and exp base/fexp.h's
+ * (written into the generated file before these, so it calls no libm function for them). */
 #define MLP_Q8_SIGMOID(X) X(                                                                    \
 static void q8_sigmoid(float *v, int32_t n)                                                     \
 {                                                                                               \
     int32_t i;                                                                                  \
     for (i = 0; i < n; i++)                                                                     \
-        v[i] = v[i] >= 0 ? 1 / (1 + expf(-v[i])) : expf(v[i]) / (1 + expf(v[i]));               \
+        v[i] = mlp_fsigmoid(v[i]);                                                              \
 })
 
 #define MLP_Q8_TANH(X) X(                                                                       \
@@ -99,7 +100,7 @@ static void q8_tanh(float *v, int32_t n)                                        
 {                                                                                               \
     int32_t i;                                                                                  \
     for (i = 0; i < n; i++)                                                                     \
-        v[i] = tanhf(v[i]);                                                                     \
+        v[i] = mlp_ftanh(v[i]);                                                                 \
 })
 
 #define MLP_Q8_SOFTMAX(X) X(                                                                    \
@@ -110,7 +111,7 @@ static void q8_softmax(float *v, int32_t n)                                     
     for (i = 1; i < n; i++)                                                                     \
         m = v[i] > m ? v[i] : m;                                                                \
     for (i = 0; i < n; i++) {                                                                   \
-        v[i] = expf(v[i] - m);                                                                  \
+        v[i] = mlp_fexp(v[i] - m);                                                              \
         s += v[i];                                                                              \
     }                                                                                           \
     for (i = 0; i < n; i++)                                                                     \

@@ -1,4 +1,4 @@
-/* test_fexp.c - mlp's float32 exp and logistic (base/fexp.h): error against double precision
+/* test_fexp.c - mlp's float32 exp, logistic and tanh (base/fexp.h): error against double precision
  * over a dense sample of all floats, the special values, and the library's vectorised float32
  * kernels giving the scalar function's bits. */
 #include "test.h"
@@ -36,6 +36,9 @@ static double ulp_error(float y, double e)
     return fabs(yv - ev) / ulp;
 }
 
+/* Equal bits, or both NaN (whose payloads the vector and scalar code may pick differently). */
+static bool same_bits(float a, float b) { return isnan(a) ? isnan(b) : to_bits(a) == to_bits(b); }
+
 static double sigmoid_exact(float x)
 {
     double v = x;
@@ -49,8 +52,8 @@ static double sigmoid_exact(float x)
 
 TEST(fexp_error_over_every_256th_float)
 {
-    double worst = 0, worst_sig = 0;
-    float at = 0, at_sig = 0;
+    double worst = 0, worst_sig = 0, worst_tanh = 0;
+    float at = 0, at_sig = 0, at_tanh = 0;
     for (uint64_t b = SAMPLE_OFFSET; b < ((uint64_t)1 << 32); b += SAMPLE_STEP) {
         float x = from_bits((uint32_t)b);
         if (isnan(x))
@@ -65,7 +68,15 @@ TEST(fexp_error_over_every_256th_float)
             worst_sig = err;
             at_sig = x;
         }
+        double t = tanh((double)x);
+        err = ulp_error(fabsf(mlp_ftanh(x)), fabs(t)) + (!signbit(mlp_ftanh(x)) != !signbit(t)) * 1e9;
+        if (err > worst_tanh) {
+            worst_tanh = err;
+            at_tanh = x;
+        }
     }
+    printf("  mlp_ftanh: largest error %.3f ulp (at %a)\n", worst_tanh, (double)at_tanh);
+    CHECK_MSG(worst_tanh <= 1.5, "mlp_ftanh(%a): %.3f ulp", (double)at_tanh, worst_tanh);
     printf("  mlp_fexp: largest error %.3f ulp (at %a); mlp_fsigmoid %.3f ulp (at %a)\n", worst,
            (double)at, worst_sig, (double)at_sig);
     CHECK_MSG(worst <= MLP_FEXP_MAX_ULP, "mlp_fexp(%a): %.3f ulp", (double)at, worst);
@@ -105,6 +116,13 @@ TEST(fexp_special_values)
     CHECK(mlp_fsigmoid(INFINITY) == 1 && to_bits(mlp_fsigmoid(-INFINITY)) == 0);
     CHECK(mlp_fsigmoid(100.0f) == 1 && mlp_fsigmoid(-100.0f) == (float)exp(-100.0));
     CHECK(isnan(mlp_fsigmoid(NAN)) && isnan(mlp_fsigmoid(-NAN)));
+    /* tanh: odd, -0 kept, +-1 at the ends, NaN through, subnormals returned as they are. */
+    CHECK(to_bits(mlp_ftanh(-0.0f)) == 0x80000000u && to_bits(mlp_ftanh(0.0f)) == 0);
+    CHECK(mlp_ftanh(INFINITY) == 1 && mlp_ftanh(-INFINITY) == -1 && mlp_ftanh(50.0f) == 1);
+    CHECK(isnan(mlp_ftanh(NAN)) && isnan(mlp_ftanh(-NAN)));
+    CHECK(mlp_ftanh(FLT_TRUE_MIN) == FLT_TRUE_MIN && mlp_ftanh(-1e-30f) == -1e-30f);
+    for (float x = -9.0f; x < 9.0f; x += 0.0173f)
+        CHECK_MSG(to_bits(mlp_ftanh(-x)) == (to_bits(mlp_ftanh(x)) ^ 0x80000000u), "tanh(%a)", (double)x);
 }
 
 /* The float32 kernels (vectorised loops over the same functions, graph/ops) give the scalar
@@ -114,7 +132,8 @@ TEST(fexp_float32_kernels_match_the_scalar_function)
     enum { N = 1031 }; /* not a multiple of any vector width */
     char text[256];
     snprintf(text, sizeof text,
-             "input x[%d]\ny = exp(x)\ns = sigmoid(x)\nd = dsigmoid(x)\noutput y, s, d\n", N);
+             "input x[%d]\ny = exp(x)\ns = sigmoid(x)\nd = dsigmoid(x)\nt = tanh(x)\n"
+             "u = dtanh(x)\noutput y, s, d, t, u\n", N);
     mlp_model *m = parse_ok(text);
     CHECK(m);
     mlp_error err = {0};
@@ -130,15 +149,17 @@ TEST(fexp_float32_kernels_match_the_scalar_function)
     const float *y = mlp_session_f32(s, mlp_session_value(s, "y", NULL));
     const float *sg = mlp_session_f32(s, mlp_session_value(s, "s", NULL));
     const float *d = mlp_session_f32(s, mlp_session_value(s, "d", NULL));
-    bool same = true;
-    for (int i = 0; i < 3 * N && same; i++) {
+    const float *t = mlp_session_f32(s, mlp_session_value(s, "t", NULL));
+    const float *u = mlp_session_f32(s, mlp_session_value(s, "u", NULL));
+    for (int i = 0; i < 3 * N; i++) {
         float e = mlp_fexp(x[i]), l = mlp_fsigmoid(x[i]), dl = l * (1 - l);
-        same = (isnan(e) ? isnan(y[i]) : to_bits(e) == to_bits(y[i])) &&
-               (isnan(l) ? isnan(sg[i]) : to_bits(l) == to_bits(sg[i])) &&
-               (isnan(dl) ? isnan(d[i]) : to_bits(dl) == to_bits(d[i]));
-        CHECK_MSG(same, "element %d: x = %a: exp %a vs %a, sigmoid %a vs %a, dsigmoid %a vs %a", i,
-                  (double)x[i], (double)y[i], (double)e, (double)sg[i], (double)l, (double)d[i],
-                  (double)dl);
+        float th = mlp_ftanh(x[i]), dth = 1 - th * th;
+        CHECK_MSG(same_bits(e, y[i]) && same_bits(l, sg[i]) && same_bits(dl, d[i]) &&
+                      same_bits(th, t[i]) && same_bits(dth, u[i]),
+                  "element %d: x = %a: exp %a vs %a, sigmoid %a vs %a, dsigmoid %a vs %a, tanh %a "
+                  "vs %a, dtanh %a vs %a", i, (double)x[i], (double)y[i], (double)e, (double)sg[i],
+                  (double)l, (double)d[i], (double)dl, (double)t[i], (double)th, (double)u[i],
+                  (double)dth);
     }
     mlp_session_free(s);
     mlp_model_free(m);

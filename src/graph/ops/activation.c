@@ -8,6 +8,8 @@
 
 static inline double dsigmoid_d(double v) { double s = mlp_sigmoid_d(v); return s * (1 - s); }
 static inline float dsigmoid_f(float v) { float s = mlp_sigmoid_f(v); return s * (1 - s); }
+static inline double dtanh_d(double v) { double t = mlp_tanh_d(v); return 1 - t * t; }
+static inline float dtanh_f(float v) { float t = mlp_tanh_f(v); return 1 - t * t; }
 
 #define ACTIVATION(ID, cls_, fwd_expr, vjp_fn, math_, latex_, ...)                              \
     MLP_UNARY_FORWARD(ID##_forward, fwd_expr)                                                   \
@@ -71,7 +73,7 @@ ACTIVATION(STEP, MLP_CLASS_PIECEWISE, v >= 0 ? 1 : 0, NULL, "step", "\\operatorn
            .vsem = MLP_V_STEP, .fold = {{Z | P, MLP_FOLD_ONE}})
 ACTIVATION(SIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_sigmoid, v), sigmoid_vjp, "σ", "\\sigma",
            .sign = MLP_SIGNS(P, P, P))
-ACTIVATION(TANH, MLP_CLASS_SMOOTH, tanh(v), tanh_vjp, "tanh", "\\tanh", .sign = MLP_SIGNS_SAME,
+ACTIVATION(TANH, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_tanh, v), tanh_vjp, "tanh", "\\tanh", .sign = MLP_SIGNS_SAME,
            .sign_back = true)
 ACTIVATION(RELU, MLP_CLASS_PIECEWISE, v > 0 ? v : (v != v ? v : 0), relu_vjp, "relu",
            "\\operatorname{relu}", .sign = MLP_SIGNS(Z, Z, P), .sign_back = true,
@@ -83,7 +85,7 @@ ACTIVATION(EXP, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_exp, v), exp_vjp, "exp", "\\ex
 ACTIVATION(LOG, MLP_CLASS_SMOOTH, log(v), log_vjp, "log", "\\log", .sign_fn = mlp_sign_any)
 ACTIVATION(DSIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(dsigmoid, v), dsigmoid_vjp, "σ'", "\\sigma'",
            .sign = MLP_SIGNS(P, P, P))
-ACTIVATION(DTANH, MLP_CLASS_SMOOTH, 1 - tanh(v) * tanh(v), dtanh_vjp, "tanh'", "\\tanh'",
+ACTIVATION(DTANH, MLP_CLASS_SMOOTH, MLP_GENERIC(dtanh, v), dtanh_vjp, "tanh'", "\\tanh'",
            .sign = MLP_SIGNS(P, P, P))
 ACTIVATION(DRELU, MLP_CLASS_PIECEWISE, v > 0 ? 1 : 0, NULL, "relu'", "\\operatorname{relu}'",
            .grad = MLP_GRAD_ZERO, .sign = MLP_SIGNS(Z, Z, P), .sign_back = true,

@@ -256,6 +256,10 @@ static inline double mlp_sigmoid_d(double v)
  * libm call, so a loop over it vectorises: the same formula over mlp's own exp. */
 static inline float mlp_sigmoid_f(float v) { return mlp_fsigmoid(v); }
 
+/* tanh by dtype: libm's in float64, base/fexp.h's in float32 (the same in the generated C). */
+static inline double mlp_tanh_d(double v) { return tanh(v); }
+static inline float mlp_tanh_f(float v) { return mlp_ftanh(v); }
+
 /* exp by dtype: libm's in float64, base/fexp.h's in float32 (see there why). */
 static inline double mlp_exp_d(double v) { return exp(v); }
 static inline float mlp_exp_f(float v) { return mlp_fexp(v); }
