@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /* Terms decided together per search (a bit each). */
-#define MAXTERMS 64
+#define MAXTERMS VBAB_MAX_TERMS
 /* Dimensions tried by strong branching: the ones with the largest smear. */
 #ifndef STRONG
 #define STRONG 2
