@@ -85,6 +85,7 @@ struct S {
     struct box *stack;
     int n, cap;
     mlp_rng rng;
+    mlp_rng faces; /* the face starts' own stream (bab_attack.c) */
     mpq_t *point;
     struct vbab_stats *st;
     double t0, last_progress;
