@@ -505,9 +505,10 @@ typedef struct mlp_verify_result {
     int ninputs, nvalues;
     mlp_exact_value *inputs, *values;
     char *requires;
-    /* mlp_verify_vnnlib: unknown = 1 (and holds = 0) when the time or memory budget ran out;
-     * the branch and bound's counts (docs/verify.md); depth: its deepest split. */
-    int unknown;
+    /* bab = 1 when the branch and bound decided it (mlp_verify_vnnlib always; mlp_verify over a
+     * bounded box of a dense relu network): unknown = 1 (and holds = 0) when the time or memory
+     * budget ran out; its counts (docs/verify.md); depth: its deepest split. */
+    int bab, unknown;
     long boxes, splits, attack_steps, candidates, exact_leaves, open, depth;
 } mlp_verify_result;
 
@@ -515,7 +516,10 @@ typedef struct mlp_verify_result {
  * e.g. "y == 1 <=> x[0] > x[1] > x[2]") of a piecewise-linear model for every real input, or
  * every input within `bounds` ("x in [-1, 1]", "x[0] in [0, 1/2]"). MLP_OK with *out filled
  * whether it holds or not; MLP_ERR_INPUT for a malformed spec or bounds ("spec:COL: error: ...")
- * or a model op that is not piecewise linear. */
+ * or a model op that is not piecewise linear. When the bounds bound every input the spec
+ * depends on and the spec names, besides inputs, one value computed by dense relu layers, it is
+ * decided by the branch and bound of mlp_verify_vnnlib (out->bab = 1), else by the exact
+ * region enumeration. mlp_verify_with (below) takes a budget and threads. */
 int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, int nbounds,
                mlp_verify_result *out, mlp_error *err);
 /* Free what a result holds (the struct itself is the caller's). */
@@ -535,6 +539,12 @@ typedef struct mlp_verify_options {
     void (*progress)(const mlp_verify_progress *p, void *ctx); /* NULL: none */
     void *progress_ctx;
 } mlp_verify_options;
+
+/* mlp_verify with a time and memory budget (out->unknown = 1 when it ran out) and threads, for
+ * the branch and bound; the region enumeration runs to the end. opt may be NULL. */
+int mlp_verify_with(const mlp_model *m, const char *spec, const char *const *bounds,
+                    int nbounds, const mlp_verify_options *opt, mlp_verify_result *out,
+                    mlp_error *err);
 
 /* Decide a VNNLIB property (the file at `vnnlib`, whose asserts describe the unsafe set over
  * inputs X_i and outputs Y_i, the model's input and output elements in order) of a model that

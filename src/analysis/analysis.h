@@ -18,8 +18,10 @@ int mlp_zeros_graph(const mlp_graph *model, const char *const *facts, int nfacts
 mlp_graph *mlp_convert_activation_graph(const mlp_graph *model, const char *from, const char *to,
                                         int flags, char **report, mlp_error *err);
 mlp_graph *mlp_fold_graph(const mlp_graph *model, char **report, mlp_error *err);
+/* exact_only (tests): the region enumeration even where the branch and bound applies. */
 int mlp_verify_graph(const mlp_graph *model, const char *spec, const char *const *bounds,
-                     int nbounds, mlp_verify_result *out, mlp_error *err);
+                     int nbounds, const mlp_verify_options *opt, bool exact_only,
+                     mlp_verify_result *out, mlp_error *err);
 
 /* ---- the backward pass of a model (backprop.c) ---- */
 

@@ -36,5 +36,12 @@ mlp_model *mlp_convert_fold(const mlp_model *m, char **report, mlp_error *err)
 int mlp_verify(const mlp_model *m, const char *spec, const char *const *bounds, int nbounds,
                mlp_verify_result *out, mlp_error *err)
 {
-    return mlp_verify_graph(mlp_model_graph(m), spec, bounds, nbounds, out, err);
+    return mlp_verify_with(m, spec, bounds, nbounds, NULL, out, err);
+}
+
+int mlp_verify_with(const mlp_model *m, const char *spec, const char *const *bounds,
+                    int nbounds, const mlp_verify_options *opt, mlp_verify_result *out,
+                    mlp_error *err)
+{
+    return mlp_verify_graph(mlp_model_graph(m), spec, bounds, nbounds, opt, false, out, err);
 }

@@ -7,8 +7,9 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: mlp verify MODEL --spec PROPERTY [--spec PROPERTY]... [--bounds BOX]... [--json]\n"
-    "       mlp verify NET --vnnlib PROP [--timeout S] [--max-memory SIZE] [--threads N] [--json]\n"
+    "usage: mlp verify MODEL --spec PROPERTY [--spec PROPERTY]... [--bounds BOX]... [BUDGET] [--json]\n"
+    "       mlp verify NET --vnnlib PROP [BUDGET] [--json]\n"
+    "       BUDGET: [--timeout S] [--max-memory SIZE] [--threads N]\n"
     "\n"
     "Decide each property for every real input of the model (or every input inside the\n"
     "--bounds boxes), exactly: \"holds\" is a proof, \"violated\" comes with a counterexample\n"
@@ -29,21 +30,28 @@ static const char usage[] =
     "                    one with --bounds 'x in [v, v]' to fix it)\n"
     "  --seed N          seed for parameters declared with an initialiser (default 1)\n"
     "  --weights FILE    load parameters: FILE.safetensors, or NAME=FILE.npy (repeatable)\n"
-    "  --json            {\"results\": [{\"spec\", \"result\": \"holds\"|\"violated\",\n"
+    "  --json            {\"results\": [{\"spec\", \"result\": \"holds\"|\"violated\"|\"unknown\",\n"
     "                    \"counterexample\": {input: value}, \"output\": {name: value},\n"
-    "                    \"requires\", \"domain\", \"regions\", \"branches\", \"settled\",\n"
-    "                    \"solver_calls\", \"seconds\"}]}, values as exact rationals in\n"
-    "                    strings (\"-1/4\")\n"
+    "                    \"requires\", \"domain\", \"method\", \"regions\", \"branches\",\n"
+    "                    \"settled\", \"solver_calls\", with branch and bound \"boxes\",\n"
+    "                    \"splits\", \"attack_steps\", \"candidates\", \"exact_leaves\", \"open\",\n"
+    "                    \"depth\"; \"seconds\"}]}, values as exact rationals in strings (\"-1/4\")\n"
+    "\n"
+    "A spec whose --bounds bound every input it depends on, and that names (besides inputs) one\n"
+    "value computed by dense relu layers, is decided by the branch and bound of --vnnlib\n"
+    "(\"method\": \"branch and bound\"); others by exact region enumeration (\"regions\").\n"
     "\n"
     "  --vnnlib PROP     a VNNLIB property (VNN-COMP's subset): its asserts describe the\n"
     "                    unsafe set over inputs X_i and outputs Y_i; decided by branch and\n"
     "                    bound on sound float bounds, attacks checked exactly (docs/verify.md)\n"
-    "  --timeout S       with --vnnlib: give up after S seconds (answer unknown)\n"
-    "  --max-memory SIZE with --vnnlib: give up when open sub-problems need more (512M, 2G)\n"
-    "  --threads N       with --vnnlib: worker threads (the same answer for every N)\n"
+    "  --timeout S       give up after S seconds (answer unknown); for --spec, per spec\n"
+    "  --max-memory SIZE give up when open sub-problems need more (512M, 2G)\n"
+    "  --threads N       worker threads (the same answer for every N)\n"
+    "                    (the budget and threads apply to the branch and bound; the region\n"
+    "                    enumeration runs to the end on one thread)\n"
     "\n"
     "Exit status: 0 every property holds, 1 one is violated, 2 bad usage or bad input,\n"
-    "3 unknown (--vnnlib: the time or memory budget ran out).\n";
+    "3 none is violated but one is unknown (the time or memory budget ran out).\n";
 
 /* An exact value: "1/2", or nested lists "[1, -1/4]", quoted in JSON. */
 static void print_exact(FILE *f, const mlp_exact_value *v, bool json)
@@ -76,9 +84,13 @@ static void print_assignments(FILE *f, const mlp_exact_value *v, int n)
     }
 }
 
-/* "16 activation regions, 31 solver calls, 0.02 s" */
+/* "16 activation regions, 31 solver calls, 0.02 s", or the branch and bound's counts */
 static void print_effort(const mlp_verify_result *r)
 {
+    if (r->bab) {
+        cli_verify_print_counts(r);
+        return;
+    }
     printf("%ld activation region%s, ", r->regions, r->regions == 1 ? "" : "s");
     if (r->settled)
         printf("%ld part%s settled by bounds, ", r->settled, r->settled == 1 ? "" : "s");
@@ -90,6 +102,13 @@ static void print_text(const mlp_verify_result *r, const char *indent)
 {
     if (r->holds) {
         printf("%sholds for every %s (", indent, r->domain[0] ? r->domain : "input");
+        print_effort(r);
+        printf(")\n");
+        return;
+    }
+    if (r->unknown) {
+        printf("%sunknown: the budget ran out with %ld sub-problem%s open (", indent, r->open,
+               r->open == 1 ? "" : "s");
         print_effort(r);
         printf(")\n");
         return;
@@ -127,9 +146,10 @@ static void print_json(const mlp_verify_result *r, const char *spec, bool first)
 {
     printf("%s{\"spec\": ", first ? "" : ", ");
     cli_print_json_string(stdout, spec);
-    printf(", \"result\": \"%s\", \"domain\": ", r->holds ? "holds" : "violated");
+    printf(", \"result\": \"%s\", \"domain\": ",
+           r->holds ? "holds" : r->unknown ? "unknown" : "violated");
     cli_print_json_string(stdout, r->domain);
-    if (!r->holds) {
+    if (!r->holds && !r->unknown) {
         print_json_values("counterexample", r->inputs, r->ninputs);
         print_json_values("output", r->values, r->nvalues);
         printf(", \"requires\": ");
@@ -138,8 +158,14 @@ static void print_json(const mlp_verify_result *r, const char *spec, bool first)
         else
             printf("null");
     }
-    printf(", \"regions\": %ld, \"branches\": %ld, \"settled\": %ld, \"solver_calls\": %ld, "
-           "\"seconds\": %.6f}", r->regions, r->branches, r->settled, r->solver_calls, r->seconds);
+    printf(", \"method\": \"%s\", \"regions\": %ld, \"branches\": %ld, \"settled\": %ld, "
+           "\"solver_calls\": %ld", r->bab ? "branch and bound" : "regions", r->regions,
+           r->branches, r->settled, r->solver_calls);
+    if (r->bab)
+        printf(", \"boxes\": %ld, \"splits\": %ld, \"attack_steps\": %ld, \"candidates\": %ld, "
+               "\"exact_leaves\": %ld, \"open\": %ld, \"depth\": %ld", r->boxes, r->splits,
+               r->attack_steps, r->candidates, r->exact_leaves, r->open, r->depth);
+    printf(", \"seconds\": %.6f}", r->seconds);
 }
 
 /* --set may replace parameters only: inputs are what verify quantifies over. */
@@ -186,9 +212,6 @@ int cmd_verify(int argc, char **argv)
     const char *vnnlib = cli_get(&a, "--vnnlib");
     if (vnnlib && (nspecs || nbounds))
         return cli_usage_error(&a, "--vnnlib gives the property and its box: no --spec or --bounds");
-    if (!vnnlib && (cli_get(&a, "--timeout") || cli_get(&a, "--max-memory") ||
-                    cli_get(&a, "--threads")))
-        return cli_usage_error(&a, "--timeout, --max-memory and --threads go with --vnnlib");
     if (a.npos == 1 && nspecs == 0 && !vnnlib)
         return cli_usage_error(&a, "missing --spec PROPERTY or --vnnlib PROP (what to prove)");
     mlp_model *m = cli_load_model(&a);
@@ -203,16 +226,24 @@ int cmd_verify(int argc, char **argv)
         mlp_model_free(m);
         return rc;
     }
+    mlp_verify_options o;
+    if ((rc = cli_verify_options(&a, &o)) != 0) {
+        mlp_model_free(m);
+        return rc;
+    }
     /* Decide everything first: bad input in any spec leaves stdout empty. */
     mlp_verify_result *res = calloc((size_t)nspecs, sizeof *res);
     mlp_error err = {0};
     int done = 0;
-    for (; done < nspecs && rc == EXIT_OK; done++)
-        if (mlp_verify(m, specs[done], bounds, nbounds, &res[done], &err) != MLP_OK)
+    for (; done < nspecs && rc == EXIT_OK; done++) {
+        if (mlp_verify_with(m, specs[done], bounds, nbounds, &o, &res[done], &err) != MLP_OK)
             rc = cli_report(&err);
-    bool violated = false, json = cli_flag(&a, "--json");
+        cli_verify_progress_done(&o);
+    }
+    bool violated = false, unknown = false, json = cli_flag(&a, "--json");
     for (int i = 0; i < nspecs && rc == EXIT_OK; i++) {
-        violated = violated || !res[i].holds;
+        violated = violated || (!res[i].holds && !res[i].unknown);
+        unknown = unknown || res[i].unknown;
         if (json) {
             printf(i ? "" : "{\"results\": [");
             print_json(&res[i], specs[i], i == 0);
@@ -228,5 +259,5 @@ int cmd_verify(int argc, char **argv)
         mlp_verify_result_free(&res[i]);
     free(res);
     mlp_model_free(m);
-    return rc != EXIT_OK ? rc : violated ? EXIT_CHECK_FAILED : EXIT_OK;
+    return rc != EXIT_OK ? rc : violated ? EXIT_CHECK_FAILED : unknown ? EXIT_UNKNOWN : EXIT_OK;
 }

@@ -68,7 +68,7 @@ static void print_values(FILE *f, const mlp_exact_value *v, int n, bool json)
     }
 }
 
-static void print_counts(const mlp_verify_result *r)
+void cli_verify_print_counts(const mlp_verify_result *r)
 {
     printf("%ld sub-problem%s, %ld split%s", r->boxes, r->boxes == 1 ? "" : "s", r->splits,
            r->splits == 1 ? "" : "s");
@@ -92,7 +92,7 @@ static void print_text(const mlp_verify_result *r)
         printf(", in the unsafe set\n(counterexample re-checked in exact arithmetic, exact "
                "outputs with --json; ");
     }
-    print_counts(r);
+    cli_verify_print_counts(r);
     printf(")\n");
 }
 
@@ -116,27 +116,41 @@ static void print_json(const mlp_verify_result *r, const char *prop)
            r->seconds);
 }
 
-int cli_verify_vnnlib(const struct cli_args *a, const mlp_model *m)
+int cli_verify_options(const struct cli_args *a, mlp_verify_options *o)
 {
-    mlp_verify_options o = {0};
+    memset(o, 0, sizeof *o);
     long threads = 1;
     const char *mem = cli_get(a, "--max-memory");
-    if (!cli_double(a, "--timeout", &o.timeout) || !cli_int(a, "--threads", 1, 1024, &threads))
+    if (!cli_double(a, "--timeout", &o->timeout) || !cli_int(a, "--threads", 1, 1024, &threads))
         return EXIT_BAD_INPUT;
-    if (o.timeout < 0)
+    if (o->timeout < 0)
         return cli_usage_error(a, "--timeout must be >= 0 seconds (0: no limit)");
-    if (mem && !parse_size(mem, &o.max_memory))
+    if (mem && !parse_size(mem, &o->max_memory))
         return cli_usage_error(a, "--max-memory %s: expected a size such as 512M or 2G", mem);
-    o.threads = (int)threads;
+    o->threads = (int)threads;
+    if (!cli_flag(a, "--json") && isatty(STDERR_FILENO))
+        o->progress = print_progress;
+    return 0;
+}
+
+void cli_verify_progress_done(const mlp_verify_options *o)
+{
+    if (o->progress)
+        fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+int cli_verify_vnnlib(const struct cli_args *a, const mlp_model *m)
+{
+    mlp_verify_options o;
+    int rc = cli_verify_options(a, &o);
+    if (rc)
+        return rc;
     bool json = cli_flag(a, "--json");
-    if (!json && isatty(STDERR_FILENO))
-        o.progress = print_progress;
     mlp_verify_result r;
     mlp_error err = {0};
     const char *prop = cli_get(a, "--vnnlib");
-    int rc = mlp_verify_vnnlib(m, prop, &o, &r, &err);
-    if (o.progress)
-        fprintf(stderr, "\r%*s\r", 78, "");
+    rc = mlp_verify_vnnlib(m, prop, &o, &r, &err);
+    cli_verify_progress_done(&o);
     if (rc != MLP_OK)
         return cli_report(&err);
     if (json)

@@ -36,6 +36,22 @@ def box(p):
     return lo, hi
 
 
+def spec_args(p):
+    """A one-box property with output asserts Y_i REL Y_j as --spec (not the unsafe set) and
+    --bounds."""
+    lo, hi = box(p)
+    y, atoms = "linear_7_Add", []
+    with open(prop(p)) as f:
+        for line in f:
+            parts = line.replace("(", " ").replace(")", " ").split()
+            if len(parts) == 4 and parts[0] == "assert" and parts[2].startswith("Y_"):
+                atoms.append(f"{y}[{parts[2][2:]}] {parts[1]} {y}[{parts[3][2:]}]")
+    args = ["--spec", "not (" + " and ".join(atoms) + ")"]
+    for i, (a, b) in enumerate(zip(lo, hi)):
+        args += ["--bounds", f"input_2[{i}] in [{a}, {b}]"]
+    return args
+
+
 def net(n):
     return ACAS + f"onnx/ACASXU_run2a_{n}_batch_2000.onnx"
 
@@ -79,6 +95,30 @@ class AcasXu(MlpTestCase):
             self.assertGreater(runs[0]["boxes"], 1 if rc == 0 else 0)
             for j in runs[1:]:
                 self.assertEqual(j, runs[0], f"N{n} {p}")
+
+    def test_spec_takes_the_same_engine(self):
+        """--spec over a bounded box runs the branch and bound of --vnnlib: the VNNLIB property
+        written as a spec and bounds gives the same search (counts, counterexample) as the file,
+        on 1 and 3 threads; --timeout gives unknown (exit 3)."""
+        counts = ("boxes", "splits", "attack_steps", "candidates", "exact_leaves", "open")
+        for n, p, rc in (("1_1", "prop_4", 0), ("1_2", "prop_2", 1)):
+            args = ["verify", net(n)] + spec_args(p)
+            runs = []
+            for t in ("1", "3"):
+                j = self.fails(rc, *args, "--threads", t, "--json").json()["results"][0]
+                del j["seconds"]
+                runs.append(j)
+            self.assertEqual(runs[0], runs[1], f"N{n} {p}")
+            j = runs[0]
+            self.assertEqual((j["result"], j["method"]),
+                             ("violated" if rc else "holds", "branch and bound"))
+            v = self.fails(rc, "verify", net(n), "--vnnlib", prop(p), "--json").json()
+            self.assertEqual([j[k] for k in counts], [v[k] for k in counts], f"N{n} {p}")
+            if rc:
+                self.assertEqual(j["counterexample"], v["counterexample"])
+                self.assertEqual(j["output"], v["output"])
+        r = self.fails(3, "verify", net("1_1"), *spec_args("prop_3"), "--timeout", "0.05")
+        self.assertRegex(r.out, r"^unknown: the budget ran out with \d+ sub-problems? open \(")
 
     def test_timeout_gives_unknown(self):
         r = self.fails(3, "verify", net("1_1"), "--vnnlib", prop("prop_5"), "--timeout",
@@ -126,7 +166,7 @@ class Properties(MlpTestCase):
         p = self.write("p.vnnlib", H + "(assert (<= 0 X_0 1))\n(assert (>= Y_0 2))\n")
         self.assertIn("no --spec", self.fails(2, "verify", self.net, "--vnnlib", p, "--spec",
                                               "y > 0").err)
-        self.assertIn("go with --vnnlib", self.fails(2, "verify", self.net, "--spec", "y > 0",
-                                                     "--timeout", "1").err)
+        self.assertIn("--timeout must be >= 0", self.fails(2, "verify", self.net, "--spec",
+                                                           "y > 0", "--timeout", "-1").err)
         self.assertIn("--max-memory", self.fails(2, "verify", self.net, "--vnnlib", p,
                                                  "--max-memory", "lots").err)

@@ -476,6 +476,7 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     s.rootl = mlp_xcalloc((size_t)s.nx, sizeof *s.rootl);
     s.rootu = mlp_xcalloc((size_t)s.nx, sizeof *s.rootu);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
+    mlp_rng_seed(&s.faces, 14, (uint64_t)k);
     size_t units = (size_t)s.w[0].bw.units;
     s.box_doubles = 4 * (size_t)s.nx + 2 * units + (size_t)s.pr.na * units; /* + slopes */
     for (int c = 0; c < NCAND; c++)

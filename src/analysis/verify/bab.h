@@ -21,6 +21,9 @@
 #include "analysis/verify/net.h"
 #include "analysis/verify/vnnlib.h"
 
+/* Most terms of a case (its open terms are a bit each). */
+#define VBAB_MAX_TERMS 64
+
 struct vbab_stats {
     long boxes;        /* boxes bounded (sub-problems) */
     long splits;       /* boxes split */

@@ -19,10 +19,18 @@
 #ifndef TOP
 #define TOP 8
 #endif
-/* and from RESTARTS fresh random points. */
+/* and from RESTARTS fresh random points, and FACES on the box's faces: each coordinate at its
+ * lower or its upper end with probability 1/4 each, else uniform. Counterexamples can lie on a
+ * face or an edge of the box, where random points never are and an ascent from inside gets only
+ * when the gradient leads there: N1,9 phi7's has 4 of its 5 inputs at a bound. The face starts
+ * draw from their own random stream, so every other start is the point it was without them. */
 #ifndef RESTARTS
 #define RESTARTS 16
 #endif
+#ifndef FACES
+#define FACES 4
+#endif
+#define STARTS (TOP + RESTARTS + FACES)
 /* Sampled points per task. */
 #define CHUNK 32
 _Static_assert(SAMPLES % CHUNK == 0, "a burst's samples are whole tasks");
@@ -103,16 +111,16 @@ bool bab_attack_centre(struct S *s, const double *xl, const double *xu, const do
     return false;
 }
 
-/* One burst on one term: the points (SAMPLES sampled, then the TOP + RESTARTS starts) and the
+/* One burst on one term: the points (SAMPLES sampled, then the STARTS starts) and the
  * results of the tasks. */
 struct burst {
     const double *xl, *xu;
     int t;
     double *pts, val[SAMPLES];
-    double *start; /* (TOP + RESTARTS) x nx */
-    long steps[TOP + RESTARTS], cands[TOP + RESTARTS];
-    int who[TOP + RESTARTS]; /* the thread that found a counterexample in the task, or -1 */
-    atomic_int first;        /* least task that found one (TOP + RESTARTS: none yet) */
+    double *start; /* STARTS x nx */
+    long steps[STARTS], cands[STARTS];
+    int who[STARTS]; /* the thread that found a counterexample in the task, or -1 */
+    atomic_int first;        /* least task that found one (STARTS: none yet) */
 };
 
 static void sample_task(struct S *s, struct wk *w, int task, void *ctx)
@@ -147,8 +155,8 @@ static void ascent_task(struct S *s, struct wk *w, int task, void *ctx)
     }
 }
 
-/* Ascents from the best TOP of SAMPLES random points and from RESTARTS fresh ones, on term
- * b->t. */
+/* Ascents from the best TOP of SAMPLES random points, from RESTARTS fresh ones and from FACES
+ * on the faces, on term b->t. */
 static bool burst_term(struct S *s, struct burst *b)
 {
     int nx = s->nx, order[SAMPLES];
@@ -170,14 +178,20 @@ static bool burst_term(struct S *s, struct burst *b)
     for (int n = TOP; n < TOP + RESTARTS; n++)
         for (int i = 0; i < nx; i++)
             b->start[(size_t)n * nx + i] = b->xl[i] + mlp_rng_uniform(&s->rng) * (b->xu[i] - b->xl[i]);
-    atomic_store(&b->first, TOP + RESTARTS);
-    bab_run_tasks(s, TOP + RESTARTS, ascent_task, b);
+    for (int n = TOP + RESTARTS; n < STARTS; n++)
+        for (int i = 0; i < nx; i++) {
+            double u = mlp_rng_uniform(&s->faces);
+            b->start[(size_t)n * nx + i] = u < 0.25 ? b->xl[i] : u < 0.5 ? b->xu[i]
+                                           : b->xl[i] + (2 * u - 1) * (b->xu[i] - b->xl[i]);
+        }
+    atomic_store(&b->first, STARTS);
+    bab_run_tasks(s, STARTS, ascent_task, b);
     int f = atomic_load(&b->first);
-    for (int n = 0; n < TOP + RESTARTS && n <= f; n++) {
+    for (int n = 0; n < STARTS && n <= f; n++) {
         s->st->attack_steps += b->steps[n];
         s->st->candidates += b->cands[n];
     }
-    if (f == TOP + RESTARTS)
+    if (f == STARTS)
         return false;
     const struct wk *w = &s->w[b->who[f]];
     for (int i = 0; i < nx; i++)
@@ -191,7 +205,7 @@ bool bab_attack_burst(struct S *s, const double *xl, const double *xu, uint64_t 
     b->xl = xl;
     b->xu = xu;
     b->pts = mlp_xmalloc((size_t)SAMPLES * s->nx * sizeof *b->pts);
-    b->start = mlp_xmalloc((size_t)(TOP + RESTARTS) * s->nx * sizeof *b->start);
+    b->start = mlp_xmalloc((size_t)STARTS * s->nx * sizeof *b->start);
     bool found = false;
     for (int t = 0; t < s->pr.nt && !found; t++) {
         if (!(open >> t & 1))

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /* Terms decided together per search (a bit each). */
-#define MAXTERMS 64
+#define MAXTERMS VBAB_MAX_TERMS
 /* Dimensions tried by strong branching: the ones with the largest smear. */
 #ifndef STRONG
 #define STRONG 2
@@ -85,6 +85,7 @@ struct S {
     struct box *stack;
     int n, cap;
     mlp_rng rng;
+    mlp_rng faces; /* the face starts' own stream (bab_attack.c) */
     mpq_t *point;
     struct vbab_stats *st;
     double t0, last_progress;

@@ -1,12 +1,15 @@
 /* verify.c - mlp_verify: a property of a piecewise-linear model over every real input.
  *
- * Parse the spec, lower the part of the model it depends on, enumerate activation regions with
- * exact solver decisions (search.h), and for a violation re-check the counterexample by
- * evaluating network and spec in exact rational arithmetic before reporting it. */
+ * Parse the spec, lower the part of the model it depends on, and decide it: by the branch and
+ * bound of --vnnlib where it applies (spec_bab.h: a bounded box, a dense relu chain), else by
+ * enumerating activation regions with exact solver decisions (search.h). A violation's
+ * counterexample is re-checked by evaluating network and spec in exact rational arithmetic
+ * before it is reported. */
 #include "analysis/analysis.h"
 #include "analysis/verify/explain.h"
 #include "analysis/verify/rational.h"
 #include "analysis/verify/search.h"
+#include "analysis/verify/spec_bab.h"
 #include "base/mem.h"
 
 #include <stdlib.h>
@@ -107,7 +110,8 @@ static int recheck(mlp_verify_result *out, const struct vnet *net, const struct 
 
 /* Parse, lower and search; fills out. */
 static int run(const mlp_graph *g, const struct vspec *s, const char *const *bounds,
-               int nbounds, mlp_verify_result *out, mlp_error *err)
+               int nbounds, const mlp_verify_options *opt, bool exact_only, double t0,
+               mlp_verify_result *out, mlp_error *err)
 {
     mlp_id *roots = mlp_xmalloc((size_t)s->natoms * sizeof *roots + 1);
     for (int j = 0; j < s->natoms; j++)
@@ -121,17 +125,24 @@ static int run(const mlp_graph *g, const struct vspec *s, const char *const *bou
         rc = apply_bounds(&net, bounds, nbounds, &box, err);
     mpq_t *point = vq_array_new(net.nvars);
     struct vsearch_stats st = {.regions = 0};
-    int verdict = rc == MLP_OK ? vsearch_run(&net, s, &box, true, point, &st, err) : -1;
-    if (rc == MLP_OK && verdict < 0)
+    int verdict = rc == MLP_OK && !exact_only
+                      ? vspec_bab(&net, s, &box, opt, t0, point, out, err) : -3;
+    out->bab = verdict != -3;
+    if (rc == MLP_OK && verdict == -3) {
+        verdict = vsearch_run(&net, s, &box, true, point, &st, err);
+        verdict = verdict < 0 ? -2 : verdict; /* its -1 is an error */
+    }
+    if (rc == MLP_OK && verdict < -1)
         rc = err && err->status ? err->status : MLP_ERR_UNSUPPORTED;
     if (rc == MLP_OK) {
         out->holds = verdict == 1;
+        out->unknown = verdict == -1;
         out->domain = vexplain_domain(&net, &box);
         out->regions = st.regions;
         out->branches = st.branches;
         out->settled = st.settled;
         out->solver_calls = st.calls;
-        if (!out->holds)
+        if (verdict == 0)
             rc = recheck(out, &net, s, &box, point, err);
     }
     vq_array_free(point, net.nvars);
@@ -141,7 +152,8 @@ static int run(const mlp_graph *g, const struct vspec *s, const char *const *bou
 }
 
 int mlp_verify_graph(const mlp_graph *model, const char *spec, const char *const *bounds,
-                     int nbounds, mlp_verify_result *out, mlp_error *err)
+                     int nbounds, const mlp_verify_options *opt, bool exact_only,
+                     mlp_verify_result *out, mlp_error *err)
 {
     double t0 = now();
     memset(out, 0, sizeof *out);
@@ -153,7 +165,7 @@ int mlp_verify_graph(const mlp_graph *model, const char *spec, const char *const
     struct vspec s;
     rc = vspec_parse(&s, g, spec, err);
     if (rc == MLP_OK) {
-        rc = run(g, &s, bounds, nbounds, out, err);
+        rc = run(g, &s, bounds, nbounds, opt, exact_only, t0, out, err);
         vspec_free(&s);
     }
     mlp_graph_free(lowered);

@@ -111,21 +111,17 @@ static void add_stats(mlp_verify_result *r, const struct vbab_stats *st)
     r->depth = st->depth > r->depth ? st->depth : r->depth;
 }
 
-/* Each case in turn: 1 all hold, 0 one is violated (point), -1 unknown, -2 error. */
-static int decide(const struct vnet *net, int out, const struct vnnlib *p,
-                  const mlp_verify_options *opt, bool exact_only, double t0, mpq_t *point,
-                  mlp_verify_result *r, mlp_error *err)
+int vnn_decide(const struct vnet *net, int out, const struct vdense *d, const struct vnnlib *p,
+               const mlp_verify_options *opt, double t0, mpq_t *point, mlp_verify_result *r,
+               mlp_error *err)
 {
-    struct vdense d;
-    mlp_error why = {0};
-    bool dense = !exact_only && vdense_from_net(&d, net, out, &why) == MLP_OK;
     struct prog pg = {opt, 0};
     struct vbab_opts o = {opt && opt->timeout > 0 ? t0 + opt->timeout : 0,
                           opt ? opt->max_memory : 0, opt ? opt->threads : 1,
                           opt && opt->progress ? on_progress : NULL, &pg};
     int verdict = 1;
     for (int k = 0; k < p->ncases && verdict == 1; k++) {
-        if (!dense) { /* the exact search over the whole box */
+        if (!d) { /* the exact search over the whole box */
             double lo[64], hi[64];
             int v = p->nx <= 64 ? 0 : -3;
             for (int i = 0; i < p->nx && v == 0; i++) {
@@ -138,10 +134,22 @@ static int decide(const struct vnet *net, int out, const struct vnnlib *p,
             continue;
         }
         struct vbab_stats st;
-        verdict = vbab_run(net, out, &d, p, k, &o, point, &st, err);
+        verdict = vbab_run(net, out, d, p, k, &o, point, &st, err);
         add_stats(r, &st);
         pg.base = r->boxes;
     }
+    return verdict;
+}
+
+/* By branch and bound when the net is a dense relu chain (and not exact_only). */
+static int decide(const struct vnet *net, int out, const struct vnnlib *p,
+                  const mlp_verify_options *opt, bool exact_only, double t0, mpq_t *point,
+                  mlp_verify_result *r, mlp_error *err)
+{
+    struct vdense d;
+    mlp_error why = {0};
+    bool dense = !exact_only && vdense_from_net(&d, net, out, &why) == MLP_OK;
+    int verdict = vnn_decide(net, out, dense ? &d : NULL, p, opt, t0, point, r, err);
     if (dense)
         vdense_free(&d);
     return verdict;
