@@ -377,7 +377,7 @@ static int search(struct S *s)
 
 /* ---- threads ---- */
 
-/* Most threads a search uses (a burst has 24 ascents, a split 4 halves). */
+/* Most threads a search uses (a burst has 24 ascents, a split 2 STRONG halves). */
 #define MAXTHREADS 64
 
 struct job {

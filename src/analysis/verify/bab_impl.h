@@ -24,7 +24,7 @@
 #define MAXTERMS VBAB_MAX_TERMS
 /* Dimensions tried by strong branching: the ones with the largest smear. */
 #ifndef STRONG
-#define STRONG 2
+#define STRONG 4
 #endif
 #define NCAND STRONG
 /* Gradient steps per start of a burst and at the root. */
