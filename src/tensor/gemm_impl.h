@@ -171,6 +171,7 @@ static void G(kernel_direct)(int kc, const REAL *a, ptrdiff_t rs, ptrdiff_t cs,
 }
 
 #include "tensor/gemm_sparse.h"
+#include "tensor/gemm_sparse_t.h"
 
 /* The largest block size <= max that splits n into equal parts (a multiple of `unit`), so no
  * block is a thin remainder: K = 784 runs as 4 slices of 196 rather than 3 x 256 + 16. */
@@ -190,6 +191,11 @@ void G(mlp_gemm_packed)(int ta, int tb, int M, int N, int K, REAL alpha, const R
         for (int p0 = 0; p0 < K; p0 += kcb) {
             int kc = G(min)(kcb, K - p0);
             REAL beta_here = p0 == 0 ? beta : 1; /* later slices accumulate */
+            /* A^T B with B's zeros skipped, as (B^T A)^T (gemm_sparse_t.h). */
+            if (ta && !tb && G(sparse_t_ok)(M, nc, alpha, beta_here) &&
+                G(sparse_t_block)(M, nc, kc, alpha, A + (size_t)p0 * lda, lda,
+                                  B + (size_t)p0 * ldb + j0, ldb, beta_here, C + j0, ldc, Ap))
+                continue;
             G(pack_b)(tb, B, ldb, p0, kc, j0, nc, Bp);
             /* Wide blocks (where ordering and compacting A costs little against the products)
              * skip the zeros of A when this block of op(B) is finite (gemm_sparse.h). */

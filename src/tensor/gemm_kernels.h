@@ -32,6 +32,12 @@
 #define MLP_GEMM_SPARSE_N 64
 #endif
 
+/* A^T B skips the zeros of B (gemm_sparse_t.h) where sampled groups of its columns skip at
+ * least 1 / MLP_GEMM_SPARSE_T_MIN of the p. */
+#ifndef MLP_GEMM_SPARSE_T_MIN
+#define MLP_GEMM_SPARSE_T_MIN 5
+#endif
+
 /* C = alpha op(A) op(B) + beta C for M, N, K >= 1, using ws (MLP_GEMM_WS_BYTES, aligned). */
 #define MLP_GEMM_PACKED_DECL(suffix, REAL)                                                      \
     void mlp_gemm_packed_##suffix(int trans_a, int trans_b, int M, int N, int K, REAL alpha,    \
