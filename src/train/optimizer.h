@@ -20,11 +20,16 @@ struct mlp_opt_hparams {
     double weight_decay; /* sgd, adam: added to the gradient (L2); adamw: decoupled */
 };
 
+/* The most state arrays an optimizer keeps per parameter. */
+#define MLP_OPT_MAX_STATE 2
+
 struct mlp_optimizer {
     const char *name;
-    int nstate; /* state arrays per parameter, each as long as the parameter, zero at first */
+    int nstate; /* state arrays per parameter (at most MLP_OPT_MAX_STATE), each as long as the
+                 * parameter, zero at first */
     /* Update the n values of p in place. The gradient is gscale * g (the trainer passes the sum
-     * over the batch and 1 / batch); t counts steps from 1; state has nstate arrays. */
+     * over the batch and 1 / batch); t counts steps from 1; state has nstate arrays. Elementwise:
+     * the trainer may update a tensor in pieces, on several threads. */
     void (*step)(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
                  const float *g, float gscale, float *const *state);
 };
