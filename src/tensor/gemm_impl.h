@@ -16,9 +16,13 @@
  * multiply-adds into FMA instructions where the target has them.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "tensor/gemm_kernels.h"
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+#include "tensor/gemm_simd.h"
+#endif
 
 #define G_CAT2(a, b) a##_##b
 #define G_CAT(a, b) G_CAT2(a, b)
@@ -78,6 +82,13 @@ static void G(pack_b)(int tb, const REAL *B, int ldb, int p0, int kc, int j0, in
 {
     for (int jr = 0; jr < nc; jr += NR, dst += NR * kc) {
         int nr = G(min)(NR, nc - jr);
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+        if (tb && nr == NR && sizeof(REAL) == 4) { /* 16 x 16 blocks transposed in registers */
+            mlp_pack_t16_ps((const float *)B + (size_t)(j0 + jr) * ldb + p0, ldb, NR / 16, kc,
+                            (float *)dst, NR);
+            continue;
+        }
+#endif
         if (tb) { /* op(B)[p][j] = B[j][p]: column by column, contiguous reads */
             for (int j = 0; j < NR; j++) {
                 const REAL *b = B + (size_t)(j0 + jr + j) * ldb + p0;

@@ -21,8 +21,6 @@
 #include <immintrin.h>
 #endif
 
-#include <stdint.h>
-
 #define TV (VEC_BYTES == 64 ? 4 : 2) /* vectors of rows per tile: 16 or 8 accumulators */
 #define TR (TV * VL)                 /* rows of C per tile */
 #define TC 4                         /* columns of C per tile */

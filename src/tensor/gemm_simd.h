@@ -1,0 +1,58 @@
+/* gemm_simd.h - AVX-512 helpers for the float kernels where the vector extensions of
+ * gemm_impl.h have no good spelling (in-register transposes); included by gemm_impl.h only in
+ * builds for AVX-512F. Data movement only: no value changes. */
+#ifndef MLP_TENSOR_GEMM_SIMD_H
+#define MLP_TENSOR_GEMM_SIMD_H
+
+#include <immintrin.h>
+
+/* r[i] (row i of a 16 x 16 block) becomes column i: unpack pairs of floats, then of doubles,
+ * then shuffle 128-bit lanes twice (64 shuffles for 256 values). */
+static inline void mlp_transpose16_ps(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int h = 0; h < 2; h++) {
+            __m512d a = _mm512_castps_pd(t[4 * i + h]), b = _mm512_castps_pd(t[4 * i + h + 2]);
+            r[4 * i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+            r[4 * i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+        }
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 4; k++) {
+            t[8 * i + k] = _mm512_shuffle_f32x4(r[8 * i + k], r[8 * i + 4 + k], 0x88);
+            t[8 * i + 4 + k] = _mm512_shuffle_f32x4(r[8 * i + k], r[8 * i + 4 + k], 0xDD);
+        }
+    for (int k = 0; k < 8; k++) {
+        r[k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88);
+        r[8 + k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0xDD);
+    }
+}
+
+/* dst[p * ld_dst + j] = src[j * ld_src + p] for j < 16 * jb (jb blocks of 16 rows of src) and
+ * p < kc: the transposed packing of op(B) = B^T. */
+static inline void mlp_pack_t16_ps(const float *src, int ld_src, int jb, int kc, float *dst,
+                                   int ld_dst)
+{
+    int full = kc / 16 * 16;
+    for (int h = 0; h < jb; h++) {
+        const float *s = src + (size_t)h * 16 * ld_src;
+        float *d = dst + h * 16;
+        for (int p = 0; p < full; p += 16) {
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = _mm512_loadu_ps(s + (size_t)i * ld_src + p);
+            mlp_transpose16_ps(r);
+            for (int q = 0; q < 16; q++)
+                _mm512_storeu_ps(d + (size_t)(p + q) * ld_dst, r[q]);
+        }
+        for (int p = full; p < kc; p++)
+            for (int i = 0; i < 16; i++)
+                d[(size_t)p * ld_dst + i] = s[(size_t)i * ld_src + p];
+    }
+}
+
+#endif
