@@ -17,8 +17,9 @@
 #define MLP_GEMM_A_BYTES (144 * MLP_GEMM_KC * 4)
 #define MLP_GEMM_B_BYTES (1024 * MLP_GEMM_KC * 4)
 /* After them, the row order and lists of nonzero columns of the sparse path (gemm_sparse.h):
- * 2 MC + MC / 6 x KC ints for the larger MC (float). */
-#define MLP_GEMM_X_BYTES ((2 * 144 + 144 / 6 * MLP_GEMM_KC) * 4)
+ * 2 MC + MC / 6 x KC ints for the larger MC (float), and 16 ints that a list's last vector
+ * store may write past its end. */
+#define MLP_GEMM_X_BYTES ((2 * 144 + 144 / 6 * MLP_GEMM_KC + 16) * 4)
 #define MLP_GEMM_WS_BYTES (MLP_GEMM_A_BYTES + MLP_GEMM_B_BYTES + MLP_GEMM_X_BYTES)
 #define MLP_GEMM_WS_ALIGN 64
 /* Products with op(A) = A, and products of at most this many columns, read op(A) in place

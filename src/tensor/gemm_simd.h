@@ -55,4 +55,19 @@ static inline void mlp_pack_t16_ps(const float *src, int ld_src, int jb, int kc,
     }
 }
 
+/* The p in [p, p + 16) where one of rows[0 : nrows] is not +-0 (NaN counts), appended to list
+ * at n by one compress (16 ints are written there, the list needs that slack); returns the new
+ * count. */
+static inline int mlp_nonzero16_ps(const float *const *rows, int nrows, int p, int *list, int n)
+{
+    __mmask16 k = 0;
+    for (int i = 0; i < nrows; i++)
+        k |= _mm512_cmp_ps_mask(_mm512_loadu_ps(rows[i] + p), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    __m512i at = _mm512_add_epi32(_mm512_set1_epi32(p), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7,
+                                                                        8, 9, 10, 11, 12, 13,
+                                                                        14, 15));
+    _mm512_storeu_si512(list + n, _mm512_maskz_compress_epi32(k, at));
+    return n + __builtin_popcount(k);
+}
+
 #endif

@@ -104,6 +104,11 @@ static int G(nonzero_columns)(const REAL *const *ar, int kc, int *restrict list)
 {
     typedef __typeof__((G(vec)){0} != (G(vec)){0}) mask;
     int n = 0, p = 0;
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+    if (sizeof(REAL) == 4)
+        for (; p + 16 <= kc; p += 16)
+            n = mlp_nonzero16_ps((const float *const *)ar, MR, p, list, n);
+#endif
     for (; p + VL <= kc; p += VL) {
         mask m = G(load)(ar[0] + p) != (G(vec)){0};
         for (int i = 1; i < MR; i++)

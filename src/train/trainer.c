@@ -19,7 +19,6 @@
 #include "base/mem.h"
 #include "base/rng.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,18 +134,7 @@ static void opt_free(struct opt_state *s, const struct mlp_fit *f)
     free(s->state);
 }
 
-/* Whether n floats are all finite (an or-reduction the compiler vectorises). */
-static bool all_finite(const float *p, int64_t n)
-{
-    int bad = 0;
-    for (int64_t i = 0; i < n; i++)
-        bad |= !(fabsf(p[i]) <= FLT_MAX);
-    return !bad;
-}
-
-/* The optimizer step in blocks of this many elements, each checked for non-finite values while
- * it is in L1; tensors under UPDATE_MIN elements are updated by one thread. */
-#define UPDATE_BLOCK 4096
+/* Tensors under this many elements are updated by one thread. */
 #define UPDATE_MIN 16384
 
 struct update_job {
@@ -172,15 +160,15 @@ static void update_part(void *arg, int part, int parts)
         mlp_part_range(size, part, parts, UPDATE_MIN, &lo, &hi);
         float *p = mlp_plan_buffer(f->train, f->param[i]);
         const float *g = mlp_plan_buffer(f->train, f->grad[i]);
-        for (int64_t at = lo; at < hi; at += UPDATE_BLOCK) {
-            int64_t n = hi - at < UPDATE_BLOCK ? hi - at : UPDATE_BLOCK;
-            float *state[MLP_OPT_MAX_STATE];
-            for (int k = 0; k < nstate; k++)
-                state[k] = s->state[(size_t)i * (size_t)nstate + (size_t)k] + at;
-            s->opt->step(&s->h, j->lr, s->t, n, p + at, g + at, 1.0f / (float)j->b, state);
-            if (j->bad[part] < 0 && !all_finite(p + at, n))
-                j->bad[part] = i;
-        }
+        if (hi <= lo)
+            continue;
+        float *state[MLP_OPT_MAX_STATE];
+        for (int k = 0; k < nstate; k++)
+            state[k] = s->state[(size_t)i * (size_t)nstate + (size_t)k] + lo;
+        bool finite = s->opt->step(&s->h, j->lr, s->t, hi - lo, p + lo, g + lo,
+                                   1.0f / (float)j->b, state);
+        if (j->bad[part] < 0 && !finite)
+            j->bad[part] = i;
     }
 }
 
