@@ -37,9 +37,8 @@ struct single {
     float x[NSAMPLES][5], t[NSAMPLES];
     double xd[NSAMPLES][5];
     int next;
-    mlp_handle hx, ht, hy, hp[4], hg[4];
-    float *px, *pt, *py, *pp[4], *pg[4];
-    int psize[4];
+    mlp_handle hx, ht, hy;
+    float *px, *pt, *py;
     double out;
     float sink;
 #ifdef HAVE_FANN
@@ -63,20 +62,15 @@ static void fwd_by_handle(void *arg)
     b->sink += b->py[0];
 }
 
-/* One stochastic gradient step: forward, backward, and w -= lr * dL/dw for every parameter. */
+/* One stochastic gradient step: forward, backward, and w -= lr * dL/dw for every parameter
+ * (mlp_session_sgd_step: the same float32 arithmetic as a loop over the gradients' storage). */
 static void step_by_handle(void *arg)
 {
     struct single *b = arg;
     int i = b->next++ % NSAMPLES;
     memcpy(b->px, b->x[i], sizeof b->x[0]);
     b->pt[0] = b->t[i];
-    mlp_session_run(b->s, NULL);
-    for (int p = 0; p < 4; p++) {
-        float *restrict w = b->pp[p];
-        const float *restrict g = b->pg[p];
-        for (int e = 0, n = b->psize[p]; e < n; e++)
-            w[e] -= LR * g[e];
-    }
+    mlp_session_sgd_step(b->s, LR, NULL);
 }
 
 #ifdef HAVE_FANN
@@ -118,19 +112,13 @@ static mlp_session *single_session(mlp_model *m, int grads)
     return s;
 }
 
-static void bind(struct single *b, mlp_session *s, const mlp_model *m, int grads)
+static void bind(struct single *b, mlp_session *s, int grads)
 {
-    static const char *const params[] = {"W1", "b1", "W2", "b2"};
     b->s = s;
     b->px = mlp_session_f32(s, b->hx = mlp_session_input(s, "x", NULL));
     b->ht = grads ? mlp_session_input(s, "t", NULL) : -1;
     b->pt = grads ? mlp_session_f32(s, b->ht) : NULL;
     b->py = mlp_session_f32(s, b->hy = mlp_session_value(s, "y", NULL));
-    for (int p = 0; grads && p < 4; p++) {
-        b->pp[p] = mlp_session_f32(s, b->hp[p] = mlp_session_value(s, params[p], NULL));
-        b->pg[p] = mlp_session_f32(s, b->hg[p] = mlp_session_gradient(s, params[p], NULL));
-        b->psize[p] = (int)mlp_model_size(m, params[p]);
-    }
 }
 
 static void print_row(const char *what, const char *who, struct timing t)
@@ -160,8 +148,8 @@ int bench_single(int argc, char **argv)
     mlp_session *sf = single_session(mi, 0), *ss = single_session(m, 1);
     if (!sf || !ss)
         return 1;
-    bind(&fwd, sf, mi, 0);
-    bind(&step, ss, m, 1);
+    bind(&fwd, sf, 0);
+    bind(&step, ss, 1);
     mlp_session_set_f32(ss, step.ht, step.t, 1, NULL);
 #ifdef HAVE_FANN
     fwd.ann = step.ann = make_fann();

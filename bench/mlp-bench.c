@@ -8,7 +8,8 @@
  *       also the memory the forward + backward plan holds for its values (its arena)
  *
  * Each prints one JSON object. Times are per call: the best and the median of 5 trials, each
- * trial as many calls as fill 0.1 s (MLP_BENCH_SECONDS overrides 0.1). No timing is asserted
+ * trial as many calls as fill 0.1 s (MLP_BENCH_SECONDS overrides 0.1; MLP_BENCH_CLOCK=cpu
+ * times by the thread's CPU time instead of the wall clock). No timing is asserted
  * anywhere; this is for people and for bench/RESULTS.md.
  */
 #include <stdio.h>
@@ -23,18 +24,17 @@
 
 #include "bench.h"
 
-/* Wall-clock time, or with MLP_BENCH_CLOCK=cpu the process's CPU time (all its threads): on a
- * loaded machine that leaves out the time other processes had the core, for comparing builds of
- * one-thread code (the benchmark tables use wall-clock time). */
+/* Wall time, or with MLP_BENCH_CLOCK=cpu this thread's CPU time: on a machine busy with other
+ * work, time spent descheduled does not count (cache and frequency effects still do). */
 double bench_now(void)
 {
     static int cpu = -1;
     if (cpu < 0) {
-        const char *c = getenv("MLP_BENCH_CLOCK");
-        cpu = c && !strcmp(c, "cpu");
+        const char *env = getenv("MLP_BENCH_CLOCK");
+        cpu = env && !strcmp(env, "cpu");
     }
     struct timespec t;
-    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
+    clock_gettime(cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 

@@ -173,6 +173,15 @@ double *mlp_session_f64(mlp_session *s, mlp_handle h);
 int mlp_session_set_f32(mlp_session *s, mlp_handle h, const float *values, int rows,
                         mlp_error *err);
 int mlp_session_get_f32(const mlp_session *s, mlp_handle h, float *out, mlp_error *err);
+/* One step of plain gradient descent on the current inputs: a run (as mlp_session_run), then
+ * w -= lr * dL/dw for every parameter among the session's `wrt` names (inputs are not changed),
+ * in the session's dtype: float32 rounds lr to float32 and computes w - lr * g in float32, as a
+ * loop over the session's storage would. Gradients read afterwards are this run's (at the
+ * weights before the step); the parameters' storage holds the new weights; the model is
+ * unchanged. Each weight is updated as soon as the run no longer reads it, so the step makes no
+ * extra pass. MLP_ERR_INPUT when the session has no gradients, lr is not finite, or an input was
+ * never given a value (nothing changes then). */
+int mlp_session_sgd_step(mlp_session *s, double lr, mlp_error *err);
 
 /* ---- tables of numbers (CSV) ------------------------------------------------------------ */
 
@@ -497,9 +506,9 @@ typedef struct mlp_verify_result {
     mlp_exact_value *inputs, *values;
     char *requires;
     /* mlp_verify_vnnlib: unknown = 1 (and holds = 0) when the time or memory budget ran out;
-     * the branch and bound's counts (docs/verify.md). */
+     * the branch and bound's counts (docs/verify.md); depth: its deepest split. */
     int unknown;
-    long boxes, splits, attack_steps, candidates, exact_leaves, open;
+    long boxes, splits, attack_steps, candidates, exact_leaves, open, depth;
 } mlp_verify_result;
 
 /* Decide a property (`spec`: linear comparisons of named values joined by not/and/or/=>/<=>,

@@ -4,6 +4,7 @@
 #include "tensor/gemm.h"
 #include "train/classes.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,16 @@ static int add_gradients(mlp_session *s, const char *const *wrt, int nwrt, mlp_e
     return rc;
 }
 
+/* mlp_session_sgd_step's updates: every parameter among the wrt names, by its gradient. */
+static void set_updates(mlp_session *s)
+{
+    mlp_id *w = mlp_xmalloc((size_t)(s->nwrt + 1) * sizeof *w);
+    for (int i = 0; i < s->nwrt; i++)
+        w[i] = s->g->names[s->wrt_name[i]].node;
+    mlp_plan_set_sgd(s->plan, w, s->grad, s->nwrt);
+    free(w);
+}
+
 mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwrt, mlp_dtype dtype,
                              int max_batch, mlp_error *err)
 {
@@ -76,6 +87,7 @@ mlp_session *mlp_session_new(const mlp_model *m, const char *const *wrt, int nwr
         mlp_session_free(s);
         return NULL;
     }
+    set_updates(s);
     s->input_set = mlp_xcalloc((size_t)g->nnames, sizeof *s->input_set);
     for (int i = 0; i < g->nnames; i++)
         s->unset_inputs += g->names[i].kind == MLP_INPUT && mlp_plan_buffer(s->plan, g->names[i].node);
@@ -196,6 +208,34 @@ int mlp_session_run(mlp_session *s, mlp_error *err)
             rc = mlp_check_classes(s->g, s->plan, &s->xent[i], 1, NULL, 0, err);
     }
     return rc;
+}
+
+int mlp_session_sgd_step(mlp_session *s, double lr, mlp_error *err)
+{
+    if (s->nwrt == 0)
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "the session computes no gradients "
+                        "(name the parameters to train in mlp_session_new's wrt)");
+    if (!isfinite(lr))
+        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "learning rate %g is not finite", lr);
+    if (s->unset_inputs > 0) /* a step on made-up zeros would corrupt the weights */
+        for (int i = 0; i < s->g->nnames; i++)
+            if (s->g->names[i].kind == MLP_INPUT && !s->input_set[i] &&
+                mlp_plan_buffer(s->plan, s->g->names[i].node))
+                return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC, "input '%s' was not given a "
+                                "value, so there is no gradient to step along",
+                                s->g->names[i].text);
+    if (s->nxent > 0) { /* class indices are checked before any weight changes */
+        int rc = mlp_session_run(s, err);
+        if (rc == MLP_OK)
+            mlp_plan_apply_sgd(s->plan, lr);
+        return rc;
+    }
+    if (s->unset_input) { /* every input is set now: no value depends on an unset one */
+        free(s->unset_input);
+        s->unset_input = NULL;
+    }
+    mlp_plan_run_sgd(s->plan, lr);
+    return MLP_OK;
 }
 
 /* MLP_OK when node id's value was computed from set inputs; else the error naming the input. */

@@ -111,8 +111,9 @@ static void print_json(const mlp_verify_result *r, const char *prop)
         printf("}");
     }
     printf(", \"boxes\": %ld, \"splits\": %ld, \"attack_steps\": %ld, \"candidates\": %ld, "
-           "\"exact_leaves\": %ld, \"open\": %ld, \"seconds\": %.6f}\n", r->boxes, r->splits,
-           r->attack_steps, r->candidates, r->exact_leaves, r->open, r->seconds);
+           "\"exact_leaves\": %ld, \"open\": %ld, \"depth\": %ld, \"seconds\": %.6f}\n", r->boxes,
+           r->splits, r->attack_steps, r->candidates, r->exact_leaves, r->open, r->depth,
+           r->seconds);
 }
 
 int cli_verify_vnnlib(const struct cli_args *a, const mlp_model *m)

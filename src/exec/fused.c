@@ -10,6 +10,7 @@
 #include "graph/ops/common.h"
 #include "tensor/gemm.h"
 
+#include <string.h>
 #include <tgmath.h>
 
 /* y = act(v) for the activation op (MLP_OP_ADD: none). */
@@ -55,11 +56,10 @@
  * same sums (mlp_gemm_is_small), then the same bias and activation, element by element in one
  * loop without the GEMM call's overhead, which is what rules single samples. Not vectorised:
  * for rows of a few elements the vectoriser's set-up costs more than the loop. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define SCALAR __attribute__((optimize("no-tree-vectorize")))
-#else
-#define SCALAR
-#endif
+
+/* 16-byte vectors (GCC/clang extensions; plain scalar code where the target has none). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
 
 static inline float act_f(enum mlp_op op, float v)
 {
@@ -74,35 +74,73 @@ static inline double act_d(enum mlp_op op, double v)
          : op == MLP_OP_TANH    ? tanh(v) : v;
 }
 
+/* act'(z) from h = act(z), as the derivative ops compute it from z. */
+#define DERIV(op, h) ((op) == MLP_OP_DRELU ? ((h) > 0 ? 1 : 0)                                  \
+                      : (op) == MLP_OP_DSIGMOID ? (h) * (1 - (h)) : 1 - (h) * (h))
+
+/* The small dense kernel's three forms: W @ x alone, a dense layer act(W @ x + c [+ b]), and
+ * the adjoint into a hidden layer (W @ x) * act'(z) (c = h = act(z)). */
+enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
+
+/* One form with the transpose flag fixed, so the inner loop has no branch: each element is
+ * s = 0 + x_0 w_0 + x_1 w_1 + ... in order, as the GEMM's plain loops sum. */
 #define DENSE_SMALL(T, name, act)                                                               \
-    SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                           \
+    static inline __attribute__((always_inline)) void name(const struct mlp_kargs *k, int m,    \
+                                                           int kk, int form, bool ta)           \
     {                                                                                           \
         const T *W = k->in[0], *X = k->in[1];                                                   \
-        bool ta = k->trans[0], c_left = k->trans[2], b_left = k->trans[3];                     \
-        bool bias = k->node->op != MLP_OP_MATMUL;                                               \
-        enum mlp_op op = k->node->op;                                                           \
+        bool c_left = k->trans[2], b_left = k->trans[3];                                        \
+        enum mlp_op op = k->node->op, dop = form == DENSE_BACK ? k->inode[2]->op : op;          \
         for (int r = 0; r < k->rows; r++) {                                                     \
             const T *x = X + (int64_t)r * kk;                                                   \
-            const T *c = bias ? (const T *)k->in[2] + r * k->in_stride[2] : NULL;               \
+            const T *c = form != DENSE_MATMUL ? (const T *)k->in[2] + r * k->in_stride[2] : 0;  \
             const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;           \
             T *y = (T *)k->out + (int64_t)r * m;                                                \
             for (int i = 0; i < m; i++) {                                                       \
                 T s = 0;                                                                        \
-                for (int p = 0; p < kk; p++)                                                    \
-                    s += x[p] * (ta ? W[(int64_t)p * m + i] : W[(int64_t)i * kk + p]);          \
-                if (!bias) {                                                                    \
+                if (ta)                                                                         \
+                    for (int p = 0; p < kk; p++)                                                \
+                        s += x[p] * W[(int64_t)p * m + i];                                      \
+                else                                                                            \
+                    for (int p = 0; p < kk; p++)                                                \
+                        s += x[p] * W[(int64_t)i * kk + p];                                     \
+                if (form == DENSE_MATMUL) {                                                     \
                     y[i] = s;                                                                   \
-                    continue;                                                                   \
+                } else if (form == DENSE_BACK) { /* as act_backward multiplies */               \
+                    T dv = (T)DERIV(dop, c[i]);                                                 \
+                    y[i] = c_left ? dv * s : s * dv;                                            \
+                } else {                                                                        \
+                    T v = c_left ? c[i] + s : s + c[i];                                         \
+                    y[i] = b ? (b_left ? b[i] + v : v + b[i]) : v;                              \
                 }                                                                               \
-                T v = c_left ? c[i] + s : s + c[i];                                             \
-                if (b)                                                                          \
-                    v = b_left ? b[i] + v : v + b[i];                                           \
-                y[i] = act(op, v);                                                              \
             }                                                                                   \
+            /* The activation in a pass of its own: its exp is a call, which would otherwise  \
+             * spill the sums' loop state around every element. */                             \
+            for (int i = 0; form == DENSE_LAYER && op != MLP_OP_ADD && i < m; i++)              \
+                y[i] = act(op, y[i]);                                                           \
         }                                                                                       \
     }
-DENSE_SMALL(float, dense_small_f32, act_f)
-DENSE_SMALL(double, dense_small_f64, act_d)
+DENSE_SMALL(float, dense_form_f32, act_f)
+DENSE_SMALL(double, dense_form_f64, act_d)
+
+/* Each form and transpose flag as its own loop (not vectorised: rows of a few elements). */
+#define DENSE_DISPATCH(name, form_fn)                                                           \
+    MLP_SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                       \
+    {                                                                                           \
+        enum mlp_op op = k->node->op;                                                           \
+        int form = op == MLP_OP_MATMUL ? DENSE_MATMUL : op == MLP_OP_MUL ? DENSE_BACK           \
+                                                                         : DENSE_LAYER;         \
+        switch (form * 2 + k->trans[0]) {                                                       \
+        case 0: form_fn(k, m, kk, DENSE_MATMUL, false); break;                                  \
+        case 1: form_fn(k, m, kk, DENSE_MATMUL, true); break;                                   \
+        case 2: form_fn(k, m, kk, DENSE_LAYER, false); break;                                   \
+        case 3: form_fn(k, m, kk, DENSE_LAYER, true); break;                                    \
+        case 4: form_fn(k, m, kk, DENSE_BACK, false); break;                                    \
+        default: form_fn(k, m, kk, DENSE_BACK, true); break;                                    \
+        }                                                                                       \
+    }
+DENSE_DISPATCH(dense_small_f32, dense_form_f32)
+DENSE_DISPATCH(dense_small_f64, dense_form_f64)
 
 void mlp_dense_forward(const struct mlp_kargs *k)
 {
@@ -121,6 +159,18 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     enum mlp_op op = k->node->op;
     if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
         return;
+    if (op == MLP_OP_MUL) { /* (W @ x) * act'(z), from h = act(z) */
+        enum mlp_op d = k->inode[2]->op;
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+            const T *h = (const T *)k->in[2] + r * k->in_stride[2];
+            T *y = (T *)k->out + (int64_t)r * m;
+            for (int i = 0; i < m; i++) {
+                T dv = (T)DERIV(d, h[i]);
+                y[i] = c_left ? dv * y[i] : y[i] * dv;
+            }
+        });
+        return;
+    }
     bool b_left = k->trans[3];
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
@@ -133,24 +183,38 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     });
 }
 
-/* act'(z) from h = act(z), as the derivative ops compute it from z. */
-#define DERIV(op, h) ((op) == MLP_OP_DRELU ? ((h) > 0 ? 1 : 0)                                  \
-                      : (op) == MLP_OP_DSIGMOID ? (h) * (1 - (h)) : 1 - (h) * (h))
+#define ACT_BACKWARD_ROWS(k, n, rows)                                                           \
+    do {                                                                                        \
+        enum mlp_op d = (k)->inode[1]->op;                                                      \
+        bool d_left = (k)->trans[0];                                                            \
+        MLP_DISPATCH((k)->dtype, for (int r = 0; r < (rows); r++) {                             \
+            const T *gy = (const T *)(k)->in[0] + r * (k)->in_stride[0];                        \
+            const T *h = (const T *)(k)->in[1] + r * (k)->in_stride[1];                         \
+            T *y = (T *)(k)->out + r * (n);                                                     \
+            for (int64_t i = 0; i < (n); i++) {                                                 \
+                T dv = (T)DERIV(d, h[i]);                                                       \
+                y[i] = d_left ? dv * gy[i] : gy[i] * dv;                                        \
+            }                                                                                   \
+        });                                                                                     \
+    } while (0)
+
+MLP_SCALAR static void act_backward_tiny(const struct mlp_kargs *k, int64_t n)
+{
+    ACT_BACKWARD_ROWS(k, n, 1);
+}
+
+__attribute__((noinline)) static void act_backward_rows(const struct mlp_kargs *k, int64_t n)
+{
+    ACT_BACKWARD_ROWS(k, n, k->rows);
+}
 
 void mlp_act_backward(const struct mlp_kargs *k)
 {
     int64_t n = mlp_shape_size(k->node->shape);
-    enum mlp_op d = k->inode[1]->op;
-    bool d_left = k->trans[0];
-    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
-        const T *gy = (const T *)k->in[0] + r * k->in_stride[0];
-        const T *h = (const T *)k->in[1] + r * k->in_stride[1];
-        T *y = (T *)k->out + r * n;
-        for (int64_t i = 0; i < n; i++) {
-            T dv = (T)DERIV(d, h[i]);
-            y[i] = d_left ? dv * gy[i] : gy[i] * dv;
-        }
-    });
+    if (k->rows == 1 && n <= MLP_TINY)
+        act_backward_tiny(k, n);
+    else
+        act_backward_rows(k, n);
 }
 
 void mlp_act_derivative(const struct mlp_kargs *k)
@@ -161,38 +225,101 @@ void mlp_act_derivative(const struct mlp_kargs *k)
                  for (int64_t i = 0; i < n; i++) y[i] = (T)DERIV(d, h[i]););
 }
 
+/* The weights an SGD run updates by out (i = 0) or out2 (i = 1), or NULL; the rate as T. */
+#define SGD_W(k, i) ((k)->sgd && (k)->sgd->on ? (k)->sgd_w[i] : NULL)
+#define SGD_LR(T, k) ((k)->sgd ? (T)(k)->sgd->lr : (T)0)
+
+/* out2 = batch_sum(a) over the batch, as batch_sum sums (0 + a_0 + a_1 + ... per element), and
+ * wb -= lr * out2 when an SGD run fuses the bias update here. */
+#define BIAS_SUM(T, k, m)                                                                       \
+    do {                                                                                        \
+        const T *A_ = (k)->in[0];                                                               \
+        T *bs_ = (k)->out2, *wb_ = SGD_W(k, 1), lr_ = SGD_LR(T, k);                            \
+        int64_t sa_ = (k)->in_stride[0];                                                        \
+        for (int i = 0; i < (m); i++)                                                           \
+            bs_[i] = (T)0 + A_[i];                                                              \
+        for (int p = 1; p < (k)->batch; p++)                                                    \
+            for (int i = 0; i < (m); i++)                                                       \
+                bs_[i] += A_[p * sa_ + i];                                                      \
+        for (int i = 0; wb_ && i < (m); i++)                                                    \
+            wb_[i] -= lr_ * bs_[i];                                                             \
+    } while (0)
+
+/* One row of a single sample's outer product, y_j = 0 + a b_j, and w_j -= lr y_j when w is not
+ * NULL: 16 bytes at a time (each lane the scalar operations, so the same bits), then the rest.
+ * `a * vb` broadcasts a without arithmetic. */
+#define OUTER_ROW(T, V, a, B, yi, wi, lr, n)                                                    \
+    do {                                                                                        \
+        int j = 0;                                                                              \
+        for (; j + (int)(sizeof(V) / sizeof(T)) <= (n); j += (int)(sizeof(V) / sizeof(T))) {   \
+            V vb, vg, vw;                                                                       \
+            memcpy(&vb, (B) + j, sizeof vb);                                                    \
+            vg = (V){0} + (a) * vb;                                                             \
+            memcpy((yi) + j, &vg, sizeof vg);                                                   \
+            if (wi) {                                                                           \
+                memcpy(&vw, (wi) + j, sizeof vw);                                               \
+                vw -= (lr) * vg;                                                                \
+                memcpy((wi) + j, &vw, sizeof vw);                                               \
+            }                                                                                   \
+        }                                                                                       \
+        for (; j < (n); j++) {                                                                  \
+            T g = (T)0 + (a) * (B)[j];                                                          \
+            (yi)[j] = g;                                                                        \
+            if (wi)                                                                             \
+                (wi)[j] -= (lr) * g;                                                            \
+        }                                                                                       \
+    } while (0)
+
 /* batch_sum(outer(a, b)) = A^T B over the batch; when the GEMM would use plain loops, the same
- * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. */
-#define OUTER_SMALL(T, name)                                                                    \
-    SCALAR static void name(const struct mlp_kargs *k, int m, int n)                            \
+ * sums inline (for each element, p = 0..batch-1 in order from 0), else the GEMM kernel. An SGD
+ * run's update w -= lr * y is applied as each y is made (single samples) or after the sums. */
+#define OUTER_SMALL(T, V, name)                                                                 \
+    MLP_SCALAR static void name(const struct mlp_kargs *k, int m, int n)                        \
     {                                                                                           \
         const T *A = k->in[0], *B = k->in[1];                                                   \
         int64_t sa = k->in_stride[0], sb = k->in_stride[1];                                     \
-        T *y = k->out;                                                                          \
+        T *y = k->out, *w = SGD_W(k, 0), lr = SGD_LR(T, k);                                     \
         if (k->batch == 1) { /* one sample: the sum 0 + a b of one term (SGD on one sample) */  \
-            for (int i = 0; i < m; i++)                                                         \
-                for (int j = 0; j < n; j++)                                                     \
-                    y[(int64_t)i * n + j] = (T)0 + A[i] * B[j];                                 \
-            return;                                                                             \
-        }                                                                                       \
-        for (int i = 0; i < m; i++)                                                             \
-            for (int j = 0; j < n; j++) {                                                       \
-                T s = 0;                                                                        \
-                for (int p = 0; p < k->batch; p++)                                              \
-                    s += A[p * sa + i] * B[p * sb + j];                                         \
-                y[(int64_t)i * n + j] = s;                                                      \
+            for (int i = 0; i < m; i++) {                                                       \
+                T a = A[i], *yi = y + (int64_t)i * n, *wi = w ? w + (int64_t)i * n : NULL;      \
+                OUTER_ROW(T, V, a, B, yi, wi, lr, n);                                           \
             }                                                                                   \
+        } else {                                                                                \
+            for (int i = 0; i < m; i++)                                                         \
+                for (int j = 0; j < n; j++) {                                                   \
+                    T s = 0;                                                                    \
+                    for (int p = 0; p < k->batch; p++)                                          \
+                        s += A[p * sa + i] * B[p * sb + j];                                     \
+                    y[(int64_t)i * n + j] = s;                                                  \
+                }                                                                               \
+            for (int64_t e = 0; w && e < (int64_t)m * n; e++)                                   \
+                w[e] -= lr * y[e];                                                              \
+        }                                                                                       \
+        if (k->out2)                                                                            \
+            BIAS_SUM(T, k, m);                                                                  \
     }
-OUTER_SMALL(float, outer_small_f32)
-OUTER_SMALL(double, outer_small_f64)
+OUTER_SMALL(float, v4f, outer_small_f32)
+OUTER_SMALL(double, v2d, outer_small_f64)
+
+/* The same after the GEMM: the weight update in one pass, then the bias sum. */
+static void outer_finish(const struct mlp_kargs *k, int m, int n)
+{
+    int64_t count = (int64_t)m * n;
+    MLP_DISPATCH(k->dtype, T *restrict w = SGD_W(k, 0); const T *restrict y = k->out;
+                 T lr = SGD_LR(T, k);
+                 for (int64_t e = 0; w && e < count; e++) w[e] -= lr * y[e];
+                 if (k->out2) BIAS_SUM(T, k, m););
+}
 
 void mlp_batch_outer_fast(const struct mlp_kargs *k)
 {
     int m = k->inode[0]->shape.dim[0], n = k->inode[1]->shape.dim[0];
-    if (!mlp_gemm_is_small(m, n, k->batch))
+    if (!mlp_gemm_is_small(m, n, k->batch)) {
         mlp_batch_outer_forward(k);
-    else if (k->dtype == MLP_F64)
+        outer_finish(k, m, n);
+    } else if (k->dtype == MLP_F64) {
         outer_small_f64(k, m, n);
-    else
+    } else {
         outer_small_f32(k, m, n);
+    }
 }

@@ -15,6 +15,17 @@ struct step {
     mlp_forward_fn forward;
     struct mlp_kargs k;
     struct mlp_lowered low; /* how the step was lowered, for code generators */
+    int upd, nupd;          /* the SGD updates applied right after the step: upd[upd..+nupd) */
+};
+
+/* A plain gradient-descent update w -= lr * g (mlp_plan_set_sgd): fused into the kernel that
+ * computes g when it accepts that (lowered.sgd) and no later step reads w; else one loop right
+ * after step `after`, the last that computes g or reads w. Either way the run's later steps see
+ * the old weights and the update makes no pass of its own over g. */
+struct update {
+    int64_t w_off, g_off, n; /* arena byte offsets of w and g; elements */
+    int after;               /* step index; -1: before any step reads either */
+    bool fused;
 };
 
 struct mlp_plan {
@@ -27,6 +38,9 @@ struct mlp_plan {
     char *arena;
     size_t arena_bytes;
     mlp_gemm_ctx *gemm;      /* packing workspace for the matrix products */
+    struct update *upd;      /* the loops by `after`, then the fused ones */
+    int nupd;
+    struct mlp_sgd_run sgd;  /* what the fused kernels read (kargs.sgd) */
 };
 
 /* ---- a first-fit allocator over arena offsets, used only while planning ---- */
@@ -113,18 +127,35 @@ static void lower_needed(const mlp_graph *g, const struct mlp_lower_ctx *ctx,
                          struct mlp_lowered *low)
 {
     memset(needed, 0, (size_t)g->n * sizeof *needed);
+    for (mlp_id id = 0; id < g->n; id++)
+        low[id].arity = 0;
     for (int i = 0; i < ntargets; i++)
         if (targets[i] != MLP_NONE)
             needed[targets[i]] = true;
-    /* Lowered operands have smaller ids than their user, so one backward sweep suffices. */
+    /* Lowered operands have smaller ids than their user, so one backward sweep suffices. A
+     * node another kernel computes too (lowered.also) gets no step of its own: forward NULL. */
     for (mlp_id id = g->n - 1; id >= 0; id--) {
+        if (low[id].arity < 0) /* computed by the kernel of a node with a larger id */
+            continue;
         low[id].arity = 0;
+        low[id].forward = NULL;
         if (!needed[id] || is_leaf(g, id))
             continue;
         mlp_lower(g, ctx, id, &low[id]);
         for (int i = 0; i < low[id].arity; i++)
             needed[low[id].in[i]] = true;
+        mlp_id also = low[id].also;
+        if (also != MLP_NONE && low[also].arity < 0) /* another kernel computes it already */
+            low[id].also = also = MLP_NONE;
+        if (also != MLP_NONE) {
+            needed[also] = true;
+            low[also].forward = NULL;
+            low[also].arity = -1;
+        }
     }
+    for (mlp_id id = 0; id < g->n; id++)
+        if (low[id].arity < 0)
+            low[id].arity = 0;
 }
 
 /* Assign arena offsets. Leaves and targets live for the whole run; other values from their
@@ -203,10 +234,10 @@ static void build_steps(mlp_plan *p, const bool *needed, const struct mlp_lowere
     const mlp_graph *g = p->g;
     int count = 0;
     for (mlp_id id = 0; id < g->n; id++)
-        count += needed[id] && !is_leaf(g, id);
+        count += needed[id] && low[id].forward;
     p->steps = mlp_xcalloc((size_t)count, sizeof *p->steps);
     for (mlp_id id = 0; id < g->n; id++) {
-        if (!needed[id] || is_leaf(g, id))
+        if (!needed[id] || !low[id].forward)
             continue;
         struct step *s = &p->steps[p->nsteps++];
         struct mlp_kargs *k = &s->k;
@@ -216,6 +247,7 @@ static void build_steps(mlp_plan *p, const bool *needed, const struct mlp_lowere
         k->out = p->arena + p->offset[id];
         k->node = mlp_node(g, id);
         k->gemm = p->gemm;
+        k->out2 = low[id].also != MLP_NONE ? p->arena + p->offset[low[id].also] : NULL;
         for (int i = 0; i < low[id].arity; i++) {
             const struct mlp_node *x = mlp_node(g, low[id].in[i]);
             k->in[i] = p->arena + p->offset[low[id].in[i]];
@@ -279,6 +311,7 @@ mlp_plan *mlp_plan_new_fused(const mlp_graph *g, const mlp_id *targets, int ntar
         return plan_fail(p, err, p->arena_bytes);
     }
     build_steps(p, needed, low);
+    mlp_plan_set_batch(p, 1);
     free(needed);
     free(low);
     mlp_plan_load_params(p);
@@ -290,6 +323,7 @@ void mlp_plan_free(mlp_plan *p)
     if (!p)
         return;
     free(p->steps);
+    free(p->upd);
     free(p->offset);
     free(p->arena);
     mlp_gemm_ctx_free(p->gemm);
@@ -368,6 +402,11 @@ struct mlp_gemm_ctx *mlp_plan_gemm(const mlp_plan *p) { return p->gemm; }
 void mlp_plan_set_batch(mlp_plan *p, int batch)
 {
     p->batch = batch < 1 ? 1 : batch > p->max_batch ? p->max_batch : batch;
+    for (int s = 0; s < p->nsteps; s++) { /* once here, not per run: single samples */
+        struct mlp_kargs *k = &p->steps[s].k;
+        k->batch = p->batch;
+        k->rows = k->node->batched ? p->batch : 1;
+    }
 }
 
 int mlp_plan_batch(const mlp_plan *p) { return p->batch; }
@@ -375,13 +414,111 @@ int mlp_plan_max_batch(const mlp_plan *p) { return p->max_batch; }
 mlp_dtype mlp_plan_dtype(const mlp_plan *p) { return p->dtype; }
 size_t mlp_plan_arena_bytes(const mlp_plan *p) { return p->arena_bytes; }
 
-void mlp_plan_run(mlp_plan *p)
+/* w -= lr * g in the plan's dtype for updates [u, end):
+ * float32 rounds lr to float and each product and difference as float arithmetic does (the loop
+ * a caller would write over the session's buffers, and the fused kernels' arithmetic). */
+static void apply_updates(const mlp_plan *p, int u, int end, double lr)
+{
+    for (; u < end; u++) {
+        const struct update *d = &p->upd[u];
+        if (p->dtype == MLP_F64) {
+            double *restrict w = (double *)(p->arena + d->w_off);
+            const double *restrict g = (const double *)(p->arena + d->g_off);
+            for (int64_t e = 0; e < d->n; e++)
+                w[e] -= lr * g[e];
+        } else {
+            float *restrict w = (float *)(p->arena + d->w_off), rate = (float)lr;
+            const float *restrict g = (const float *)(p->arena + d->g_off);
+            for (int64_t e = 0; e < d->n; e++)
+                w[e] -= rate * g[e];
+        }
+    }
+}
+
+/* Run every step; with `sgd`, the fused updates in their kernels and the others right after
+ * their step. */
+static void run_steps(mlp_plan *p, bool sgd, double lr)
 {
     for (int s = 0; s < p->nsteps; s++) {
+        struct step *st = &p->steps[s];
+        st->forward(&st->k);
+        if (sgd && st->nupd)
+            apply_updates(p, st->upd, st->upd + st->nupd, lr);
+    }
+    if (sgd && p->nsteps == 0)
+        apply_updates(p, 0, p->nupd, lr);
+}
+
+void mlp_plan_run(mlp_plan *p) { run_steps(p, false, 0); }
+
+void mlp_plan_run_sgd(mlp_plan *p, double lr)
+{
+    p->sgd = (struct mlp_sgd_run){.on = true, .lr = lr};
+    run_steps(p, true, lr);
+    p->sgd.on = false;
+}
+
+void mlp_plan_apply_sgd(mlp_plan *p, double lr) { apply_updates(p, 0, p->nupd, lr); }
+
+/* The last step that reads node id's buffer, or -1. */
+static int last_reader(const mlp_plan *p, mlp_id id)
+{
+    for (int s = p->nsteps - 1; s >= 0; s--)
+        for (int i = 0; i < p->steps[s].low.arity; i++)
+            if (p->steps[s].low.in[i] == id)
+                return s;
+    return -1;
+}
+
+/* The step that computes node id (as its node or its lowered.also), or -1 (a leaf). */
+static int computing_step(const mlp_plan *p, mlp_id id)
+{
+    for (int s = 0; s < p->nsteps; s++)
+        if (p->steps[s].k.node == mlp_node(p->g, id) || p->steps[s].low.also == id)
+            return s;
+    return -1;
+}
+
+static int update_order(const void *a, const void *b)
+{
+    const struct update *x = a, *y = b;
+    if (x->fused != y->fused)
+        return x->fused ? 1 : -1;
+    return (x->after > y->after) - (x->after < y->after);
+}
+
+void mlp_plan_set_sgd(mlp_plan *p, const mlp_id *params, const mlp_id *grads, int n)
+{
+    free(p->upd);
+    p->upd = mlp_xcalloc((size_t)(n > 0 ? n : 1), sizeof *p->upd);
+    p->nupd = 0;
+    for (int s = 0; s < p->nsteps; s++) {
         struct mlp_kargs *k = &p->steps[s].k;
-        k->batch = p->batch;
-        k->rows = k->node->batched ? p->batch : 1;
-        p->steps[s].forward(k);
+        p->steps[s].nupd = 0;
+        k->sgd_w[0] = k->sgd_w[1] = NULL;
+        k->sgd = p->steps[s].low.sgd ? &p->sgd : NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        if (mlp_node(p->g, params[i])->op != MLP_OP_PARAM || p->offset[params[i]] < 0 ||
+            p->offset[grads[i]] < 0)
+            continue;
+        int r = last_reader(p, params[i]), c = computing_step(p, grads[i]);
+        struct update *d = &p->upd[p->nupd++];
+        *d = (struct update){.w_off = p->offset[params[i]], .g_off = p->offset[grads[i]],
+                             .n = mlp_shape_size(mlp_node(p->g, params[i])->shape),
+                             .after = r > c ? r : c};
+        void **slot = c >= 0 ? &p->steps[c].k.sgd_w[p->steps[c].low.also == grads[i]] : NULL;
+        if (slot && r < c && p->steps[c].low.sgd && !*slot) {
+            d->fused = true;
+            *slot = p->arena + d->w_off;
+        }
+    }
+    qsort(p->upd, (size_t)p->nupd, sizeof *p->upd, update_order);
+    for (int u = 0; u < p->nupd && p->nsteps > 0 && !p->upd[u].fused; u++) { /* with no step
+                                                   of their own: after step 0 (reads neither) */
+        struct step *st = &p->steps[p->upd[u].after > 0 ? p->upd[u].after : 0];
+        if (st->nupd++ == 0)
+            st->upd = u;
     }
 }
 

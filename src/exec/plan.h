@@ -43,6 +43,15 @@ int mlp_plan_max_batch(const mlp_plan *p);
 mlp_dtype mlp_plan_dtype(const mlp_plan *p);
 /* Evaluate every scheduled node for the current batch. */
 void mlp_plan_run(mlp_plan *p);
+/* Plain gradient descent: params[i] (parameter nodes) -= lr * grads[i] (nodes the plan holds:
+ * targets, with the parameter's shape). Pairs the plan does not hold are skipped. Each update
+ * is placed right after the last step that computes its gradient or reads its parameter, so
+ * later steps see the old weights and the update needs no pass of its own. */
+void mlp_plan_set_sgd(mlp_plan *p, const mlp_id *params, const mlp_id *grads, int n);
+/* A run with those updates (float32: lr rounded to float, w - lr * g in float arithmetic). */
+void mlp_plan_run_sgd(mlp_plan *p, double lr);
+/* The updates alone, after a plain run. */
+void mlp_plan_apply_sgd(mlp_plan *p, double lr);
 /* Bytes of the arena (for benchmarks and memory reports). */
 size_t mlp_plan_arena_bytes(const mlp_plan *p);
 

@@ -9,6 +9,7 @@
 #include "export/cgen.h"
 #include "export/export.h"
 #include "api/internal.h"
+#include "base/fexp.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -26,46 +27,6 @@ struct gen {
     bool *is_const_used;            /* per node: a param/const some step reads */
     bool *is_transposed_used;       /* per node: a matrix some step reads transposed */
 };
-
-void mlp_c_float(float f, char buf[40])
-{
-    if (isnan(f)) {
-        strcpy(buf, "NAN");
-        return;
-    }
-    if (isinf(f)) {
-        strcpy(buf, f < 0 ? "-INFINITY" : "INFINITY");
-        return;
-    }
-    for (int digits = 1; digits <= 9; digits++) { /* the shortest decimal that reads back as f */
-        snprintf(buf, 32, "%.*g", digits, (double)f);
-        if (strtof(buf, NULL) == f)
-            break;
-    }
-    if (!strpbrk(buf, ".e"))
-        strcat(buf, ".0");
-    strcat(buf, "f");
-}
-
-int mlp_c_identifier(const char *text, char *out, mlp_error *err)
-{
-    const char *base = strrchr(text, '/') ? strrchr(text, '/') + 1 : text;
-    size_t n = strlen(base);
-    if (n >= 2 && base[n - 2] == '.' && (base[n - 1] == 'c' || base[n - 1] == 'h'))
-        n -= 2;
-    if (n == 0)
-        return mlp_fail(err, MLP_ERR_INPUT, NULL, MLP_NOLOC,
-                        "'%s' names no file: the C files are NAME.h and NAME.c", text);
-    /* A leading digit or underscore (reserved at file scope) gets a prefix. */
-    bool prefix = isdigit((unsigned char)base[0]) || base[0] == '_';
-    size_t len = prefix ? 3 : 0;
-    if (prefix)
-        memcpy(out, "net", 3);
-    for (size_t i = 0; i < n && len < MLP_C_NAME_MAX; i++)
-        out[len++] = isalnum((unsigned char)base[i]) ? base[i] : '_';
-    out[len] = 0;
-    return MLP_OK;
-}
 
 /* ---- layout: where every value lives ---- */
 
@@ -307,9 +268,9 @@ static void print_output_copies(struct gen *x)
 
 static void print_libm(unsigned uses, const char *x_calls, mlp_strbuf *sb)
 {
-    static const char *const fns[] = {"expf", "logf", "tanhf", "exp", "log"};
+    static const char *const fns[] = {"logf", "tanhf", "exp", "log"}; /* C_USES_* order */
     bool any = false;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 4; i++)
         if (uses & (1u << i)) {
             mlp_sb_printf(sb, "%s%s", any ? ", " : "", fns[i]);
             any = true;
@@ -334,7 +295,8 @@ static void print_interface_comment(struct gen *x, mlp_strbuf *sb)
     mlp_sb_puts(sb, ".\n *\n * Exactness: the code computes what `mlp eval --dtype f32` computes, operation for\n"
                     " * operation. Compile with -ffp-contract=off (GCC's default under -std=c99 or\n"
                     " * -std=c11; clang contracts only within one expression, and no expression here\n"
-                    " * offers a multiply-add) and without -ffast-math: then -O0 and -O2 give the same bits.\n *\n");
+                    " * offers a multiply-add), without -ffast-math, and with float arithmetic done in\n"
+                    " * float (FLT_EVAL_METHOD 0: not 32-bit x86's x87): then -O0 and -O2 give the same bits.\n *\n");
     mlp_sb_printf(sb, " * Inputs (%s_INPUT_SIZE floats, concatenated in declaration order):\n", x->upper);
     for (int i = 0; i < g->nby_kind[MLP_INPUT]; i++) {
         const struct mlp_name *nm = &g->names[g->by_kind[MLP_INPUT][i]];
@@ -391,16 +353,15 @@ static char *source_text(struct gen *x, const char *body)
     mlp_strbuf sb = {0};
     const char *n = x->cg.name, *u = x->upper;
     print_interface_comment(x, &sb);
-    mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#include <math.h>\n\n", n);
+    mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#include <math.h>\n%s\n", n,
+                  x->cg.uses & C_USES_FEXP ? "#include <stdint.h>\n" : "");
     print_constants(x, &sb);
-    if (x->cg.uses & C_USES_SIGMOID)
-        mlp_sb_printf(&sb, "/* The logistic function as mlp computes it, never exponentiating a large positive\n"
-                           " * number: v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v)). Written\n"
-                           " * without a branch (expf(-|v|) is expf(-v) or expf(v), the numerator a select),\n"
-                           " * so the sign of v costs no misprediction; the same operations, the same bits. */\n"
-                           "static float %s_sigmoid(float v)\n{\n"
-                           "    float e = expf(-fabsf(v));\n    float d = 1 + e;\n"
-                           "    float num = v >= 0 ? 1 : e;\n    return num / d;\n}\n\n", n);
+    if (x->cg.uses & C_USES_FEXP) {
+        mlp_sb_puts(&sb, "/* mlp's float32 exp and logistic, token for token the functions its float32 kernels\n"
+                         " * use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
+                         " * compiler under the flags above). */\n");
+        mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+    }
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);
     if (x->ws_size > 0)

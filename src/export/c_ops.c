@@ -25,24 +25,11 @@ static int64_t size_of(const struct cgen *cg, mlp_id id)
 
 #define P(...) mlp_sb_printf(cg->out, __VA_ARGS__)
 
-/* An expression, with SIGMOID(...) standing for the generated helper NAME_sigmoid. */
-static void print_expr(struct cgen *cg, const char *e)
-{
-    const char *s;
-    while ((s = strstr(e, "SIGMOID(")) != NULL) {
-        P("%.*s%s_sigmoid(", (int)(s - e), e, cg->name);
-        e = s + strlen("SIGMOID(");
-    }
-    P("%s", e);
-}
-
 static void emit_unary(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
     P("        long i;\n        for (i = 0; i < %lld; i++) {\n            float v = a[i];\n",
       (long long)size_of(cg, id));
-    P("            y[i] = (float)(");
-    print_expr(cg, mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
-    P(");\n        }\n");
+    P("            y[i] = (float)(%s);\n        }\n", mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
     (void)low;
 }
 
@@ -242,9 +229,8 @@ static void emit_nary(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
     P("        long i;\n        for (i = 0; i < %lld; i++) {\n", (long long)n);
     for (int j = 0; j < low->arity; j++)
         P("            float a%d = %c[%s];\n", j, "abcdef"[j], size_of(cg, low->in[j]) == n ? "i" : "0");
-    P("            double r;\n            ");
-    print_expr(cg, mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
-    P("\n            y[i] = (float)r;\n        }\n");
+    P("            double r;\n            %s\n", mlp_c_lowering(mlp_node(cg->g, id)->op)->expr);
+    P("            y[i] = (float)r;\n        }\n");
 }
 
 /* layer_norm(x, eps) (norm.c): mean and biased variance in double, y = (x - mean) / sqrt(var + eps). */
@@ -313,15 +299,14 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_SUMSQ C_FORM(emit_reduce, C_SUMSQ, 0)
 #define C_LOWER_BATCH_SUM C_EMIT(emit_batch_sum, 0)
 #define C_LOWER_STEP C_UNARY("v >= 0 ? 1 : 0", 0)
-/* SIGMOID: the generated helper, which calls expf and fabsf */
-#define C_SIG (C_USES_SIGMOID | C_USES_EXPF | C_USES_OTHER), .calls = "fabsf"
-#define C_LOWER_SIGMOID C_UNARY("SIGMOID(v)", C_SIG)
+/* sigmoid, exp: base/fexp.h's functions, written into the file (no libm call) */
+#define C_LOWER_SIGMOID C_UNARY("mlp_fsigmoid(v)", C_USES_FEXP)
 #define C_LOWER_TANH C_UNARY("tanhf(v)", C_USES_TANHF)
 #define C_LOWER_RELU C_UNARY("v > 0 ? v : (v != v ? v : 0)", 0)
 #define C_LOWER_IDENTITY C_UNARY("v", 0)
-#define C_LOWER_EXP C_UNARY("expf(v)", C_USES_EXPF)
+#define C_LOWER_EXP C_UNARY("mlp_fexp(v)", C_USES_FEXP)
 #define C_LOWER_LOG C_UNARY("logf(v)", C_USES_LOGF)
-#define C_LOWER_DSIGMOID C_UNARY("SIGMOID(v) * (1 - SIGMOID(v))", C_SIG)
+#define C_LOWER_DSIGMOID C_UNARY("mlp_fsigmoid(v) * (1 - mlp_fsigmoid(v))", C_USES_FEXP)
 #define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_TANHF)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
 #define C_LOWER_SOFTMAX C_FORM(emit_softmax, C_SOFTMAX, C_USES_EXP)
@@ -360,7 +345,7 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
     "            r = (float)(p + q);", "tanh")
 #define C_LOWER_ELU C_NARY("r = a0 > 0 ? a0 : a1 * expm1f(a0);", "expm1f")
 #define C_LOWER_DELU C_NARY("r = a0 > 0 ? 1 : a1 * expf(a0);", "expf")
-#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * SIGMOID(a0);", .uses = C_SIG}
+#define C_LOWER_SILU {.emit = emit_nary, .expr = "r = a0 * mlp_fsigmoid(a0);", .uses = C_USES_FEXP}
 #define C_LOWER_SQRT C_NARY("r = sqrtf(a0);", "sqrtf")
 #define C_LOWER_SQUARE C_NARY("r = a0 * a0;", "")
 #define C_LOWER_LOG1P C_NARY("r = log1pf(a0);", "log1pf")

@@ -14,32 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A kernel's one-line token text, one statement per line, indented by brace depth. */
-static void print_kernel(mlp_strbuf *sb, const char *text)
-{
-    int depth = 0, parens = 0;
-    bool line_start = true;
-    for (const char *p = text; *p; p++) {
-        if (line_start && *p == ' ')
-            continue;
-        if (*p == '}')
-            depth--;
-        if (line_start)
-            for (int i = 0; i < 4 * depth; i++)
-                mlp_sb_putc(sb, ' ');
-        line_start = false;
-        mlp_sb_putc(sb, *p);
-        parens += *p == '(' ? 1 : *p == ')' ? -1 : 0;
-        if (*p == '{')
-            depth++;
-        if (*p == '{' || *p == '}' || (*p == ';' && parens == 0)) {
-            mlp_sb_putc(sb, '\n');
-            line_start = true;
-        }
-    }
-    mlp_sb_putc(sb, '\n');
-}
-
 static void print_i8(mlp_strbuf *sb, const int8_t *v, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
@@ -103,14 +77,14 @@ static void print_wrapper(mlp_strbuf *sb, const char *n, const char *u, const ml
     mlp_c_float(q->in_inv_scale, inv);
     mlp_c_float(q->out_scale, scale);
     mlp_sb_printf(sb, "#ifndef %s_INTEGER_ONLY\n\n", u);
-    print_kernel(sb, MLP_Q8_QUANTIZE(MLP_Q8_STRING));
-    print_kernel(sb, MLP_Q8_DEQUANTIZE(MLP_Q8_STRING));
+    mlp_c_print_kernel(sb, MLP_Q8_QUANTIZE(MLP_Q8_STRING));
+    mlp_c_print_kernel(sb, MLP_Q8_DEQUANTIZE(MLP_Q8_STRING));
     if (q->final == Q8_FINAL_SIGMOID)
-        print_kernel(sb, MLP_Q8_SIGMOID(MLP_Q8_STRING));
+        mlp_c_print_kernel(sb, MLP_Q8_SIGMOID(MLP_Q8_STRING));
     if (q->final == Q8_FINAL_TANH)
-        print_kernel(sb, MLP_Q8_TANH(MLP_Q8_STRING));
+        mlp_c_print_kernel(sb, MLP_Q8_TANH(MLP_Q8_STRING));
     if (q->final == Q8_FINAL_SOFTMAX)
-        print_kernel(sb, MLP_Q8_SOFTMAX(MLP_Q8_STRING));
+        mlp_c_print_kernel(sb, MLP_Q8_SOFTMAX(MLP_Q8_STRING));
     mlp_sb_printf(sb, "void %s_predict(const float *input, float *output)\n{\n"
                       "    int8_t qi[%ld], qo[%ld];\n", n, (long)q->n_in, (long)q->n_out);
     mlp_sb_printf(sb, "    q8_quantize(input, qi, %ld, %s, %ld);\n", (long)q->n_in, inv, (long)q->in_zp);
@@ -184,10 +158,10 @@ static char *source_text(const char *n, const char *u, const mlp_quantized *q)
     print_comment(&sb, n, u, q);
     mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#ifndef %s_INTEGER_ONLY\n#include <math.h>\n#endif\n\n", n, u);
     mlp_sb_puts(&sb, "/* The kernels of mlp's integer reference (src/export/q8_kernels.h), token for token. */\n");
-    print_kernel(&sb, MLP_Q8_ROUND_SHIFT(MLP_Q8_STRING));
-    print_kernel(&sb, MLP_Q8_DENSE(MLP_Q8_STRING));
+    mlp_c_print_kernel(&sb, MLP_Q8_ROUND_SHIFT(MLP_Q8_STRING));
+    mlp_c_print_kernel(&sb, MLP_Q8_DENSE(MLP_Q8_STRING));
     if (lut)
-        print_kernel(&sb, MLP_Q8_LUT(MLP_Q8_STRING));
+        mlp_c_print_kernel(&sb, MLP_Q8_LUT(MLP_Q8_STRING));
     for (int i = 0; i < q->nlayers; i++)
         print_layer_arrays(&sb, n, i, &q->layers[i]);
     print_core(&sb, n, q);

@@ -3,6 +3,7 @@
 #define MLP_EXPORT_EXPORT_H
 
 #include "base/error.h"
+#include "base/strbuf.h"
 
 /* Longest identifier prefix the generated code uses (NAME_predict_r and the macros fit C99's
  * 63 significant characters of an internal identifier). */
@@ -14,5 +15,9 @@
 int mlp_c_identifier(const char *path, char *out, mlp_error *err);
 /* A float32 literal that reads back as exactly f ("0.1f", "1.0f", "-INFINITY", "NAN"). */
 void mlp_c_float(float f, char buf[40]);
+/* Write a kernel given as one line of tokens (an X macro's #__VA_ARGS__: q8_kernels.h,
+ * base/fexp.h) laid out one statement per line, indented by brace depth; a struct or union
+ * body stays on its line. */
+void mlp_c_print_kernel(mlp_strbuf *sb, const char *text);
 
 #endif

@@ -13,6 +13,8 @@ static void plain(const mlp_graph *g, mlp_id id, struct mlp_lowered *out)
         out->in[i] = out->operand[i] = i < out->arity ? n->in[i] : MLP_NONE;
         out->trans[i] = false;
     }
+    out->also = MLP_NONE;
+    out->sgd = false;
 }
 
 /* A matmul reads a transposed operand through its source. */
@@ -137,8 +139,11 @@ static bool dense(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add,
     return false;
 }
 
-/* gy * act'(z) (either order) with act(z) in the graph: one pass over gy and act(z). */
-static bool act_backward(const mlp_graph *g, mlp_id id, struct mlp_lowered *out)
+/* gy * act'(z) (either order) with act(z) in the graph: one pass over gy and act(z); when gy
+ * is a product W @ x read by nothing else (W2ᵀ z̄2, the adjoint flowing into a hidden layer),
+ * the dense kernel computes it and multiplies by act'(z) in the same pass. */
+static bool act_backward(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
+                         struct mlp_lowered *out)
 {
     const struct mlp_node *n = mlp_node(g, id);
     if (n->op != MLP_OP_MUL)
@@ -149,6 +154,16 @@ static bool act_backward(const mlp_graph *g, mlp_id id, struct mlp_lowered *out)
         if (h == MLP_NONE || !mlp_shape_equal(d->shape, n->shape) ||
             !mlp_shape_equal(gy->shape, n->shape))
             continue;
+        if (batched_matvec(g, n->in[1 - j]) && private(c, n->in[1 - j])) {
+            plain(g, n->in[1 - j], out);
+            matmul_views(g, out);
+            out->forward = mlp_dense_forward;
+            out->arity = 3;
+            out->in[2] = h;
+            out->operand[2] = n->in[j];
+            out->trans[2] = j == 0;
+            return true;
+        }
         plain(g, id, out);
         out->forward = mlp_act_backward;
         out->in[0] = out->operand[0] = n->in[1 - j];
@@ -172,6 +187,20 @@ static bool act_derivative(const mlp_graph *g, mlp_id id, struct mlp_lowered *ou
     return true;
 }
 
+/* batch_sum(a) for a batched a, when it is a target nothing reads (a bias gradient), else
+ * MLP_NONE: the kernel of batch_sum(outer(a, x)) (node `weight`) computes it too. */
+static mlp_id bias_sum(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id a, mlp_id weight)
+{
+    if (!mlp_node(g, a)->batched)
+        return MLP_NONE;
+    for (mlp_id id = a + 1; id < g->n; id++) {
+        const struct mlp_node *n = mlp_node(g, id);
+        if (id != weight && n->op == MLP_OP_BATCH_SUM && n->in[0] == a)
+            return c->uses[id] == 0 && c->pinned && c->pinned[id] ? id : MLP_NONE;
+    }
+    return MLP_NONE;
+}
+
 static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
                   struct mlp_lowered *out)
 {
@@ -184,7 +213,7 @@ static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
     case MLP_OP_TANH:
         return private(c, n->in[0]) && dense(g, c, n->in[0], out);
     case MLP_OP_MUL:
-        return act_backward(g, id, out);
+        return act_backward(g, c, id, out);
     case MLP_OP_DSIGMOID:
     case MLP_OP_DRELU:
     case MLP_OP_DTANH:
@@ -201,6 +230,8 @@ static bool fused(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
             return false;
         plain(g, n->in[0], out);
         out->forward = mlp_batch_outer_fast;
+        out->also = bias_sum(g, c, out->in[0], id);
+        out->sgd = true;
         return true;
     default:
         return false;

@@ -11,6 +11,9 @@
  *  - dense layers: W @ x + b (either side of the +) is one GEMM and one pass adding b in the
  *    output (a second addend too: x + W @ h + b), and act(W @ x + b) for act = relu, sigmoid,
  *    tanh adds the activation to that same pass (exec/fused.c), when nothing else reads the sum;
+ *  - dense backward: batch_sum(a) beside batch_sum(outer(a, x)) (a bias gradient beside its
+ *    weight gradient) is computed by the same kernel when nothing reads it, and a plain
+ *    gradient-descent step on the parameters (exec/plan.h) can be applied by that kernel too;
  *  - activation backward: gy * act'(z), where the graph also computes h = act(z), is one pass
  *    reading gy and h (relu'(z) = [h > 0], σ'(z) = h (1 - h), tanh'(z) = 1 - h²), so act'(z)
  *    costs no exp and no buffer.
@@ -28,6 +31,9 @@ struct mlp_lowered {
     mlp_id in[MLP_MAX_ARITY];      /* the nodes whose buffers the kernel reads */
     mlp_id operand[MLP_MAX_ARITY]; /* the nodes they stand for (kargs.inode): differs for views */
     bool trans[MLP_MAX_ARITY];     /* in[i] is read transposed (kargs.trans) */
+    mlp_id also; /* a second node the kernel computes (kargs.out2), or MLP_NONE: a target that
+                    nothing reads, so computing it later than its own place changes nothing */
+    bool sgd;    /* the kernel applies kargs.sgd_w (plain gradient descent on its results) */
 };
 
 /* What the rules need to know about the whole graph: a fused node must have no other reader
@@ -55,14 +61,18 @@ void mlp_batch_matmul_forward(const struct mlp_kargs *k);
 /* Dense layers and activation backward (exec/fused.c). Dense: in = {W or its transpose's source,
  * x, c}, node = the add or the activation; y = act(op(W) x + c) per sample, c the other operand
  * of the add (unbatched or batched, of the sum's shape). Backward: in = {gy, h}, node = the mul;
- * A dense kernel whose node is the matmul itself (arity 2) is W @ x alone.
+ * A dense kernel whose node is the matmul itself (arity 2) is W @ x alone; one whose node is a
+ * mul is (op(W) x) * act'(z) with in[2] = h = act(z) and inode[2] the derivative node, trans[2]
+ * saying the derivative is the left operand.
  * y = gy * act'(z) computed from h = act(z) (inode[1] is the derivative node, trans[0] says it
  * is the left operand). Dense: trans[2] says c is the left operand of the +; a fourth operand
  * b (in[3], else NULL) is a second addend, y = act((op(W) x + c) + b), trans[3] saying b is the
  * left operand of its +. */
 void mlp_dense_forward(const struct mlp_kargs *k);
 void mlp_act_backward(const struct mlp_kargs *k);
-/* batch_sum(outer(a, b)) as mlp_batch_outer_forward, tiny products inline (same sums). */
+/* batch_sum(outer(a, b)) as mlp_batch_outer_forward, tiny products inline (same sums); with
+ * out2, also batch_sum(a) (the bias gradient beside the weight gradient, summed as batch_sum
+ * sums); applies kargs.sgd_w. */
 void mlp_batch_outer_fast(const struct mlp_kargs *k);
 /* act'(z) alone, from in = {h}: node is the derivative node. */
 void mlp_act_derivative(const struct mlp_kargs *k);

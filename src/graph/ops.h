@@ -158,6 +158,19 @@ struct mlp_kargs {
      * operand's own shape). */
     bool trans[MLP_MAX_ARITY];
     struct mlp_gemm_ctx *gemm; /* the running plan's GEMM workspace, or NULL */
+    /* Set only by plans, for the fused kernels that accept them (graph/lower.h): out2, the
+     * buffer of a second node the kernel computes (mlp_lowered.also), or NULL; and while
+     * sgd->on (a gradient-descent run), w -= sgd->lr * out applied to sgd_w[0] and by out2 to
+     * sgd_w[1] (NULL: none). */
+    void *out2;
+    void *sgd_w[2];
+    const struct mlp_sgd_run *sgd;
+};
+
+/* A plan's gradient-descent state for the run in progress. */
+struct mlp_sgd_run {
+    bool on;
+    double lr;
 };
 
 /* Infer the result shape from the operands (and attributes) already in *n; on a mismatch report

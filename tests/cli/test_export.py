@@ -85,6 +85,8 @@ class ExportFloatTest(MlpTestCase):
                 if e != e:
                     self.assertNotEqual(c, c, f"{model} sample {s} output {k}")
                     continue
+                if c == e:  # also an infinity (where the scale is infinite too)
+                    continue
                 err = abs(c - e) / max(scale[k], 1e-30)
                 worst = max(worst, err)
                 self.assertLessEqual(err, REL, f"{model} sample {s} output {k}: C {c!r}, eval {e!r}")
@@ -185,6 +187,42 @@ output a, b, c, d, e, f, h
         header, source = self.check_model(model, scale=1.5, clang=True)
         for fn in ["erf", "log1pf", "expm1f", "sqrt"]:
             self.assertIn(fn, re.search(r"Library calls: ([^.]*)", header).group(1))
+
+    def test_exp_and_sigmoid_are_mlps_own(self):
+        """exp, sigmoid, sigmoid' and silu use base/fexp.h's functions, written into the file: no
+        libm call (nm), the function text as the library compiles it, and the same bits as `mlp
+        eval --dtype f32` over the whole range, through overflow, underflow and subnormals."""
+        model = self.write("e.mlp", "input x[12]\ny = exp(x)\ns = sigmoid(x)\nd = dsigmoid(x)\n"
+                                    "u = silu(x)\noutput y, s, d, u\n")
+        header, source = self.check_model(model, scale=60.0, clang=True)
+        self.assertIn("Library calls: none.", header)
+        self.assertIn("static inline float mlp_fexp(float x)", source)
+        self.assertIn("static inline float mlp_fsigmoid(float v)", source)
+        with open("src/base/fexp.h") as f:  # the same statements, in the same order
+            lib = re.sub(r"\s+", "", f.read().split("#define MLP_FEXP_CODE(X) X(")[1].split("})")[0])
+        self.assertIn(lib.replace("\\", ""), re.sub(r"\s+", "", source))
+        edges = [-1e30, -200, -104, -103.9721, -103.972, -103.2789, -100, -90, -87.4, -87.3365479,
+                 -20, -1, -1e-30, 0, 1e-30, 0.5, 1, 20, 88, 88.7228317, 88.7228394, 89, 200, 1e30]
+        xs, n = cx.array.array("f", edges), 2
+        exe = os.path.join(self.tmp, "h2")
+        cx.build(self.tmp, "net", exe, flags=["-O2"])
+        rows = cx.parse_rows(cx.run_harness(exe, xs, n))
+        csv = os.path.join(self.tmp, "edges.csv")
+        cx.write_csv(csv, xs, n, 12)
+        r = mlp("eval", model, "--dtype", "f32", "--data", csv)
+        self.assertEqual(r.rc, 0, r)
+        for s, line in enumerate(r.out.splitlines()[1:]):
+            want = [float(v) for v in line.split(",")[:48]]
+            for k, (c, e) in enumerate(zip(rows[s], want)):
+                self.assertEqual(struct.pack("f", c), struct.pack("f", e),
+                                 f"sample {s} output {k} (x = {xs[12 * s + k % 12]!r}): C {c!r}, eval {e!r}")
+        def f32(v):  # the float32 that a 9-digit value printed by the harness stands for
+            return struct.unpack("f", struct.pack("f", v))[0]
+        self.assertEqual([f32(rows[0][k]) for k in (0, 3, 4, 5)], [0.0, 0.0, 2.0**-149, 2.0**-149])
+        self.assertEqual([rows[1][k] for k in (8, 9, 10, 11)], [float("inf")] * 4)
+        self.assertLess(rows[1][7], float("inf"))  # exp(88.7228317) is the largest finite one
+        self.assertEqual(rows[0][12], 0.0)  # sigmoid(-1e30)
+        self.assertEqual(rows[1][23], 1.0)  # sigmoid(1e30)
 
     def test_reentrant_and_static_agree(self):
         out = os.path.join(self.tmp, "net")

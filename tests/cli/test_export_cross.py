@@ -45,7 +45,7 @@ class ExportCrossTest(MlpTestCase):
         sys.stderr.write(f"\n  deep.mlp float32 on Cortex-M4F -Os: text {text} B, data {data} B, bss {bss} B ")
         self.assertGreater(text, 0)
         # Same bits on emulated ARM as on this machine (no libm call in a ReLU network; the
-        # sigmoid model below checks expf too).
+        # sigmoid model below checks mlp's own exp, base/fexp.h, too).
         n = 500
         for model in ["examples/explain/deep.mlp", "examples/train/tiny.mlp", "examples/seed/sigmoid-mlp.mlp"]:
             with self.subTest(model=model):

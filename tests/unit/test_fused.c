@@ -198,3 +198,45 @@ TEST(sigmoid_backward_reuses_the_forward_value)
     CHECK(held(&p, p.fused, MLP_OP_SIGMOID) == 1);
     free_pair(&p);
 }
+
+/* Nodes with op `op` that some step of the plan computes as its own node. */
+static int stepped(const struct pair *p, const mlp_plan *plan, enum mlp_op op)
+{
+    int count = 0;
+    for (int s = 0; s < mlp_plan_steps(plan); s++)
+        count += mlp_node(p->g, mlp_plan_step_node(plan, s))->op == op;
+    return count;
+}
+
+TEST(dense_backward_fused)
+{
+    /* The bias gradients batch_sum(z̄) are computed by the weight gradients' kernels (no step of
+     * their own, but held: they are targets), and W2ᵀ z̄2 is multiplied by relu'(z1) in the
+     * product's own pass (not stored). */
+    struct pair p = {0};
+    CHECK(make_pair(&p, cases[0].model, MLP_F32));
+    int bias_sums = 0, weight_sums = 0;
+    for (int t = 0; t < p.nt; t++) {
+        const struct mlp_node *n = mlp_node(p.g, p.targets[t]);
+        bool outer = n->op == MLP_OP_BATCH_SUM && mlp_node(p.g, n->in[0])->op == MLP_OP_OUTER;
+        bias_sums += n->op == MLP_OP_BATCH_SUM && !outer;
+        weight_sums += outer;
+        CHECK(mlp_plan_buffer(p.fused, p.targets[t]));
+    }
+    CHECK(bias_sums == 2 && weight_sums == 2);
+    CHECK(stepped(&p, p.plain, MLP_OP_BATCH_SUM) == 4);
+    CHECK(stepped(&p, p.fused, MLP_OP_BATCH_SUM) == 2);
+    int stored = 0, found = 0;
+    for (mlp_id id = 0; id < p.g->n; id++) {
+        const struct mlp_node *n = mlp_node(p.g, id);
+        bool back = n->op == MLP_OP_MATMUL && mlp_node(p.g, n->in[0])->op == MLP_OP_TRANSPOSE &&
+                    mlp_node(p.g, mlp_node(p.g, n->in[0])->in[0])->name >= 0 &&
+                    !strcmp(mlp_node_name(p.g, mlp_node(p.g, n->in[0])->in[0]), "W2");
+        stored += back && mlp_plan_buffer(p.fused, id);
+        found += back;
+        CHECK(!back || mlp_plan_buffer(p.plain, id));
+    }
+    CHECK(found == 1);
+    CHECK_MSG(stored == 0, "W2.T @ dz stored");
+    free_pair(&p);
+}

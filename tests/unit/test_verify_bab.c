@@ -2,6 +2,7 @@
  * search, and the traps a float verifier falls into. */
 #include "test.h"
 #include "util.h"
+#include "verify_nets.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -44,34 +45,6 @@ static int decide(const char *model, const char *prop, bool exact_only, char *x0
     return v;
 }
 
-/* A random relu network with weights in eighths: nin inputs, `hidden` hidden layers of
- * `width` to `width` + 2 units, 2 outputs. */
-static void random_net_sized(mlp_rng *rng, char *buf, size_t size, int nin, int hidden, int width)
-{
-    int n = snprintf(buf, size, "input x[%d]\n", nin);
-    int in = nin;
-    char prev[8] = "x";
-    for (int l = 0; l <= hidden; l++) {
-        int out = l == hidden ? 2 : width + (int)mlp_rng_below(rng, 3);
-        n += snprintf(buf + n, size - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
-        for (int i = 0; i < out * in; i++)
-            n += snprintf(buf + n, size - (size_t)n, "%s%d/8%s", i % in ? ", " : i ? ", [" : "[",
-                          (int)mlp_rng_below(rng, 17) - 8, i % in == in - 1 ? "]" : "");
-        n += snprintf(buf + n, size - (size_t)n, "]\nparam b%d[%d] = [", l, out);
-        for (int i = 0; i < out; i++)
-            n += snprintf(buf + n, size - (size_t)n, "%s%d/4", i ? ", " : "",
-                          (int)mlp_rng_below(rng, 9) - 4);
-        if (l < hidden)
-            n += snprintf(buf + n, size - (size_t)n, "]\nh%d = relu(W%d @ %s + b%d)\n", l, l,
-                          prev, l);
-        else
-            n += snprintf(buf + n, size - (size_t)n, "]\ny = W%d @ %s + b%d\noutput y\n", l,
-                          prev, l);
-        snprintf(prev, sizeof prev, "h%d", l);
-        in = out;
-    }
-}
-
 /* 2 inputs, two hidden layers of 3 to 5 units. */
 static void random_net(mlp_rng *rng, char *buf, size_t size)
 {
@@ -105,33 +78,6 @@ TEST(verify_vnnlib_bab_agrees_with_exact_search)
     }
     CHECK_MSG(count[0] > 20 && count[1] > 20, "%d violated, %d hold: not mixed", count[0],
               count[1]);
-}
-
-/* Everything a run reports but its time, on `threads` threads: the verdict, the
- * counterexample and its output, and the counts. */
-static void run_summary(const char *model, const char *prop, int threads, char *out, size_t size)
-{
-    mlp_model *m = parse_ok(model);
-    struct vnnlib p;
-    mlp_error err = {0};
-    mlp_verify_options o = {.threads = threads};
-    mlp_verify_result r;
-    int n = snprintf(out, size, "error");
-    if (m && vnnlib_parse(&p, prop, strlen(prop), "p.vnnlib", &err) == MLP_OK) {
-        if (vnn_verify(mlp_model_graph(m), &p, "p.vnnlib", &o, false, &r, &err) == MLP_OK) {
-            n = snprintf(out, size, "%s %ld boxes %ld splits %ld steps %ld candidates %ld leaves "
-                         "%ld open", r.holds ? "holds" : r.unknown ? "unknown" : "violated",
-                         r.boxes, r.splits, r.attack_steps, r.candidates, r.exact_leaves, r.open);
-            for (int v = 0; v < r.ninputs + r.nvalues; v++) {
-                const mlp_exact_value *e = v < r.ninputs ? &r.inputs[v] : &r.values[v - r.ninputs];
-                for (size_t i = 0; i < e->size; i++)
-                    n += snprintf(out + n, size - (size_t)n, " %s", e->values[i]);
-            }
-            mlp_verify_result_free(&r);
-        }
-        vnnlib_free(&p);
-    }
-    mlp_model_free(m);
 }
 
 /* The largest y[0] of model over 2000 random points of [-1, 1]^3, in doubles. */
@@ -181,10 +127,10 @@ TEST(verify_vnnlib_threads_give_the_same_results)
                  "(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n(assert (<= -1 X_0 1))\n"
                  "(assert (<= -1 X_1 1))\n(assert (<= -1 X_2 1))\n"
                  "(assert (or (>= Y_0 %d/192) (>= (- Y_1 Y_0) 64)))\n", 3 * (int)ceil(c * 64) + 1);
-        run_summary(model, prop, 1, want, sizeof want);
+        vnn_summary(model, prop, 1, 0, want, sizeof want);
         CHECK_MSG(strncmp(want, "error", 5) != 0, "trial %d\n%s", trial, model);
         for (int t = 2; t <= 4; t++) {
-            run_summary(model, prop, t, got, sizeof got);
+            vnn_summary(model, prop, t, 0, got, sizeof got);
             CHECK_MSG(!strcmp(got, want), "trial %d, %d threads: %s\n1 thread: %s", trial, t, got,
                       want);
         }

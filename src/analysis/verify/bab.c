@@ -203,6 +203,37 @@ static bool attack_open(struct S *s)
     return bab_attack_burst(s, b->xl, b->xu, b->open);
 }
 
+/* A deep box with few unstable units goes to the exact region search (leaf.h) instead of being
+ * split again. Float bounds can never close a box whose margin is exactly 0 (a threshold equal
+ * to the network's largest value, attained at one point): the boxes around that point stay
+ * open at every depth, and an attack rarely hits the point itself, so such a search halved
+ * boxes down to the resolution of doubles (half an hour on a 3-input net). At LEAF_DEPTH
+ * splits per input a box is about 2^-LEAF_DEPTH of the root in each dimension; with at most
+ * LEAF_UNSTABLE unstable units per input (a point where the maximum is attained is a vertex:
+ * nx kinks or faces meet there) the exact search has few regions to visit, where a box of
+ * ACAS Xu with 5 of its 300 units unstable costs the exact search 90 ms, 100 float boxes. The
+ * rule reads the box alone, so every thread count decides the same boxes the same way. */
+#ifndef LEAF_DEPTH
+#define LEAF_DEPTH 10
+#endif
+#ifndef LEAF_UNSTABLE
+#define LEAF_UNSTABLE 1
+#endif
+
+/* The box's hidden units whose bounds straddle 0. */
+static int unstable(const struct S *s, const struct box *b)
+{
+    int n = 0, units = s->w[0].bw.units;
+    for (int q = 0; q < units; q++)
+        n += b->known[q] < 0 && b->known[units + q] > 0;
+    return n;
+}
+
+static bool to_leaf(const struct S *s, const struct box *b)
+{
+    return b->depth >= LEAF_DEPTH * s->nx && unstable(s, b) <= LEAF_UNSTABLE * s->nx;
+}
+
 /* Push a box; `extra` is its smear and known bounds (nx + 2 units doubles). */
 static void push(struct S *s, const double *xl, const double *xu, const double *extra,
                  uint64_t open, double score, int depth)
@@ -223,13 +254,35 @@ static void push(struct S *s, const double *xl, const double *xu, const double *
     b->hits = 0;
 }
 
-/* The STRONG dimensions of largest smear that can still be halved, into dims; how many. */
+/* Dimensions whose share of the root's width is under 1/IMBALANCE of the largest share are not
+ * tried. The smear is the worst atom's linear bound's slope along a dimension times its width;
+ * where a wide input's slope is small, the narrow ones win on smear alone, and once they are
+ * narrow, halving one gives two halves equal to the box, whose bounds, recomputed inside the
+ * box's own (vbound_forward's `known`), come out a little better than the box's: that split then
+ * beats the one along the wide input that would really tighten the bound, at every depth, down
+ * to the resolution of doubles (a tie, test_verify_ties.c, spent hours so). */
+#ifndef IMBALANCE
+#define IMBALANCE 256.0
+#endif
+
+/* The share of the root's width of b along i. */
+static double share(const struct S *s, const struct box *b, int i)
+{
+    return (b->xu[i] - b->xl[i]) / (s->rootu[i] - s->rootl[i]);
+}
+
+/* The STRONG dimensions of largest smear that can still be halved and are not far narrower
+ * than the widest, into dims; how many. */
 static int candidates(const struct S *s, const struct box *b, int *dims)
 {
     int n = 0, *all = (int *)s->w[0].grad; /* scratch: nx ints fit in nx doubles */
+    double widest = 0;
+    for (int i = 0; i < s->nx; i++)
+        if (s->rootu[i] > s->rootl[i])
+            widest = fmax(widest, share(s, b, i));
     for (int i = 0; i < s->nx; i++) {
         double mid = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-        if (!(mid > b->xl[i] && mid < b->xu[i]))
+        if (!(mid > b->xl[i] && mid < b->xu[i]) || share(s, b, i) * IMBALANCE < widest)
             continue;
         int at = n++;
         for (; at > 0 && b->smear[i] > b->smear[all[at - 1]]; at--)
@@ -348,7 +401,7 @@ static int search(struct S *s)
                   bab_attack_burst(s, s->rootl, s->rootu, all)) ||
                  (iter % BOX_EVERY == BOX_EVERY - 1 && attack_open(s)))
             rc = 0;
-        else if (!branch(s, &b)) {
+        else if (to_leaf(s, &b) || !branch(s, &b)) {
             int v = vleaf_decide(s->net, s->out, s->p, s->k, b.xl, b.xu, b.open, s->point,
                                  s->err);
             s->st->exact_leaves++;

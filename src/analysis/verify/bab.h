@@ -2,12 +2,13 @@
  *
  * A box is safe when every term of the case's unsafe set (an AND of atoms t >= 0) has an atom
  * whose sound upper bound over the box (bound.h) is below 0. Otherwise the box is split in two
- * along the input dimension that helps most: strong branching bounds both halves along every
- * dimension and keeps the split whose halves have the least margin left together. Before and during the search,
- * gradient ascent in doubles (attack.h) looks for a point of the unsafe set; a candidate is
- * reported only after the exact re-check (witness.h). Boxes that stay undecided down to the
- * resolution of doubles are handed to the exact region search (search.h) over their exact
- * sub-box. Deterministic for any number of threads: the same inputs give the same answer, the
+ * along the input dimension that helps most: strong branching bounds both halves along the
+ * dimensions of most smear (not far narrower than the widest) and keeps the split whose halves
+ * have the least margin left together. Before and during the search, gradient ascent in doubles
+ * (attack.h) looks for a point of the unsafe set; a candidate is reported only after the exact
+ * re-check (witness.h). Boxes that stay undecided when deep with few unstable units (a margin
+ * of exactly 0, where float bounds never close), or down to the resolution of doubles, are
+ * handed to the exact region search (search.h) over their exact sub-box. Deterministic for any number of threads: the same inputs give the same answer, the
  * same counterexample and the same counts. */
 #ifndef MLP_ANALYSIS_VERIFY_BAB_H
 #define MLP_ANALYSIS_VERIFY_BAB_H

@@ -1,6 +1,6 @@
 /* leaf.h - the exact decision of a sub-box the float bounds could not settle.
  *
- * A box that stays open down to the resolution of doubles (bab.h) is decided by the region
+ * A box that stays open deep in the search (bab.h) is decided by the region
  * enumeration of search.h, which is exact: its unsafe set (the open terms of the case) becomes
  * the spec `not (term_1 or ...)` over the network's input and output elements, and the box is
  * the exact intersection of the float box with the case's box. */

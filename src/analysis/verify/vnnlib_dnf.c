@@ -1,41 +1,12 @@
 /* vnnlib_dnf.c - a VNNLIB formula as cases: disjunctive normal form, each disjunct split into
  * the box its single-input bounds make and the atoms that remain. */
 #include "analysis/verify/vnnlib_impl.h"
+#include "analysis/verify/dnf.h"
 #include "analysis/verify/rational.h"
 #include "base/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* A disjunction of conjunctions of atoms. */
-struct tm {
-    int n;
-    int *a;
-};
-struct terms {
-    int n, cap;
-    struct tm *t;
-};
-
-static void terms_free(struct terms *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free(s->t[i].a);
-    free(s->t);
-    memset(s, 0, sizeof *s);
-}
-
-static void terms_push(struct terms *s, const int *a, int n, const int *b, int m)
-{
-    mlp_xreserve(&s->t, &s->cap, s->n + 1, sizeof *s->t);
-    struct tm *t = &s->t[s->n++];
-    t->n = n + m;
-    t->a = mlp_xmalloc((size_t)(n + m + 1) * sizeof *t->a);
-    if (n) /* a and b may be NULL when empty */
-        memcpy(t->a, a, (size_t)n * sizeof *a);
-    if (m)
-        memcpy(t->a + n, b, (size_t)m * sizeof *b);
-}
 
 static bool too_many(struct vp *p)
 {
@@ -45,49 +16,25 @@ static bool too_many(struct vp *p)
 }
 
 /* The normal form of node k into out. */
-static bool dnf(struct vp *p, int k, struct terms *out)
+static bool dnf(struct vp *p, int k, struct vdnf *out)
 {
     const struct fnode *f = &p->f[k];
     memset(out, 0, sizeof *out);
     if (f->op == F_ATOM) {
-        terms_push(out, &f->a, 1, NULL, 0);
+        vdnf_push(out, &f->a, 1, NULL, 0);
         return true;
     }
-    if (f->op == F_OR) {
-        for (int c = f->first; c >= 0; c = p->f[c].next) {
-            struct terms sub;
-            if (!dnf(p, c, &sub)) {
-                terms_free(out);
-                return false;
-            }
-            for (int i = 0; i < sub.n && out->n <= VNN_MAX_TERMS; i++)
-                terms_push(out, sub.t[i].a, sub.t[i].n, NULL, 0);
-            terms_free(&sub);
-            if (out->n > VNN_MAX_TERMS) {
-                terms_free(out);
-                return too_many(p);
-            }
-        }
-        return true;
-    }
-    terms_push(out, NULL, 0, NULL, 0); /* and of nothing: true */
+    bool is_or = f->op == F_OR;
+    if (!is_or)
+        vdnf_push(out, NULL, 0, NULL, 0); /* and of nothing: true */
     for (int c = f->first; c >= 0; c = p->f[c].next) {
-        struct terms sub, prod = {0};
+        struct vdnf sub;
         if (!dnf(p, c, &sub)) {
-            terms_free(out);
+            vdnf_free(out);
             return false;
         }
-        if ((long)sub.n * out->n > VNN_MAX_TERMS) {
-            terms_free(&sub);
-            terms_free(out);
+        if (!(is_or ? vdnf_or : vdnf_and)(out, &sub, VNN_MAX_TERMS))
             return too_many(p);
-        }
-        for (int i = 0; i < out->n; i++)
-            for (int j = 0; j < sub.n; j++)
-                terms_push(&prod, out->t[i].a, out->t[i].n, sub.t[j].a, sub.t[j].n);
-        terms_free(&sub);
-        terms_free(out);
-        *out = prod;
     }
     return true;
 }
@@ -133,7 +80,7 @@ struct box {
 
 /* The box of term t, and its other atoms (into keep, *nkeep). False when an input is left
  * unbounded (an error); *empty when the bounds leave no point. */
-static bool term_box(struct vp *p, const struct vnnlib *out, const struct tm *t, struct box *b,
+static bool term_box(struct vp *p, const struct vnnlib *out, const struct vdnf_term *t, struct box *b,
                      int *keep, int *nkeep, bool *empty)
 {
     int nx = out->nx;
@@ -195,7 +142,7 @@ static struct vnn_case *case_for(struct vnnlib *out, const struct box *b)
     return c;
 }
 
-static bool build_cases(struct vp *p, struct vnnlib *out, const struct terms *d)
+static bool build_cases(struct vp *p, struct vnnlib *out, const struct vdnf *d)
 {
     int nx = out->nx;
     struct box b = {vq_array_new(nx), vq_array_new(nx), mlp_xcalloc((size_t)nx, 1),
@@ -250,11 +197,11 @@ bool vnn_build(struct vp *p, struct vnnlib *out)
     out->nx = p->ndecl[0];
     out->ny = p->ndecl[1];
     dense_atoms(p, out);
-    struct terms d;
+    struct vdnf d;
     if (!dnf(p, p->root, &d))
         return false;
     bool ok = build_cases(p, out, &d);
-    terms_free(&d);
+    vdnf_free(&d);
     return ok;
 }
 

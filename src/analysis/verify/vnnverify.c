@@ -108,6 +108,7 @@ static void add_stats(mlp_verify_result *r, const struct vbab_stats *st)
     r->candidates += st->candidates;
     r->exact_leaves += st->exact_leaves;
     r->open += st->open;
+    r->depth = st->depth > r->depth ? st->depth : r->depth;
 }
 
 /* Each case in turn: 1 all hold, 0 one is violated (point), -1 unknown, -2 error. */

@@ -78,7 +78,8 @@ ACTIVATION(RELU, MLP_CLASS_PIECEWISE, v > 0 ? v : (v != v ? v : 0), relu_vjp, "r
            .vsem = MLP_V_RELU, .fold = {{Z | P, MLP_FOLD_OPERAND}})
 ACTIVATION(IDENTITY, MLP_CLASS_PIECEWISE, v, identity_vjp, "id", "\\operatorname{id}",
            .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_COPY)
-ACTIVATION(EXP, MLP_CLASS_SMOOTH, exp(v), exp_vjp, "exp", "\\exp", .sign = MLP_SIGNS(P, P, P))
+ACTIVATION(EXP, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_exp, v), exp_vjp, "exp", "\\exp",
+           .sign = MLP_SIGNS(P, P, P))
 ACTIVATION(LOG, MLP_CLASS_SMOOTH, log(v), log_vjp, "log", "\\log", .sign_fn = mlp_sign_any)
 ACTIVATION(DSIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(dsigmoid, v), dsigmoid_vjp, "σ'", "\\sigma'",
            .sign = MLP_SIGNS(P, P, P))

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include "base/fexp.h"
 #include "graph/graph.h"
 
 /* Run the statements once with T = double or T = float, by the kernel's dtype. */
@@ -34,14 +35,31 @@
                      });                                                                        \
     }
 
+/* A function the vectoriser leaves alone: for a few elements its set-up (alias checks, peeling,
+ * the remainder loop) costs more than the loop (single samples). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define MLP_SCALAR __attribute__((optimize("no-tree-vectorize")))
+#else
+#define MLP_SCALAR
+#endif
+/* At most this many elements in all: a kernel's plain loop (MLP_SCALAR). */
+#define MLP_TINY 8
+
 /* A forward kernel computing y = EXPR(a, b) elementwise; either operand may be a scalar
- * (broadcast) or unbatched (in_stride 0). */
+ * (broadcast) or unbatched (in_stride 0). One sample of a few elements takes a plain loop. */
 #define MLP_BINARY_FORWARD(fname, EXPR)                                                         \
-    static void fname(const struct mlp_kargs *k)                                                \
+    MLP_SCALAR static void fname##_tiny(const struct mlp_kargs *k, int64_t n, int64_t na,      \
+                                        int64_t nb)                                             \
     {                                                                                           \
-        int64_t n = mlp_shape_size(k->node->shape);                                             \
-        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
-        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
+        MLP_DISPATCH(k->dtype, const T *A = k->in[0]; const T *B = k->in[1]; T *Y = k->out;    \
+                     for (int64_t i = 0; i < n; i++) {                                          \
+                         T a = A[na == n ? i : 0], b = B[nb == n ? i : 0];                      \
+                         Y[i] = (T)(EXPR);                                                      \
+                     });                                                                        \
+    }                                                                                           \
+    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int64_t n,    \
+                                                       int64_t na, int64_t nb)                  \
+    {                                                                                           \
         MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
             const T *A = (const T *)k->in[0] + r * k->in_stride[0];                             \
             const T *B = (const T *)k->in[1] + r * k->in_stride[1];                             \
@@ -65,6 +83,16 @@
                 }                                                                               \
             }                                                                                   \
         });                                                                                     \
+    }                                                                                           \
+    static void fname(const struct mlp_kargs *k)                                                \
+    {                                                                                           \
+        int64_t n = mlp_shape_size(k->node->shape);                                             \
+        int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
+        int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
+        if (k->rows == 1 && n <= MLP_TINY)                                                      \
+            fname##_tiny(k, n, na, nb);                                                         \
+        else                                                                                    \
+            fname##_rows(k, n, na, nb);                                                         \
     }
 
 /* A forward kernel computing y = EXPR over NARGS operands, element by element: EXPR reads the
@@ -188,11 +216,13 @@ static inline double mlp_sigmoid_d(double v)
     double e = exp(v >= 0 ? -v : v); /* one exp per element (the value is the same) */
     return v >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
-static inline float mlp_sigmoid_f(float v)
-{
-    float e = expf(v >= 0 ? -v : v);
-    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
+/* float32: base/fexp.h's, which is also the generated C's (mlp export --format c), with no
+ * libm call, so a loop over it vectorises: the same formula over mlp's own exp. */
+static inline float mlp_sigmoid_f(float v) { return mlp_fsigmoid(v); }
+
+/* exp by dtype: libm's in float64, base/fexp.h's in float32 (see there why). */
+static inline double mlp_exp_d(double v) { return exp(v); }
+static inline float mlp_exp_f(float v) { return mlp_fexp(v); }
 
 
 /* sum(exp(x - m)) over n values of the dtype, where m (stored in *shift) is their maximum (0 if

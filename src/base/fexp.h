@@ -1,0 +1,118 @@
+/* fexp.h - mlp's own float32 exponential and logistic, written once for the library's float32
+ * kernels and for the C that `mlp export --format c` generates.
+ *
+ * Why not libm's expf: glibc has no vector expf without -ffast-math, so every float32 sigmoid
+ * was a scalar call through the PLT (a quarter of the residual benchmark, 16 of the 25 ns of a
+ * generated 5-4-1 network); and libm's result is the host's, while a microcontroller's libm may
+ * round differently, so the generated C could not promise `mlp eval --dtype f32`'s bits. These
+ * functions are plain float arithmetic and unsigned bit operations with no branch, no table and
+ * no call: the vectoriser turns a loop over them into SIMD code, and every compiler at every
+ * optimisation level computes the same bits from them, provided that
+ *   - float operations are done in float (FLT_EVAL_METHOD 0: x86-64 SSE, ARM, soft float; not
+ *     the x87 of 32-bit x86 without -mfpmath=sse),
+ *   - nothing is contracted into a fused multiply-add: every product and sum below is its own
+ *     statement, so that holds with GCC's -ffp-contract=off (its default in the ISO modes,
+ *     -std=c99 / -std=c11; GNU modes default to =fast, which may fuse across statements) and with
+ *     clang's default -ffp-contract=on (which fuses only within one expression); and
+ *   - no -ffast-math (or -fassociative-math), which would cancel the rounding trick below.
+ *
+ * Method (as Cody and Waite, and Cephes's expf): n = round(x / ln 2) by adding and subtracting
+ * 1.5 * 2^23, which leaves the integer part of a float below 2^22 in the low mantissa bits;
+ * r = x - n ln 2 with ln 2 in two parts, the first with 16 significant bits so n * LN2_HI is
+ * exact for |n| <= 255 and x - n * LN2_HI is exact (Sterbenz); |r| <= 0.3466. exp(r) is
+ * 1 + r + r^2 Q(r) with Q of degree 4, a minimax fit of relative error 4.3e-9 over
+ * [-0.3471, 0.3471] after rounding its coefficients to float (0.07 of half an ulp), evaluated
+ * as Estrin's scheme, (c2 + c3 r) + r^2 (c4 + c5 r) + r^4 c6, whose independent parts overlap
+ * (Horner's rule is a chain of eight dependent operations: the 5-4-1 network's two sigmoid
+ * layers took 37 ns per call with it, 33 ns this way); the rounding of r and of the last two
+ * additions bound the result to about 1 ulp. Then 2^n is applied as two powers of two
+ * 2^floor(n/2) and 2^ceil(n/2), each a normal float, so p 2^floor(n/2) is exact and the second
+ * product rounds once: subnormal results are correctly rounded from p, and n = 128 overflows to
+ * infinity. Beyond [-104, 89] (where the result is 0 or infinity anyway) the arithmetic above
+ * gives meaningless bits, which the last line replaces: masks from the comparisons x > 89 and
+ * x < -104, both false for NaN, so a NaN passes through (it makes every float operation NaN).
+ * Masks on the result, not a clamp of x (`x > 89 ? 89 : x`) or `x > 89 ? INFINITY : y`: GCC
+ * turns those selects into branches (with exp(89) computed from constants on one arm, an
+ * overflow it may not speculate under -ftrapping-math), and the loop is not vectorised; and a
+ * clamp of x would put the comparison before the first product, on the critical path.
+ * Measured maximum error over every float (tests/unit/test_fexp.c samples every 2^8-th):
+ * see MLP_FEXP_MAX_ULP.
+ *
+ * The functions are the argument of an X macro, as q8_kernels.h's are:
+ * MLP_FEXP_CODE(MLP_FEXP_EXPAND) compiles them here, and c.c writes the tokens of
+ * MLP_FEXP_CODE(MLP_FEXP_STRING) into the generated file, so the two cannot differ. Hence no comments inside (they would not survive
+ * stringification) and no macros: the constants are written out, with their meaning here:
+ *   89, -104          exp(89) overflows float, exp(-104) < 2^-150 rounds to 0
+ *   0x7f800000        the bits of +infinity
+ *   1.442695f       1 / ln 2, rounded to float
+ *   12582912.0f       1.5 * 2^23
+ *   0.693145751953125f   LN2_HI = 0x1.62e4p-1 (16 bits)
+ *   1.4286068e-06f      LN2_LO = ln 2 - LN2_HI, rounded to float (0x1.7f7d1cp-20)
+ *   0.49999994f .. 0.001381439f   Q's coefficients c2 .. c6
+ *   0x4b400000        the bits of 1.5 * 2^23, so k.u - 0x4b400000 = n (mod 2^32); adding 256
+ *                     makes n + 256 in [105, 385] before halving (no shift of a negative value)
+ * mlp_fsigmoid is mlp's float32 logistic: 1 / (1 + e^-v) for v >= 0, e^v / (1 + e^v) below, so
+ * no large positive number is exponentiated; written as e = exp(-|v|) and a select of the
+ * numerator, so it has no branch either.
+ */
+#ifndef MLP_BASE_FEXP_H
+#define MLP_BASE_FEXP_H
+
+#include <stdint.h>
+
+/* The largest error of mlp_fexp over all finite floats whose result is finite and nonzero, in
+ * ulps of the exact result (measured exhaustively against double exp; the test checks it). */
+#define MLP_FEXP_MAX_ULP 1.0
+
+#define MLP_FEXP_CODE(X) X(                                                                         \
+static inline float mlp_fexp(float x)                                                               \
+{                                                                                                   \
+    union { float f; uint32_t u; } k, s1, s2, y;                                                    \
+    float t, kf, h, l, r, r2, r4, a, b, q, p;                                                       \
+    uint32_t big, small, n, n1;                                                                     \
+    big = 0u - (uint32_t)(x > 89.0f);                                                               \
+    small = 0u - (uint32_t)(x < -104.0f);                                                           \
+    t = x * 1.442695f;                                                                              \
+    k.f = t + 12582912.0f;                                                                          \
+    kf = k.f - 12582912.0f;                                                                         \
+    h = kf * 0.693145751953125f;                                                                    \
+    r = x - h;                                                                                      \
+    l = kf * 1.4286068e-06f;                                                                        \
+    r = r - l;                                                                                      \
+    r2 = r * r;                                                                                     \
+    a = r * 0.1666652f;                                                                             \
+    a = a + 0.49999994f;                                                                            \
+    b = r * 0.008368817f;                                                                           \
+    b = b + 0.041668396f;                                                                           \
+    r4 = r2 * r2;                                                                                   \
+    b = b * r2;                                                                                     \
+    q = r4 * 0.001381439f;                                                                          \
+    a = a + b;                                                                                      \
+    q = a + q;                                                                                      \
+    q = q * r2;                                                                                     \
+    q = q + r;                                                                                      \
+    p = q + 1.0f;                                                                                   \
+    n = k.u - 0x4b400000u + 256u;                                                                   \
+    n1 = n >> 1;                                                                                    \
+    s1.u = (n1 - 1u) << 23;                                                                         \
+    s2.u = (n - n1 - 1u) << 23;                                                                     \
+    p = p * s1.f;                                                                                   \
+    y.f = p * s2.f;                                                                                 \
+    y.u = (y.u & ~(big | small)) | (0x7f800000u & big);                                             \
+    return y.f;                                                                                     \
+}                                                                                                   \
+static inline float mlp_fsigmoid(float v)                                                           \
+{                                                                                                   \
+    float a = v >= 0 ? -v : v;                                                                      \
+    float e = mlp_fexp(a);                                                                          \
+    float d = 1 + e;                                                                                \
+    float num = v >= 0 ? 1 : e;                                                                     \
+    return num / d;                                                                                 \
+})
+
+#define MLP_FEXP_EXPAND(...) __VA_ARGS__
+#define MLP_FEXP_STRING(...) #__VA_ARGS__
+
+MLP_FEXP_CODE(MLP_FEXP_EXPAND)
+
+#endif
