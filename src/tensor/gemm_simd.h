@@ -5,6 +5,7 @@
 #define MLP_TENSOR_GEMM_SIMD_H
 
 #include <immintrin.h>
+#include <stddef.h>
 
 /* r[i] (row i of a 16 x 16 block) becomes column i: unpack pairs of floats, then of doubles,
  * then shuffle 128-bit lanes twice (64 shuffles for 256 values). */
@@ -68,6 +69,36 @@ static inline int mlp_nonzero16_ps(const float *const *rows, int nrows, int p, i
                                                                         14, 15));
     _mm512_storeu_si512(list + n, _mm512_maskz_compress_epi32(k, at));
     return n + __builtin_popcount(k);
+}
+
+/* masks[p] bit c: src[p * ld + c] is not +-0 (NaN counts), for c < 16 and p < kc. */
+static inline void mlp_nonzero_masks16_ps(const float *src, ptrdiff_t ld, int kc,
+                                          unsigned short *masks)
+{
+    for (int p = 0; p < kc; p++)
+        masks[p] = _mm512_cmp_ps_mask(_mm512_loadu_ps(src + p * ld), _mm512_setzero_ps(),
+                                      _CMP_NEQ_UQ);
+}
+
+/* The p < kc where masks[p] & sel is nonzero, into list (16 ints of slack past its end); returns
+ * how many. Sixteen p per compress. */
+static inline int mlp_mask_list16(const unsigned short *masks, int kc, unsigned sel, int *list)
+{
+    int n = 0, p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        __m512i m = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(masks + p)));
+        __mmask16 k = _mm512_test_epi32_mask(m, _mm512_set1_epi32((int)sel));
+        __m512i at = _mm512_add_epi32(_mm512_set1_epi32(p),
+                                      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                                        13, 14, 15));
+        _mm512_storeu_si512(list + n, _mm512_maskz_compress_epi32(k, at));
+        n += __builtin_popcount(k);
+    }
+    for (; p < kc; p++) {
+        list[n] = p;
+        n += (masks[p] & sel) != 0;
+    }
+    return n;
 }
 
 #endif

@@ -150,14 +150,33 @@ static int G(nonzero_rows)(const REAL *b, ptrdiff_t ldb, int kc, int *restrict l
     return n;
 }
 
+/* The list of p for the group of TC columns at b + j (of nc): with AVX-512 (float), from
+ * masks of 16 columns made once per four groups (masks: kc of them); else nonzero_rows. */
+static int G(group_list)(const REAL *b, ptrdiff_t ldb, int j, int nc, int kc, int *list,
+                         unsigned short *masks)
+{
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+    int j16 = j / 16 * 16;
+    if (sizeof(REAL) == 4 && TC == 4 && j16 + 16 <= nc) {
+        if (j == j16)
+            mlp_nonzero_masks16_ps((const float *)b + j16, ldb, kc, masks);
+        return mlp_mask_list16(masks, kc, 0xFu << (j - j16), list);
+    }
+#else
+    (void)nc, (void)masks;
+#endif
+    return G(nonzero_rows)(b + j, ldb, kc, list);
+}
+
 /* C[0:M, j0:j0+nc] (+)= alpha A[p0:p0+kc, 0:M]^T B[p0:p0+kc, j0:j0+nc], skipping zeros of B.
  * Returns 0, computing nothing, when A has a value that is not finite there or B too few zeros
- * (then the packed path runs). ws: room for a
- * zero-padded copy of the last partial row tile of A (kc x TR) and a list of kc ints. */
+ * (then the packed path runs). ws: room for a zero-padded copy of the last partial row tile of
+ * A (kc x TR), a list of kc + 16 ints and kc masks. */
 static int G(sparse_t_block)(int M, int nc, int kc, REAL alpha, const REAL *A, int lda,
                              const REAL *B, int ldb, REAL beta, REAL *C, int ldc, REAL *ws)
 {
     int full = M / TR * TR, *list = (int *)(ws + (size_t)kc * TR);
+    unsigned short *masks = (unsigned short *)(list + kc + 16);
     /* Every 8th group's list first: where B has too few zeros at this grain (a hidden layer's
      * activations: ~10%), the packed path is faster (the transposed tile costs more per step). */
     int groups = nc / TC, kept = 0, tried = 0;
@@ -178,7 +197,7 @@ static int G(sparse_t_block)(int M, int nc, int kc, REAL alpha, const REAL *A, i
         for (int c = 0; c < TC; c++) /* past nc: repeat the last column (never stored) */
             col[c] = B + j + G(min)(c, ncol - 1);
         if (ncol == TC) /* a last partial group runs every p */
-            n = G(nonzero_rows)(B + j, ldb, kc, list);
+            n = G(group_list)(B, ldb, j, nc, kc, list, masks);
         const int *idx = n == kc ? NULL : list;
         for (int i = 0; i < M; i += TR) {
             const REAL *a = i < full ? A + i : ws;
