@@ -61,18 +61,12 @@
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v2d __attribute__((vector_size(16)));
 
-static inline float act_f(enum mlp_op op, float v)
-{
-    return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
-         : op == MLP_OP_SIGMOID ? mlp_sigmoid_f(v)
-         : op == MLP_OP_TANH    ? tanhf(v) : v;
-}
-static inline double act_d(enum mlp_op op, double v)
-{
-    return op == MLP_OP_RELU      ? (v > 0 ? v : (v != v ? v : 0))
-         : op == MLP_OP_SIGMOID ? mlp_sigmoid_d(v)
-         : op == MLP_OP_TANH    ? tanh(v) : v;
-}
+/* The activation over one row of a small dense layer, in a loop of its own (one per op) that
+ * the vectoriser maps to SIMD: the float32 sigmoid is base/fexp.h's branch-free arithmetic
+ * (four lanes for the price of about one), and a call (tanh) no longer spills the sums' state
+ * around every element. */
+static void act_row_f32(float *y, int n, enum mlp_op op) { ACT_PASS(float, op, n, y[i]); }
+static void act_row_f64(double *y, int n, enum mlp_op op) { ACT_PASS(double, op, n, y[i]); }
 
 /* act'(z) from h = act(z), as the derivative ops compute it from z. */
 #define DERIV(op, h) ((op) == MLP_OP_DRELU ? ((h) > 0 ? 1 : 0)                                  \
@@ -80,17 +74,17 @@ static inline double act_d(enum mlp_op op, double v)
 
 /* The small dense kernel's three forms: W @ x alone, a dense layer act(W @ x + c [+ b]), and
  * the adjoint into a hidden layer (W @ x) * act'(z) (c = h = act(z)). */
-enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
+enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK, DENSE_BACK_ADD /* with an addend b */ };
 
 /* One form with the transpose flag fixed, so the inner loop has no branch: each element is
  * s = 0 + x_0 w_0 + x_1 w_1 + ... in order, as the GEMM's plain loops sum. */
-#define DENSE_SMALL(T, name, act)                                                               \
+#define DENSE_SMALL(T, name, act_row)                                                           \
     static inline __attribute__((always_inline)) void name(const struct mlp_kargs *k, int m,    \
                                                            int kk, int form, bool ta)           \
     {                                                                                           \
         const T *W = k->in[0], *X = k->in[1];                                                   \
         bool c_left = k->trans[2], b_left = k->trans[3];                                        \
-        enum mlp_op op = k->node->op, dop = form == DENSE_BACK ? k->inode[2]->op : op;          \
+        enum mlp_op op = k->node->op, dop = form >= DENSE_BACK ? k->inode[2]->op : op;          \
         for (int r = 0; r < k->rows; r++) {                                                     \
             const T *x = X + (int64_t)r * kk;                                                   \
             const T *c = form != DENSE_MATMUL ? (const T *)k->in[2] + r * k->in_stride[2] : 0;  \
@@ -106,37 +100,39 @@ enum { DENSE_MATMUL, DENSE_LAYER, DENSE_BACK };
                         s += x[p] * W[(int64_t)i * kk + p];                                     \
                 if (form == DENSE_MATMUL) {                                                     \
                     y[i] = s;                                                                   \
-                } else if (form == DENSE_BACK) { /* as act_backward multiplies */               \
+                } else if (form >= DENSE_BACK) { /* (+ b as add) * act'(z) as act_backward */   \
+                    T g = form == DENSE_BACK_ADD ? (b_left ? b[i] + s : s + b[i]) : s;          \
                     T dv = (T)DERIV(dop, c[i]);                                                 \
-                    y[i] = c_left ? dv * s : s * dv;                                            \
+                    y[i] = c_left ? dv * g : g * dv;                                            \
                 } else {                                                                        \
                     T v = c_left ? c[i] + s : s + c[i];                                         \
                     y[i] = b ? (b_left ? b[i] + v : v + b[i]) : v;                              \
                 }                                                                               \
             }                                                                                   \
-            /* The activation in a pass of its own: its exp is a call, which would otherwise  \
-             * spill the sums' loop state around every element. */                             \
-            for (int i = 0; form == DENSE_LAYER && op != MLP_OP_ADD && i < m; i++)              \
-                y[i] = act(op, y[i]);                                                           \
+            if (form == DENSE_LAYER && op != MLP_OP_ADD)                                        \
+                act_row(y, m, op);                                                              \
         }                                                                                       \
     }
-DENSE_SMALL(float, dense_form_f32, act_f)
-DENSE_SMALL(double, dense_form_f64, act_d)
+DENSE_SMALL(float, dense_form_f32, act_row_f32)
+DENSE_SMALL(double, dense_form_f64, act_row_f64)
 
 /* Each form and transpose flag as its own loop (not vectorised: rows of a few elements). */
 #define DENSE_DISPATCH(name, form_fn)                                                           \
     MLP_SCALAR static void name(const struct mlp_kargs *k, int m, int kk)                       \
     {                                                                                           \
         enum mlp_op op = k->node->op;                                                           \
-        int form = op == MLP_OP_MATMUL ? DENSE_MATMUL : op == MLP_OP_MUL ? DENSE_BACK           \
-                                                                         : DENSE_LAYER;         \
+        int form = op == MLP_OP_MATMUL ? DENSE_MATMUL                                           \
+                 : op == MLP_OP_MUL    ? (k->in[3] ? DENSE_BACK_ADD : DENSE_BACK)               \
+                                       : DENSE_LAYER;                                           \
         switch (form * 2 + k->trans[0]) {                                                       \
         case 0: form_fn(k, m, kk, DENSE_MATMUL, false); break;                                  \
         case 1: form_fn(k, m, kk, DENSE_MATMUL, true); break;                                   \
         case 2: form_fn(k, m, kk, DENSE_LAYER, false); break;                                   \
         case 3: form_fn(k, m, kk, DENSE_LAYER, true); break;                                    \
         case 4: form_fn(k, m, kk, DENSE_BACK, false); break;                                    \
-        default: form_fn(k, m, kk, DENSE_BACK, true); break;                                    \
+        case 5: form_fn(k, m, kk, DENSE_BACK, true); break;                                     \
+        case 6: form_fn(k, m, kk, DENSE_BACK_ADD, false); break;                                \
+        default: form_fn(k, m, kk, DENSE_BACK_ADD, true); break;                                \
         }                                                                                       \
     }
 DENSE_DISPATCH(dense_small_f32, dense_form_f32)
@@ -159,11 +155,15 @@ void mlp_dense_forward(const struct mlp_kargs *k)
     enum mlp_op op = k->node->op;
     if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
         return;
-    if (op == MLP_OP_MUL) { /* (W @ x) * act'(z), from h = act(z) */
+    bool b_left = k->trans[3];
+    if (op == MLP_OP_MUL) { /* (W @ x [+ b]) * act'(z), from h = act(z) */
         enum mlp_op d = k->inode[2]->op;
         MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
             const T *h = (const T *)k->in[2] + r * k->in_stride[2];
+            const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
             T *y = (T *)k->out + (int64_t)r * m;
+            for (int i = 0; b && i < m; i++)
+                y[i] = b_left ? b[i] + y[i] : y[i] + b[i];
             for (int i = 0; i < m; i++) {
                 T dv = (T)DERIV(d, h[i]);
                 y[i] = c_left ? dv * y[i] : y[i] * dv;
@@ -171,7 +171,6 @@ void mlp_dense_forward(const struct mlp_kargs *k)
         });
         return;
     }
-    bool b_left = k->trans[3];
     MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
         const T *c = (const T *)k->in[2] + r * k->in_stride[2];
         const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
@@ -229,18 +228,13 @@ void mlp_act_derivative(const struct mlp_kargs *k)
 #define SGD_W(k, i) ((k)->sgd && (k)->sgd->on ? (k)->sgd_w[i] : NULL)
 #define SGD_LR(T, k) ((k)->sgd ? (T)(k)->sgd->lr : (T)0)
 
-/* out2 = batch_sum(a) over the batch, as batch_sum sums (0 + a_0 + a_1 + ... per element), and
+/* out2 = batch_sum(a) over the batch, as batch_sum sums it (a is batched: rows of m), and
  * wb -= lr * out2 when an SGD run fuses the bias update here. */
 #define BIAS_SUM(T, k, m)                                                                       \
     do {                                                                                        \
-        const T *A_ = (k)->in[0];                                                               \
-        T *bs_ = (k)->out2, *wb_ = SGD_W(k, 1), lr_ = SGD_LR(T, k);                            \
-        int64_t sa_ = (k)->in_stride[0];                                                        \
-        for (int i = 0; i < (m); i++)                                                           \
-            bs_[i] = (T)0 + A_[i];                                                              \
-        for (int p = 1; p < (k)->batch; p++)                                                    \
-            for (int i = 0; i < (m); i++)                                                       \
-                bs_[i] += A_[p * sa_ + i];                                                      \
+        const T *restrict A_ = (k)->in[0];                                                      \
+        T *restrict bs_ = (k)->out2, *wb_ = SGD_W(k, 1), lr_ = SGD_LR(T, k);                   \
+        MLP_SUM_ROWS(T, bs_, A_, (k)->batch, (int64_t)(m));                                     \
         for (int i = 0; wb_ && i < (m); i++)                                                    \
             wb_[i] -= lr_ * bs_[i];                                                             \
     } while (0)

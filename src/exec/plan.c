@@ -487,8 +487,50 @@ static int update_order(const void *a, const void *b)
     return (x->after > y->after) - (x->after < y->after);
 }
 
+/* The largest id of a node whose step reads node id: the arena keeps id's buffer until then
+ * (offsets were assigned in id order). */
+static mlp_id last_reader_id(const mlp_plan *p, mlp_id id)
+{
+    mlp_id last = MLP_NONE;
+    for (int s = 0; s < p->nsteps; s++)
+        for (int i = 0; i < p->steps[s].low.arity; i++)
+            if (p->steps[s].low.in[i] == id && mlp_plan_step_node(p, s) > last)
+                last = mlp_plan_step_node(p, s);
+    return last;
+}
+
+/* Move step c to just after step r (c < r) when that changes nothing the run computes: nothing
+ * reads step c's results (targets), and every buffer it reads stays live through the steps it
+ * moves past (a leaf, or read by a node with a larger id than theirs, so none of them was given
+ * its memory). Then a weight those steps read can be updated inside step c's kernel. */
+static bool defer_step(mlp_plan *p, int c, int r)
+{
+    const struct step *st = &p->steps[c];
+    if (last_reader(p, mlp_plan_step_node(p, c)) >= 0 ||
+        (st->low.also != MLP_NONE && last_reader(p, st->low.also) >= 0))
+        return false;
+    mlp_id passed = MLP_NONE; /* the largest id among the steps moved past */
+    for (int s = c + 1; s <= r; s++)
+        if (mlp_plan_step_node(p, s) > passed)
+            passed = mlp_plan_step_node(p, s);
+    for (int i = 0; i < st->low.arity; i++)
+        if (!is_leaf(p->g, st->low.in[i]) && last_reader_id(p, st->low.in[i]) < passed)
+            return false;
+    struct step moved = *st;
+    memmove(&p->steps[c], &p->steps[c + 1], (size_t)(r - c) * sizeof *p->steps);
+    p->steps[r] = moved;
+    return true;
+}
+
 void mlp_plan_set_sgd(mlp_plan *p, const mlp_id *params, const mlp_id *grads, int n)
 {
+    for (int i = 0; i < n; i++) { /* a weight read after its gradient's step: defer the step */
+        if (p->offset[params[i]] < 0 || p->offset[grads[i]] < 0)
+            continue;
+        int r = last_reader(p, params[i]), c = computing_step(p, grads[i]);
+        if (c >= 0 && r > c && p->steps[c].low.sgd)
+            defer_step(p, c, r);
+    }
     free(p->upd);
     p->upd = mlp_xcalloc((size_t)(n > 0 ? n : 1), sizeof *p->upd);
     p->nupd = 0;

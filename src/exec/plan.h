@@ -44,9 +44,10 @@ mlp_dtype mlp_plan_dtype(const mlp_plan *p);
 /* Evaluate every scheduled node for the current batch. */
 void mlp_plan_run(mlp_plan *p);
 /* Plain gradient descent: params[i] (parameter nodes) -= lr * grads[i] (nodes the plan holds:
- * targets, with the parameter's shape). Pairs the plan does not hold are skipped. Each update
- * is placed right after the last step that computes its gradient or reads its parameter, so
- * later steps see the old weights and the update needs no pass of its own. */
+ * targets, with the parameter's shape). Pairs the plan does not hold are skipped. An update is
+ * applied by the kernel computing its gradient when no later step reads the weight (moving
+ * that step after the weight's last reader where this changes nothing), else right after the
+ * last step that computes the gradient or reads the weight: the run sees the old weights. */
 void mlp_plan_set_sgd(mlp_plan *p, const mlp_id *params, const mlp_id *grads, int n);
 /* A run with those updates (float32: lr rounded to float, w - lr * g in float arithmetic). */
 void mlp_plan_run_sgd(mlp_plan *p, double lr);
@@ -57,7 +58,9 @@ size_t mlp_plan_arena_bytes(const mlp_plan *p);
 
 /* The schedule, for code generators that lay out the same computation (export/c.c): the number
  * of computed nodes, the node computed at step s (0 <= s < steps, in run order; how it is computed
- * is mlp_plan_step_lowered's answer: the plan's own lowering, fused or not), and a node's byte offset in the arena (-1 when the plan neither computes
+ * is mlp_plan_step_lowered's answer: the plan's own lowering, fused or not; a fused step may
+ * compute a second node, lowered.also, and mlp_plan_set_sgd may move a weight gradient's step
+ * later), and a node's byte offset in the arena (-1 when the plan neither computes
  * nor holds it). Buffers are ALIGN-aligned; values whose lifetimes do not overlap share bytes. */
 int mlp_plan_steps(const mlp_plan *p);
 mlp_id mlp_plan_step_node(const mlp_plan *p, int s);

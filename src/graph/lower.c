@@ -141,7 +141,8 @@ static bool dense(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id add,
 
 /* gy * act'(z) (either order) with act(z) in the graph: one pass over gy and act(z); when gy
  * is a product W @ x read by nothing else (W2ᵀ z̄2, the adjoint flowing into a hidden layer),
- * the dense kernel computes it and multiplies by act'(z) in the same pass. */
+ * or such a product plus an addend (W2ᵀ z̄2 + r, where the loss also reads the layer), the
+ * dense kernel computes it and multiplies by act'(z) in the same pass. */
 static bool act_backward(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_id id,
                          struct mlp_lowered *out)
 {
@@ -154,11 +155,18 @@ static bool act_backward(const mlp_graph *g, const struct mlp_lower_ctx *c, mlp_
         if (h == MLP_NONE || !mlp_shape_equal(d->shape, n->shape) ||
             !mlp_shape_equal(gy->shape, n->shape))
             continue;
-        if (batched_matvec(g, n->in[1 - j]) && private(c, n->in[1 - j])) {
-            plain(g, n->in[1 - j], out);
-            matmul_views(g, out);
+        mlp_id up = n->in[1 - j];
+        if (private(c, up) && (batched_matvec(g, up) || dense_one(g, c, up, out))) {
+            if (batched_matvec(g, up)) {
+                plain(g, up, out);
+                matmul_views(g, out);
+            } else { /* (W @ x + c) * act'(z): the addend goes where a second addend goes */
+                out->in[3] = out->in[2];
+                out->operand[3] = out->operand[2];
+                out->trans[3] = out->trans[2];
+            }
             out->forward = mlp_dense_forward;
-            out->arity = 3;
+            out->arity = batched_matvec(g, up) ? 3 : 4;
             out->in[2] = h;
             out->operand[2] = n->in[j];
             out->trans[2] = j == 0;

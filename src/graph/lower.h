@@ -62,8 +62,8 @@ void mlp_batch_matmul_forward(const struct mlp_kargs *k);
  * x, c}, node = the add or the activation; y = act(op(W) x + c) per sample, c the other operand
  * of the add (unbatched or batched, of the sum's shape). Backward: in = {gy, h}, node = the mul;
  * A dense kernel whose node is the matmul itself (arity 2) is W @ x alone; one whose node is a
- * mul is (op(W) x) * act'(z) with in[2] = h = act(z) and inode[2] the derivative node, trans[2]
- * saying the derivative is the left operand.
+ * mul is (op(W) x [+ b]) * act'(z) with in[2] = h = act(z) and inode[2] the derivative node,
+ * trans[2] saying the derivative is the left operand (b, in[3], as a second addend).
  * y = gy * act'(z) computed from h = act(z) (inode[1] is the derivative node, trans[0] says it
  * is the left operand). Dense: trans[2] says c is the left operand of the +; a fourth operand
  * b (in[3], else NULL) is a second addend, y = act((op(W) x + c) + b), trans[3] saying b is the

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/verify/alpha.h"
 #include "analysis/verify/attack.h"
 #include "analysis/verify/bound.h"
 #include "analysis/verify/dense.h"
@@ -118,7 +119,7 @@ TEST(verify_vnnlib_threads_give_the_same_results)
     mlp_rng_seed(&rng, 22, 0);
     int kinds[2] = {0, 0};
     long boxes = 0;
-    for (int trial = 0; trial < 24; trial++) {
+    for (int trial = 0; trial < 64; trial++) {
         char model[16384], prop[1024], want[4096], got[4096];
         random_net_sized(&rng, model, sizeof model, 3, 2, 5 + trial % 3);
         double c = sampled_max(model, &rng) + (trial % 2 ? 1 : -1) / 16.0;
@@ -191,80 +192,124 @@ TEST(verify_vnnlib_tie_at_a_relu_kink)
                  NULL) == 1);
 }
 
-/* The float bounds contain every value the network takes, checked at sampled points in exact
- * arithmetic-free form: each sampled pre-activation (in doubles, far from the bounds' error)
- * lies within the bounds, on random networks whose weights are decimals (not doubles, so
- * bracketed) and random boxes of every size. */
+/* A random network of 3 inputs, three relu layers of 2 to 8 units and 2 outputs, as model text:
+ * weights k/8 (doubles: the exact layers' kernels) or one-decimal ones (not doubles, so
+ * bracketed: the general kernels). */
+static void random_layered(mlp_rng *rng, bool dyadic, char *model, size_t size)
+{
+    int n = snprintf(model, size, "input x[3]\n");
+    int in = 3;
+    const char *prev = "x";
+    for (int l = 0; l < 4; l++) {
+        int out = l == 3 ? 2 : 2 + (int)mlp_rng_below(rng, 7);
+        n += snprintf(model + n, size - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
+        for (int i = 0; i < out * in; i++)
+            n += snprintf(model + n, size - (size_t)n, dyadic ? "%s%.3f%s" : "%s%.1f%s",
+                          i % in ? ", " : i ? ", [" : "[",
+                          dyadic ? (double)((int)mlp_rng_below(rng, 17) - 8) / 8
+                                 : mlp_rng_uniform(rng) * 2 - 1,
+                          i % in == in - 1 ? "]" : "");
+        n += snprintf(model + n, size - (size_t)n, "]\nparam b%d[%d] = [", l, out);
+        for (int i = 0; i < out; i++)
+            n += snprintf(model + n, size - (size_t)n, dyadic ? "%s%.3f" : "%s%.2f",
+                          i ? ", " : "",
+                          dyadic ? (double)((int)mlp_rng_below(rng, 9) - 4) / 8
+                                 : mlp_rng_uniform(rng) - 0.5);
+        n += snprintf(model + n, size - (size_t)n,
+                      l < 3 ? "]\nh%d = relu(W%d @ %s + b%d)\n" : "]\ny = W3 @ h2 + b3\n", l, l,
+                      prev, l);
+        prev = l == 0 ? "h0" : l == 1 ? "h1" : "h2";
+        in = out;
+    }
+    snprintf(model + n, size - (size_t)n, "output y\n");
+}
+
+/* One random network of random_layered in the bounds' form, and a random box of one of three
+ * sizes (trial % 3: wide, small, tiny). */
+struct fixture {
+    char model[8192];
+    mlp_model *m;
+    struct vnet net;
+    struct vdense d;
+    double xl[3], xu[3];
+};
+
+static void fixture_init(struct fixture *f, mlp_rng *rng, bool dyadic, int trial)
+{
+    random_layered(rng, dyadic, f->model, sizeof f->model);
+    f->m = parse_ok(f->model);
+    CHECK(f->m);
+    mlp_graph *g = mlp_model_graph(f->m);
+    mlp_id root = g->names[g->outputs[0]].node;
+    CHECK(vnet_init(&f->net, g, &root, 1, NULL) == MLP_OK);
+    CHECK(vdense_from_net(&f->d, &f->net, f->net.slot[root], NULL) == MLP_OK);
+    CHECK(f->d.L[0].exact == dyadic); /* 0.1 and the like are not doubles; k/8 are */
+    double w = trial % 3 == 0 ? 2 : trial % 3 == 1 ? 0.1 : 1e-4;
+    for (int i = 0; i < 3; i++) {
+        f->xl[i] = mlp_rng_uniform(rng) * 2 - 1;
+        f->xu[i] = f->xl[i] + w * mlp_rng_uniform(rng);
+    }
+}
+
+static void fixture_free(struct fixture *f)
+{
+    vdense_free(&f->d);
+    vnet_free(&f->net);
+    mlp_model_free(f->m);
+}
+
+/* The two rows every bound below is asked for. */
+static const double ROWS[4] = {1, -1, 0.5, 1};
+
+/* The most C[r] . y exceeds ub[r] (r = 0, 1) at 200 points sampled in the box (in doubles: far
+ * from the bounds' own error); <= 0 when the bounds contain them all. */
+static double sampled_excess(struct vatk *a, mlp_rng *rng, const struct fixture *f,
+                             const double *ub)
+{
+    double worst = -INFINITY;
+    for (int s = 0; s < 200; s++) {
+        double x[3];
+        for (int i = 0; i < 3; i++)
+            x[i] = f->xl[i] + (f->xu[i] - f->xl[i]) * mlp_rng_uniform(rng);
+        const double *y = vatk_forward(a, x);
+        for (int r = 0; r < 2; r++)
+            worst = fmax(worst, ROWS[2 * r] * y[0] + ROWS[2 * r + 1] * y[1] - ub[r]);
+    }
+    return worst;
+}
+
+/* The float bounds contain every value the network takes: each sampled pre-activation lies
+ * within the forward pass's bounds, and the rows' values within their back-substituted bounds,
+ * on random networks and random boxes of every size. */
 static void bounds_contain_samples(bool dyadic, uint64_t seed)
 {
     mlp_rng rng;
     mlp_rng_seed(&rng, seed, 0);
     for (int trial = 0; trial < 100; trial++) {
-        char model[8192];
-        int n = snprintf(model, sizeof model, "input x[3]\n");
-        int in = 3;
-        const char *prev = "x";
-        for (int l = 0; l < 4; l++) {
-            int out = l == 3 ? 2 : 2 + (int)mlp_rng_below(&rng, 7);
-            n += snprintf(model + n, sizeof model - (size_t)n, "param W%d[%d,%d] = [", l, out, in);
-            for (int i = 0; i < out * in; i++)
-                n += snprintf(model + n, sizeof model - (size_t)n, dyadic ? "%s%.3f%s" : "%s%.1f%s",
-                              i % in ? ", " : i ? ", [" : "[",
-                              dyadic ? (double)((int)mlp_rng_below(&rng, 17) - 8) / 8
-                                     : mlp_rng_uniform(&rng) * 2 - 1,
-                              i % in == in - 1 ? "]" : "");
-            n += snprintf(model + n, sizeof model - (size_t)n, "]\nparam b%d[%d] = [", l, out);
-            for (int i = 0; i < out; i++)
-                n += snprintf(model + n, sizeof model - (size_t)n, dyadic ? "%s%.3f" : "%s%.2f",
-                              i ? ", " : "",
-                              dyadic ? (double)((int)mlp_rng_below(&rng, 9) - 4) / 8
-                                     : mlp_rng_uniform(&rng) - 0.5);
-            n += snprintf(model + n, sizeof model - (size_t)n,
-                          l < 3 ? "]\nh%d = relu(W%d @ %s + b%d)\n" : "]\ny = W3 @ h2 + b3\n", l,
-                          l, prev, l);
-            prev = l == 0 ? "h0" : l == 1 ? "h1" : "h2";
-            in = out;
-        }
-        snprintf(model + n, sizeof model - (size_t)n, "output y\n");
-        mlp_model *m = parse_ok(model);
-        CHECK(m);
-        mlp_graph *g = mlp_model_graph(m);
-        mlp_id root = g->names[g->outputs[0]].node;
-        struct vnet net;
-        CHECK(vnet_init(&net, g, &root, 1, NULL) == MLP_OK);
-        struct vdense d;
-        CHECK(vdense_from_net(&d, &net, net.slot[root], NULL) == MLP_OK);
-        CHECK(d.L[0].exact == dyadic); /* 0.1 and the like are not doubles; k/8 are */
-        double xl[3], xu[3], w = trial % 3 == 0 ? 2 : trial % 3 == 1 ? 0.1 : 1e-4;
-        for (int i = 0; i < 3; i++) {
-            xl[i] = mlp_rng_uniform(&rng) * 2 - 1;
-            xu[i] = xl[i] + w * mlp_rng_uniform(&rng);
-        }
+        struct fixture f;
+        fixture_init(&f, &rng, dyadic, trial);
         struct vbwork bw;
-        vbound_init(&bw, &d, 2);
-        double C[4] = {1, -1, 0.5, 1}, ub[2];
-        vbound_forward(&bw, xl, xu, NULL);
-        vbound_rows(&bw, xl, xu, 2, C, ub);
+        vbound_init(&bw, &f.d, 2);
+        double ub[2];
+        vbound_forward(&bw, f.xl, f.xu, NULL);
+        vbound_rows(&bw, f.xl, f.xu, 2, ROWS, ub);
         struct vatk a;
-        vatk_init(&a, &d);
+        vatk_init(&a, &f.d);
         for (int s = 0; s < 200; s++) {
             double x[3];
             for (int i = 0; i < 3; i++)
-                x[i] = xl[i] + (xu[i] - xl[i]) * mlp_rng_uniform(&rng);
-            const double *y = vatk_forward(&a, x);
-            for (int l = 0; l < d.nl; l++)
-                for (int j = 0; j < d.L[l].out; j++)
+                x[i] = f.xl[i] + (f.xu[i] - f.xl[i]) * mlp_rng_uniform(&rng);
+            vatk_forward(&a, x);
+            for (int l = 0; l < f.d.nl; l++)
+                for (int j = 0; j < f.d.L[l].out; j++)
                     CHECK_MSG(a.z[l][j] >= bw.l[l][j] - 1e-9 && a.z[l][j] <= bw.u[l][j] + 1e-9,
                               "trial %d layer %d unit %d: %g not in [%g, %g]\n%s", trial, l, j,
-                              a.z[l][j], bw.l[l][j], bw.u[l][j], model);
-            CHECK(C[0] * y[0] + C[1] * y[1] <= ub[0] + 1e-9);
-            CHECK(C[2] * y[0] + C[3] * y[1] <= ub[1] + 1e-9);
+                              a.z[l][j], bw.l[l][j], bw.u[l][j], f.model);
         }
+        CHECK_MSG(sampled_excess(&a, &rng, &f, ub) <= 1e-9, "trial %d\n%s", trial, f.model);
         vatk_free(&a);
         vbound_free(&bw);
-        vdense_free(&d);
-        vnet_free(&net);
-        mlp_model_free(m);
+        fixture_free(&f);
     }
 }
 
@@ -278,4 +323,64 @@ TEST(verify_vnnlib_bounds_contain_sampled_values)
 TEST(verify_vnnlib_bounds_contain_sampled_values_exact_layers)
 {
     bounds_contain_samples(true, 34);
+}
+
+/* Rows' own lower slopes (alpha.h): the bounds after optimisation steps, and those of random
+ * slopes far outside [0, 1], contain the sampled values, and the optimised ones are never
+ * worse than the plain bounds (often better). The same check catches a planted unsound
+ * variant: the offsets forced to 0 (the ends the offsets are taken over zeroed), with which
+ * a chord or a slope outside [0, 1] no longer bounds the relu. */
+static void alpha_bounds_contain_samples(bool dyadic, uint64_t seed)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, seed, 0);
+    int better = 0, caught = 0;
+    for (int trial = 0; trial < 100; trial++) {
+        struct fixture f;
+        fixture_init(&f, &rng, dyadic, trial);
+        struct vbwork bw;
+        vbound_init(&bw, &f.d, 2);
+        struct vatk a;
+        vatk_init(&a, &f.d);
+        double plain[2], best[2] = {INFINITY, INFINITY}, ub[2];
+        double *alpha = calloc(2 * (size_t)bw.units + 1, sizeof *alpha);
+        vbound_forward(&bw, f.xl, f.xu, NULL);
+        vbound_rows(&bw, f.xl, f.xu, 2, ROWS, plain);
+        for (int r = 0; r < 2; r++)
+            vbound_default_alpha(&bw, alpha + (size_t)r * bw.units);
+        valpha_begin(&bw, 2, alpha);
+        for (int it = 0; it < 8; it++)
+            valpha_step(&bw, f.xl, f.xu, 2, ROWS, alpha, it, best);
+        CHECK(best[0] <= plain[0] && best[1] <= plain[1]); /* step 0 has DeepPoly's slopes */
+        better += best[0] < plain[0] || best[1] < plain[1];
+        CHECK_MSG(sampled_excess(&a, &rng, &f, best) <= 1e-9, "trial %d\n%s", trial, f.model);
+        for (int k = 0; k < 2 * bw.units; k++)
+            alpha[k] = 3 * mlp_rng_uniform(&rng) - 1; /* in [-1, 2] */
+        vbound_rows_alpha(&bw, f.xl, f.xu, 2, ROWS, alpha, ub);
+        CHECK_MSG(sampled_excess(&a, &rng, &f, ub) <= 1e-9, "trial %d\n%s", trial, f.model);
+        for (int i = 0; i < f.d.nl - 1; i++) { /* planted: no offsets */
+            int n = f.d.L[i].out;
+            memset(bw.slope[i] + 2 * n, 0, 2 * (size_t)n * sizeof *bw.slope[i]);
+        }
+        vbound_rows_alpha(&bw, f.xl, f.xu, 2, ROWS, alpha, ub);
+        caught += sampled_excess(&a, &rng, &f, ub) > 1e-9;
+        free(alpha);
+        vatk_free(&a);
+        vbound_free(&bw);
+        fixture_free(&f);
+    }
+    printf("  optimised slopes tighter in %d of 100; planted variant caught in %d\n", better,
+           caught);
+    CHECK(better >= 10);
+    CHECK(caught >= 10);
+}
+
+TEST(verify_vnnlib_alpha_bounds_contain_sampled_values)
+{
+    alpha_bounds_contain_samples(false, 35);
+}
+
+TEST(verify_vnnlib_alpha_bounds_contain_sampled_values_exact_layers)
+{
+    alpha_bounds_contain_samples(true, 36);
 }

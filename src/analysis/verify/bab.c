@@ -123,53 +123,6 @@ static void prob_free(struct prob *pr)
     free(pr->strict);
 }
 
-/* ---- bounding a box ---- */
-
-/* Bound the box (inside a box whose units' bounds are `known`, or NULL); returns the terms
- * still open among `open`, their worst margin in *score; its smear and bounds into `out`
- * (nx + 2 units doubles) unless NULL. */
-static uint64_t evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
-                         uint64_t open, const double *known, double *score, double *out)
-{
-    const struct prob *pr = &s->pr;
-    vbound_forward(&w->bw, xl, xu, known);
-    vbound_atoms(&w->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
-                 pr->ehi, pr->c0, w->ub);
-    *score = -INFINITY;
-    int worst = -1;
-    for (int t = 0; t < pr->nt; t++) {
-        if (!(open >> t & 1))
-            continue;
-        double m = INFINITY;
-        bool proved = false;
-        int arg = -1;
-        for (int j = 0; j < pr->plen[t] && !proved; j++) {
-            int r = pr->tproof[t][j];
-            proved = pr->strict[r] ? w->ub[r] <= 0 : w->ub[r] < 0;
-            if (w->ub[r] < m) {
-                m = w->ub[r];
-                arg = r;
-            }
-        }
-        if (proved) {
-            open &= ~((uint64_t)1 << t);
-        } else if (m > *score || worst < 0) {
-            *score = fmax(*score, m);
-            worst = arg;
-        }
-    }
-    if (out && open && worst >= 0) {
-        const double *hi = vbound_input_coefs(&w->bw, worst);
-        const double *lo = vbound_input_coefs(&w->bw, pr->na + worst);
-        for (int i = 0; i < s->nx; i++) {
-            out[i] = fmax(fabs(hi[i]), fabs(lo[i])) * (xu[i] - xl[i]);
-            out[s->nx + i] = hi[i] > 0 ? xu[i] : hi[i] < 0 ? xl[i] : 0.5 * (xl[i] + xu[i]);
-        }
-        vbound_save(&w->bw, out + 2 * s->nx);
-    }
-    return open;
-}
-
 /* ---- the search ---- */
 
 /* Every ROOT_EVERY boxes popped, a burst of random restarts runs over the whole box (some
@@ -234,7 +187,7 @@ static bool to_leaf(const struct S *s, const struct box *b)
     return b->depth >= LEAF_DEPTH * s->nx && unstable(s, b) <= LEAF_UNSTABLE * s->nx;
 }
 
-/* Push a box; `extra` is its smear and known bounds (nx + 2 units doubles). */
+/* Push a box; `extra` is its smear, corner, known bounds and slopes (box_doubles - 2 nx). */
 static void push(struct S *s, const double *xl, const double *xu, const double *extra,
                  uint64_t open, double score, int depth)
 {
@@ -311,7 +264,8 @@ static void half_task(struct S *s, struct wk *w, int task, void *ctx)
     memcpy(l, b->xl, (size_t)nx * sizeof *l);
     memcpy(u, b->xu, (size_t)nx * sizeof *u);
     (h ? l : u)[i] = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-    tr->open[c][h] = evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
+    tr->open[c][h] =
+        bab_evaluate(s, w, l, u, b->open, b->known, &tr->score[c][h], s->half[c][h]);
 }
 
 /* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
@@ -379,7 +333,8 @@ static int search(struct S *s)
     }
     uint64_t all = s->pr.nt >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->pr.nt) - 1;
     double score;
-    uint64_t open = evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
+    uint64_t open =
+        bab_evaluate(s, &s->w[0], s->rootl, s->rootu, all, NULL, &score, s->half[0][0]);
     s->st->boxes++;
     if (!open)
         return 1;
@@ -462,6 +417,13 @@ static void wk_init(struct wk *w, const struct S *s)
     w->ub = mlp_xcalloc((size_t)s->pr.na + 1, sizeof *w->ub);
     w->x = mlp_xcalloc(2 * (size_t)s->nx, sizeof *w->x);
     w->grad = mlp_xcalloc((size_t)s->nx, sizeof *w->grad);
+    size_t na = (size_t)s->pr.na;
+    w->alpha = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->alpha);
+    w->rub = mlp_xcalloc(na + 1, sizeof *w->rub);
+    w->hplain = mlp_xcalloc(2 * na * (size_t)s->nx + 1, sizeof *w->hplain);
+    w->sel = mlp_xcalloc(na + 1, sizeof *w->sel);
+    w->csub = mlp_xcalloc(na * (size_t)s->ny + 1, sizeof *w->csub);
+    w->asub = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->asub);
     w->point = vq_array_new(s->nx);
 }
 
@@ -471,6 +433,12 @@ static void wk_free(struct wk *w, const struct S *s)
     free(w->ub);
     free(w->x);
     free(w->grad);
+    free(w->alpha);
+    free(w->rub);
+    free(w->hplain);
+    free(w->sel);
+    free(w->csub);
+    free(w->asub);
     vatk_free(&w->atk);
     vbound_free(&w->bw);
 }
@@ -508,7 +476,8 @@ int vbab_run(const struct vnet *net, int out, const struct vdense *d, const stru
     s.rootl = mlp_xcalloc((size_t)s.nx, sizeof *s.rootl);
     s.rootu = mlp_xcalloc((size_t)s.nx, sizeof *s.rootu);
     mlp_rng_seed(&s.rng, 13, (uint64_t)k);
-    s.box_doubles = 4 * (size_t)s.nx + 2 * (size_t)s.w[0].bw.units;
+    size_t units = (size_t)s.w[0].bw.units;
+    s.box_doubles = 4 * (size_t)s.nx + 2 * units + (size_t)s.pr.na * units; /* + slopes */
     for (int c = 0; c < NCAND; c++)
         for (int h = 0; h < 2; h++)
             s.half[c][h] = mlp_xcalloc(s.box_doubles, sizeof(double));

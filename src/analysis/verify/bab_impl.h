@@ -48,7 +48,8 @@ struct box {
     double *smear;   /* per input: |d margin / d x_i| times the width, of the worst atom */
     double *corner;  /* where the worst atom's linear upper bound is largest: a start for the
                       * counterexample search */
-    double *known;   /* the hidden units' bounds here (vbound_save) */
+    double *known;   /* the hidden units' bounds here (vbound_save), then the rows' lower
+                      * relu slopes (alpha.h: na sets of units), where its halves start from */
     uint64_t open; /* terms not yet proved impossible in the box */
     double score;  /* its worst open term's margin */
     int depth;
@@ -60,6 +61,10 @@ struct wk {
     struct vbwork bw;
     struct vatk atk;
     double *ub, *x, *grad; /* na; 2 nx; nx */
+    double *alpha, *rub;   /* the rows' lower slopes (na sets of units), their own bounds (na) */
+    double *hplain;        /* the plain bounds' input coefficients (2 na nx) */
+    int *sel;              /* the rows being optimised (na) */
+    double *csub, *asub;   /* their C rows (na ny) and slopes (na sets of units) */
     mpq_t *point;          /* the counterexample this thread found last (nx rationals) */
     long steps, cands;     /* attack counts of the task being run */
 };
@@ -75,7 +80,7 @@ struct S {
     int nw;
     mlp_pool *pool; /* nw parts; NULL with one thread */
     double *rootl, *rootu;
-    double *half[NCAND][2]; /* smear, corner, known of the halves tried: 2 nx + 2 units */
+    double *half[NCAND][2]; /* smear, corner, known of the halves tried (box_doubles - 2 nx) */
     size_t box_doubles;
     struct box *stack;
     int n, cap;
@@ -90,6 +95,13 @@ struct S {
  * workspace); returns when all are done. */
 typedef void (*bab_task_fn)(struct S *s, struct wk *w, int task, void *ctx);
 void bab_run_tasks(struct S *s, int n, bab_task_fn fn, void *ctx);
+
+/* bab_bound.c: bound the box [xl, xu] in w (inside a box whose units' bounds and rows' slopes
+ * are `known`, or NULL: the root); returns the terms still open among `open`, their worst
+ * margin in *score, and when some are open its smear, corner, bounds and slopes into `out`
+ * (box_doubles - 2 nx doubles) unless NULL. */
+uint64_t bab_evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
+                      uint64_t open, const double *known, double *score, double *out);
 
 /* bab_attack.c: gradient ascent from the centre of [xl, xu] and from `corner` (NULL: none)
  * for each open term, on the calling thread; a burst of SAMPLES random points, ascents from the

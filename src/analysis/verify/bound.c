@@ -20,6 +20,7 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
 {
     memset(w, 0, sizeof *w);
     w->d = d;
+    w->arows = rows;
     rows = rows > 2 * d->width ? rows : 2 * d->width; /* intermediate bounds: 2 rows a unit */
     w->rows = rows;
     size_t W = (size_t)d->width, n1 = (size_t)d->nx + 1;
@@ -53,6 +54,17 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
     }
     w->cst = dalloc((size_t)rows);
     w->alpha = dalloc(W);
+    w->off = mlp_xcalloc((size_t)d->nl, sizeof *w->off);
+    for (int i = 1; i < d->nl; i++)
+        w->off[i] = w->off[i - 1] + d->L[i - 1].out;
+    size_t A = (size_t)w->arows * (size_t)w->units;
+    w->hsave = dalloc(A);
+    w->am = dalloc(A);
+    w->av = dalloc(A);
+    w->abest = dalloc(A);
+    w->az = dalloc(W > (size_t)d->nx ? W : (size_t)d->nx);
+    w->aa = dalloc(W > (size_t)d->nx ? W : (size_t)d->nx);
+    w->aub = dalloc((size_t)w->arows);
 }
 
 void vbound_free(struct vbwork *w)
@@ -82,6 +94,14 @@ void vbound_free(struct vbwork *w)
     free(w->cst);
     free(w->rub);
     free(w->alpha);
+    free(w->off);
+    free(w->hsave);
+    free(w->am);
+    free(w->av);
+    free(w->abest);
+    free(w->az);
+    free(w->aa);
+    free(w->aub);
     memset(w, 0, sizeof *w);
 }
 
@@ -331,13 +351,14 @@ static NOINLINE void relu_slopes(int n, const double *l, const double *u, double
 }
 
 /* H . a for a = relu(z), z in [l, u]: the slopes into G (R x n), the offsets into cst. The
- * slopes come from relu_slopes (sl: up, lo, gl, gu, n each); only the nu unstable units `unst`
- * have an offset (a stable unit's relaxation is exact). A slope may be any double: the offset
- * is the largest gap h relu(z) - s z over the kinks {l, 0, u}, rounded up. An infinite
+ * slopes come from relu_slopes (sl: up, lo, gl, gu, n each), or for a negative coefficient on
+ * an unstable unit from row r's own alo + r astride (alo NULL: none); only the nu unstable units
+ * `unst` have an offset (a stable unit's relaxation is exact). A slope may be any double: the
+ * offset is the largest gap h relu(z) - s z over the kinks {l, 0, u}, rounded up. An infinite
  * coefficient there makes the offset NaN (s * 0), which proves nothing; elsewhere infinities
  * reach the bound through G. */
 static NOINLINE void back_relu(int R, int n, const double *H, const double *sl, const int *unst,
-                               int nu, double *G, double *cst)
+                               int nu, const double *alo, size_t astride, double *G, double *cst)
 {
     const double *up = sl, *lo = sl + n, *gl = sl + 2 * n, *gu = sl + 3 * n;
     for (int r = 0; r < R; r++) {
@@ -348,8 +369,11 @@ static NOINLINE void back_relu(int R, int n, const double *H, const double *sl, 
             double hk = h[k], hp = hk > 0 ? hk : 0, hn = hk < 0 ? hk : 0;
             g[k] = hp * up[k] + hn * lo[k];
         }
+        const double *ar = alo ? alo + (size_t)r * astride : NULL;
         for (int q = 0; q < nu; q++) {
             int k = unst[q];
+            if (ar && h[k] < 0)
+                g[k] = h[k] * ar[k];
             double hk = h[k], ms = -g[k];
             c += dmax(0, dmax(ms * gl[k], hk * gu[k] + ms * gu[k])) + (ms * 0 + hk * 0);
         }
@@ -369,9 +393,10 @@ double vbound_linear_box(int n, const double *clo, const double *chi, const doub
     return s;
 }
 
-/* ub[r] >= max over the box of G[r] . z_m, for the R rows in w->G (on layer m's outputs). */
+/* ub[r] >= max over the box of G[r] . z_m, for the R rows in w->G (on layer m's outputs); with
+ * row r's lower slopes from alpha + r units (NULL: DeepPoly's), each row's H kept in hsave. */
 static void back_from(struct vbwork *w, int m, int R, const double *xl, const double *xu,
-                      double *ub)
+                      const double *alpha, double *ub)
 {
     const struct vdense *d = w->d;
     memset(w->cst, 0, (size_t)R * sizeof *w->cst);
@@ -379,7 +404,12 @@ static void back_from(struct vbwork *w, int m, int R, const double *xl, const do
         const struct vlayer *L = &d->L[i];
         add_bias(R, L->out, w->G, L, w->cst);
         back_matmul(R, L, w->G, w->H, +1, w->live[i], w->nlive[i]);
-        back_relu(R, L->in, w->H, w->slope[i - 1], w->unst[i - 1], w->nunst[i - 1], w->G, w->cst);
+        const double *alo = alpha ? alpha + w->off[i - 1] : NULL;
+        for (int r = 0; alpha && r < R; r++)
+            memcpy(w->hsave + (size_t)r * w->units + w->off[i - 1], w->H + (size_t)r * L->in,
+                   (size_t)L->in * sizeof *w->H);
+        back_relu(R, L->in, w->H, w->slope[i - 1], w->unst[i - 1], w->nunst[i - 1], alo,
+                  (size_t)w->units, w->G, w->cst);
     }
     const struct vlayer *L0 = &d->L[0];
     add_bias(R, L0->out, w->G, L0, w->cst);
@@ -415,7 +445,7 @@ static void refine(struct vbwork *w, int m, const double *xl, const double *xu)
     for (int r = 0; r < R; r++)
         w->live[m][w->nlive[m]++] = unit[r];
     double *ub = w->rub;
-    back_from(w, m, 2 * R, xl, xu, ub);
+    back_from(w, m, 2 * R, xl, xu, NULL, ub);
     for (int r = 0; r < R; r++) {
         int j = unit[r];
         w->u[m][j] = fmin(w->u[m][j], ub[r]);
@@ -429,8 +459,26 @@ void vbound_rows(struct vbwork *w, const double *xl, const double *xu, int R, co
     int mode = fegetround();
     fesetround(FE_UPWARD);
     memcpy(w->G, C, (size_t)R * w->d->ny * sizeof *C);
-    back_from(w, w->d->nl - 1, R, xl, xu, ub);
+    back_from(w, w->d->nl - 1, R, xl, xu, NULL, ub);
     fesetround(mode);
+}
+
+void vbound_rows_alpha(struct vbwork *w, const double *xl, const double *xu, int R,
+                       const double *C, const double *alpha, double *ub)
+{
+    int mode = fegetround();
+    fesetround(FE_UPWARD);
+    memcpy(w->G, C, (size_t)R * w->d->ny * sizeof *C);
+    back_from(w, w->d->nl - 1, R, xl, xu, alpha, ub);
+    fesetround(mode);
+}
+
+void vbound_default_alpha(const struct vbwork *w, double *alpha)
+{
+    for (int i = 0; i < w->d->nl - 1; i++) {
+        int n = w->d->L[i].out;
+        memcpy(alpha + w->off[i], w->slope[i] + n, (size_t)n * sizeof *alpha);
+    }
 }
 
 /* The rest of an atom's bound, in upward rounding: the inputs' part over the box, the error of
@@ -456,6 +504,13 @@ void vbound_atoms(struct vbwork *w, const double *xl, const double *xu, int R, c
                   double *ub)
 {
     vbound_rows(w, xl, xu, R, C, ub);
+    vbound_atoms_rest(w, xl, xu, R, crad, elo, ehi, c0, ub);
+}
+
+void vbound_atoms_rest(const struct vbwork *w, const double *xl, const double *xu, int R,
+                       const double *crad, const double *elo, const double *ehi,
+                       const double *c0, double *ub)
+{
     int mode = fegetround();
     fesetround(FE_UPWARD);
     const struct vdense *d = w->d;

@@ -37,6 +37,11 @@ struct vbwork {
     int **live, *nlive; /* per layer: its units that are not dead (the last: all) */
     double *alpha;      /* lower slopes per unit of the widest layer (scratch) */
     int units;          /* hidden units in all (the size of a saved set of bounds) */
+    int *off;           /* per relu layer: its units' offset in a set of units (0, ...) */
+    /* per-row lower slopes (alpha.h): the rows' H on each relu layer's outputs, kept by
+     * vbound_rows_alpha for the slopes' gradient (arows x units), and the optimiser's state */
+    int arows;          /* rows that can have their own slopes (vbound_init's rows) */
+    double *hsave, *am, *av, *abest, *az, *aa, *aub;
 };
 
 void vbound_init(struct vbwork *w, const struct vdense *d, int rows);
@@ -53,11 +58,25 @@ const double *vbound_input_coefs(const struct vbwork *w, int r);
  * network (C: R x ny doubles, R <= w->rows). */
 void vbound_rows(struct vbwork *w, const double *xl, const double *xu, int R, const double *C,
                  double *ub);
+/* vbound_rows with row r's own lower slopes on the unstable units: alpha + r units (a set of
+ * units, indexed by w->off; R <= w->arows); any doubles are sound (the offsets are the rounded
+ * up largest gaps), so alpha only decides how tight the bound is. Keeps each row's H on every
+ * relu layer's outputs in w->hsave (for valpha_optimise's gradient). */
+void vbound_rows_alpha(struct vbwork *w, const double *xl, const double *xu, int R,
+                       const double *C, const double *alpha, double *ub);
+/* DeepPoly's lower slopes (1 when u > -l, else 0) for the last forward pass, into alpha (one
+ * set of units). */
+void vbound_default_alpha(const struct vbwork *w, double *alpha);
 /* After vbound_forward: ub[r] >= max over the box of C'[r] . y + E[r] . x + c0[r] for every
  * C' within crad[r] of C[r] (crad NULL: C exact) and E[r] in [elo[r], ehi[r]]. */
 void vbound_atoms(struct vbwork *w, const double *xl, const double *xu, int R, const double *C,
                   const double *crad, const double *elo, const double *ehi, const double *c0,
                   double *ub);
+/* vbound_atoms' terms beyond C[r] . y: ub[r] (an upper bound of C[r] . y, from vbound_rows or
+ * vbound_rows_alpha) plus the inputs' part, the output coefficients' error and c0, rounded up. */
+void vbound_atoms_rest(const struct vbwork *w, const double *xl, const double *xu, int R,
+                       const double *crad, const double *elo, const double *ehi,
+                       const double *c0, double *ub);
 /* An upper bound of sum c[i] x[i] over the box for c[i] in [clo[i], chi[i]], rounded up. */
 double vbound_linear_box(int n, const double *clo, const double *chi, const double *xl,
                          const double *xu);

@@ -45,6 +45,11 @@
 /* At most this many elements in all: a kernel's plain loop (MLP_SCALAR). */
 #define MLP_TINY 8
 
+/* Operand j of an elementwise kernel whose rows of n can be read as one long row: per-sample
+ * values of the result's size, back to back, or one scalar for every sample. */
+#define MLP_FLAT_OPERAND(k, j, n, size)                                                         \
+    ((k)->in_stride[j] == (n) ? (size) == (n) : (k)->in_stride[j] == 0 && (size) == 1)
+
 /* A forward kernel computing y = EXPR(a, b) elementwise; either operand may be a scalar
  * (broadcast) or unbatched (in_stride 0). One sample of a few elements takes a plain loop. */
 #define MLP_BINARY_FORWARD(fname, EXPR)                                                         \
@@ -57,10 +62,10 @@
                          Y[i] = (T)(EXPR);                                                      \
                      });                                                                        \
     }                                                                                           \
-    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int64_t n,    \
-                                                       int64_t na, int64_t nb)                  \
+    __attribute__((noinline)) static void fname##_rows(const struct mlp_kargs *k, int rows,     \
+                                                       int64_t n, int64_t na, int64_t nb)       \
     {                                                                                           \
-        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {                              \
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < rows; r++) {                                 \
             const T *A = (const T *)k->in[0] + r * k->in_stride[0];                             \
             const T *B = (const T *)k->in[1] + r * k->in_stride[1];                             \
             T *Y = (T *)k->out + r * n;                                                         \
@@ -89,10 +94,18 @@
         int64_t n = mlp_shape_size(k->node->shape);                                             \
         int64_t na = mlp_shape_size(k->inode[0]->shape);                                        \
         int64_t nb = mlp_shape_size(k->inode[1]->shape);                                        \
-        if (k->rows == 1 && n <= MLP_TINY)                                                      \
+        int rows = k->rows;                                                                     \
+        if (rows > 1 && MLP_FLAT_OPERAND(k, 0, n, na) && MLP_FLAT_OPERAND(k, 1, n, nb)) {       \
+            /* the samples back to back as one row: one loop instead of one per sample */      \
+            na = k->in_stride[0] ? n * rows : 1;                                                \
+            nb = k->in_stride[1] ? n * rows : 1;                                                \
+            n *= rows;                                                                          \
+            rows = 1;                                                                           \
+        }                                                                                       \
+        if (rows == 1 && n <= MLP_TINY)                                                         \
             fname##_tiny(k, n, na, nb);                                                         \
         else                                                                                    \
-            fname##_rows(k, n, na, nb);                                                         \
+            fname##_rows(k, rows, n, na, nb);                                                   \
     }
 
 /* A forward kernel computing y = EXPR over NARGS operands, element by element: EXPR reads the
@@ -117,6 +130,29 @@
             }                                                                                   \
         });                                                                                     \
     }
+
+/* y = 0 + x_0 + x_1 + ... + x_{rows-1} per element, x holding `rows` rows of n (batch_sum, and
+ * the bias gradient beside a weight gradient). Column blocks of 128 bytes are summed over the
+ * rows in registers (the order of a running sum in y), so y is not loaded and stored once per
+ * row. One row (SGD on single samples, or a value that does not vary per sample) is 0 + x_0 in
+ * one pass. y and x are T pointers that do not alias. */
+#define MLP_SUM_ROWS(T, y, x, rows, n)                                                          \
+    do {                                                                                        \
+        enum { W_ = 128 / sizeof(T) };                                                          \
+        int64_t i0_ = 0;                                                                        \
+        for (; (rows) > 1 && i0_ + W_ <= (n); i0_ += W_) {                                      \
+            T acc_[W_] = {0};                                                                   \
+            for (int r_ = 0; r_ < (rows); r_++)                                                 \
+                for (int i_ = 0; i_ < W_; i_++)                                                 \
+                    acc_[i_] += (x)[r_ * (n) + i0_ + i_];                                       \
+            memcpy((y) + i0_, acc_, sizeof acc_);                                               \
+        }                                                                                       \
+        for (int64_t i_ = i0_; i_ < (n); i_++)                                                  \
+            (y)[i_] = (T)0 + (x)[i_];                                                           \
+        for (int r_ = 1; r_ < (rows); r_++)                                                     \
+            for (int64_t i_ = i0_; i_ < (n); i_++)                                              \
+                (y)[i_] += (x)[r_ * (n) + i_];                                                  \
+    } while (0)
 
 /* Per-sample sums of TERM (an expression of the element index i and the row pointers
  * a[j], b[j] of sample r + j) over n elements, accumulated in double from 0 in index order;

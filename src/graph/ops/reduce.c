@@ -67,22 +67,8 @@ static void batch_sum_forward(const struct mlp_kargs *k)
     bool per_sample = k->in_stride[0] != 0;
     int rows = per_sample ? k->batch : 1;
     double scale = per_sample ? 1.0 : (double)k->batch;
-    /* Column blocks of 128 bytes, summed over the rows in registers (0 + x0 + x1 + ..., the
-     * order of a running sum in y), so y is not loaded and stored once per row. One row (SGD
-     * on single samples, or a value that does not vary per sample) is 0 + x0 in one pass. */
     MLP_DISPATCH(k->dtype, T *restrict y = k->out; const T *restrict x = k->in[0];
-                 enum { W = 128 / sizeof(T) };
-                 int64_t i0 = 0;
-                 for (; rows > 1 && i0 + W <= n; i0 += W) {
-                     T acc[W] = {0};
-                     for (int r = 0; r < rows; r++)
-                         for (int i = 0; i < W; i++)
-                             acc[i] += x[r * n + i0 + i];
-                     memcpy(y + i0, acc, sizeof acc);
-                 }
-                 for (int64_t i = i0; i < n; i++) y[i] = (T)0 + x[i];
-                 for (int r = 1; r < rows; r++)
-                     for (int64_t i = i0; i < n; i++) y[i] += x[r * n + i];
+                 MLP_SUM_ROWS(T, y, x, rows, n);
                  if (scale != 1.0) for (int64_t i = 0; i < n; i++) y[i] = (T)(y[i] * scale););
 }
 static void batch_sum_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool need[])
