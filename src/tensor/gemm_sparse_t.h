@@ -50,19 +50,22 @@ static int G(store_t)(G(vec) acc[TC][TV], REAL *C, int ldc, REAL alpha, REAL bet
         /* r[k], 128-bit lane l: columns 0..3 of row 4 l + k of this block */
         wide r[4] = {T_PS(shuffle)(t0, t2, 0x44), T_PS(shuffle)(t0, t2, 0xEE),
                      T_PS(shuffle)(t1, t3, 0x44), T_PS(shuffle)(t1, t3, 0xEE)};
-        for (int l = 0; l < VL / 4; l++)
-            for (int k = 0; k < 4; k++) {
-                float *c = (float *)C + (size_t)(v * VL + 4 * l + k) * ldc;
+        for (int k = 0; k < 4; k++) {
+            /* the lanes of r[k] (the lane number must be a constant for clang) */
 #if VEC_BYTES == 64
-                __m128 x = _mm512_extractf32x4_ps(r[k], l);
+            __m128 lane[4] = {_mm512_castps512_ps128(r[k]), _mm512_extractf32x4_ps(r[k], 1),
+                              _mm512_extractf32x4_ps(r[k], 2), _mm512_extractf32x4_ps(r[k], 3)};
 #else
-                __m128 x = l ? _mm256_extractf128_ps(r[k], 1) : _mm256_castps256_ps128(r[k]);
+            __m128 lane[2] = {_mm256_castps256_ps128(r[k]), _mm256_extractf128_ps(r[k], 1)};
 #endif
-                x = _mm_mul_ps(va, x);
+            for (int l = 0; l < VL / 4; l++) {
+                float *c = (float *)C + (size_t)(v * VL + 4 * l + k) * ldc;
+                __m128 x = _mm_mul_ps(va, lane[l]);
                 if (beta != 0)
                     x = _mm_add_ps(x, _mm_mul_ps(vb, _mm_loadu_ps(c)));
                 _mm_storeu_ps(c, x);
             }
+        }
     }
 #undef T_PS
     return 1;
