@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 static void out_of_memory(size_t n)
 {
@@ -153,6 +156,18 @@ size_t mlp_memory_budget(void)
     }
     size_t avail = mem_available();
     return avail ? avail : mlp_physical_memory();
+}
+
+void mlp_advise_huge_pages(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t page = 4096;
+    uintptr_t lo = ((uintptr_t)p + page - 1) / page * page, hi = ((uintptr_t)p + bytes) / page * page;
+    if (p && bytes >= ((size_t)4 << 20) && hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#else
+    (void)p, (void)bytes;
+#endif
 }
 
 size_t mlp_physical_memory(void)

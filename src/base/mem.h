@@ -20,6 +20,12 @@ char *mlp_xstrndup(const char *s, size_t n);
 /* Grow *array (of elements of `size` bytes) so it holds at least `need` elements. */
 void mlp_xreserve(void *array_ptr, int *cap, int need, size_t size);
 
+/* Ask for large pages under a large array just allocated and not yet written (Linux's
+ * transparent huge pages in "madvise" mode; elsewhere nothing): a training epoch reads a data
+ * set's rows in random order, and with 4 KiB pages nearly every row is a TLB miss (random
+ * 3 KiB rows of a 188 MB array are copied ~25% faster). Arrays under 4 MiB are left alone. */
+void mlp_advise_huge_pages(void *p, size_t bytes);
+
 /* Largest file a reader takes whole into memory (.npy, .safetensors): 1 TiB, beyond any real
  * weights file, while a size read from a corrupt header stays far from overflowing size_t and
  * int64 products. */

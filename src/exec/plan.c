@@ -397,6 +397,7 @@ int mlp_plan_set_threads(mlp_plan *p, int threads)
 }
 
 int mlp_plan_threads(const mlp_plan *p) { return mlp_gemm_ctx_threads(p->gemm); }
+struct mlp_gemm_ctx *mlp_plan_gemm(const mlp_plan *p) { return p->gemm; }
 
 void mlp_plan_set_batch(mlp_plan *p, int batch)
 {

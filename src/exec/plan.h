@@ -34,6 +34,8 @@ void mlp_plan_store_params(const mlp_plan *p, mlp_graph *g);
  * threads) when threads or memory cannot be had. */
 int mlp_plan_set_threads(mlp_plan *p, int threads);
 int mlp_plan_threads(const mlp_plan *p);
+/* The GEMM context (and threads) the plan's products run on, for work beside the plan's. */
+struct mlp_gemm_ctx *mlp_plan_gemm(const mlp_plan *p);
 /* Set the batch size of the following runs (1..max_batch). */
 void mlp_plan_set_batch(mlp_plan *p, int batch);
 int mlp_plan_batch(const mlp_plan *p);

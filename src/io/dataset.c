@@ -41,6 +41,7 @@ mlp_dataset *mlp_dataset_alloc(int n, int nfeat, int ntarget, const char *x_sour
         mlp_fail(err, MLP_ERR_NOMEM, x_source, MLP_NOLOC, "out of memory for %d samples", n);
         return NULL;
     }
+    mlp_advise_huge_pages(x, (size_t)n * (size_t)nfeat * sizeof *x);
     return mlp_dataset_wrap(n, nfeat, ntarget, x, y, x_source, y_source);
 }
 

@@ -145,6 +145,7 @@ static int decode(struct mlp_idx *x, const unsigned char *buf, const char *path,
     x->values = malloc((size_t)(x->count ? x->count : 1) * sizeof *x->values);
     if (!x->values)
         return mlp_fail(err, MLP_ERR_NOMEM, path, MLP_NOLOC, "out of memory");
+    mlp_advise_huge_pages(x->values, (size_t)x->count * sizeof *x->values);
     int es = type_size(x->type), rc = MLP_OK;
     if (x->type == 0x08) { /* bytes (images): always finite; the common case, made fast */
         for (int64_t i = 0; i < x->count; i++)

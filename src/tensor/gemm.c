@@ -65,6 +65,14 @@ void mlp_gemm_ctx_free(mlp_gemm_ctx *ctx)
 mlp_gemm_isa mlp_gemm_ctx_isa(const mlp_gemm_ctx *ctx) { return ctx ? ctx->isa : best_isa(); }
 int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx) { return ctx ? ctx->threads : 1; }
 
+void mlp_gemm_ctx_run(mlp_gemm_ctx *ctx, void (*fn)(void *arg, int part, int parts), void *arg)
+{
+    if (ctx && ctx->pool)
+        mlp_pool_run(ctx->pool, fn, arg);
+    else
+        fn(arg, 0, 1);
+}
+
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa)
 {
     return isa == MLP_GEMM_AVX512 ? "avx512" : isa == MLP_GEMM_AVX2 ? "avx2"

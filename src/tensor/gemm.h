@@ -34,6 +34,11 @@ void mlp_gemm_ctx_free(mlp_gemm_ctx *ctx);
 /* The kernel set a context (or NULL: a call without one) runs, and its thread count. */
 mlp_gemm_isa mlp_gemm_ctx_isa(const mlp_gemm_ctx *ctx);
 int mlp_gemm_ctx_threads(const mlp_gemm_ctx *ctx);
+/* Call fn(arg, part, parts) for every part in 0..parts-1 on the context's threads (part 0 on the
+ * caller; parts = the thread count, 1 for NULL) and return when all are done: for the work
+ * beside the products (an optimizer step, copying a batch), divided by part number so that
+ * what each element gets does not depend on the count. */
+void mlp_gemm_ctx_run(mlp_gemm_ctx *ctx, void (*fn)(void *arg, int part, int parts), void *arg);
 /* "generic", "avx2" or "avx512". */
 const char *mlp_gemm_isa_name(mlp_gemm_isa isa);
 

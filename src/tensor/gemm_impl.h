@@ -16,9 +16,13 @@
  * multiply-adds into FMA instructions where the target has them.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "tensor/gemm_kernels.h"
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+#include "tensor/gemm_simd.h"
+#endif
 
 #define G_CAT2(a, b) a##_##b
 #define G_CAT(a, b) G_CAT2(a, b)
@@ -78,6 +82,13 @@ static void G(pack_b)(int tb, const REAL *B, int ldb, int p0, int kc, int j0, in
 {
     for (int jr = 0; jr < nc; jr += NR, dst += NR * kc) {
         int nr = G(min)(NR, nc - jr);
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+        if (tb && nr == NR && sizeof(REAL) == 4) { /* 16 x 16 blocks transposed in registers */
+            mlp_pack_t16_ps((const float *)B + (size_t)(j0 + jr) * ldb + p0, ldb, NR / 16, kc,
+                            (float *)dst, NR);
+            continue;
+        }
+#endif
         if (tb) { /* op(B)[p][j] = B[j][p]: column by column, contiguous reads */
             for (int j = 0; j < NR; j++) {
                 const REAL *b = B + (size_t)(j0 + jr + j) * ldb + p0;
@@ -171,6 +182,7 @@ static void G(kernel_direct)(int kc, const REAL *a, ptrdiff_t rs, ptrdiff_t cs,
 }
 
 #include "tensor/gemm_sparse.h"
+#include "tensor/gemm_sparse_t.h"
 
 /* The largest block size <= max that splits n into equal parts (a multiple of `unit`), so no
  * block is a thin remainder: K = 784 runs as 4 slices of 196 rather than 3 x 256 + 16. */
@@ -190,6 +202,11 @@ void G(mlp_gemm_packed)(int ta, int tb, int M, int N, int K, REAL alpha, const R
         for (int p0 = 0; p0 < K; p0 += kcb) {
             int kc = G(min)(kcb, K - p0);
             REAL beta_here = p0 == 0 ? beta : 1; /* later slices accumulate */
+            /* A^T B with B's zeros skipped, as (B^T A)^T (gemm_sparse_t.h). */
+            if (ta && !tb && G(sparse_t_ok)(M, nc, alpha, beta_here) &&
+                G(sparse_t_block)(M, nc, kc, alpha, A + (size_t)p0 * lda, lda,
+                                  B + (size_t)p0 * ldb + j0, ldb, beta_here, C + j0, ldc, Ap))
+                continue;
             G(pack_b)(tb, B, ldb, p0, kc, j0, nc, Bp);
             /* Wide blocks (where ordering and compacting A costs little against the products)
              * skip the zeros of A when this block of op(B) is finite (gemm_sparse.h). */

@@ -17,8 +17,9 @@
 #define MLP_GEMM_A_BYTES (144 * MLP_GEMM_KC * 4)
 #define MLP_GEMM_B_BYTES (1024 * MLP_GEMM_KC * 4)
 /* After them, the row order and lists of nonzero columns of the sparse path (gemm_sparse.h):
- * 2 MC + MC / 6 x KC ints for the larger MC (float). */
-#define MLP_GEMM_X_BYTES ((2 * 144 + 144 / 6 * MLP_GEMM_KC) * 4)
+ * 2 MC + MC / 6 x KC ints for the larger MC (float), and 16 ints that a list's last vector
+ * store may write past its end. */
+#define MLP_GEMM_X_BYTES ((2 * 144 + 144 / 6 * MLP_GEMM_KC + 16) * 4)
 #define MLP_GEMM_WS_BYTES (MLP_GEMM_A_BYTES + MLP_GEMM_B_BYTES + MLP_GEMM_X_BYTES)
 #define MLP_GEMM_WS_ALIGN 64
 /* Products with op(A) = A, and products of at most this many columns, read op(A) in place
@@ -30,6 +31,12 @@
 /* Products with op(A) = A over more columns than this (per thread) skip the zeros of A. */
 #ifndef MLP_GEMM_SPARSE_N
 #define MLP_GEMM_SPARSE_N 64
+#endif
+
+/* A^T B skips the zeros of B (gemm_sparse_t.h) where sampled groups of its columns skip at
+ * least 1 / MLP_GEMM_SPARSE_T_MIN of the p. */
+#ifndef MLP_GEMM_SPARSE_T_MIN
+#define MLP_GEMM_SPARSE_T_MIN 5
 #endif
 
 /* C = alpha op(A) op(B) + beta C for M, N, K >= 1, using ws (MLP_GEMM_WS_BYTES, aligned). */

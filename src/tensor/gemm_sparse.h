@@ -22,12 +22,29 @@ static int G(all_finite)(const REAL *b, size_t n)
     return !bad;
 }
 
-/* Sort key of a row of kc values: (first nonzero p, last nonzero p); kc for both if none. */
+/* Whether the four values at a are all +-0: as 64-bit words with the sign bits cleared. */
+static int G(zero4)(const REAL *a)
+{
+    enum { W = 4 * sizeof(REAL) / sizeof(uint64_t) };
+    const uint64_t keep = sizeof(REAL) == 4 ? 0x7fffffff7fffffffULL : 0x7fffffffffffffffULL;
+    uint64_t w[W], any = 0;
+    memcpy(w, a, sizeof w);
+    for (int i = 0; i < W; i++)
+        any |= w[i];
+    return (any & keep) == 0;
+}
+
+/* Sort key of a row of kc values: (first nonzero p, last nonzero p); kc for both if none. The
+ * zero runs at both ends (an image's border) are skipped four values at a time. */
 static int G(row_key)(const REAL *a, int kc)
 {
     int f = 0, l = kc - 1;
+    while (f + 4 <= kc && G(zero4)(a + f))
+        f += 4;
     while (f < kc && a[f] == 0)
         f++;
+    while (l - 3 > f && G(zero4)(a + l - 3))
+        l -= 4;
     while (l > f && a[l] == 0)
         l--;
     return f == kc ? kc * (kc + 1) + kc : f * (kc + 1) + l;
@@ -87,6 +104,11 @@ static int G(nonzero_columns)(const REAL *const *ar, int kc, int *restrict list)
 {
     typedef __typeof__((G(vec)){0} != (G(vec)){0}) mask;
     int n = 0, p = 0;
+#if VEC_BYTES == 64 && defined(__AVX512F__)
+    if (sizeof(REAL) == 4)
+        for (; p + 16 <= kc; p += 16)
+            n = mlp_nonzero16_ps((const float *const *)ar, MR, p, list, n);
+#endif
     for (; p + VL <= kc; p += VL) {
         mask m = G(load)(ar[0] + p) != (G(vec)){0};
         for (int i = 1; i < MR; i++)

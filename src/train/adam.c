@@ -7,9 +7,10 @@
  * The two differ only in where weight decay enters, so they share one update. */
 #include "train/optimizer.h"
 
+#include <float.h>
 #include <math.h>
 
-static void adam_update(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n,
+static bool adam_update(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n,
                         float *p, const float *g, float gscale, float *const *state,
                         bool decoupled)
 {
@@ -19,6 +20,7 @@ static void adam_update(const struct mlp_opt_hparams *h, double lr, int64_t t, i
     float step = (float)(lr / (1 - pow(h->beta1, (double)t)));
     float bc2_sqrt = (float)sqrt(1 - pow(h->beta2, (double)t));
     float shrink = decoupled ? (float)(1 - lr * h->weight_decay) : 1;
+    int bad = 0;
     for (int64_t i = 0; i < n; i++) {
         float d = g[i] * gscale;
         if (decoupled)
@@ -28,19 +30,21 @@ static void adam_update(const struct mlp_opt_hparams *h, double lr, int64_t t, i
         m[i] = b1 * m[i] + (1 - b1) * d;
         v[i] = b2 * v[i] + (1 - b2) * d * d;
         p[i] -= step * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
+        bad |= MLP_OPT_NOT_FINITE(p[i]);
     }
+    return !bad;
 }
 
-static void adam_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
+static bool adam_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
                       const float *g, float gscale, float *const *state)
 {
-    adam_update(h, lr, t, n, p, g, gscale, state, false);
+    return adam_update(h, lr, t, n, p, g, gscale, state, false);
 }
 
-static void adamw_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
+static bool adamw_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
                        const float *g, float gscale, float *const *state)
 {
-    adam_update(h, lr, t, n, p, g, gscale, state, true);
+    return adam_update(h, lr, t, n, p, g, gscale, state, true);
 }
 
 const struct mlp_optimizer mlp_optimizer_adam = {.name = "adam", .nstate = 2, .step = adam_step};

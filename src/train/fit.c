@@ -2,6 +2,8 @@
 #include "train/fit.h"
 #include "base/mem.h"
 #include "train/classes.h"
+#include "train/parts.h"
+#include "tensor/gemm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -153,20 +155,43 @@ int mlp_fit_check_targets(const struct mlp_fit *f, const mlp_dataset *d, mlp_err
 }
 
 /* Gather rows idx[] of a row-major float array into a plan buffer. */
-static void gather(float *dst, const float *src, int width, const int *idx, int b)
+/* Rows idx[0..b) of src (width floats each) into dst, divided by rows over the plan's threads
+ * when there are enough floats to copy (random rows of a large array: memory-bound). */
+#define GATHER_MIN 32768
+
+struct gather_job {
+    float *dst;
+    const float *src;
+    int width, b;
+    const int *idx;
+};
+
+static void gather_part(void *arg, int part, int parts)
 {
-    for (int r = 0; r < b; r++)
-        memcpy(dst + (size_t)r * (size_t)width, src + (size_t)idx[r] * (size_t)width,
-               (size_t)width * sizeof *dst);
+    const struct gather_job *j = arg;
+    int64_t lo, hi;
+    mlp_part_range(j->b, part, (int64_t)j->b * j->width < GATHER_MIN ? 1 : parts, 1, &lo, &hi);
+    for (int64_t r = lo; r < hi; r++)
+        memcpy(j->dst + (size_t)r * (size_t)j->width, j->src + (size_t)j->idx[r] * (size_t)j->width,
+               (size_t)j->width * sizeof *j->dst);
+}
+
+static void gather(mlp_plan *p, float *dst, const float *src, int width, const int *idx, int b)
+{
+    struct gather_job j = {dst, src, width, b, idx};
+    if ((int64_t)b * width < GATHER_MIN)
+        gather_part(&j, 0, 1);
+    else
+        mlp_gemm_ctx_run(mlp_plan_gemm(p), gather_part, &j);
 }
 
 void mlp_fit_load(const struct mlp_fit *f, mlp_plan *p, const mlp_dataset *d, const int *idx, int b)
 {
     float *x = mlp_plan_buffer(p, f->x), *y = mlp_plan_buffer(p, f->y);
     if (x)
-        gather(x, d->x, d->nfeat, idx, b);
+        gather(p, x, d->x, d->nfeat, idx, b);
     if (y)
-        gather(y, d->y, d->ntarget, idx, b);
+        gather(p, y, d->y, d->ntarget, idx, b);
     mlp_plan_set_batch(p, b);
 }
 

@@ -20,12 +20,21 @@ struct mlp_opt_hparams {
     double weight_decay; /* sgd, adam: added to the gradient (L2); adamw: decoupled */
 };
 
+/* 1 where a float is inf or NaN: the or-reduction of a step's updated values vectorises. */
+#define MLP_OPT_NOT_FINITE(x) (!(fabsf(x) <= FLT_MAX))
+
+/* The most state arrays an optimizer keeps per parameter. */
+#define MLP_OPT_MAX_STATE 2
+
 struct mlp_optimizer {
     const char *name;
-    int nstate; /* state arrays per parameter, each as long as the parameter, zero at first */
+    int nstate; /* state arrays per parameter (at most MLP_OPT_MAX_STATE), each as long as the
+                 * parameter, zero at first */
     /* Update the n values of p in place. The gradient is gscale * g (the trainer passes the sum
-     * over the batch and 1 / batch); t counts steps from 1; state has nstate arrays. */
-    void (*step)(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
+     * over the batch and 1 / batch); t counts steps from 1; state has nstate arrays. Elementwise:
+     * the trainer may update a tensor in pieces, on several threads. Returns whether every
+     * updated value is finite (checked in the same pass: no second read of p). */
+    bool (*step)(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
                  const float *g, float gscale, float *const *state);
 };
 

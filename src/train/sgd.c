@@ -6,12 +6,16 @@
  * With the momentum buffer starting at zero, the first step sets b = g, as PyTorch does. */
 #include "train/optimizer.h"
 
-static void sgd_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
+#include <float.h>
+#include <math.h>
+
+static bool sgd_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int64_t n, float *p,
                      const float *g, float gscale, float *const *state)
 {
     (void)t;
     float mu = (float)h->momentum, wd = (float)h->weight_decay, rate = (float)lr;
     float *b = state[0];
+    int bad = 0;
     for (int64_t i = 0; i < n; i++) {
         float d = g[i] * gscale + wd * p[i];
         if (mu != 0) {
@@ -19,7 +23,9 @@ static void sgd_step(const struct mlp_opt_hparams *h, double lr, int64_t t, int6
             d = h->nesterov ? d + mu * b[i] : b[i];
         }
         p[i] -= rate * d;
+        bad |= MLP_OPT_NOT_FINITE(p[i]);
     }
+    return !bad;
 }
 
 const struct mlp_optimizer mlp_optimizer_sgd = {.name = "sgd", .nstate = 1, .step = sgd_step};

@@ -15,10 +15,10 @@
 #include "train/checkpoint.h"
 #include "train/fit.h"
 #include "train/optimizer.h"
+#include "train/parts.h"
 #include "base/mem.h"
 #include "base/rng.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,31 +134,57 @@ static void opt_free(struct opt_state *s, const struct mlp_fit *f)
     free(s->state);
 }
 
-/* Whether n floats are all finite (an or-reduction the compiler vectorises). */
-static bool all_finite(const float *p, int64_t n)
-{
-    int bad = 0;
-    for (int64_t i = 0; i < n; i++)
-        bad |= !(fabsf(p[i]) <= FLT_MAX);
-    return !bad;
-}
+/* Tensors under this many elements are updated by one thread. */
+#define UPDATE_MIN 16384
 
-/* One optimizer step on every parameter that has a gradient, from the gradients of a batch of
- * b samples. Returns the index of a parameter that became non-finite, or -1. */
-static int update(struct opt_state *s, const struct mlp_fit *f, double lr, int b)
+struct update_job {
+    struct opt_state *s;
+    const struct mlp_fit *f;
+    double lr;
+    int b;
+    int bad[MLP_GEMM_MAX_THREADS]; /* per part: the first parameter that went non-finite */
+};
+
+/* Part `part` of every parameter's elements (parts.h). */
+static void update_part(void *arg, int part, int parts)
 {
-    s->t++;
-    int bad = -1;
+    struct update_job *j = arg;
+    const struct mlp_fit *f = j->f;
+    struct opt_state *s = j->s;
+    int nstate = s->opt->nstate;
+    j->bad[part] = -1;
     for (int i = 0; i < f->nparams; i++) {
         if (f->grad[i] == MLP_NONE)
             continue;
-        int64_t size = mlp_shape_size(mlp_node(f->g, f->param[i])->shape);
+        int64_t size = mlp_shape_size(mlp_node(f->g, f->param[i])->shape), lo, hi;
+        mlp_part_range(size, part, parts, UPDATE_MIN, &lo, &hi);
         float *p = mlp_plan_buffer(f->train, f->param[i]);
-        s->opt->step(&s->h, lr, s->t, size, p, mlp_plan_buffer(f->train, f->grad[i]),
-                     1.0f / (float)b, s->state + (size_t)i * (size_t)s->opt->nstate);
-        if (bad < 0 && !all_finite(p, size))
-            bad = i;
+        const float *g = mlp_plan_buffer(f->train, f->grad[i]);
+        if (hi <= lo)
+            continue;
+        float *state[MLP_OPT_MAX_STATE];
+        for (int k = 0; k < nstate; k++)
+            state[k] = s->state[(size_t)i * (size_t)nstate + (size_t)k] + lo;
+        bool finite = s->opt->step(&s->h, j->lr, s->t, hi - lo, p + lo, g + lo,
+                                   1.0f / (float)j->b, state);
+        if (j->bad[part] < 0 && !finite)
+            j->bad[part] = i;
     }
+}
+
+/* One optimizer step on every parameter that has a gradient, from the gradients of a batch of
+ * b samples, on the training plan's threads. Returns the index of the first parameter that
+ * became non-finite, or -1. */
+static int update(struct opt_state *s, const struct mlp_fit *f, double lr, int b)
+{
+    s->t++;
+    struct update_job j = {.s = s, .f = f, .lr = lr, .b = b};
+    mlp_gemm_ctx *ctx = mlp_plan_gemm(f->train);
+    mlp_gemm_ctx_run(ctx, update_part, &j);
+    int bad = -1;
+    for (int part = 0; part < mlp_gemm_ctx_threads(ctx); part++)
+        if (j.bad[part] >= 0 && (bad < 0 || j.bad[part] < bad))
+            bad = j.bad[part];
     return bad;
 }
 

@@ -299,3 +299,62 @@ TEST(gemm_skipping_zeros_of_a_keeps_the_bits)
     free(A), free(At), free(B), free(C1), free(C2);
     free(D), free(Dt), free(E), free(G1), free(G2);
 }
+
+TEST(gemm_skipping_zeros_of_b_keeps_the_bits)
+{
+    /* A^T B with B mostly zeros in groups of columns (as the pixels of images, in a weight
+     * gradient dY^T X) takes the transposed sparse path (gemm_sparse_t.h); A^T (B^T)^T, B
+     * packed from its transpose, runs every p. Same bits, for a partial row tile (M), a
+     * partial column group (N), two KC slices (K), beta 0 and 1, alpha 1 and not; an inf in
+     * A over zeros of B must still give NaN. */
+    enum { M = 150, N = 203, K = 300 };
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 12, 5);
+    float *A = malloc(K * M * sizeof *A), *B = malloc(K * N * sizeof *B);
+    float *Bt = malloc(N * K * sizeof *Bt), *C1 = malloc(M * N * sizeof *C1);
+    float *C2 = malloc(M * N * sizeof *C2);
+    double *D = malloc(K * M * sizeof *D), *E = malloc(K * N * sizeof *E);
+    double *Et = malloc(N * K * sizeof *Et), *G1 = malloc(M * N * sizeof *G1);
+    double *G2 = malloc(M * N * sizeof *G2);
+    for (int i = 0; i < K * M; i++)
+        A[i] = (float)(D[i] = mlp_rng_normal(&rng));
+    for (int p = 0; p < K; p++)
+        for (int j = 0; j < N; j++) {
+            bool band = (p / 10 + j / 8) % 5 < 2; /* whole groups of 4 columns zero */
+            double v = !band && mlp_rng_uniform(&rng) < 0.6 ? mlp_rng_normal(&rng)
+                       : j % 3 == 0 ? -0.0 : 0.0;
+            B[p * N + j] = Bt[j * K + p] = (float)v;
+            E[p * N + j] = Et[j * K + p] = v;
+        }
+    mlp_gemm_ctx *ctx[7];
+    int nctx = contexts(ctx);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) /* an inf in A's row 0 (column 0 of C) at a p where B's row is zero */
+            for (int p = 0; p < K; p++)
+                if (B[p * N] == 0 && B[p * N + 1] == 0) {
+                    A[p * M] = (float)(D[p * M] = HUGE_VAL);
+                    break;
+                }
+        for (int x = 0; x < nctx; x++) {
+            static const double ab[][2] = {{1, 0}, {1, 1}, {-2.5, 0}, {0.5, 1}};
+            for (int c = 0; c < 4; c++) {
+                for (int i = 0; i < M * N; i++)
+                    C1[i] = C2[i] = (float)(G1[i] = G2[i] = 0.25 * (i % 5));
+                float al = (float)ab[c][0], be = (float)ab[c][1];
+                mlp_gemm_f32(ctx[x], 1, 0, M, N, K, al, A, M, B, N, be, C1, N);
+                mlp_gemm_f32(ctx[x], 1, 1, M, N, K, al, A, M, Bt, K, be, C2, N);
+                mlp_gemm_f64(ctx[x], 1, 0, M, N, K, ab[c][0], D, M, E, N, ab[c][1], G1, N);
+                mlp_gemm_f64(ctx[x], 1, 1, M, N, K, ab[c][0], D, M, Et, K, ab[c][1], G2, N);
+                CHECK_MSG(!memcmp(C1, C2, M * N * sizeof *C1), "float, context %d, case %d", x, c);
+                CHECK_MSG(!memcmp(G1, G2, M * N * sizeof *G1), "double, context %d, case %d", x,
+                          c);
+                if (pass == 1)
+                    CHECK_MSG(C1[0] != C1[0] && G1[0] != G1[0], "inf x 0 is NaN, context %d", x);
+            }
+        }
+    }
+    for (int x = 1; x < nctx; x++)
+        mlp_gemm_ctx_free(ctx[x]);
+    free(A), free(B), free(Bt), free(C1), free(C2);
+    free(D), free(E), free(Et), free(G1), free(G2);
+}

@@ -184,39 +184,47 @@ TEST(xor_is_learned_by_a_2_2_1_sigmoid_network)
     mlp_dataset_free(d);
 }
 
-/* The thread count changes who computes each product, never the result: large enough layers
- * that the products are split (64^3 multiply-adds and up), trained on 1 and on 3 threads. */
+/* The thread count changes who computes each product, optimizer step and batch copy, never the
+ * result: layers large enough that the products are split (64^3 multiply-adds and up), W1
+ * large enough that its update is (16384 elements and up) and batches that the copy is (32768
+ * floats), a last partial batch, with Adam (two state arrays) and SGD with momentum, trained on
+ * 1 and on 3 threads. */
 TEST(training_is_bit_identical_for_every_thread_count)
 {
-    enum { N = 96, F = 128 };
+    enum { N = 200, F = 256, H = 96 };
     double *x = malloc(N * F * sizeof *x), t[N];
     for (int i = 0; i < N * F; i++)
-        x[i] = sin(0.37 * i);
+        x[i] = i % 3 ? sin(0.37 * i) : 0; /* zeros, for the sparse products */
     for (int i = 0; i < N; i++)
         t[i] = i % 4;
     mlp_dataset *d = mlp_dataset_new(N, F, x, 1, t, NULL);
-    float w[2][96 * 128];
-    for (int k = 0; k < 2; k++) {
-        mlp_model *m = parse_ok("input x[128]\ninput c\nparam W1[96,128] ~ he_uniform\n"
-                                "param b1[96] = 0\nparam W2[4,96] ~ he_uniform\n"
-                                "h = relu(W1 @ x + b1)\nL = softmax_xent(W2 @ h, c)\nloss L\n");
-        CHECK(m && d);
-        mlp_train_options o;
-        mlp_train_defaults(&o);
-        o.optimizer = "adam";
-        o.lr = 1e-3;
-        o.batch = 96;
-        o.epochs = 3;
-        o.threads = k ? 3 : 1;
-        mlp_error err = {0};
-        CHECK(!mlp_train(m, d, NULL, &o, &err));
-        double v[96 * 128];
-        mlp_model_get_values(m, "W1", v, NULL);
-        for (int i = 0; i < 96 * 128; i++)
-            w[k][i] = (float)v[i];
-        mlp_model_free(m);
+    static float w[2][2][H * F];
+    for (int opt = 0; opt < 2; opt++) {
+        for (int k = 0; k < 2; k++) {
+            mlp_model *m = parse_ok("input x[256]\ninput c\nparam W1[96,256] ~ he_uniform\n"
+                                    "param b1[96] = 0\nparam W2[4,96] ~ he_uniform\n"
+                                    "h = relu(W1 @ x + b1)\nL = softmax_xent(W2 @ h, c)\n"
+                                    "loss L\n");
+            CHECK(m && d);
+            mlp_train_options o;
+            mlp_train_defaults(&o);
+            o.optimizer = opt ? "sgd" : "adam";
+            o.momentum = opt ? 0.9 : 0;
+            o.lr = opt ? 0.01 : 1e-3;
+            o.batch = 160;
+            o.epochs = 3;
+            o.threads = k ? 3 : 1;
+            mlp_error err = {0};
+            CHECK(!mlp_train(m, d, NULL, &o, &err));
+            double *v = malloc(H * F * sizeof *v);
+            mlp_model_get_values(m, "W1", v, NULL);
+            for (int i = 0; i < H * F; i++)
+                w[opt][k][i] = (float)v[i];
+            free(v);
+            mlp_model_free(m);
+        }
+        CHECK_MSG(!memcmp(w[opt][0], w[opt][1], sizeof w[opt][0]), "optimizer %d", opt);
     }
-    CHECK(!memcmp(w[0], w[1], sizeof w[0]));
     mlp_dataset_free(d);
     free(x);
 }
