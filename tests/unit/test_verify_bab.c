@@ -13,7 +13,6 @@
 #include "analysis/verify/bound.h"
 #include "analysis/verify/dense.h"
 #include "analysis/verify/net.h"
-#include "analysis/verify/rational.h"
 #include "analysis/verify/vnnlib.h"
 #include "analysis/verify/vnnverify.h"
 #include "api/internal.h"
@@ -384,77 +383,4 @@ TEST(verify_vnnlib_alpha_bounds_contain_sampled_values)
 TEST(verify_vnnlib_alpha_bounds_contain_sampled_values_exact_layers)
 {
     alpha_bounds_contain_samples(true, 36);
-}
-
-/* A combination of atoms with weights >= 0 (bound.h's vbound_combine, behind the combined rows
- * of bab_bound.c): the result's coefficient intervals contain the exact combination of the
- * atoms' exact rational coefficients (non-dyadic: each atom holds the two doubles around them)
- * and its constant bounds the exact one above. The same check catches the plain sums in round
- * to nearest with no radius (what a combination without directed rounding would give). */
-static bool within(const mpq_t q, double lo, double hi)
-{
-    mpq_t a;
-    mpq_init(a);
-    bool in = isinf(lo) || (vq_set_double(a, lo) && mpq_cmp(a, q) <= 0);
-    vq_set_double(a, hi);
-    in = in && mpq_cmp(q, a) <= 0;
-    mpq_clear(a);
-    return in;
-}
-
-TEST(verify_vnnlib_combined_rows_contain_the_exact_combination)
-{
-    enum { N = 4, NY = 3, NX = 2, NV = NY + NX + 1 };
-    mlp_rng rng;
-    mlp_rng_seed(&rng, 37, 0);
-    int caught = 0;
-    for (int trial = 0; trial < 200; trial++) {
-        int n = 2 + (int)mlp_rng_below(&rng, N - 1), rows[N] = {3, 0, 2, 1};
-        mpq_t *q = vq_array_new(N * NV), sum, t;
-        mpq_inits(sum, t, NULL);
-        double C[N * NY], crad[N * NY], elo[N * NX], ehi[N * NX], c0[N], lam[N];
-        for (int j = 0; j < N; j++) {
-            lam[j] = mlp_rng_uniform(&rng);
-            for (int v = 0; v < NV; v++) {
-                mpq_t *e = &q[j * NV + v];
-                mpq_set_si(*e, (long)mlp_rng_below(&rng, 2001) - 1000,
-                           1 + (unsigned long)mlp_rng_below(&rng, 30));
-                mpq_canonicalize(*e);
-                double lo = vq_down(*e), hi = vq_up(*e);
-                if (v < NY) {
-                    C[j * NY + v] = lo;
-                    crad[j * NY + v] = hi - lo;
-                } else if (v < NY + NX) {
-                    elo[j * NX + v - NY] = lo;
-                    ehi[j * NX + v - NY] = hi;
-                } else {
-                    c0[j] = hi;
-                }
-            }
-        }
-        double oc[NY], ocrad[NY], oelo[NX], oehi[NX], oc0;
-        vbound_combine(n, lam, rows, NY, NX, C, crad, elo, ehi, c0, oc, ocrad, oelo, oehi, &oc0);
-        bool planted_ok = true;
-        for (int v = 0; v < NV; v++) {
-            mpq_set_si(sum, 0, 1);
-            double near = 0;
-            for (int j = 0; j < n; j++) {
-                vq_set_double(t, lam[j]);
-                mpq_mul(t, t, q[rows[j] * NV + v]);
-                mpq_add(sum, sum, t);
-                near += lam[j] * (v < NY ? C[rows[j] * NY + v]
-                                  : v < NY + NX ? elo[rows[j] * NX + v - NY] : c0[rows[j]]);
-            }
-            bool in = v < NY        ? within(sum, oc[v], oc[v] + ocrad[v])
-                      : v < NY + NX ? within(sum, oelo[v - NY], oehi[v - NY])
-                                    : within(sum, -INFINITY, oc0);
-            CHECK_MSG(in, "trial %d, coefficient %d", trial, v);
-            planted_ok = planted_ok && within(sum, near, near);
-        }
-        caught += !planted_ok;
-        vq_array_free(q, N * NV);
-        mpq_clears(sum, t, NULL);
-    }
-    printf("  planted variant caught in %d of 200\n", caught);
-    CHECK(caught >= 100);
 }

@@ -422,9 +422,6 @@ static void wk_init(struct wk *w, const struct S *s)
     w->rub = mlp_xcalloc(na + 1, sizeof *w->rub);
     w->hplain = mlp_xcalloc(2 * na * (size_t)s->nx + 1, sizeof *w->hplain);
     w->sel = mlp_xcalloc(na + 1, sizeof *w->sel);
-    w->uplain = mlp_xcalloc(na + 1, sizeof *w->uplain);
-    w->tub = mlp_xcalloc((size_t)s->pr.nt + 1, sizeof *w->tub);
-    w->cval = mlp_xcalloc(4 * na + 2 * (size_t)(s->ny + s->nx) + 1, sizeof *w->cval);
     w->csub = mlp_xcalloc(na * (size_t)s->ny + 1, sizeof *w->csub);
     w->asub = mlp_xcalloc(na * (size_t)w->bw.units + 1, sizeof *w->asub);
     w->point = vq_array_new(s->nx);
@@ -440,9 +437,6 @@ static void wk_free(struct wk *w, const struct S *s)
     free(w->rub);
     free(w->hplain);
     free(w->sel);
-    free(w->uplain);
-    free(w->tub);
-    free(w->cval);
     free(w->csub);
     free(w->asub);
     vatk_free(&w->atk);

@@ -14,8 +14,8 @@
 
 /* The terms among `open` that ub does not prove impossible; their worst margin into *score
  * and the row that has it into *worst (-1: none open). */
-static uint64_t decide(const struct prob *pr, const double *ub, const double *tub,
-                       uint64_t open, double *score, int *worst)
+static uint64_t decide(const struct prob *pr, const double *ub, uint64_t open, double *score,
+                       int *worst)
 {
     *score = -INFINITY;
     *worst = -1;
@@ -33,8 +33,6 @@ static uint64_t decide(const struct prob *pr, const double *ub, const double *tu
                 arg = r;
             }
         }
-        proved = proved || tub[t] < 0; /* the term's combined row (combined()) */
-        m = fmin(m, tub[t]);
         if (proved) {
             open &= ~((uint64_t)1 << t);
         } else if (m > *score || *worst < 0) {
@@ -90,90 +88,12 @@ static uint64_t optimise(const struct S *s, struct wk *w, const double *xl, cons
                               pr->elo + r * nx, pr->ehi + r * nx, pr->c0 + r, &v);
             w->ub[r] = fmin(w->ub[r], v); /* both are sound: keep the better */
         }
-        open = decide(pr, w->ub, w->tub, open, score, worst);
+        open = decide(pr, w->ub, open, score, worst);
     }
     const double *best = valpha_best(&w->bw);
     for (int q = 0; q < R; q++)
         memcpy(w->alpha + (size_t)w->sel[q] * nu, best + q * nu, nu * sizeof *w->alpha);
     return open;
-}
-
-/* Terms of several atoms: a combination of their atoms with weights lam >= 0 is >= 0 wherever
- * all of them are, so a bound below 0 of the combination's row proves the term impossible even
- * where no single atom's bound does (near a point where the atoms' bounds peak together, as the
- * margins of "Y_0 is maximal" properties do). The weights are chosen to minimise the box maximum
- * of the same combination of the atoms' plain linear bounds (a min-max over the simplex of a
- * convex piecewise-linear function: exponentiated subgradient steps, the best kept); any
- * weights are sound, as the combined row is bounded afresh (vbound_combine, vbound_atoms). */
-#ifndef COMBINE_STEPS
-#define COMBINE_STEPS 32
-#endif
-
-/* The weights for term t into lam (its tlen atoms); false when a bound is not finite. */
-static bool choose_weights(const struct S *s, const struct wk *w, const double *xl,
-                           const double *xu, int t, double *lam)
-{
-    const struct prob *pr = &s->pr;
-    int n = pr->tlen[t], nx = s->nx;
-    const int *rows = pr->tatom[t];
-    double *k = w->cval + n, *val = w->cval, *cur = w->cval + 2 * n, best = INFINITY;
-    for (int j = 0; j < n; j++) { /* the constant of atom j's linear bound (heuristic) */
-        const double *h = w->hplain + (size_t)rows[j] * nx;
-        k[j] = w->uplain[rows[j]];
-        for (int i = 0; i < nx; i++)
-            k[j] -= fmax(h[i] * xl[i], h[i] * xu[i]);
-        if (!isfinite(k[j]))
-            return false;
-        cur[j] = 1.0 / n;
-    }
-    for (int it = 0; it < COMBINE_STEPS; it++) {
-        double F = 0, lo = INFINITY, hi = -INFINITY;
-        for (int j = 0; j < n; j++)
-            val[j] = k[j];
-        for (int i = 0; i < nx; i++) { /* the corner where the combination peaks */
-            double g = 0;
-            for (int j = 0; j < n; j++)
-                g += cur[j] * w->hplain[(size_t)rows[j] * nx + i];
-            double x = g > 0 ? xu[i] : xl[i];
-            for (int j = 0; j < n; j++)
-                val[j] += w->hplain[(size_t)rows[j] * nx + i] * x;
-        }
-        for (int j = 0; j < n; j++) {
-            F += cur[j] * val[j];
-            lo = fmin(lo, val[j]);
-            hi = fmax(hi, val[j]);
-        }
-        if (F < best) {
-            best = F;
-            memcpy(lam, cur, (size_t)n * sizeof *lam);
-        }
-        if (!(hi > lo))
-            break;
-        double eta = 4 / ((hi - lo) * sqrt(it + 1.0)), sum = 0;
-        for (int j = 0; j < n; j++)
-            sum += cur[j] *= exp(-eta * (val[j] - lo));
-        for (int j = 0; j < n; j++)
-            cur[j] /= sum;
-    }
-    return best < INFINITY;
-}
-
-/* The combined rows of the open terms of several atoms, bounded into w->tub. */
-static uint64_t combined(const struct S *s, struct wk *w, const double *xl, const double *xu,
-                         uint64_t open, double *score, int *worst)
-{
-    const struct prob *pr = &s->pr;
-    int ny = s->ny, nx = s->nx;
-    double *lam = w->cval + 3 * pr->na, *c = lam + pr->na, *crad = c + ny, *elo = crad + ny,
-           *ehi = elo + nx, *c0 = ehi + nx;
-    for (int t = 0; t < pr->nt; t++) {
-        if (!(open >> t & 1) || pr->tlen[t] < 2 || !choose_weights(s, w, xl, xu, t, lam))
-            continue;
-        vbound_combine(pr->tlen[t], lam, pr->tatom[t], ny, nx, pr->C, pr->crad, pr->elo,
-                       pr->ehi, pr->c0, c, crad, elo, ehi, c0);
-        vbound_atoms(&w->bw, xl, xu, 1, c, crad, elo, ehi, c0, &w->tub[t]);
-    }
-    return decide(pr, w->ub, w->tub, open, score, worst);
 }
 
 /* The smear and corner come from the plain bounds' input coefficients even where the
@@ -188,13 +108,10 @@ uint64_t bab_evaluate(const struct S *s, struct wk *w, const double *xl, const d
     vbound_atoms(&w->bw, xl, xu, pr->na, pr->C, pr->any_rad ? pr->crad : NULL, pr->elo,
                  pr->ehi, pr->c0, w->ub);
     int worst;
-    for (int t = 0; t < pr->nt; t++)
-        w->tub[t] = INFINITY;
-    open = decide(pr, w->ub, w->tub, open, score, &worst);
+    open = decide(pr, w->ub, open, score, &worst);
     if (!open)
         return open;
     memcpy(w->hplain, vbound_input_coefs(&w->bw, 0), 2 * na * nx * sizeof *w->hplain);
-    memcpy(w->uplain, w->ub, na * sizeof *w->uplain);
     if (known)
         memcpy(w->alpha, known + 2 * nu, na * nu * sizeof *w->alpha);
     else
@@ -202,8 +119,6 @@ uint64_t bab_evaluate(const struct S *s, struct wk *w, const double *xl, const d
             vbound_default_alpha(&w->bw, w->alpha + r * nu);
     if (ALPHA_STEPS > 0)
         open = optimise(s, w, xl, xu, open, score, &worst);
-    if (open && COMBINE_STEPS > 0)
-        open = combined(s, w, xl, xu, open, score, &worst);
     if (out && open && worst >= 0) {
         const double *hi = w->hplain + (size_t)worst * nx, *lo = w->hplain + (na + worst) * nx;
         for (size_t i = 0; i < nx; i++) {

@@ -64,8 +64,6 @@ struct wk {
     double *alpha, *rub;   /* the rows' lower slopes (na sets of units), their own bounds (na) */
     double *hplain;        /* the plain bounds' input coefficients (2 na nx) */
     int *sel;              /* the rows being optimised (na) */
-    double *uplain, *tub;  /* the plain bounds (na); the terms' combined rows' bounds (nt) */
-    double *cval;          /* combined rows' scratch (bab_bound.c: 4 na + 2 ny + 2 nx + 1) */
     double *csub, *asub;   /* their C rows (na ny) and slopes (na sets of units) */
     mpq_t *point;          /* the counterexample this thread found last (nx rationals) */
     long steps, cands;     /* attack counts of the task being run */

@@ -393,41 +393,6 @@ double vbound_linear_box(int n, const double *clo, const double *chi, const doub
     return s;
 }
 
-/* out[k] >= sum_j lam[j] v[rows[j] m + k] (sgn = +1; v + add the value, add NULL: 0), or
- * the upper bound of the negated sum (sgn = -1), in upward rounding (lam >= 0). */
-static NOINLINE void combine(int n, const double *lam, const int *rows, int m, const double *v,
-                             const double *add, int sgn, double *out)
-{
-    for (int k = 0; k < m; k++) {
-        double s = 0;
-        for (int j = 0; j < n; j++) {
-            size_t at = (size_t)rows[j] * (size_t)m + (size_t)k;
-            s += lam[j] * (sgn * v[at] + (add ? sgn * add[at] : 0));
-        }
-        out[k] = s;
-    }
-}
-
-void vbound_combine(int n, const double *lam, const int *rows, int ny, int nx, const double *C,
-                    const double *crad, const double *elo, const double *ehi, const double *c0,
-                    double *oc, double *ocrad, double *oelo, double *oehi, double *oc0)
-{
-    int mode = fegetround();
-    fesetround(FE_UPWARD);
-    combine(n, lam, rows, ny, C, NULL, -1, oc); /* -(lower end) */
-    combine(n, lam, rows, ny, C, crad, +1, ocrad); /* upper end: C + crad is exact (set_row) */
-    for (int k = 0; k < ny; k++) {
-        oc[k] = -oc[k];
-        ocrad[k] = ocrad[k] - oc[k];
-    }
-    combine(n, lam, rows, nx, elo, NULL, -1, oelo);
-    for (int k = 0; k < nx; k++)
-        oelo[k] = -oelo[k];
-    combine(n, lam, rows, nx, ehi, NULL, +1, oehi);
-    combine(n, lam, rows, 1, c0, NULL, +1, oc0);
-    fesetround(mode);
-}
-
 /* ub[r] >= max over the box of G[r] . z_m, for the R rows in w->G (on layer m's outputs); with
  * row r's lower slopes from alpha + r units (NULL: DeepPoly's), each row's H kept in hsave. */
 static void back_from(struct vbwork *w, int m, int R, const double *xl, const double *xu,

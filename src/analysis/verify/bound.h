@@ -77,15 +77,6 @@ void vbound_atoms(struct vbwork *w, const double *xl, const double *xu, int R, c
 void vbound_atoms_rest(const struct vbwork *w, const double *xl, const double *xu, int R,
                        const double *crad, const double *elo, const double *ehi,
                        const double *c0, double *ub);
-/* The combination sum_j lam[j] * atom rows[j] of n atoms (lam[j] >= 0), each atom given as
- * vbound_atoms takes it (C within crad, E in [elo, ehi], c0 an upper bound of its constant; ny
- * and nx per row), as one such row into oc, ocrad, oelo, oehi, oc0 (directed rounding): for
- * every choice of the atoms' exact coefficients within theirs, the combination's lie within the
- * result's. So an upper bound below 0 of the result's row over a box proves that the atoms
- * cannot all be >= 0 there (their combination would be >= 0). */
-void vbound_combine(int n, const double *lam, const int *rows, int ny, int nx, const double *C,
-                    const double *crad, const double *elo, const double *ehi, const double *c0,
-                    double *oc, double *ocrad, double *oelo, double *oehi, double *oc0);
 /* An upper bound of sum c[i] x[i] over the box for c[i] in [clo[i], chi[i]], rounded up. */
 double vbound_linear_box(int n, const double *clo, const double *chi, const double *xl,
                          const double *xu);
