@@ -181,6 +181,13 @@ static void mark_unset(mlp_session *s)
     }
 }
 
+/* Every input is set: drop the dependency record (inputs only ever become set). */
+static void forget_unset(mlp_session *s)
+{
+    free(s->unset_input);
+    s->unset_input = NULL;
+}
+
 void mlp_session_mark_set(mlp_session *s, int nm)
 {
     if (s->input_set[nm])
@@ -193,12 +200,10 @@ int mlp_session_run(mlp_session *s, mlp_error *err)
 {
     /* Only a session with inputs still unset pays for the dependency walk; inputs only ever
      * become set, so once all are, the walk's record is dropped for good. */
-    if (s->unset_inputs > 0) {
+    if (s->unset_inputs > 0)
         mark_unset(s);
-    } else if (s->unset_input) {
-        free(s->unset_input);
-        s->unset_input = NULL;
-    }
+    else
+        forget_unset(s);
     mlp_plan_run(s->plan);
     /* Class indices are checked where they were computed from inputs that were set. */
     int rc = MLP_OK;
@@ -230,10 +235,7 @@ int mlp_session_sgd_step(mlp_session *s, double lr, mlp_error *err)
             mlp_plan_apply_sgd(s->plan, lr);
         return rc;
     }
-    if (s->unset_input) { /* every input is set now: no value depends on an unset one */
-        free(s->unset_input);
-        s->unset_input = NULL;
-    }
+    forget_unset(s); /* every input is set now: no value depends on an unset one */
     mlp_plan_run_sgd(s->plan, lr);
     return MLP_OK;
 }
