@@ -211,6 +211,69 @@ TEST(gemm_is_deterministic_for_any_thread_count)
     free(D2);
 }
 
+/* A pass after the product (mlp_gemm_then_*): it sees each column once, already final (equal
+ * to the plain product's), on however many threads the product is split over. */
+struct then_check {
+    const float *want; /* the product */
+    float *C;
+    int M, N, bad;
+    int *seen; /* per column: calls that covered it */
+};
+
+static void then_check_cols(void *arg, int j0, int n)
+{
+    struct then_check *t = arg;
+    for (int j = j0; j < j0 + n; j++) {
+        t->seen[j]++;
+        for (int i = 0; i < t->M; i++) {
+            float *c = &t->C[(size_t)i * t->N + j];
+            t->bad |= *c != t->want[(size_t)i * t->N + j];
+            *c = *c * 2 + 1;
+        }
+    }
+}
+
+TEST(gemm_then_runs_the_pass_once_per_column_after_the_product)
+{
+    /* Plain loops (6 x 5 x 4), packed on one part (70 x 40 x 300) and split (70 x 333 x 300). */
+    static const struct dims sizes[] = {{6, 5, 4}, {70, 40, 300}, {70, 333, 300}};
+    enum { MAXE = 70 * 333 };
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 7, 1);
+    float *A = malloc(MAXE * 5 * sizeof *A), *B = malloc(MAXE * 5 * sizeof *B);
+    float *want = malloc(MAXE * sizeof *want), *C = malloc(MAXE * sizeof *C);
+    int *seen = malloc(333 * sizeof *seen);
+    for (int i = 0; i < MAXE * 5; i++) {
+        A[i] = (float)mlp_rng_normal(&rng);
+        B[i] = (float)mlp_rng_normal(&rng);
+    }
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        struct dims d = sizes[s];
+        mlp_gemm_f32(NULL, 0, 1, d.M, d.N, d.K, 1, A, d.K, B, d.K, 0, want, d.N);
+        for (int threads = 1; threads <= 4; threads++) {
+            mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO, threads);
+            struct then_check t = {want, C, d.M, d.N, 0, seen};
+            mlp_gemm_then then = {then_check_cols, &t};
+            memset(seen, 0, (size_t)d.N * sizeof *seen);
+            mlp_gemm_then_f32(ctx, 0, 1, d.M, d.N, d.K, 1, A, d.K, B, d.K, 0, C, d.N, &then);
+            CHECK_MSG(!t.bad, "%dx%dx%d, %d threads: a column not final", d.M, d.N, d.K,
+                      threads);
+            for (int j = 0; j < d.N; j++)
+                CHECK_MSG(seen[j] == 1, "%dx%dx%d, %d threads: column %d seen %d times", d.M,
+                          d.N, d.K, threads, j, seen[j]);
+            for (int e = 0; e < d.M * d.N; e++)
+                t.bad |= C[e] != want[e] * 2 + 1;
+            CHECK_MSG(!t.bad, "%dx%dx%d, %d threads: the pass's result", d.M, d.N, d.K, threads);
+            mlp_gemm_ctx_free(ctx);
+        }
+    }
+    free(A);
+    free(B);
+    free(want);
+    free(C);
+    free(seen);
+}
+
 TEST(gemm_reading_a_in_place_equals_packing_it)
 {
     /* op(A) = A is read in place, op(A) = (A^T)^T is packed first (for a product this wide):
