@@ -23,22 +23,11 @@ void valpha_begin(struct vbwork *w, int R, const double *alpha)
 
 const double *valpha_best(const struct vbwork *w) { return w->abest; }
 
-/* z = W a + b (W's upper ends: the direction only needs to be about right). */
-static void affine(const struct vlayer *L, const double *a, double *z)
-{
-    for (int j = 0; j < L->out; j++) {
-        const double *wr = L->whi + (size_t)j * L->in;
-        double s = L->bhi[j];
-        for (int k = 0; k < L->in; k++)
-            s += wr[k] * a[k];
-        z[j] = s;
-    }
-}
-
-/* Row r's gradient in its slopes, and one Adam step on them. The row's H on every relu layer
- * (w->hsave) and its input coefficients (w->H, both ends) are those of the last
- * vbound_rows_alpha. */
-static void step_row(struct vbwork *w, const double *xl, const double *xu, int R, int r,
+/* Row r's gradient in its slopes, and one Adam step on them; the row is on layer m (its
+ * slopes are those of the relu layers below m). The row's H on every relu layer (w->hsave)
+ * and its input coefficients (w->H, both ends, of R rows) are those of the last
+ * back-substitution with the slopes. */
+static void step_row(struct vbwork *w, const double *xl, const double *xu, int m, int R, int r,
                      double *alpha, int step)
 {
     const struct vdense *d = w->d;
@@ -46,12 +35,12 @@ static void step_row(struct vbwork *w, const double *xl, const double *xu, int R
     double *z = w->az, *a = w->aa;
     for (int k = 0; k < d->nx; k++) /* the corner where the row's bound is attained */
         a[k] = hi[k] + lo[k] > 0 ? xu[k] : xl[k];
-    affine(&d->L[0], a, z);
+    vdense_affine(&d->L[0], a, z);
     double c1 = 1 - pow(B1, step + 1), c2 = 1 - pow(B2, step + 1);
-    for (int i = 0; i < d->nl - 1; i++) {
+    for (int i = 0; i < m; i++) {
         size_t at = (size_t)r * w->units + (size_t)w->off[i];
         const double *h = w->hsave + at, *l = w->l[i], *u = w->u[i], *up = w->slope[i];
-        double *al = alpha + at, *m = w->am + at, *v = w->av + at;
+        double *al = alpha + at, *mo = w->am + at, *v = w->av + at;
         for (int k = 0; k < d->L[i].out; k++) {
             if (u[k] <= 0 || l[k] >= 0) {
                 a[k] = u[k] <= 0 ? 0 : z[k];
@@ -59,13 +48,27 @@ static void step_row(struct vbwork *w, const double *xl, const double *xu, int R
             }
             a[k] = h[k] >= 0 ? up[k] * (z[k] - l[k]) : al[k] * z[k];
             double g = h[k] < 0 ? h[k] * z[k] : 0; /* d bound / d slope */
-            m[k] = B1 * m[k] + (1 - B1) * g;
+            mo[k] = B1 * mo[k] + (1 - B1) * g;
             v[k] = B2 * v[k] + (1 - B2) * g * g;
-            double s = al[k] - LR * (m[k] / c1) / (sqrt(v[k] / c2) + EPS);
+            double s = al[k] - LR * (mo[k] / c1) / (sqrt(v[k] / c2) + EPS);
             al[k] = s < 0 ? 0 : s > 1 ? 1 : s;
         }
-        affine(&d->L[i + 1], a, z);
+        if (i + 1 < m)
+            vdense_affine(&d->L[i + 1], a, z);
     }
+}
+
+/* Where a row's sound bound res[r] beats best[r], it becomes best[r] and the row's slopes its
+ * best. */
+static void keep_best(struct vbwork *w, int R, const double *res, const double *alpha,
+                      double *best)
+{
+    size_t nu = (size_t)w->units;
+    for (int r = 0; r < R; r++)
+        if (res[r] < best[r]) {
+            best[r] = res[r];
+            memcpy(w->abest + (size_t)r * nu, alpha + (size_t)r * nu, nu * sizeof *alpha);
+        }
 }
 
 void valpha_step(struct vbwork *w, const double *xl, const double *xu, int R, const double *C,
@@ -73,12 +76,17 @@ void valpha_step(struct vbwork *w, const double *xl, const double *xu, int R, co
 {
     double *res = w->aub; /* the bounds (sound) with the current slopes */
     vbound_rows_alpha(w, xl, xu, R, C, alpha, res);
-    size_t nu = (size_t)w->units;
+    keep_best(w, R, res, alpha, best);
     for (int r = 0; r < R; r++)
-        if (res[r] < best[r]) {
-            best[r] = res[r];
-            memcpy(w->abest + (size_t)r * nu, alpha + (size_t)r * nu, nu * sizeof *alpha);
-        }
-    for (int r = 0; r < R; r++)
-        step_row(w, xl, xu, R, r, alpha, step);
+        step_row(w, xl, xu, w->d->nl - 1, R, r, alpha, step);
+}
+
+void valpha_units_step(struct vbwork *w, int m, const double *xl, const double *xu, int R,
+                       const int *unit, double *alpha, int step, bool move, double *best)
+{
+    double *res = w->aub;
+    vbound_units_alpha(w, m, xl, xu, R, unit, alpha, res);
+    keep_best(w, 2 * R, res, alpha, best);
+    for (int r = 0; move && r < 2 * R; r++)
+        step_row(w, xl, xu, m, 2 * R, r, alpha, step);
 }
