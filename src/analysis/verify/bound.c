@@ -61,8 +61,9 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
     w->am = dalloc(A);
     w->av = dalloc(A);
     w->abest = dalloc(A);
-    w->az = dalloc(W > (size_t)d->nx ? W : (size_t)d->nx);
-    w->aa = dalloc(W > (size_t)d->nx ? W : (size_t)d->nx);
+    size_t wide = W > (size_t)d->nx ? W : (size_t)d->nx; /* alpha.c: a point per row */
+    w->az = dalloc((size_t)w->arows * wide);
+    w->aa = dalloc((size_t)w->arows * wide);
     w->aub = dalloc((size_t)w->arows);
 }
 
