@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/verify/alpha.h"
+#include "analysis/verify/alpha_layers.h"
 #include "analysis/verify/attack.h"
 #include "analysis/verify/bound.h"
 #include "analysis/verify/dense.h"
@@ -383,4 +384,101 @@ TEST(verify_vnnlib_alpha_bounds_contain_sampled_values)
 TEST(verify_vnnlib_alpha_bounds_contain_sampled_values_exact_layers)
 {
     alpha_bounds_contain_samples(true, 36);
+}
+
+/* The most a sampled pre-activation of any layer lies outside the forward pass's bounds (200
+ * points of the box, in doubles); <= 0 when the bounds contain them all. */
+static double layers_excess(struct vatk *a, mlp_rng *rng, const struct fixture *f,
+                            const struct vbwork *bw)
+{
+    double worst = -INFINITY;
+    for (int s = 0; s < 200; s++) {
+        double x[3];
+        for (int i = 0; i < 3; i++)
+            x[i] = f->xl[i] + (f->xu[i] - f->xl[i]) * mlp_rng_uniform(rng);
+        vatk_forward(a, x);
+        for (int l = 0; l < f->d.nl; l++)
+            for (int j = 0; j < f->d.L[l].out; j++)
+                worst = fmax(worst, fmax(bw->l[l][j] - a->z[l][j], a->z[l][j] - bw->u[l][j]));
+    }
+    return worst;
+}
+
+/* A planted unsound hook: the offsets of the layers below m dropped (the ends they are taken
+ * over zeroed), then the real one. */
+static void planted_hook(struct vbwork *w, int m, const double *xl, const double *xu, void *ctx)
+{
+    for (int i = 0; i < m; i++) {
+        int n = w->d->L[i].out;
+        memset(w->slope[i] + 2 * n, 0, 2 * (size_t)n * sizeof *w->slope[i]);
+    }
+    valayers_hook(w, m, xl, xu, ctx);
+}
+
+/* The hidden layers' own slopes (alpha_layers.h): every layer's bounds, after optimisation
+ * steps, warm-started again from the slopes they saved, and with random slopes far outside
+ * [0, 1], contain the sampled pre-activations, and the optimised ones are never looser than the
+ * plain ones (often tighter). The same check catches the planted variant (no offsets). */
+static void layer_bounds_contain_samples(bool dyadic, uint64_t seed)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, seed, 0);
+    int tighter = 0, caught = 0;
+    for (int trial = 0; trial < 100; trial++) {
+        struct fixture f;
+        fixture_init(&f, &rng, dyadic, trial);
+        struct vbwork bw;
+        vbound_init(&bw, &f.d, 2);
+        struct vatk a;
+        vatk_init(&a, &f.d);
+        struct valayers va;
+        valayers_init(&va, &bw, 8);
+        size_t n = valayers_size(&f.d);
+        double *store = calloc(n + 1, sizeof *store), *plain = calloc(2 * bw.units + 1, 8);
+        vbound_forward(&bw, f.xl, f.xu, NULL);
+        vbound_save(&bw, plain);
+        va.store = store;
+        bw.layer_hook = valayers_hook;
+        bw.hook_ctx = &va;
+        valayers_clear(&f.d, store);
+        bool tight = false;
+        for (int pass = 0; pass < 2; pass++) { /* the second starts from the saved slopes */
+            vbound_forward(&bw, f.xl, f.xu, plain); /* inside the plain bounds, as a box's */
+            CHECK_MSG(layers_excess(&a, &rng, &f, &bw) <= 1e-9, "trial %d\n%s", trial, f.model);
+            for (int i = 0, at = 0; i < f.d.nl - 1; at += f.d.L[i++].out)
+                for (int j = 0; j < f.d.L[i].out; j++) {
+                    CHECK(bw.l[i][j] >= plain[at + j] && bw.u[i][j] <= plain[bw.units + at + j]);
+                    tight |= bw.l[i][j] > plain[at + j] || bw.u[i][j] < plain[bw.units + at + j];
+                }
+        }
+        tighter += tight;
+        va.steps = 1; /* random slopes, bounded as they are */
+        for (size_t k = 0; k < n; k++)
+            store[k] = 3 * mlp_rng_uniform(&rng) - 1; /* in [-1, 2] */
+        vbound_forward(&bw, f.xl, f.xu, NULL);
+        CHECK_MSG(layers_excess(&a, &rng, &f, &bw) <= 1e-9, "trial %d\n%s", trial, f.model);
+        bw.layer_hook = planted_hook;
+        vbound_forward(&bw, f.xl, f.xu, NULL);
+        caught += layers_excess(&a, &rng, &f, &bw) > 1e-9;
+        free(store);
+        free(plain);
+        valayers_free(&va);
+        vatk_free(&a);
+        vbound_free(&bw);
+        fixture_free(&f);
+    }
+    printf("  hidden layers' optimised bounds tighter in %d of 100; planted variant caught in %d\n",
+           tighter, caught);
+    CHECK(tighter >= 10);
+    CHECK(caught >= 10);
+}
+
+TEST(verify_vnnlib_layer_slopes_bounds_contain_sampled_values)
+{
+    layer_bounds_contain_samples(false, 37);
+}
+
+TEST(verify_vnnlib_layer_slopes_bounds_contain_sampled_values_exact_layers)
+{
+    layer_bounds_contain_samples(true, 38);
 }

@@ -17,7 +17,7 @@
 #endif
 /* Bounds per hidden layer in bab_tighten (alpha_layers.h; 0: none). */
 #ifndef LAYER_STEPS
-#define LAYER_STEPS 6
+#define LAYER_STEPS 3
 #endif
 /* Most atoms of a term for which sums of pairs are tried. */
 #define MAXPAIRS 8
