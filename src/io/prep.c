@@ -198,31 +198,30 @@ int mlp_prep_from_meta(const struct mlp_tensor_list *l, int nfeat, const char *p
 
 /* ---- applying it ---- */
 
+/* Feature k of one sample as the training data was scaled: in double, then stored as float32
+ * (both scalers below give the same bits for the same float32 input). */
+static float scaled(const struct mlp_prep *p, int k, float v)
+{
+    int s = p->nstat > 1 ? k : 0;
+    return (float)((v - p->shift[s]) * p->factor[s]);
+}
+
 void mlp_prep_scale_floats(const struct mlp_prep *p, float *x, int64_t n)
 {
     if (!p || p->scale == MLP_SCALE_NONE)
         return;
-    bool per = p->nstat > 1;
     for (int64_t i = 0; i < n; i++)
-        for (int k = 0; k < p->nfeat; k++) {
-            int s = per ? k : 0;
-            float *v = &x[i * p->nfeat + k];
-            *v = (float)((*v - p->shift[s]) * p->factor[s]);
-        }
+        for (int k = 0; k < p->nfeat; k++)
+            x[i * p->nfeat + k] = scaled(p, k, x[i * p->nfeat + k]);
 }
 
 void mlp_prep_scale_doubles(const struct mlp_prep *p, double *x, int64_t n)
 {
     if (!p || p->scale == MLP_SCALE_NONE)
         return;
-    bool per = p->nstat > 1;
     for (int64_t i = 0; i < n; i++)
-        for (int k = 0; k < p->nfeat; k++) {
-            int s = per ? k : 0;
-            double *v = &x[i * p->nfeat + k];
-            /* as the training data was scaled: in double, then stored as float32 */
-            *v = (float)(((float)*v - p->shift[s]) * p->factor[s]);
-        }
+        for (int k = 0; k < p->nfeat; k++)
+            x[i * p->nfeat + k] = scaled(p, k, (float)x[i * p->nfeat + k]);
 }
 
 int mlp_prep_class(const struct mlp_prep *p, const char *text)
