@@ -54,21 +54,33 @@ static int G(row_key)(const REAL *a, int kc)
     return f == kc ? kc * (kc + 1) + kc : f * (kc + 1) + l;
 }
 
-/* Whether one of the n vectors at v has a lane -0: lanes that are zero (few) looked at. */
+/* Whether one of the n vectors at v has a lane -0: the bits of the smallest integer of REAL's
+ * width (the sign bit alone). */
 static int G(any_neg_zero)(const G(vec) *v, int n)
 {
-    typedef __typeof__((G(vec)){0} == (G(vec)){0}) mask;
-    mask z = v[0] == (G(vec)){0};
-    for (int k = 1; k < n; k++)
-        z |= v[k] == (G(vec)){0};
+    typedef int32_t i32 __attribute__((vector_size(VEC_BYTES)));
+    typedef int64_t i64 __attribute__((vector_size(VEC_BYTES)));
     int any = 0;
-    for (int e = 0; e < VL; e++)
-        any |= z[e] != 0;
-    for (int k = 0; any && k < n; k++)
-        for (int e = 0; e < VL; e++)
-            if (v[k][e] == 0 && signbit(v[k][e]))
-                return 1;
-    return 0;
+    if (sizeof(REAL) == 4) {
+        i32 m = {0};
+        for (int k = 0; k < n; k++) {
+            i32 b;
+            memcpy(&b, &v[k], sizeof b);
+            m |= b == INT32_MIN;
+        }
+        for (size_t e = 0; e < sizeof m / sizeof m[0]; e++)
+            any |= m[e];
+    } else {
+        i64 m = {0};
+        for (int k = 0; k < n; k++) {
+            i64 b;
+            memcpy(&b, &v[k], sizeof b);
+            m |= b == INT64_MIN;
+        }
+        for (size_t e = 0; e < sizeof m / sizeof m[0]; e++)
+            any |= m[e] != 0;
+    }
+    return any;
 }
 
 /* C rows crow[0:mr], columns 0:nr = alpha * sum over the n listed p (idx; all kc p in order
@@ -102,7 +114,7 @@ static void G(kernel_rows)(int n, const int *restrict idx, int kc, const REAL *c
         for (int p = 0; p < n; p++)
             G_STEP(p);
 #undef G_STEP
-    if (idx && G(any_neg_zero)(&acc[0][0], 2 * mr)) { /* perhaps +0 in the dense sum */
+    if (idx && n > 0 && G(any_neg_zero)(&acc[0][0], 2 * mr)) { /* perhaps +0 densely */
         G(kernel_rows)(kc, NULL, kc, ar, b, crow, mr, nr, alpha, beta);
         return;
     }

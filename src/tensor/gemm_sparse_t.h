@@ -111,7 +111,7 @@ static void G(kernel_t)(int n, const int *restrict idx, int kc, const REAL *a, p
         for (int p = 0; p < n; p++)
             T_STEP(p);
 #undef T_STEP
-    if (idx && G(any_neg_zero)(&acc[0][0], TC * TV)) { /* perhaps +0 in the dense sum */
+    if (idx && n > 0 && G(any_neg_zero)(&acc[0][0], TC * TV)) { /* perhaps +0 densely */
         G(kernel_t)(kc, NULL, kc, a, lda, col, ldb, C, ldc, mr, nc, alpha, beta);
         return;
     }
