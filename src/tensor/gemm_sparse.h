@@ -58,28 +58,23 @@ static int G(row_key)(const REAL *a, int kc)
  * width (the sign bit alone). */
 static int G(any_neg_zero)(const G(vec) *v, int n)
 {
-    typedef int32_t i32 __attribute__((vector_size(VEC_BYTES)));
-    typedef int64_t i64 __attribute__((vector_size(VEC_BYTES)));
+#define G_NEG_ZERO(T, MIN)                                                                         \
+    do {                                                                                           \
+        typedef T ints __attribute__((vector_size(VEC_BYTES)));                                    \
+        ints m = {0}, b;                                                                           \
+        for (int k = 0; k < n; k++) {                                                              \
+            memcpy(&b, &v[k], sizeof b);                                                           \
+            m |= b == MIN;                                                                         \
+        }                                                                                          \
+        for (size_t e = 0; e < sizeof m / sizeof m[0]; e++)                                        \
+            any |= m[e] != 0;                                                                      \
+    } while (0)
     int any = 0;
-    if (sizeof(REAL) == 4) {
-        i32 m = {0};
-        for (int k = 0; k < n; k++) {
-            i32 b;
-            memcpy(&b, &v[k], sizeof b);
-            m |= b == INT32_MIN;
-        }
-        for (size_t e = 0; e < sizeof m / sizeof m[0]; e++)
-            any |= m[e];
-    } else {
-        i64 m = {0};
-        for (int k = 0; k < n; k++) {
-            i64 b;
-            memcpy(&b, &v[k], sizeof b);
-            m |= b == INT64_MIN;
-        }
-        for (size_t e = 0; e < sizeof m / sizeof m[0]; e++)
-            any |= m[e] != 0;
-    }
+    if (sizeof(REAL) == 4)
+        G_NEG_ZERO(int32_t, INT32_MIN);
+    else
+        G_NEG_ZERO(int64_t, INT64_MIN);
+#undef G_NEG_ZERO
     return any;
 }
 
