@@ -180,3 +180,13 @@ char *vexplain_requires(const struct vspec *s, const struct veval *ev)
     free(atomv);
     return text;
 }
+
+void vexplain_value_init(mlp_exact_value *v, const char *name, mlp_shape shape)
+{
+    v->name = mlp_xstrdup(name);
+    v->rank = shape.rank;
+    for (int i = 0; i < shape.rank; i++)
+        v->dims[i] = shape.dim[i];
+    v->size = (size_t)mlp_shape_size(shape);
+    v->values = mlp_xcalloc(v->size + 1, sizeof *v->values);
+}

@@ -15,5 +15,8 @@ char *vexplain_domain(const struct vnet *net, const struct vbox *box);
  * one choice satisfies it, else the spec with the inputs substituted and simplified ("y == 1").
  * NULL when it names no such value or no value could satisfy it. */
 char *vexplain_requires(const struct vspec *s, const struct veval *ev);
+/* Name and shape an exact value of a verdict (a counterexample's input or output): v->values
+ * gets v->size empty slots (plus a NULL) for the caller's decimal strings. */
+void vexplain_value_init(mlp_exact_value *v, const char *name, mlp_shape shape);
 
 #endif

@@ -44,16 +44,6 @@ static int apply_bounds(const struct vnet *net, const char *const *bounds, int n
     return rc;
 }
 
-static void exact_value(mlp_exact_value *v, const char *name, mlp_shape shape)
-{
-    v->name = mlp_xstrdup(name);
-    v->rank = shape.rank;
-    for (int i = 0; i < shape.rank; i++)
-        v->dims[i] = shape.dim[i];
-    v->size = (size_t)mlp_shape_size(shape);
-    v->values = mlp_xcalloc(v->size + 1, sizeof *v->values);
-}
-
 /* The counterexample's inputs, and every value the spec names that is not an input. */
 static void fill_counterexample(mlp_verify_result *out, const struct vnet *net,
                                 const struct vspec *s, const struct veval *cev)
@@ -65,7 +55,7 @@ static void fill_counterexample(mlp_verify_result *out, const struct vnet *net,
         if (net->var0[k] < 0)
             continue;
         mlp_exact_value *v = &out->inputs[out->ninputs++];
-        exact_value(v, mlp_node_name(g, net->id[k]), mlp_node(g, net->id[k])->shape);
+        vexplain_value_init(v, mlp_node_name(g, net->id[k]), mlp_node(g, net->id[k])->shape);
         for (size_t e = 0; e < v->size; e++)
             v->values[e] = vq_str(veval_form(cev, k, (int64_t)e)[0]);
     }
@@ -77,7 +67,7 @@ static void fill_counterexample(mlp_verify_result *out, const struct vnet *net,
         seen[a->name] = true;
         int k = net->slot[a->node];
         mlp_exact_value *v = &out->values[out->nvalues++];
-        exact_value(v, g->names[a->name].text, mlp_node(g, a->node)->shape);
+        vexplain_value_init(v, g->names[a->name].text, mlp_node(g, a->node)->shape);
         for (size_t e = 0; e < v->size; e++)
             v->values[e] = vq_str(veval_form(cev, k, (int64_t)e)[0]);
     }

@@ -45,12 +45,7 @@ static int lower(const mlp_graph *g, const struct vnnlib *p, const char *path, s
 
 static void exact_value(mlp_exact_value *v, const char *name, mlp_shape shape, const mpq_t *q)
 {
-    v->name = mlp_xstrdup(name);
-    v->rank = shape.rank;
-    for (int i = 0; i < shape.rank; i++)
-        v->dims[i] = shape.dim[i];
-    v->size = (size_t)mlp_shape_size(shape);
-    v->values = mlp_xcalloc(v->size + 1, sizeof *v->values);
+    vexplain_value_init(v, name, shape);
     for (size_t e = 0; e < v->size; e++)
         v->values[e] = vq_str(q[e]);
 }

@@ -4,6 +4,7 @@
  * 0 at their corners. Each gives verify its exact semantics as relu, step and drelu of affine
  * pre-activations (.lower): those pre-activations are its split points. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -40,7 +41,8 @@ static mlp_id leaky_relu_lower(mlp_graph *g, const mlp_id *in)
 PIECEWISE_INFO(LEAKY_RELU, mlp_shape_scalar_args, leaky_relu_forward, leaky_relu_vjp,
                "leaky_relu", "\\operatorname{leaky\\_relu}", .min_args = 1,
                .defaults = {NULL, "0.01"}, .sign_fn = leaky_relu_signs, .lower = leaky_relu_lower,
-               .fold = {{Z | P, MLP_FOLD_OPERAND}})
+               .fold = {{Z | P, MLP_FOLD_OPERAND}},
+               .onnx = {MLP_ONNX_ALPHA, "LeakyRelu"})
 
 /* ---- leaky_relu'(x, a) = 1 for x > 0, else a ---- */
 MLP_NARY_FORWARD(dleaky_relu_forward, 2, a[0] > 0 ? 1 : a[1])
@@ -76,7 +78,8 @@ static mlp_id abs_lower(mlp_graph *g, const mlp_id *in)
 }
 PIECEWISE_INFO(ABS, mlp_shape_same, abs_forward, abs_vjp, "abs", "\\operatorname{abs}",
                .math_form = MLP_MATH_ABS, .sign = MLP_SIGNS(P, Z, P), .sign_back = true,
-               .lower = abs_lower, .fold = {{Z | P, MLP_FOLD_OPERAND}})
+               .lower = abs_lower, .fold = {{Z | P, MLP_FOLD_OPERAND}},
+               .onnx = {MLP_ONNX_UNARY, "Abs"})
 
 /* ---- sign(x): -1, 0 or 1 (0 for nan, as PyTorch) ---- */
 MLP_UNARY_FORWARD(sign_forward, v > 0 ? 1 : v < 0 ? -1 : 0)
@@ -108,9 +111,11 @@ static mlp_id min_lower(mlp_graph *g, const mlp_id *in)
     return mlp_sub(g, in[0], relu_of(g, mlp_sub(g, in[0], in[1])));
 }
 PIECEWISE_INFO(MAX, mlp_shape_elementwise, max_forward, max_min_vjp, "max", "\\max",
-               .sign_fn = mlp_sign_max, .lower = max_lower)
+               .sign_fn = mlp_sign_max, .lower = max_lower,
+               .onnx = {MLP_ONNX_BINARY, "Max"})
 PIECEWISE_INFO(MIN, mlp_shape_elementwise, min_forward, max_min_vjp, "min", "\\min",
-               .sign_fn = mlp_sign_min, .lower = min_lower)
+               .sign_fn = mlp_sign_min, .lower = min_lower,
+               .onnx = {MLP_ONNX_BINARY, "Min"})
 
 /* ---- dmax(a, b) = 1 if a > b, 1/2 if a = b, else 0: d max(a, b) / da ---- */
 MLP_NARY_FORWARD(dmax_forward, 2, a[0] > a[1] ? 1 : a[0] == a[1] ? 0.5 : 0)
@@ -165,7 +170,8 @@ static mlp_id clip_lower(mlp_graph *g, const mlp_id *in)
     return mlp_sub(g, m, relu_of(g, mlp_sub(g, m, in[2])));
 }
 PIECEWISE_INFO(CLIP, clip_shape, clip_forward, clip_vjp, "clip", "\\operatorname{clip}",
-               .const_args = 6, .sign_fn = clip_signs, .lower = clip_lower)
+               .const_args = 6, .sign_fn = clip_signs, .lower = clip_lower,
+               .onnx = {MLP_ONNX_CLIP, "Clip"})
 
 /* ---- relu6(x) = clip(x, 0, 6) ---- */
 MLP_UNARY_FORWARD(relu6_forward, v != v ? v : v < 0 ? 0 : v > 6 ? 6 : v)
@@ -181,7 +187,8 @@ static mlp_id relu6_lower(mlp_graph *g, const mlp_id *in)
     return mlp_sub(g, m, relu_of(g, mlp_sub(g, m, mlp_scalar(g, 6))));
 }
 PIECEWISE_INFO(RELU6, mlp_shape_same, relu6_forward, relu6_vjp, "relu6", "\\operatorname{relu6}",
-               .sign = MLP_SIGNS(Z, Z, P), .sign_back = true, .lower = relu6_lower)
+               .sign = MLP_SIGNS(Z, Z, P), .sign_back = true, .lower = relu6_lower,
+               .onnx = {MLP_ONNX_CLIP, "Clip", 0, 6})
 
 /* ---- dclip(x, lo, hi) = 1 if lo < x < hi, else 0: d clip / dx ---- */
 MLP_NARY_FORWARD(dclip_forward, 3, a[1] < a[0] && a[0] < a[2] ? 1 : 0)
@@ -206,3 +213,20 @@ static mlp_id dclip_lower(mlp_graph *g, const mlp_id *in)
 PIECEWISE_INFO(DCLIP, clip_shape, dclip_forward, NULL, "clip'", "\\operatorname{clip}'",
                .grad = MLP_GRAD_ZERO, .const_args = 6, .sign_fn = dclip_signs,
                .lower = dclip_lower)
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+/* Each the kernel's expression; clip (bounds from its operands 1 and 2) and relu6 (0, 6) are
+ * an int8 layer's clamp. */
+MLP_C_OP(LEAKY_RELU, MLP_C_NARY("r = a0 > 0 ? a0 : a0 * a1;", ""), MLP_Q8_NO)
+MLP_C_OP(DLEAKY_RELU, MLP_C_NARY("r = a0 > 0 ? 1 : a1;", ""), MLP_Q8_NO)
+MLP_C_OP(ABS, MLP_C_NARY("r = fabsf(a0);", "fabsf"), MLP_Q8_NO)
+MLP_C_OP(SIGN, MLP_C_NARY("r = a0 > 0 ? 1 : a0 < 0 ? -1 : 0;", ""), MLP_Q8_NO)
+MLP_C_OP(MAX, MLP_C_NARY("r = a0 != a0 || a0 > a1 ? a0 : a1;", ""), MLP_Q8_NO)
+MLP_C_OP(MIN, MLP_C_NARY("r = a0 != a0 || a0 < a1 ? a0 : a1;", ""), MLP_Q8_NO)
+MLP_C_OP(DMAX, MLP_C_NARY("r = a0 > a1 ? 1 : a0 == a1 ? 0.5 : 0;", ""), MLP_Q8_NO)
+MLP_C_OP(CLIP, MLP_C_NARY("r = a0 != a0 ? a0 : a0 < a1 ? a1 : a0 > a2 ? a2 : a0;", ""),
+         MLP_Q8_CLAMP_TO(0, 0))
+MLP_C_OP(RELU6, MLP_C_NARY("r = a0 != a0 ? a0 : a0 < 0 ? 0 : a0 > 6 ? 6 : a0;", ""),
+         MLP_Q8_CLAMP_TO(0, 6))
+MLP_C_OP(DCLIP, MLP_C_NARY("r = a1 < a0 && a0 < a2 ? 1 : 0;", ""), MLP_Q8_NO)

@@ -1,6 +1,7 @@
 /* softmax.c - softmax, log-softmax and log-sum-exp over a vector, computed stably: the maximum
  * is subtracted before exponentiating, so no finite input overflows. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -94,9 +95,63 @@ static void logsumexp_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const 
         __VA_ARGS__};
 
 SOFTMAX_INFO(SOFTMAX, softmax_forward, softmax_vjp, "softmax", "\\operatorname{softmax}",
-             .sign = MLP_SIGNS(MLP_S_P, MLP_S_P, MLP_S_P))
+             .sign = MLP_SIGNS(MLP_S_P, MLP_S_P, MLP_S_P),
+             .onnx = {MLP_ONNX_SOFTMAX, "Softmax"})
 SOFTMAX_INFO(LOG_SOFTMAX, log_softmax_forward, log_softmax_vjp, "log_softmax",
              "\\operatorname{log\\,softmax}",
-             .sign = MLP_SIGNS(MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z))
+             .sign = MLP_SIGNS(MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z),
+             .onnx = {MLP_ONNX_SOFTMAX, "LogSoftmax"})
 SOFTMAX_INFO(LOGSUMEXP, logsumexp_forward, logsumexp_vjp, "logsumexp",
              "\\operatorname{logsumexp}", .sign_fn = mlp_sign_any)
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+enum { C_SOFTMAX, C_LOG_SOFTMAX, C_LOGSUMEXP }; /* the forms of emit_softmax */
+
+/* softmax, log_softmax, logsumexp: the largest element m (0 if infinite),
+ * s = sum exp(x - m) in double, then exp(x - m) / s, (x - m) - log(s) or m + log(s). */
+static void emit_softmax(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    int form = mlp_c_variant(cg, id);
+    int64_t n = mlp_c_size(cg, low->in[0]);
+    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", form == C_SOFTMAX ? "" : ", log_s");
+    P("        for (i = 0; i < %lld; i++)\n            if (a[i] > m)\n                m = a[i];\n",
+      (long long)n);
+    P("        if (!(m > -HUGE_VAL && m < HUGE_VAL))\n            m = 0;\n");
+    P("        for (i = 0; i < %lld; i++)\n            s += exp(a[i] - m);\n", (long long)n);
+    if (form != C_SOFTMAX)
+        P("        log_s = log(s);\n");
+    if (form == C_LOGSUMEXP) {
+        P("        y[0] = (float)(m + log_s);\n");
+        return;
+    }
+    P("        for (i = 0; i < %lld; i++) {\n            double v = a[i] - m;\n", (long long)n);
+    P(form == C_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
+                           : "            y[i] = (float)(v - log_s);\n        }\n");
+}
+
+/* softmax as an int8 model's output, in float after the integer core: over mlp_fexp, so the
+ * generated file calls no libm function for it. */
+#define Q8_SOFTMAX(X) X(                                                                        \
+static void q8_softmax(float *v, int32_t n)                                                     \
+{                                                                                               \
+    int32_t i;                                                                                  \
+    float m = v[0], s = 0;                                                                      \
+    for (i = 1; i < n; i++)                                                                     \
+        m = v[i] > m ? v[i] : m;                                                                \
+    for (i = 0; i < n; i++) {                                                                   \
+        v[i] = mlp_fexp(v[i] - m);                                                              \
+        s += v[i];                                                                              \
+    }                                                                                           \
+    for (i = 0; i < n; i++)                                                                     \
+        v[i] = v[i] / s;                                                                        \
+})
+Q8_SOFTMAX(MLP_C_CODE)
+static const struct mlp_q8_final softmax_final = {q8_softmax, Q8_SOFTMAX(MLP_C_CODE_TEXT), "q8_softmax",
+                                                  0, 0};
+
+MLP_C_OP(SOFTMAX, MLP_C_FORM(emit_softmax, C_SOFTMAX, MLP_C_USES_EXP), MLP_Q8_FINAL(&softmax_final))
+MLP_C_OP(LOG_SOFTMAX, MLP_C_FORM(emit_softmax, C_LOG_SOFTMAX, MLP_C_USES_EXP | MLP_C_USES_LOG),
+         MLP_Q8_NO)
+MLP_C_OP(LOGSUMEXP, MLP_C_FORM(emit_softmax, C_LOGSUMEXP, MLP_C_USES_EXP | MLP_C_USES_LOG),
+         MLP_Q8_NO)
