@@ -74,14 +74,11 @@
  * tanhf 2.09). tests/unit/test_fexp.c checks the bound over every 256th float. */
 #define MLP_FEXP_MAX_ULP 1.03
 
-#define MLP_FEXP_CODE(X) X(                                                                         \
-static inline float mlp_fexp(float x)                                                               \
+#define MLP_FEXP_CORE_CODE(X) X(                                                                    \
+static inline float mlp_fexp_core(float x, uint32_t *n)                                             \
 {                                                                                                   \
-    union { float f; uint32_t u; } k, s1, s2, y;                                                    \
-    float t, kf, h, l, r, r2, r4, a, b, q, p;                                                       \
-    uint32_t big, small, n, n1;                                                                     \
-    big = 0u - (uint32_t)(x > 89.0f);                                                               \
-    small = 0u - (uint32_t)(x < -104.0f);                                                           \
+    union { float f; uint32_t u; } k;                                                               \
+    float t, kf, h, l, r, r2, r4, a, b, q;                                                          \
     t = x * 1.442695f;                                                                              \
     k.f = t + 12582912.0f;                                                                          \
     kf = k.f - 12582912.0f;                                                                         \
@@ -101,8 +98,19 @@ static inline float mlp_fexp(float x)                                           
     q = a + q;                                                                                      \
     q = q * r2;                                                                                     \
     q = q + r;                                                                                      \
-    p = q + 1.0f;                                                                                   \
-    n = k.u - 0x4b400000u + 256u;                                                                   \
+    *n = k.u - 0x4b400000u + 256u;                                                                  \
+    return q + 1.0f;                                                                                \
+})
+
+#define MLP_FEXP_CODE(X) X(                                                                         \
+static inline float mlp_fexp(float x)                                                               \
+{                                                                                                   \
+    union { float f; uint32_t u; } s1, s2, y;                                                       \
+    float p;                                                                                        \
+    uint32_t big, small, n, n1;                                                                     \
+    big = 0u - (uint32_t)(x > 89.0f);                                                               \
+    small = 0u - (uint32_t)(x < -104.0f);                                                           \
+    p = mlp_fexp_core(x, &n);                                                                       \
     n1 = n >> 1;                                                                                    \
     s1.u = (n1 - 1u) << 23;                                                                         \
     s2.u = (n - n1 - 1u) << 23;                                                                     \
@@ -115,19 +123,26 @@ static inline float mlp_fexp(float x)                                           
 #define MLP_FSIGMOID_CODE(X) X(                                                                     \
 static inline float mlp_fsigmoid(float v)                                                           \
 {                                                                                                   \
-    float a = v >= 0 ? -v : v;                                                                      \
-    float e = mlp_fexp(a);                                                                          \
-    float d = 1 + e;                                                                                \
-    float num = v >= 0 ? 1 : e;                                                                     \
+    union { float f; uint32_t u; } a, lo, s;                                                        \
+    uint32_t n;                                                                                     \
+    float e, d, num;                                                                                \
+    a.f = v >= 0 ? -v : v;                                                                          \
+    lo.u = 0xc2d00000u | (a.u & 1u);                                                                \
+    a.f = a.f < -104.0f ? lo.f : a.f;                                                               \
+    e = mlp_fexp_core(a.f, &n);                                                                     \
+    s.u = (n - 65u) << 23;                                                                          \
+    e = e * s.f;                                                                                    \
+    d = e + 0x1p64f;                                                                                \
+    num = v >= 0 ? 0x1p64f : e;                                                                     \
     return num / d;                                                                                 \
 })
 
 #define MLP_FTANH_CODE(X) X(                                                                        \
 static inline float mlp_ftanh(float v)                                                              \
 {                                                                                                   \
-    union { float f; uint32_t u; } a, small, large;                                                 \
-    uint32_t sign, below;                                                                           \
-    float x2, x3, p, e, d, q;                                                                       \
+    union { float f; uint32_t u; } a, hi, s, small, large;                                          \
+    uint32_t sign, below, n;                                                                        \
+    float x2, x3, p, x, e, d, q;                                                                    \
     a.f = v;                                                                                        \
     sign = a.u & 0x80000000u;                                                                       \
     a.u = a.u & 0x7fffffffu;                                                                        \
@@ -143,7 +158,12 @@ static inline float mlp_ftanh(float v)                                          
     x3 = x2 * a.f;                                                                                  \
     p = p * x3;                                                                                     \
     small.f = a.f + p;                                                                              \
-    e = mlp_fexp(a.f + a.f);                                                                        \
+    x = a.f + a.f;                                                                                  \
+    hi.u = 0x41a00000u | (a.u & 1u);                                                                \
+    x = x > 20.0f ? hi.f : x;                                                                       \
+    e = mlp_fexp_core(x, &n);                                                                       \
+    s.u = (n - 129u) << 23;                                                                         \
+    e = e * s.f;                                                                                    \
     d = e + 1;                                                                                      \
     q = 2 / d;                                                                                      \
     large.f = 1 - q;                                                                                \
@@ -155,6 +175,7 @@ static inline float mlp_ftanh(float v)                                          
 #define MLP_FEXP_EXPAND(...) __VA_ARGS__
 #define MLP_FEXP_STRING(...) #__VA_ARGS__
 
+MLP_FEXP_CORE_CODE(MLP_FEXP_EXPAND)
 MLP_FEXP_CODE(MLP_FEXP_EXPAND)
 MLP_FSIGMOID_CODE(MLP_FEXP_EXPAND)
 MLP_FTANH_CODE(MLP_FEXP_EXPAND)

@@ -362,7 +362,9 @@ static char *source_text(struct gen *x, const char *body)
         mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic and tanh, token for token the functions its float32 kernels\n"
                          " * use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
                          " * compiler under the flags above). */\n");
-        mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+        mlp_c_print_kernel(&sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
+        if (x->cg.uses & C_USES_FEXP)
+            mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
         if (x->cg.uses & C_USES_FSIGMOID)
             mlp_c_print_kernel(&sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
         if (x->cg.uses & C_USES_FTANH)

@@ -20,7 +20,8 @@ enum {
     C_USES_EXP = 1 << 1,
     C_USES_LOG = 1 << 2,
     C_USES_OTHER = 1 << 3,     /* the functions named in the lowering's `calls` */
-    /* base/fexp.h's functions, written into the file (no libm call); the last two call the first */
+    /* base/fexp.h's functions, written into the file (no libm call) after mlp_fexp_core, which
+     * all three call */
     C_USES_FEXP = 1 << 4,      /* mlp_fexp */
     C_USES_FSIGMOID = 1 << 5,  /* mlp_fsigmoid */
     C_USES_FTANH = 1 << 6,     /* mlp_ftanh */
