@@ -31,10 +31,9 @@
  * infinity. Beyond [-104, 89] (where the result is 0 or infinity anyway) the arithmetic above
  * gives meaningless bits, which the last line replaces: masks from the comparisons x > 89 and
  * x < -104, both false for NaN, so a NaN passes through (it makes every float operation NaN).
- * Masks on the result, not a clamp of x (`x > 89 ? 89 : x`) or `x > 89 ? INFINITY : y`: GCC
- * turns those selects into branches (with exp(89) computed from constants on one arm, an
- * overflow it may not speculate under -ftrapping-math), and the loop is not vectorised; and a
- * clamp of x would put the comparison before the first product, on the critical path.
+ * The reduction and polynomial are mlp_fexp_core, which returns p = exp(r) and the biased n, so
+ * that the logistic and tanh, which know their argument's range, can scale once and skip the
+ * masks (below).
  * Measured error: MLP_FEXP_MAX_ULP below.
  *
  * Each function is the argument of an X macro, as q8_kernels.h's are:
@@ -52,16 +51,35 @@
  *   0.49999994f .. 0.001381439f   Q's coefficients c2 .. c6
  *   0x4b400000        the bits of 1.5 * 2^23, so k.u - 0x4b400000 = n (mod 2^32); adding 256
  *                     makes n + 256 in [105, 385] before halving (no shift of a negative value)
+ *   0xc2d00000, 0x41a00000   the bits of -104 and 20 (the clamp bounds of the sigmoid and tanh)
+ *   65u, 129u         256 - 127 - 64 and 256 - 127: (n - 65) << 23 is the float 2^(n - 256 + 64)
+ *   0x1p64f           2^64, the sigmoid's scale
  * mlp_ftanh: for |v| < 0.5493 (atanh 1/2) the odd polynomial |v| + |v|^3 P(v^2), P of degree 4
  * a minimax fit of relative error 5.3e-9 (after rounding to float; coefficients c3 .. c11
- * below); above, 1 - 2 / (exp(2|v|) + 1), which is 1 for large |v| (exp overflows to infinity)
- * and loses no accuracy to cancellation since the result is at least 1/2; the sign is v's (so
- * tanh(-0) = -0), and a NaN stays NaN (the comparison is false, the second form NaN). Both are
- * computed and one is kept by a bit mask: with `?:` GCC makes a branch of it, and the division
- * (which it cannot prove safe to run for both) keeps the loop from being vectorised.
+ * below); above, 1 - 2 / (e + 1) with e = exp(2|v|), which loses no accuracy to cancellation
+ * since the result is at least 1/2; the sign is v's (so tanh(-0) = -0), and a NaN stays NaN (the
+ * comparison is false, the second form NaN). Both are computed and one is kept by a bit mask:
+ * with `?:` GCC makes a branch of it, and the division (which it cannot prove safe to run for
+ * both) keeps the loop from being vectorised.
  * mlp_fsigmoid is mlp's float32 logistic: 1 / (1 + e^-v) for v >= 0, e^v / (1 + e^v) below, so
  * no large positive number is exponentiated; written as e = exp(-|v|) and a select of the
  * numerator, so it has no branch either.
+ * Both know their exponent's range, so they call mlp_fexp_core, not mlp_fexp, and scale once,
+ * with no masks: tanh's 2|v| is clamped to 20 (tanh is 1 in float from 9.01 on), sigmoid's -|v|
+ * to -104 (e^-104 < 2^-150), and then one power of two is a normal float: 2^n for tanh, and for
+ * the sigmoid 2^(n + 64), i.e. e 2^64, with 1 + e written as 2^64 + e 2^64 and the numerator as
+ * 2^64 or e 2^64. Scaling by 2^64 is exact, so every normal case gives the bits of the unscaled
+ * formula, and a subnormal e^v, which mlp_fexp would round before the division, is rounded by the
+ * division instead, to the same bits since 1 + e = 1 there (checked: the same bits as the
+ * previous formula, exp(-|v|) from mlp_fexp, for all 2^32 floats; tanh too). That takes the
+ * second scaling product and the masks (two integer-register round trips in scalar code) off the
+ * chain: the 5-4-1 network's call fell from 31.6 to 29.0 ns (chained 55.1 to 51.5 ns; a long
+ * float32 sigmoid loop at -O3 from 1.61 to 1.38 ns per element, bench/export/RESULTS.md). The
+ * clamp bounds are not constants: -104 or the float below it, chosen by the argument's last
+ * bit (hi likewise). With a constant bound GCC's partial-redundancy pass computes the whole
+ * function as a constant on the clamped arm and branches to it, and the loop is no longer
+ * vectorised; with a bound that depends on the argument it emits a compare and a select (or a
+ * maxss). Either bound gives the same result (0 or 1).
  */
 #ifndef MLP_BASE_FEXP_H
 #define MLP_BASE_FEXP_H
