@@ -265,6 +265,32 @@ enum mlp_math_form {
     MLP_MATH_BATCH_SUM,  /* written as its operand, in an equation that sums over the batch */
 };
 
+/* How the ONNX exporter (io/onnx_export.c) writes the op: the pattern, and the ONNX op type it
+ * uses where the pattern takes one. The exporter switches on the pattern, never on the op. */
+enum mlp_onnx_form {
+    MLP_ONNX_NONE,       /* no ONNX counterpart that mlp writes: export refuses it, naming it */
+    MLP_ONNX_UNARY,      /* Type(x) */
+    MLP_ONNX_BINARY,     /* Type(a, b), a per-sample scalar reshaped to broadcast */
+    MLP_ONNX_AFFINE,     /* W @ x + b as one Gemm where the matmul joins it, else BINARY */
+    MLP_ONNX_MATMUL,     /* Gemm or MatMul by the operands' batching and ranks */
+    MLP_ONNX_DOT,        /* a batch of vectors times a constant one, as MatMul */
+    MLP_ONNX_TRANSPOSE,  /* of a constant */
+    MLP_ONNX_INDEX,      /* one Gather per index */
+    MLP_ONNX_STEP,       /* Cast(GreaterOrEqual(z, 0)) */
+    MLP_ONNX_SOFTMAX,    /* Type(x) with axis -1 */
+    MLP_ONNX_ALPHA,      /* Type(x) with constant operand 1 as the attribute alpha */
+    MLP_ONNX_CLIP,       /* Clip(x, lo, hi): operands 1 and 2 (constants), or .lo/.hi if unary */
+    MLP_ONNX_GELU,       /* the Erf pattern PyTorch writes */
+    MLP_ONNX_BATCH_NORM, /* BatchNormalization with constant statistics */
+    MLP_ONNX_CONCAT,     /* Concat on the last axis */
+    MLP_ONNX_RESHAPE,    /* Reshape to the node's own shape */
+};
+struct mlp_onnx_out {
+    enum mlp_onnx_form form;
+    const char *type; /* the ONNX op type of UNARY, BINARY, AFFINE, SOFTMAX and ALPHA */
+    double lo, hi;    /* CLIP of one operand: its fixed bounds (relu6) */
+};
+
 /* Everything about one op. Every field is read through this table: no part of the library
  * outside src/graph/ops/ decides anything by an op's name. */
 struct mlp_op_info {
@@ -296,6 +322,7 @@ struct mlp_op_info {
     mlp_sign_fn sign_fn;
     bool sign_back;
     struct mlp_fold fold[2]; /* zeros: relu(z) = z where z >= 0, relu'(z) = 1 where z > 0 */
+    struct mlp_onnx_out onnx; /* how ONNX export writes it (zero: not at all) */
 };
 
 /* The info of an op. */

@@ -4,8 +4,9 @@
  * [N, 1]), every parameter and constant a float32 initializer under its own name, and each op
  * node that the outputs depend on one ONNX node or a short fixed pattern (W @ x + b is one Gemm;
  * step(z) is Cast(GreaterOrEqual(z, 0)); gelu is the Erf form PyTorch writes). Values keep their
- * mlp names; unnamed ones are called "OP:ID". Ops without an ONNX counterpart are an error that
- * names them; nothing is written then.
+ * mlp names; unnamed ones are called "OP:ID". Which pattern writes an op is its op table entry's
+ * `onnx` field (graph/ops.h): this file switches on patterns, never on ops. Ops without an ONNX
+ * counterpart are an error that names them; nothing is written then.
  */
 #include "io/onnx_export.h"
 #include "base/mem.h"
@@ -251,11 +252,12 @@ static bool unary(struct exporter *ex, mlp_id id, const char *op, const char *ou
 static int gemm_side(const struct exporter *ex, mlp_id id)
 {
     const struct mlp_node *n = nd(ex, id);
-    for (int side = 0; n->op == MLP_OP_ADD && side < 2; side++) {
+    bool affine = mlp_op(n->op)->onnx.form == MLP_ONNX_AFFINE;
+    for (int side = 0; affine && side < 2; side++) {
         mlp_id mm = n->in[side], b = n->in[1 - side];
         const struct mlp_node *m = nd(ex, mm);
-        if (m->op != MLP_OP_MATMUL || ex->uses[mm] != 1 || mlp_node_name(ex->g, mm) ||
-            nd(ex, b)->batched || nd(ex, b)->shape.rank != 1)
+        if (mlp_op(m->op)->onnx.form != MLP_ONNX_MATMUL || ex->uses[mm] != 1 ||
+            mlp_node_name(ex->g, mm) || nd(ex, b)->batched || nd(ex, b)->shape.rank != 1)
             continue;
         const struct mlp_node *w = nd(ex, m->in[0]), *x = nd(ex, m->in[1]);
         if (!w->batched && w->shape.rank == 2 && x->batched && x->shape.rank == 1)
@@ -469,89 +471,45 @@ static bool index_op(struct exporter *ex, mlp_id id, const char *out)
     return true;
 }
 
-/* The op named `name` in this build's table, or -1. */
-static int op_id(const char *name) { return mlp_op_lookup(name, (int)strlen(name)); }
+static bool transpose(struct exporter *ex, mlp_id id, const char *out)
+{
+    if (nd(ex, id)->batched)
+        return ex_fail(ex, id, "a transpose per sample is not written yet");
+    return unary(ex, id, "Transpose", out);
+}
 
-static bool is_op(enum mlp_op op, const char *name) { return (int)op == op_id(name); }
+/* clip(x, lo, hi) with constant bounds, or an op with fixed ones (relu6 = clip(x, 0, 6)). */
+static bool clip_op(struct exporter *ex, mlp_id id, const struct mlp_onnx_out *o, const char *out)
+{
+    if (mlp_op_arity(nd(ex, id)->op) == 1)
+        return clip(ex, id, o->lo, o->hi, out);
+    double lo, hi;
+    if (!const_scalar(ex, id, 1, &lo) || !const_scalar(ex, id, 2, &hi))
+        return ex_fail(ex, id, "its bounds must be constant numbers within float32");
+    return clip(ex, id, lo, hi, out);
+}
 
+/* The op's ONNX pattern, from the op table. */
 static bool export_op(struct exporter *ex, mlp_id id, const char *out)
 {
-    enum mlp_op op = nd(ex, id)->op;
-    switch (op) {
-    case MLP_OP_ADD:
-        return gemm(ex, id, out) || elementwise(ex, id, "Add", out);
-    case MLP_OP_SUB:
-        return elementwise(ex, id, "Sub", out);
-    case MLP_OP_MUL:
-        return elementwise(ex, id, "Mul", out);
-    case MLP_OP_DIV:
-        return elementwise(ex, id, "Div", out);
-    case MLP_OP_NEG:
-        return unary(ex, id, "Neg", out);
-    case MLP_OP_MATMUL:
-        return matmul(ex, id, out);
-    case MLP_OP_DOT:
-        return dot(ex, id, out);
-    case MLP_OP_STEP:
-        return step(ex, id, out);
-    case MLP_OP_SIGMOID:
-        return unary(ex, id, "Sigmoid", out);
-    case MLP_OP_TANH:
-        return unary(ex, id, "Tanh", out);
-    case MLP_OP_RELU:
-        return unary(ex, id, "Relu", out);
-    case MLP_OP_IDENTITY:
-        return unary(ex, id, "Identity", out);
-    case MLP_OP_EXP:
-        return unary(ex, id, "Exp", out);
-    case MLP_OP_LOG:
-        return unary(ex, id, "Log", out);
-    case MLP_OP_SOFTMAX:
-        return softmax_like(ex, id, "Softmax", out);
-    case MLP_OP_LOG_SOFTMAX:
-        return softmax_like(ex, id, "LogSoftmax", out);
-    case MLP_OP_INDEX:
-        return index_op(ex, id, out);
-    case MLP_OP_TRANSPOSE: {
-        if (nd(ex, id)->batched)
-            return ex_fail(ex, id, "a transpose per sample is not written yet");
-        const char *in[1] = {opnd(ex, id, 0)};
-        add_node(ex, "Transpose", in, 1, out);
-        return true;
-    }
-    default:
-        break;
-    }
-    /* Ops of the op-table work, by name (a build may not have them). */
-    static const struct {
-        const char *mlp, *onnx;
-    } unaries[] = {{"abs", "Abs"}, {"sqrt", "Sqrt"}, {"softplus", "Softplus"}};
-    for (size_t i = 0; i < sizeof unaries / sizeof *unaries; i++)
-        if (is_op(op, unaries[i].mlp))
-            return unary(ex, id, unaries[i].onnx, out);
-    if (is_op(op, "max"))
-        return elementwise(ex, id, "Max", out);
-    if (is_op(op, "min"))
-        return elementwise(ex, id, "Min", out);
-    if (is_op(op, "leaky_relu"))
-        return with_alpha(ex, id, "LeakyRelu", out);
-    if (is_op(op, "elu"))
-        return with_alpha(ex, id, "Elu", out);
-    if (is_op(op, "relu6"))
-        return clip(ex, id, 0, 6, out);
-    if (is_op(op, "gelu"))
-        return gelu(ex, id, out);
-    if (is_op(op, "batch_norm_infer"))
-        return batch_norm(ex, id, out);
-    if (is_op(op, "concat"))
-        return concat(ex, id, out);
-    if (is_op(op, "reshape") || is_op(op, "flatten"))
-        return reshape(ex, id, out);
-    if (is_op(op, "clip")) {
-        double lo, hi;
-        if (!const_scalar(ex, id, 1, &lo) || !const_scalar(ex, id, 2, &hi))
-            return ex_fail(ex, id, "its bounds must be constant numbers within float32");
-        return clip(ex, id, lo, hi, out);
+    const struct mlp_onnx_out *o = &mlp_op(nd(ex, id)->op)->onnx;
+    switch (o->form) {
+    case MLP_ONNX_UNARY: return unary(ex, id, o->type, out);
+    case MLP_ONNX_BINARY: return elementwise(ex, id, o->type, out);
+    case MLP_ONNX_AFFINE: return gemm(ex, id, out) || elementwise(ex, id, o->type, out);
+    case MLP_ONNX_MATMUL: return matmul(ex, id, out);
+    case MLP_ONNX_DOT: return dot(ex, id, out);
+    case MLP_ONNX_TRANSPOSE: return transpose(ex, id, out);
+    case MLP_ONNX_INDEX: return index_op(ex, id, out);
+    case MLP_ONNX_STEP: return step(ex, id, out);
+    case MLP_ONNX_SOFTMAX: return softmax_like(ex, id, o->type, out);
+    case MLP_ONNX_ALPHA: return with_alpha(ex, id, o->type, out);
+    case MLP_ONNX_CLIP: return clip_op(ex, id, o, out);
+    case MLP_ONNX_GELU: return gelu(ex, id, out);
+    case MLP_ONNX_BATCH_NORM: return batch_norm(ex, id, out);
+    case MLP_ONNX_CONCAT: return concat(ex, id, out);
+    case MLP_ONNX_RESHAPE: return reshape(ex, id, out);
+    case MLP_ONNX_NONE: break;
     }
     return ex_fail(ex, id, "ONNX has no counterpart that mlp writes");
 }

@@ -229,6 +229,28 @@ TEST(every_op_has_a_pytorch_reference_case)
         CHECK_MSG(seen[op], "op %s has no PyTorch reference case", mlp_op_name(op));
 }
 
+TEST(every_onnx_pattern_has_what_it_needs)
+{
+    /* The ONNX exporter writes an op by its entry's pattern alone, so each pattern's fields must
+     * be there: an ONNX type where the pattern names one, the operand count the pattern reads,
+     * and fixed bounds for a one-operand clip. */
+    for (int op = 0; op < MLP_OP_COUNT; op++) {
+        const struct mlp_onnx_out *o = &mlp_op(op)->onnx;
+        int arity = mlp_op_arity(op);
+        bool typed = o->form == MLP_ONNX_UNARY || o->form == MLP_ONNX_BINARY ||
+                     o->form == MLP_ONNX_AFFINE || o->form == MLP_ONNX_SOFTMAX ||
+                     o->form == MLP_ONNX_ALPHA || o->form == MLP_ONNX_CLIP;
+        CHECK_MSG(typed == (o->type != NULL), "op %s: ONNX type", mlp_op_name(op));
+        if (o->form == MLP_ONNX_UNARY || o->form == MLP_ONNX_SOFTMAX)
+            CHECK_MSG(arity == 1, "op %s: a one-operand ONNX pattern", mlp_op_name(op));
+        if (o->form == MLP_ONNX_BINARY || o->form == MLP_ONNX_AFFINE || o->form == MLP_ONNX_ALPHA)
+            CHECK_MSG(arity == 2, "op %s: a two-operand ONNX pattern", mlp_op_name(op));
+        if (o->form == MLP_ONNX_CLIP)
+            CHECK_MSG(arity == 3 || (arity == 1 && o->lo < o->hi), "op %s: clip bounds",
+                      mlp_op_name(op));
+    }
+}
+
 /* ---- the new ops' conventions (PyTorch's) ---- */
 
 static int eval1(const char *decls, const char *expr, const char *set, double *out)

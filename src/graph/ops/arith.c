@@ -12,7 +12,8 @@ const struct mlp_op_info mlp_op_info_ADD = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_elementwise, .forward = add_forward,
     .vjp = add_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "+", .prec = MLP_PREC_ADD,
     .math = "+", .latex = "+",
-    .sign_fn = mlp_sign_add, .vsem = MLP_V_ADD, .math_form = MLP_MATH_SUM};
+    .sign_fn = mlp_sign_add, .vsem = MLP_V_ADD, .math_form = MLP_MATH_SUM,
+    .onnx = {MLP_ONNX_AFFINE, "Add"}};
 
 /* sub: y = a - b;  da = gy, db = -gy */
 MLP_BINARY_FORWARD(sub_forward, a - b)
@@ -26,7 +27,8 @@ const struct mlp_op_info mlp_op_info_SUB = {
     .cls = MLP_CLASS_LINEAR, .shape = mlp_shape_elementwise, .forward = sub_forward,
     .vjp = sub_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "-", .prec = MLP_PREC_ADD,
     .math = "−", .latex = "-",
-    .sign_fn = mlp_sign_sub, .vsem = MLP_V_SUB, .math_form = MLP_MATH_SUM};
+    .sign_fn = mlp_sign_sub, .vsem = MLP_V_SUB, .math_form = MLP_MATH_SUM,
+    .onnx = {MLP_ONNX_BINARY, "Sub"}};
 
 /* mul: y = a * b (elementwise);  da = gy * b, db = gy * a */
 MLP_BINARY_FORWARD(mul_forward, a * b)
@@ -41,7 +43,8 @@ const struct mlp_op_info mlp_op_info_MUL = {
     .cls = MLP_CLASS_BILINEAR, .shape = mlp_shape_elementwise, .forward = mul_forward,
     .vjp = mul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "*", .prec = MLP_PREC_MUL,
     .math = "∘", .latex = "\\circ",
-    .sign_fn = mlp_sign_times, .vsem = MLP_V_MUL, .math_form = MLP_MATH_PRODUCT};
+    .sign_fn = mlp_sign_times, .vsem = MLP_V_MUL, .math_form = MLP_MATH_PRODUCT,
+    .onnx = {MLP_ONNX_BINARY, "Mul"}};
 
 /* div: y = a / b;  da = gy / b, db = -gy * y / b */
 MLP_BINARY_FORWARD(div_forward, a / b)
@@ -55,7 +58,8 @@ const struct mlp_op_info mlp_op_info_DIV = {
     .cls = MLP_CLASS_SMOOTH, .shape = mlp_shape_elementwise, .forward = div_forward,
     .vjp = div_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "/", .prec = MLP_PREC_MUL,
     .math = "/", .latex = "/",
-    .sign_fn = mlp_sign_div, .vsem = MLP_V_DIV, .math_form = MLP_MATH_DIV};
+    .sign_fn = mlp_sign_div, .vsem = MLP_V_DIV, .math_form = MLP_MATH_DIV,
+    .onnx = {MLP_ONNX_BINARY, "Div"}};
 
 /* neg: y = -a;  da = -gy */
 MLP_UNARY_FORWARD(neg_forward, -v)
@@ -69,4 +73,5 @@ const struct mlp_op_info mlp_op_info_NEG = {
     .syntax = MLP_SYNTAX_PREFIX, .symbol = "-", .prec = MLP_PREC_UNARY, .math = "−",
     .latex = "-",
     .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_N), .sign_back = true, .vsem = MLP_V_NEG,
-    .math_form = MLP_MATH_NEG};
+    .math_form = MLP_MATH_NEG,
+    .onnx = {MLP_ONNX_UNARY, "Neg"}};

@@ -127,7 +127,8 @@ const struct mlp_op_info mlp_op_info_MATMUL = {
     .cls = MLP_CLASS_BILINEAR, .shape = matmul_shape, .forward = matmul_forward,
     .vjp = matmul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "@", .prec = MLP_PREC_MUL,
     .math = "", .latex = "",
-    .sign_fn = mlp_sign_products, .vsem = MLP_V_MATMUL, .math_form = MLP_MATH_MATMUL};
+    .sign_fn = mlp_sign_products, .vsem = MLP_V_MATMUL, .math_form = MLP_MATH_MATMUL,
+    .onnx = {MLP_ONNX_MATMUL}};
 
 /* ---- transpose: [m,n] -> [n,m] ---- */
 
@@ -162,7 +163,8 @@ const struct mlp_op_info mlp_op_info_TRANSPOSE = {
     .cls = MLP_CLASS_LINEAR, .shape = transpose_shape, .forward = transpose_forward,
     .vjp = transpose_vjp, .syntax = MLP_SYNTAX_T, .prec = MLP_PREC_POSTFIX, .math = "ᵀ",
     .latex = "^\\top",
-    .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_TRANSPOSE};
+    .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_TRANSPOSE,
+    .onnx = {MLP_ONNX_TRANSPOSE}};
 
 /* ---- outer: [m] x [n] -> [m,n] ---- */
 
@@ -249,4 +251,5 @@ static void dot_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool n
 const struct mlp_op_info mlp_op_info_DOT = {
     .cls = MLP_CLASS_BILINEAR, .shape = dot_shape, .forward = dot_forward, .vjp = dot_vjp,
     .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "dot", .latex = "\\operatorname{dot}",
-    .sign_fn = mlp_sign_products, .vsem = MLP_V_DOT, .math_form = MLP_MATH_DOT};
+    .sign_fn = mlp_sign_products, .vsem = MLP_V_DOT, .math_form = MLP_MATH_DOT,
+    .onnx = {MLP_ONNX_DOT}};

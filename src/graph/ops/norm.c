@@ -81,4 +81,5 @@ const struct mlp_op_info mlp_op_info_BATCH_NORM_INFER = {
     .cls = MLP_CLASS_SMOOTH, .shape = mlp_shape_elementwise_n, .forward = batch_norm_forward,
     .vjp = batch_norm_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM,
     .math = "batch_norm", .latex = "\\operatorname{batch\\_norm}", .min_args = 5,
-    .defaults = {NULL, NULL, NULL, NULL, NULL, "1e-05"}, .sign_fn = mlp_sign_any};
+    .defaults = {NULL, NULL, NULL, NULL, NULL, "1e-05"}, .sign_fn = mlp_sign_any,
+    .onnx = {MLP_ONNX_BATCH_NORM}};
