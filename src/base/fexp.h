@@ -64,6 +64,10 @@
  * mlp_fsigmoid is mlp's float32 logistic: 1 / (1 + e^-v) for v >= 0, e^v / (1 + e^v) below, so
  * no large positive number is exponentiated; written as e = exp(-|v|) and a select of the
  * numerator, so it has no branch either.
+ * mlp_fsoftmax is the float32 softmax of n >= 1 values (y may be x): m the largest (0 when it is
+ * infinite or NaN: m - m is then not 0, as the float64 kernel's shift), e_i = mlp_fexp(x_i - m)
+ * and their float sum in index order, then e_i / s; all in float, so the library's float32
+ * kernel and the generated code compute the same thing with no double exp.
  * Both know their exponent's range, so they call mlp_fexp_core, not mlp_fexp, and scale once,
  * with no masks: tanh's 2|v| is clamped to 20 (tanh is 1 in float from 9.01 on), sigmoid's -|v|
  * to -104 (e^-104 < 2^-150), and then one power of two is a normal float: 2^n for tanh, and for
@@ -190,6 +194,24 @@ static inline float mlp_ftanh(float v)                                          
     return a.f;                                                                                     \
 })
 
+#define MLP_FSOFTMAX_CODE(X) X(                                                                     \
+static inline void mlp_fsoftmax(const float *x, float *y, long n)                                   \
+{                                                                                                   \
+    long i;                                                                                         \
+    float m = x[0], s = 0, e;                                                                       \
+    for (i = 1; i < n; i++)                                                                         \
+        m = x[i] > m ? x[i] : m;                                                                    \
+    if (m - m != 0)                                                                                 \
+        m = 0;                                                                                      \
+    for (i = 0; i < n; i++) {                                                                       \
+        e = mlp_fexp(x[i] - m);                                                                     \
+        y[i] = e;                                                                                   \
+        s += e;                                                                                     \
+    }                                                                                               \
+    for (i = 0; i < n; i++)                                                                         \
+        y[i] = y[i] / s;                                                                            \
+})
+
 #define MLP_FEXP_EXPAND(...) __VA_ARGS__
 #define MLP_FEXP_STRING(...) #__VA_ARGS__
 
@@ -197,5 +219,6 @@ MLP_FEXP_CORE_CODE(MLP_FEXP_EXPAND)
 MLP_FEXP_CODE(MLP_FEXP_EXPAND)
 MLP_FSIGMOID_CODE(MLP_FEXP_EXPAND)
 MLP_FTANH_CODE(MLP_FEXP_EXPAND)
+MLP_FSOFTMAX_CODE(MLP_FEXP_EXPAND)
 
 #endif

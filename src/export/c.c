@@ -348,7 +348,7 @@ static char *header_text(struct gen *x)
     return mlp_sb_take(&sb);
 }
 
-#define FEXP_ANY (C_USES_FEXP | C_USES_FSIGMOID | C_USES_FTANH)
+#define FEXP_ANY (C_USES_FEXP | C_USES_FSIGMOID | C_USES_FTANH | C_USES_FSOFTMAX)
 
 static char *source_text(struct gen *x, const char *body)
 {
@@ -363,12 +363,14 @@ static char *source_text(struct gen *x, const char *body)
                          " * use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
                          " * compiler under the flags above). */\n");
         mlp_c_print_kernel(&sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
-        if (x->cg.uses & C_USES_FEXP)
+        if (x->cg.uses & (C_USES_FEXP | C_USES_FSOFTMAX))
             mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
         if (x->cg.uses & C_USES_FSIGMOID)
             mlp_c_print_kernel(&sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
         if (x->cg.uses & C_USES_FTANH)
             mlp_c_print_kernel(&sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
+        if (x->cg.uses & C_USES_FSOFTMAX)
+            mlp_c_print_kernel(&sb, MLP_FSOFTMAX_CODE(MLP_FEXP_STRING));
     }
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);

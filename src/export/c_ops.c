@@ -198,26 +198,28 @@ static void emit_broadcast(struct cgen *cg, mlp_id id, const struct mlp_lowered 
     (void)low;
 }
 
-/* softmax, log_softmax, logsumexp (softmax.c): the largest element m (0 if infinite),
- * s = sum exp(x - m) in double, then exp(x - m) / s, (x - m) - log(s) or m + log(s). */
+/* softmax (softmax.c): base/fexp.h's mlp_fsoftmax, the float32 kernel's own function.
+ * log_softmax, logsumexp: the largest element m (0 if infinite), s = sum exp(x - m) in double,
+ * then (x - m) - log(s) or m + log(s). */
 static void emit_softmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *low)
 {
     enum c_variant form = mlp_c_lowering(mlp_node(cg->g, id)->op)->variant;
     int64_t n = size_of(cg, low->in[0]);
-    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", form == C_SOFTMAX ? "" : ", log_s");
+    if (form == C_SOFTMAX) {
+        P("        mlp_fsoftmax(a, y, %lld);\n", (long long)n);
+        return;
+    }
+    P("        long i;\n        double m = -HUGE_VAL, s = 0, log_s;\n");
     P("        for (i = 0; i < %lld; i++)\n            if (a[i] > m)\n                m = a[i];\n",
       (long long)n);
     P("        if (!(m > -HUGE_VAL && m < HUGE_VAL))\n            m = 0;\n");
     P("        for (i = 0; i < %lld; i++)\n            s += exp(a[i] - m);\n", (long long)n);
-    if (form != C_SOFTMAX)
-        P("        log_s = log(s);\n");
+    P("        log_s = log(s);\n");
     if (form == C_LOGSUMEXP) {
         P("        y[0] = (float)(m + log_s);\n");
         return;
     }
-    P("        for (i = 0; i < %lld; i++) {\n            double v = a[i] - m;\n", (long long)n);
-    P(form == C_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
-                           : "            y[i] = (float)(v - log_s);\n        }\n");
+    P("        for (i = 0; i < %lld; i++)\n            y[i] = (float)((a[i] - m) - log_s);\n", (long long)n);
 }
 
 /* An elementwise op of any arity whose operands after the first may be scalars (as
@@ -309,7 +311,7 @@ static void emit_argmax(struct cgen *cg, mlp_id id, const struct mlp_lowered *lo
 #define C_LOWER_DSIGMOID C_UNARY("mlp_fsigmoid(v) * (1 - mlp_fsigmoid(v))", C_USES_FSIGMOID)
 #define C_LOWER_DTANH C_EMIT(emit_dtanh, C_USES_FTANH)
 #define C_LOWER_DRELU C_UNARY("v > 0 ? 1 : 0", 0)
-#define C_LOWER_SOFTMAX C_FORM(emit_softmax, C_SOFTMAX, C_USES_EXP)
+#define C_LOWER_SOFTMAX C_FORM(emit_softmax, C_SOFTMAX, C_USES_FSOFTMAX)
 #define C_LOWER_LOG_SOFTMAX C_FORM(emit_softmax, C_LOG_SOFTMAX, C_USES_EXP | C_USES_LOG)
 #define C_LOWER_LOGSUMEXP C_FORM(emit_softmax, C_LOGSUMEXP, C_USES_EXP | C_USES_LOG)
 #define LOSS_WHY "a training loss (export the outputs a deployed model computes, not its loss)"

@@ -25,6 +25,7 @@ enum {
     C_USES_FEXP = 1 << 4,      /* mlp_fexp */
     C_USES_FSIGMOID = 1 << 5,  /* mlp_fsigmoid */
     C_USES_FTANH = 1 << 6,     /* mlp_ftanh */
+    C_USES_FSOFTMAX = 1 << 7,  /* mlp_fsoftmax (which calls mlp_fexp) */
 };
 
 struct cgen {

@@ -47,6 +47,10 @@ static void softmax_family(const struct mlp_kargs *k, int mode)
     size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *x = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
+        if (mode == SOFTMAX && !f64) { /* all in float, as the generated C */
+            mlp_fsoftmax(x, (float *)k->out + r * n, (long)n);
+            continue;
+        }
         const double *xd = f64 ? x : NULL;
         const float *xf = f64 ? NULL : x;
         double m, s = mlp_sum_exp_shifted(k->dtype, x, n, &m), log_s = log(s);
