@@ -359,8 +359,8 @@ static char *source_text(struct gen *x, const char *body)
                   x->cg.uses & FEXP_ANY ? "#include <stdint.h>\n" : "");
     print_constants(x, &sb);
     if (x->cg.uses & FEXP_ANY) {
-        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic and tanh, token for token the functions its float32 kernels\n"
-                         " * use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
+        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic, tanh and softmax, token for token the functions\n"
+                         " * its float32 kernels use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
                          " * compiler under the flags above). */\n");
         mlp_c_print_kernel(&sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
         if (x->cg.uses & (C_USES_FEXP | C_USES_FSOFTMAX))

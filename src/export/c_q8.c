@@ -82,8 +82,10 @@ static void print_wrapper(mlp_strbuf *sb, const char *n, const char *u, const ml
     mlp_c_print_kernel(sb, MLP_Q8_DEQUANTIZE(MLP_Q8_STRING));
     if (q->final != Q8_FINAL_NONE)
         mlp_c_print_kernel(sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
-    if (q->final == Q8_FINAL_SOFTMAX)
+    if (q->final == Q8_FINAL_SOFTMAX) {
         mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+        mlp_c_print_kernel(sb, MLP_FSOFTMAX_CODE(MLP_FEXP_STRING));
+    }
     if (q->final == Q8_FINAL_SIGMOID) {
         mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
         mlp_c_print_kernel(sb, MLP_Q8_SIGMOID(MLP_Q8_STRING));

@@ -85,7 +85,7 @@ static void q8_dequantize(const int8_t *q, float *v, int32_t n, float scale, int
         v[i] = (float)((int32_t)q[i] - zp) * scale;                                             \
 })
 
-/* A final activation, in float: mlp's float32 formulas, sigmoid, tanh and exp base/fexp.h's
+/* A final activation, in float: mlp's float32 functions, base/fexp.h's sigmoid, tanh and softmax
  * (written into the generated file before these, so it calls no libm function for them). */
 #define MLP_Q8_SIGMOID(X) X(                                                                    \
 static void q8_sigmoid(float *v, int32_t n)                                                     \
@@ -106,16 +106,7 @@ static void q8_tanh(float *v, int32_t n)                                        
 #define MLP_Q8_SOFTMAX(X) X(                                                                    \
 static void q8_softmax(float *v, int32_t n)                                                     \
 {                                                                                               \
-    int32_t i;                                                                                  \
-    float m = v[0], s = 0;                                                                      \
-    for (i = 1; i < n; i++)                                                                     \
-        m = v[i] > m ? v[i] : m;                                                                \
-    for (i = 0; i < n; i++) {                                                                   \
-        v[i] = mlp_fexp(v[i] - m);                                                              \
-        s += v[i];                                                                              \
-    }                                                                                           \
-    for (i = 0; i < n; i++)                                                                     \
-        v[i] = v[i] / s;                                                                        \
+    mlp_fsoftmax(v, v, n);                                                                      \
 })
 
 #define MLP_Q8_EXPAND(...) __VA_ARGS__
