@@ -4,9 +4,15 @@
  * offsets, the workspace layout: values whose lifetimes do not overlap share memory exactly as
  * they do when mlp runs the model. Inputs are read from `input`, outputs are computed straight
  * into `output`, parameters and constants become static const arrays, and every other value
- * lives in the caller's workspace (or NAME_predict's static one).
+ * lives in the caller's workspace (or NAME_predict's static one). Every step becomes one block
+ * that names its operands `a`, `b` and its result `y` (pointers to float); then the op's C
+ * lowering (its entry in graph/ops_c.h, beside its kernel) writes the loops over them. The loops
+ * compute what the executor's float32 kernels compute, in the same order of operations, so with
+ * contraction off the results are the executor's.
  */
-#include "export/cgen.h"
+#include "exec/plan.h"
+#include "graph/lower.h"
+#include "graph/ops_c.h"
 #include "export/export.h"
 #include "api/internal.h"
 #include "base/fexp.h"
@@ -18,7 +24,10 @@
 #include <string.h>
 
 struct gen {
-    struct cgen cg;
+    struct mlp_c_emit cg;           /* what the lowerings write to */
+    const char *name;               /* the identifier prefix */
+    unsigned uses;                  /* MLP_C_USES_* bits of the lowerings emitted so far */
+    char calls[256];                /* the MLP_C_USES_OTHER functions so far, ", "-separated */
     const mlp_graph *g;
     mlp_plan *plan;
     char upper[MLP_C_NAME_MAX + 1]; /* the name for macros */
@@ -71,17 +80,17 @@ static void lay_out_workspace(struct gen *x)
 /* A parameter or constant: a static const array. */
 static bool is_stored(const struct gen *x, mlp_id id)
 {
-    return mlp_c_lowering(mlp_node(x->g, id)->op)->leaf == C_LEAF_STORED;
+    return mlp_op_c(mlp_node(x->g, id)->op)->c.leaf == MLP_C_LEAF_STORED;
 }
 
 /* The C expression of a node's buffer. */
 static void print_ref(struct gen *x, mlp_strbuf *sb, mlp_id id)
 {
-    enum c_leaf leaf = mlp_c_lowering(mlp_node(x->g, id)->op)->leaf;
-    if (leaf == C_LEAF_INPUT)
+    enum mlp_c_leaf leaf = mlp_op_c(mlp_node(x->g, id)->op)->c.leaf;
+    if (leaf == MLP_C_LEAF_INPUT)
         mlp_sb_printf(sb, "input + %lld", (long long)x->in_off[id]);
-    else if (leaf == C_LEAF_STORED)
-        mlp_sb_printf(sb, "%s_k%d", x->cg.name, (int)id);
+    else if (leaf == MLP_C_LEAF_STORED)
+        mlp_sb_printf(sb, "%s_k%d", x->name, (int)id);
     else if (x->out_off[id] >= 0)
         mlp_sb_printf(sb, "output + %lld", (long long)x->out_off[id]);
     else
@@ -98,11 +107,11 @@ static int check_lowerings(const mlp_graph *g, const bool *needed, mlp_error *er
     mlp_id first = MLP_NONE;
     for (mlp_id id = 0; id < g->n; id++) {
         enum mlp_op op = mlp_node(g, id)->op;
-        if (!needed[id] || !mlp_c_lowering(op)->unsupported || seen[op])
+        if (!needed[id] || !mlp_op_c(op)->c.unsupported || seen[op])
             continue;
         seen[op] = true;
         mlp_sb_printf(&ops, "%s%s (%s)", first == MLP_NONE ? "" : "; ", mlp_op_name(op),
-                      mlp_c_lowering(op)->unsupported);
+                      mlp_op_c(op)->c.unsupported);
         if (first == MLP_NONE)
             first = id;
     }
@@ -147,7 +156,7 @@ static void print_values(mlp_strbuf *sb, const double *v, int64_t n)
     }
 }
 
-/* A matrix stored transposed, for matrix-vector products (c_ops.c's emit_matmul). */
+/* A matrix stored transposed, for matrix-vector products (linalg.c's matmul lowering). */
 static void print_transposed(struct gen *x, mlp_strbuf *sb, mlp_id id)
 {
     const struct mlp_node *n = mlp_node(x->g, id);
@@ -158,7 +167,7 @@ static void print_transposed(struct gen *x, mlp_strbuf *sb, mlp_id id)
     mlp_sb_puts(sb, "/* ");
     print_comment_text(sb, name ? name : "a constant");
     mlp_sb_printf(sb, " (line %d), transposed: [%d, %d] */\nstatic const float %s_k%dt[%lld] = {",
-                  n->loc.line, k, m, x->cg.name, (int)id, (long long)m * k);
+                  n->loc.line, k, m, x->name, (int)id, (long long)m * k);
     for (int64_t e = 0; e < (int64_t)m * k; e++) {
         mlp_c_float((float)v[(e % m) * k + e / m], buf);
         mlp_sb_printf(sb, "%s%s,", e % 8 ? " " : "\n    ", buf);
@@ -179,7 +188,7 @@ static void print_constants(struct gen *x, mlp_strbuf *sb)
         mlp_sb_puts(sb, "/* ");
         print_comment_text(sb, name ? name : "a constant");
         mlp_sb_printf(sb, " (%s, line %d) */\nstatic const float %s_k%d[%lld] = {",
-                      mlp_c_lowering(n->op)->leaf_word, n->loc.line, x->cg.name,
+                      mlp_op_c(n->op)->c.leaf_word, n->loc.line, x->name,
                       (int)id, (long long)mlp_shape_size(n->shape));
         print_values(sb, mlp_node_values(g, id), mlp_shape_size(n->shape));
         mlp_sb_puts(sb, "\n};\n\n");
@@ -187,18 +196,18 @@ static void print_constants(struct gen *x, mlp_strbuf *sb)
 }
 
 /* Add a lowering's libm functions ("expf, log1pf") to the list, each once. */
-static void note_calls(struct cgen *cg, const char *calls)
+static void note_calls(struct gen *x, const char *calls)
 {
     for (const char *p = calls; p && *p;) {
         size_t n = strcspn(p, ", ");
         char fn[32], *at;
         snprintf(fn, sizeof fn, "%.*s", (int)n, p);
         bool have = false;
-        for (at = strstr(cg->calls, fn); at && !have; at = strstr(at + 1, fn))
-            have = (at == cg->calls || at[-1] == ' ') && (at[n] == ',' || at[n] == 0);
-        size_t len = strlen(cg->calls);
-        if (n && !have && len + n + 3 < sizeof cg->calls)
-            snprintf(cg->calls + len, sizeof cg->calls - len, "%s%s", len ? ", " : "", fn);
+        for (at = strstr(x->calls, fn); at && !have; at = strstr(at + 1, fn))
+            have = (at == x->calls || at[-1] == ' ') && (at[n] == ',' || at[n] == 0);
+        size_t len = strlen(x->calls);
+        if (n && !have && len + n + 3 < sizeof x->calls)
+            snprintf(x->calls + len, sizeof x->calls - len, "%s%s", len ? ", " : "", fn);
         p += n;
         p += strspn(p, ", ");
     }
@@ -214,7 +223,7 @@ static void print_step(struct gen *x, int step)
     struct mlp_lowered low = *mlp_plan_step_lowered(x->plan, step); /* trans[0] may change */
     /* A constant matrix times a vector reads the matrix from a transposed copy. */
     mlp_id a0 = low.arity ? low.in[0] : MLP_NONE;
-    bool transpose_a = mlp_c_lowering(n->op)->matrix_transposed && !low.trans[0] &&
+    bool transpose_a = mlp_op_c(n->op)->c.matrix_transposed && !low.trans[0] &&
                        n->shape.rank == 1 && mlp_node(x->g, a0)->shape.rank == 2 && is_stored(x, a0);
     mlp_sb_printf(sb, "    { /* %s", mlp_op_name(n->op));
     if (name) {
@@ -225,7 +234,7 @@ static void print_step(struct gen *x, int step)
     if (transpose_a) {
         low.trans[0] = true;
         x->is_transposed_used[a0] = true;
-        mlp_sb_printf(sb, "        const float *restrict a = %s_k%dt;\n", x->cg.name, (int)a0);
+        mlp_sb_printf(sb, "        const float *restrict a = %s_k%dt;\n", x->name, (int)a0);
     }
     for (int i = transpose_a ? 1 : 0; i < low.arity; i++) {
         mlp_sb_printf(sb, "        const float *restrict %c = ", "abcdef"[i]);
@@ -237,10 +246,10 @@ static void print_step(struct gen *x, int step)
     mlp_sb_puts(sb, "        float *restrict y = ");
     print_ref(x, sb, id);
     mlp_sb_puts(sb, ";\n");
-    const struct c_lowering *c = mlp_c_lowering(n->op);
+    const struct mlp_c_lowering *c = &mlp_op_c(n->op)->c;
     c->emit(&x->cg, id, &low);
-    x->cg.uses |= c->uses;
-    note_calls(&x->cg, c->calls);
+    x->uses |= c->uses;
+    note_calls(x, c->calls);
     mlp_sb_puts(sb, "    }\n");
 }
 
@@ -268,7 +277,7 @@ static void print_output_copies(struct gen *x)
 
 static void print_libm(unsigned uses, const char *x_calls, mlp_strbuf *sb)
 {
-    static const char *const fns[] = {"logf", "exp", "log"}; /* C_USES_* order */
+    static const char *const fns[] = {"logf", "exp", "log"}; /* MLP_C_USES_* order */
     bool any = false;
     for (int i = 0; i < 3; i++)
         if (uses & (1u << i)) {
@@ -290,8 +299,8 @@ static void print_interface_comment(struct gen *x, mlp_strbuf *sb)
     print_comment_text(sb, g->file ? g->file : "model");
     mlp_sb_printf(sb, " as standalone C99 (float32), generated by mlp %s.\n *\n", MLP_VERSION);
     mlp_sb_printf(sb, " * No dynamic memory, no stdio, no global state but %s_predict's static\n"
-                      " * workspace. Library calls: ", x->cg.name);
-    print_libm(x->cg.uses, x->cg.calls, sb);
+                      " * workspace. Library calls: ", x->name);
+    print_libm(x->uses, x->calls, sb);
     mlp_sb_puts(sb, ".\n *\n * Exactness: the code computes what `mlp eval --dtype f32` computes, operation for\n"
                     " * operation. Compile with -ffp-contract=off (GCC's default under -std=c99 or\n"
                     " * -std=c11; clang contracts only within one expression, and no expression here\n"
@@ -332,7 +341,7 @@ static void print_interface_comment(struct gen *x, mlp_strbuf *sb)
 static char *header_text(struct gen *x)
 {
     mlp_strbuf sb = {0};
-    const char *n = x->cg.name, *u = x->upper;
+    const char *n = x->name, *u = x->upper;
     print_interface_comment(x, &sb);
     mlp_sb_printf(&sb, "#ifndef %s_MLP_H\n#define %s_MLP_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", u, u);
     mlp_sb_printf(&sb, "#define %s_INPUT_SIZE %lld     /* floats of input */\n", u, (long long)x->in_size);
@@ -348,29 +357,36 @@ static char *header_text(struct gen *x)
     return mlp_sb_take(&sb);
 }
 
-#define FEXP_ANY (C_USES_FEXP | C_USES_FSIGMOID | C_USES_FTANH | C_USES_FSOFTMAX)
+#define FEXP_ANY (MLP_C_USES_FEXP | MLP_C_USES_FSIGMOID | MLP_C_USES_FTANH | MLP_C_USES_FSOFTMAX)
+
+void mlp_c_print_fexp(mlp_strbuf *sb, unsigned uses)
+{
+    if (!(uses & FEXP_ANY))
+        return;
+    mlp_c_print_kernel(sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
+    if (uses & (MLP_C_USES_FEXP | MLP_C_USES_FSOFTMAX))
+        mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FSIGMOID)
+        mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FTANH)
+        mlp_c_print_kernel(sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FSOFTMAX)
+        mlp_c_print_kernel(sb, MLP_FSOFTMAX_CODE(MLP_FEXP_STRING));
+}
 
 static char *source_text(struct gen *x, const char *body)
 {
     mlp_strbuf sb = {0};
-    const char *n = x->cg.name, *u = x->upper;
+    const char *n = x->name, *u = x->upper;
     print_interface_comment(x, &sb);
     mlp_sb_printf(&sb, "#include \"%s.h\"\n\n#include <math.h>\n%s\n", n,
-                  x->cg.uses & FEXP_ANY ? "#include <stdint.h>\n" : "");
+                  x->uses & FEXP_ANY ? "#include <stdint.h>\n" : "");
     print_constants(x, &sb);
-    if (x->cg.uses & FEXP_ANY) {
-        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic, tanh and softmax, token for token the functions\n"
-                         " * its float32 kernels use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
-                         " * compiler under the flags above). */\n");
-        mlp_c_print_kernel(&sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
-        if (x->cg.uses & (C_USES_FEXP | C_USES_FSOFTMAX))
-            mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
-        if (x->cg.uses & C_USES_FSIGMOID)
-            mlp_c_print_kernel(&sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
-        if (x->cg.uses & C_USES_FTANH)
-            mlp_c_print_kernel(&sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
-        if (x->cg.uses & C_USES_FSOFTMAX)
-            mlp_c_print_kernel(&sb, MLP_FSOFTMAX_CODE(MLP_FEXP_STRING));
+    if (x->uses & FEXP_ANY) {
+        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic, tanh and softmax, token for token the functions its\n"
+                         " * float32 kernels use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same\n"
+                         " * bits on every compiler under the flags above). */\n");
+        mlp_c_print_fexp(&sb, x->uses);
     }
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);
@@ -405,7 +421,7 @@ int mlp_export_c(const mlp_model *m, const char *name, char **header, char **sou
                         "the model has no `output` statement: nothing to export");
     struct gen x = {.g = g};
     x.cg.g = g;
-    x.cg.name = ident;
+    x.name = ident;
     for (int i = 0; ident[i]; i++)
         x.upper[i] = (char)toupper((unsigned char)ident[i]);
     mlp_id *targets = malloc((size_t)g->noutputs * sizeof *targets);

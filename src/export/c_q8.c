@@ -27,12 +27,10 @@ static void print_i32(mlp_strbuf *sb, const int32_t *v, int64_t n)
         mlp_sb_printf(sb, "%s%ld,", i % 8 ? " " : "\n    ", (long)v[i]);
 }
 
-static const char *act_name(enum mlp_op op) { return mlp_op_name(op); }
-
 static void print_layer_arrays(mlp_strbuf *sb, const char *n, int i, const struct q8_layer *l)
 {
     mlp_sb_printf(sb, "/* layer %d (line %d): %s(W @ h + b), %d -> %d */\n", i, l->line,
-                  act_name(l->act), (int)l->n_in, (int)l->n_out);
+                  mlp_op_name(l->act), (int)l->n_in, (int)l->n_out);
     mlp_sb_printf(sb, "static const int8_t %s_w%d[%ld] = {", n, i, (long)l->n_in * l->n_out);
     print_i8(sb, l->w, (int64_t)l->n_in * l->n_out);
     mlp_sb_printf(sb, "\n};\nstatic const int32_t %s_b%d[%ld] = {", n, i, (long)l->n_out);
@@ -80,36 +78,24 @@ static void print_wrapper(mlp_strbuf *sb, const char *n, const char *u, const ml
     mlp_sb_printf(sb, "#ifndef %s_INTEGER_ONLY\n\n", u);
     mlp_c_print_kernel(sb, MLP_Q8_QUANTIZE(MLP_Q8_STRING));
     mlp_c_print_kernel(sb, MLP_Q8_DEQUANTIZE(MLP_Q8_STRING));
-    if (q->final != Q8_FINAL_NONE)
-        mlp_c_print_kernel(sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
-    if (q->final == Q8_FINAL_SOFTMAX) {
-        mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
-        mlp_c_print_kernel(sb, MLP_FSOFTMAX_CODE(MLP_FEXP_STRING));
+    if (q->final) { /* its kernel after the base/fexp.h functions it calls */
+        mlp_c_print_fexp(sb, q->final->uses);
+        mlp_c_print_kernel(sb, q->final->code);
     }
-    if (q->final == Q8_FINAL_SIGMOID) {
-        mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
-        mlp_c_print_kernel(sb, MLP_Q8_SIGMOID(MLP_Q8_STRING));
-    }
-    if (q->final == Q8_FINAL_TANH) {
-        mlp_c_print_kernel(sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
-        mlp_c_print_kernel(sb, MLP_Q8_TANH(MLP_Q8_STRING));
-    }
-    if (q->final == Q8_FINAL_SOFTMAX)
-        mlp_c_print_kernel(sb, MLP_Q8_SOFTMAX(MLP_Q8_STRING));
     mlp_sb_printf(sb, "void %s_predict(const float *input, float *output)\n{\n"
                       "    int8_t qi[%ld], qo[%ld];\n", n, (long)q->n_in, (long)q->n_out);
     mlp_sb_printf(sb, "    q8_quantize(input, qi, %ld, %s, %ld);\n", (long)q->n_in, inv, (long)q->in_zp);
     mlp_sb_printf(sb, "    %s_predict_q(qi, qo);\n", n);
     mlp_sb_printf(sb, "    q8_dequantize(qo, output, %ld, %s, %ld);\n", (long)q->n_out, scale, (long)q->out_zp);
-    static const char *const finals[] = {NULL, "q8_sigmoid", "q8_tanh", "q8_softmax"};
-    if (finals[q->final])
-        mlp_sb_printf(sb, "    %s(output, %ld);\n", finals[q->final], (long)q->n_out);
+    if (q->final)
+        mlp_sb_printf(sb, "    %s(output, %ld);\n", q->final->fn, (long)q->n_out);
     mlp_sb_printf(sb, "}\n\n#endif /* %s_INTEGER_ONLY */\n", u);
 }
 
-static const char *final_name(enum q8_final f)
+/* The op after the integer core, or NULL. */
+static const char *final_name(const mlp_quantized *q)
 {
-    return f == Q8_FINAL_SIGMOID ? "sigmoid" : f == Q8_FINAL_TANH ? "tanh" : f == Q8_FINAL_SOFTMAX ? "softmax" : NULL;
+    return q->final ? mlp_op_name(q->final_op) : NULL;
 }
 
 static void print_comment(mlp_strbuf *sb, const char *n, const char *u, const mlp_quantized *q)
@@ -130,8 +116,8 @@ static void print_comment(mlp_strbuf *sb, const char *n, const char *u, const ml
     mlp_sb_printf(sb, " * %s_predict wraps it for floats: input q = round(x / %s_INPUT_SCALE) +\n"
                       " * %s_INPUT_ZERO_POINT, output x = (q - %s_OUTPUT_ZERO_POINT) * %s_OUTPUT_SCALE%s%s;\n"
                       " * library calls: none (sigmoid, tanh and exp are mlp's own, src/base/fexp.h).\n *\n",
-                  n, u, u, u, u, final_name(q->final) ? ", then " : "",
-                  final_name(q->final) ? final_name(q->final) : "");
+                  n, u, u, u, u, final_name(q) ? ", then " : "",
+                  final_name(q) ? final_name(q) : "");
     mlp_sb_printf(sb, " * Input:  input[0 .. %ld]  %s[%ld]\n * Output: output[0 .. %ld]  %s[%ld]\n */\n",
                   (long)q->n_in - 1, q->input_name ? q->input_name : "x", (long)q->n_in,
                   (long)q->n_out - 1, q->output_name ? q->output_name : "y", (long)q->n_out);

@@ -5,9 +5,7 @@
 
 #include <stdint.h>
 #include "graph/graph.h"
-
-/* What follows the integer core, in the float wrapper. */
-enum q8_final { Q8_FINAL_NONE, Q8_FINAL_SIGMOID, Q8_FINAL_TANH, Q8_FINAL_SOFTMAX };
+#include "graph/ops_c.h"
 
 /* y = clamp(zp_out + requantise(W x + b), lo, hi), then, if lut, y = lut[y + 128]. */
 struct q8_layer {
@@ -27,7 +25,8 @@ struct mlp_quantized {
     int32_t n_in, n_out, width; /* width: the widest activation (the core's scratch) */
     float in_scale, in_inv_scale, out_scale;
     int32_t in_zp, out_zp;
-    enum q8_final final;
+    enum mlp_op final_op;              /* the output's op, if final is set */
+    const struct mlp_q8_final *final; /* after the integer core, in the float wrapper (or NULL) */
     int nlayers;
     struct q8_layer *layers;
 };

@@ -85,29 +85,8 @@ static void q8_dequantize(const int8_t *q, float *v, int32_t n, float scale, int
         v[i] = (float)((int32_t)q[i] - zp) * scale;                                             \
 })
 
-/* A final activation, in float: mlp's float32 functions, base/fexp.h's sigmoid, tanh and softmax
- * (written into the generated file before these, so it calls no libm function for them). */
-#define MLP_Q8_SIGMOID(X) X(                                                                    \
-static void q8_sigmoid(float *v, int32_t n)                                                     \
-{                                                                                               \
-    int32_t i;                                                                                  \
-    for (i = 0; i < n; i++)                                                                     \
-        v[i] = mlp_fsigmoid(v[i]);                                                              \
-})
-
-#define MLP_Q8_TANH(X) X(                                                                       \
-static void q8_tanh(float *v, int32_t n)                                                        \
-{                                                                                               \
-    int32_t i;                                                                                  \
-    for (i = 0; i < n; i++)                                                                     \
-        v[i] = mlp_ftanh(v[i]);                                                                 \
-})
-
-#define MLP_Q8_SOFTMAX(X) X(                                                                    \
-static void q8_softmax(float *v, int32_t n)                                                     \
-{                                                                                               \
-    mlp_fsoftmax(v, v, n);                                                                      \
-})
+/* A final activation in the float wrapper (sigmoid, tanh, softmax) is its op's, written the same
+ * way beside the op (graph/ops_c.h's mlp_q8_final). */
 
 #define MLP_Q8_EXPAND(...) __VA_ARGS__
 #define MLP_Q8_STRING(...) #__VA_ARGS__

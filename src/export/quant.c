@@ -6,15 +6,16 @@
  * data produces (min/max, zero always representable); biases int32 in the accumulator's scale;
  * requantisation by a Q31 multiplier and a shift; ReLU folded into the clamp; hidden sigmoid,
  * tanh and step as 256-entry tables; a final sigmoid, tanh or softmax left to the float wrapper.
- * The kernels are q8_kernels.h's, shared with the generated C.
+ * The kernels are q8_kernels.h's, shared with the generated C. What part an op plays (product,
+ * bias, clamp, table, final) is its C entry's int8 role (graph/ops_c.h): no op is named here.
  */
 #include "export/q8.h"
 #include "export/q8_kernels.h"
-#include "base/fexp.h"
 #include "api/internal.h"
 #include "io/dataset.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +24,6 @@ MLP_Q8_DENSE(MLP_Q8_EXPAND)
 MLP_Q8_LUT(MLP_Q8_EXPAND)
 MLP_Q8_QUANTIZE(MLP_Q8_EXPAND)
 MLP_Q8_DEQUANTIZE(MLP_Q8_EXPAND)
-MLP_Q8_SIGMOID(MLP_Q8_EXPAND)
-MLP_Q8_TANH(MLP_Q8_EXPAND)
-MLP_Q8_SOFTMAX(MLP_Q8_EXPAND)
 
 /* ---- recognising the chain ---- */
 
@@ -33,56 +31,121 @@ MLP_Q8_SOFTMAX(MLP_Q8_EXPAND)
 
 struct link {
     mlp_id w, b, z, h, in; /* weights, bias (or MLP_NONE), pre-activation, output, input */
-    enum mlp_op act;       /* IDENTITY when none */
-    double lo, hi;         /* relu6, clip: the bounds the clamp applies */
+    enum mlp_op act;       /* the op of form MLP_Q8_PASS when none */
+    const struct mlp_q8_op *role; /* act's int8 role */
+    double lo, hi;         /* CLAMP: the bounds the clamp applies */
 };
 
 struct chain {
     mlp_id input, output;
-    enum q8_final final;
+    enum mlp_op final_op;
+    const struct mlp_q8_final *final;
     int n;
     struct link l[MAX_LAYERS]; /* from the input up */
 };
 
+static const struct mlp_q8_op *role(const mlp_graph *g, mlp_id id)
+{
+    return &mlp_op_c(mlp_node(g, id)->op)->q8;
+}
+
+static enum mlp_c_leaf leaf(const mlp_graph *g, mlp_id id)
+{
+    return mlp_op_c(mlp_node(g, id)->op)->c.leaf;
+}
+
+/* A parameter or constant of the rank. */
 static bool is_value(const mlp_graph *g, mlp_id id, int rank)
 {
-    const struct mlp_node *n = mlp_node(g, id);
-    return (n->op == MLP_OP_PARAM || n->op == MLP_OP_CONST) && n->shape.rank == rank;
+    return leaf(g, id) == MLP_C_LEAF_STORED && mlp_node(g, id)->shape.rank == rank;
+}
+
+/* The activation of a layer that has none: the op that passes its value on. */
+static enum mlp_op pass_op(void)
+{
+    int op = 0;
+    while (op < MLP_OP_COUNT - 1 && mlp_op_c((enum mlp_op)op)->q8.form != MLP_Q8_PASS)
+        op++;
+    return (enum mlp_op)op;
+}
+
+#define FORM(f) (1u << (f))
+#define ACTIVATIONS (FORM(MLP_Q8_PASS) | FORM(MLP_Q8_CLAMP)) /* any layer's */
+
+/* "a, b or c": the ops whose int8 role has a form in `forms` (bits FORM(f)), or with `finals`,
+ * those the model's output may be; then `more`, if given, as the last item. */
+static void op_names(mlp_strbuf *sb, unsigned forms, bool finals, const char *more)
+{
+    int count = more ? 1 : 0, k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int op = 0; op < MLP_OP_COUNT; op++) {
+            const struct mlp_q8_op *r = &mlp_op_c((enum mlp_op)op)->q8;
+            if (!(finals ? r->final != NULL : (forms & FORM(r->form)) != 0))
+                continue;
+            if (pass == 0)
+                count++;
+            else
+                mlp_sb_printf(sb, "%s%s", k++ == 0 ? "" : k == count ? " or " : ", ",
+                              mlp_op_name((enum mlp_op)op));
+        }
+    if (more)
+        mlp_sb_printf(sb, "%s%s", k ? " or " : "", more);
 }
 
 static int no_match(const mlp_graph *g, mlp_id id, const char *what, mlp_error *err)
 {
     const struct mlp_node *n = mlp_node(g, id);
-    return mlp_fail(err, MLP_ERR_UNSUPPORTED, g->file, n->loc,
-                    "cannot quantise to int8: %s, but found %s here (int8 export takes a chain of "
-                    "dense layers act(W @ h + b) from one input vector to one output; act: relu, "
-                    "relu6, clip, identity, or in hidden layers sigmoid, tanh, step; a final "
-                    "sigmoid, tanh or softmax stays in float)", what, mlp_op_name(n->op));
+    mlp_strbuf sb = {0};
+    mlp_sb_puts(&sb, "int8 export takes a chain of dense layers act(W @ h + b) from one input vector "
+                     "to one output; act: ");
+    op_names(&sb, ACTIVATIONS, false, "none");
+    mlp_sb_puts(&sb, ", or in hidden layers ");
+    op_names(&sb, FORM(MLP_Q8_TABLE), false, NULL);
+    mlp_sb_puts(&sb, "; a final ");
+    op_names(&sb, 0, true, NULL);
+    mlp_sb_puts(&sb, " stays in float");
+    mlp_fail(err, MLP_ERR_UNSUPPORTED, g->file, n->loc, "cannot quantise to int8: %s, but found %s "
+             "here (%s)", what, mlp_op_name(n->op), mlp_sb_str(&sb));
+    mlp_sb_free(&sb);
+    return MLP_ERR_UNSUPPORTED;
+}
+
+/* The activation at *top, if it is one (else a layer without one, named as the pass op): its op,
+ * int8 role and clamp bounds in *l, and *top moved to the node below it. */
+static int match_activation(const mlp_graph *g, mlp_id *top, struct link *l, mlp_error *err)
+{
+    const struct mlp_node *n = mlp_node(g, *top);
+    const struct mlp_q8_op *r = role(g, *top);
+    l->act = pass_op();
+    l->role = &mlp_op_c(l->act)->q8;
+    l->lo = l->hi = 0;
+    if (!((ACTIVATIONS | FORM(MLP_Q8_TABLE)) & FORM(r->form)))
+        return MLP_OK;
+    l->act = n->op;
+    l->role = r;
+    l->lo = r->lo, l->hi = r->hi;
+    if (r->form == MLP_Q8_CLAMP && mlp_op_arity(n->op) == 3) { /* clip(z, lo, hi) */
+        char what[64];
+        snprintf(what, sizeof what, "%s with constant bounds", mlp_op_name(n->op));
+        if (!is_value(g, n->in[1], 0) || !is_value(g, n->in[2], 0))
+            return no_match(g, *top, what, err);
+        l->lo = mlp_node_values(g, n->in[1])[0];
+        l->hi = mlp_node_values(g, n->in[2])[0];
+    }
+    *top = n->in[0];
+    return MLP_OK;
 }
 
 /* One layer below `top`: act(W @ h + b), act(W @ h), W @ h + b, b + W @ h or W @ h. */
 static int match_layer(const mlp_graph *g, mlp_id top, struct link *l, mlp_error *err)
 {
-    const struct mlp_node *n = mlp_node(g, top);
     l->h = top;
-    l->act = MLP_OP_IDENTITY;
-    l->lo = 0, l->hi = 6;
-    if (n->op == MLP_OP_CLIP) { /* clip(z, lo, hi) with constant scalar bounds: a clamp */
-        if (!is_value(g, n->in[1], 0) || !is_value(g, n->in[2], 0))
-            return no_match(g, top, "clip with constant bounds", err);
-        l->lo = mlp_node_values(g, n->in[1])[0];
-        l->hi = mlp_node_values(g, n->in[2])[0];
-    }
-    if (n->op == MLP_OP_RELU || n->op == MLP_OP_SIGMOID || n->op == MLP_OP_TANH ||
-        n->op == MLP_OP_STEP || n->op == MLP_OP_IDENTITY || n->op == MLP_OP_RELU6 ||
-        n->op == MLP_OP_CLIP) {
-        l->act = n->op;
-        top = n->in[0];
-        n = mlp_node(g, top);
-    }
+    if (match_activation(g, &top, l, err))
+        return MLP_ERR_UNSUPPORTED;
+    const struct mlp_node *n = mlp_node(g, top);
     l->z = top;
     l->b = MLP_NONE;
-    if (n->op == MLP_OP_ADD) {
+    if (role(g, top)->form == MLP_Q8_BIAS) {
         int bi = is_value(g, n->in[1], 1) ? 1 : is_value(g, n->in[0], 1) ? 0 : -1;
         if (bi < 0)
             return no_match(g, top, "a bias (a parameter or constant vector) added to W @ h", err);
@@ -90,7 +153,8 @@ static int match_layer(const mlp_graph *g, mlp_id top, struct link *l, mlp_error
         top = n->in[1 - bi];
         n = mlp_node(g, top);
     }
-    if (n->op != MLP_OP_MATMUL || !is_value(g, n->in[0], 2) || mlp_node(g, n->in[1])->shape.rank != 1)
+    if (role(g, top)->form != MLP_Q8_PRODUCT || !is_value(g, n->in[0], 2) ||
+        mlp_node(g, n->in[1])->shape.rank != 1)
         return no_match(g, top, "a product W @ h of a parameter matrix and a vector", err);
     l->w = n->in[0];
     l->in = n->in[1];
@@ -106,14 +170,13 @@ static int match_chain(const mlp_graph *g, struct chain *c, mlp_error *err)
                         "cannot quantise to int8: the model has %d outputs (int8 export takes one)",
                         g->noutputs);
     mlp_id top = c->output = g->names[g->outputs[0]].node;
-    enum mlp_op op = mlp_node(g, top)->op;
-    c->final = op == MLP_OP_SIGMOID ? Q8_FINAL_SIGMOID : op == MLP_OP_TANH ? Q8_FINAL_TANH
-             : op == MLP_OP_SOFTMAX ? Q8_FINAL_SOFTMAX : Q8_FINAL_NONE;
-    if (c->final != Q8_FINAL_NONE)
+    c->final_op = mlp_node(g, top)->op;
+    c->final = role(g, top)->final;
+    if (c->final)
         top = mlp_node(g, top)->in[0];
     struct link rev[MAX_LAYERS];
     int n = 0;
-    while (mlp_node(g, top)->op != MLP_OP_INPUT) {
+    while (leaf(g, top) != MLP_C_LEAF_INPUT) {
         if (n == MAX_LAYERS)
             return mlp_fail(err, MLP_ERR_UNSUPPORTED, g->file, MLP_NOLOC,
                             "cannot quantise to int8: more than %d layers", MAX_LAYERS);
@@ -127,9 +190,14 @@ static int match_chain(const mlp_graph *g, struct chain *c, mlp_error *err)
     c->n = n;
     for (int i = 0; i < n; i++)
         c->l[i] = rev[n - 1 - i];
-    enum mlp_op last = c->l[n - 1].act;
-    if (last != MLP_OP_RELU && last != MLP_OP_IDENTITY && last != MLP_OP_RELU6 && last != MLP_OP_CLIP)
-        return no_match(g, c->l[n - 1].h, "relu, relu6, clip or no activation on the last layer", err);
+    if (c->l[n - 1].role->form == MLP_Q8_TABLE) {
+        mlp_strbuf sb = {0};
+        op_names(&sb, ACTIVATIONS, false, "no activation");
+        mlp_sb_puts(&sb, " on the last layer");
+        no_match(g, c->l[n - 1].h, mlp_sb_str(&sb), err);
+        mlp_sb_free(&sb);
+        return MLP_ERR_UNSUPPORTED;
+    }
     return MLP_OK;
 }
 
@@ -207,11 +275,6 @@ static bool multiplier(double m, int32_t *mult, int32_t *shift)
     return *shift >= 1;
 }
 
-static double act_f(enum mlp_op act, double v)
-{
-    return act == MLP_OP_SIGMOID ? 1 / (1 + exp(-v)) : act == MLP_OP_TANH ? tanh(v) : v >= 0 ? 1 : 0;
-}
-
 static int quantise_layer(const mlp_graph *g, const struct link *lk, double s_in, int32_t zp_in,
                           struct range rz, struct range rh, struct q8_layer *q, double *s_out,
                           int32_t *zp_out, mlp_error *err)
@@ -219,11 +282,11 @@ static int quantise_layer(const mlp_graph *g, const struct link *lk, double s_in
     const struct mlp_node *w = mlp_node(g, lk->w);
     int m = w->shape.dim[0], k = w->shape.dim[1];
     const double *W = mlp_node_values(g, lk->w), *b = lk->b == MLP_NONE ? NULL : mlp_node_values(g, lk->b);
-    bool lut = lk->act == MLP_OP_SIGMOID || lk->act == MLP_OP_TANH || lk->act == MLP_OP_STEP;
+    bool lut = lk->role->form == MLP_Q8_TABLE;
     double s_z, s_h;
     int32_t zp_z, zp_h;
     qparams(rz, &s_z, &zp_z);
-    bool clamp = lk->act == MLP_OP_RELU || lk->act == MLP_OP_RELU6 || lk->act == MLP_OP_CLIP;
+    bool clamp = lk->role->form == MLP_Q8_CLAMP;
     qparams(clamp || lut ? rh : rz, &s_h, &zp_h);
     *q = (struct q8_layer){.n_in = k, .n_out = m, .act = lk->act, .line = mlp_node(g, lk->z)->loc.line};
     q->w = malloc((size_t)m * (size_t)k);
@@ -258,10 +321,11 @@ static int quantise_layer(const mlp_graph *g, const struct link *lk, double s_in
                             "too large (%g)", j, s_in * s_w / s_req);
     }
     q->zp_out = lut ? zp_z : zp_h;
-    /* ReLU, ReLU6 and clip are the clamp: their bounds in the output's int8 steps */
-    q->lo = lk->act == MLP_OP_RELU ? zp_h : -128;
+    /* ReLU, ReLU6 and clip are the clamp: their bounds in the output's int8 steps (relu's lower
+     * one is the zero point, its upper one beyond 127) */
+    q->lo = -128;
     q->hi = 127;
-    if (lk->act == MLP_OP_RELU6 || lk->act == MLP_OP_CLIP) {
+    if (clamp) {
         double lo = nearbyint(lk->lo / s_h) + zp_h, hi = nearbyint(lk->hi / s_h) + zp_h;
         q->lo = (int32_t)(lo < -128 ? -128 : lo > 127 ? 127 : lo);
         q->hi = (int32_t)(hi < -128 ? -128 : hi > 127 ? 127 : hi);
@@ -270,7 +334,7 @@ static int quantise_layer(const mlp_graph *g, const struct link *lk, double s_in
         if (!(q->lut = malloc(256)))
             return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
         for (int v = -128; v < 128; v++) {
-            double y = nearbyint(act_f(lk->act, s_z * (v - zp_z)) / s_h) + zp_h;
+            double y = nearbyint(lk->role->f(s_z * (v - zp_z)) / s_h) + zp_h;
             q->lut[v + 128] = (int8_t)(y < -128 ? -128 : y > 127 ? 127 : y);
         }
     }
@@ -311,6 +375,7 @@ static int build(const mlp_graph *g, const struct chain *c, const struct range *
     q->n_in = (int32_t)mlp_shape_size(mlp_node(g, c->input)->shape);
     q->width = 1;
     q->final = c->final;
+    q->final_op = c->final_op;
     q->layers = calloc((size_t)c->n, sizeof *q->layers);
     if (!q->layers)
         return mlp_fail(err, MLP_ERR_NOMEM, NULL, MLP_NOLOC, "out of memory");
@@ -402,12 +467,8 @@ int mlp_quantized_run(const mlp_quantized *q, const float *in, float *out)
         return MLP_ERR_NOMEM;
     }
     q8_dequantize(qo, out, q->n_out, q->out_scale, q->out_zp);
-    if (q->final == Q8_FINAL_SIGMOID)
-        q8_sigmoid(out, q->n_out);
-    else if (q->final == Q8_FINAL_TANH)
-        q8_tanh(out, q->n_out);
-    else if (q->final == Q8_FINAL_SOFTMAX)
-        q8_softmax(out, q->n_out);
+    if (q->final)
+        q->final->run(out, q->n_out);
     free(mem);
     return MLP_OK;
 }
@@ -445,7 +506,7 @@ int mlp_quantized_evaluate(const mlp_quantized *q, const mlp_dataset *d, mlp_met
         }
         int pred = 0;
         if (q->n_out == 1)
-            pred = out[0] > (q->final == Q8_FINAL_SIGMOID ? 0.5f : 0.0f);
+            pred = out[0] > (q->final ? q->final->split : 0.0f);
         for (int j = 1; j < q->n_out; j++)
             pred = out[j] > out[pred] ? j : pred;
         double label = d->y[(size_t)s * (size_t)d->ntarget];

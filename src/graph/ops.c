@@ -1,5 +1,6 @@
-/* ops.c - the op table assembled from MLP_OPS and the per-family info structs. */
+/* ops.c - the op table assembled from MLP_OPS and the per-family info structs (and C entries). */
 #include "graph/ops.h"
+#include "graph/ops_c.h"
 
 #include <string.h>
 
@@ -7,6 +8,13 @@ static const struct mlp_op_info *const table[MLP_OP_COUNT] = {
 #define MLP_OP_ENTRY(id, name, arity) [MLP_OP_##id] = &mlp_op_info_##id,
     MLP_OPS(MLP_OP_ENTRY)
 #undef MLP_OP_ENTRY
+};
+
+/* Naming every op's C entry here is what makes an op without one fail to link. */
+static const struct mlp_op_c *const c_table[MLP_OP_COUNT] = {
+#define MLP_OP_C_ENTRY(id, name, arity) [MLP_OP_##id] = &mlp_op_c_##id,
+    MLP_OPS(MLP_OP_C_ENTRY)
+#undef MLP_OP_C_ENTRY
 };
 
 static const char *const names[MLP_OP_COUNT] = {
@@ -22,6 +30,7 @@ static const int arities[MLP_OP_COUNT] = {
 };
 
 const struct mlp_op_info *mlp_op(enum mlp_op op) { return table[op]; }
+const struct mlp_op_c *mlp_op_c(enum mlp_op op) { return c_table[op]; }
 const char *mlp_op_name(enum mlp_op op) { return names[op]; }
 int mlp_op_arity(enum mlp_op op) { return arities[op]; }
 

@@ -206,3 +206,13 @@ output y
                        os.path.join(self.tmp, "t"), "--quantize", "int8", "--calibrate",
                        self.write("c2.csv", "a,b,l\n1,2,0\n"), "--label", "l")
         self.assertIn("calibration data has 1 samples of 2 features, but input 'x' takes 16", r.err)
+        # A table activation (step) on the last layer: refused, and the message lists what the op
+        # table says each place takes (the ops' int8 roles, graph/ops_c.h).
+        last = self.write("last.mlp", "input x[2]\nparam W[3,2] ~ xavier\ny = step(W @ x)\noutput y\n")
+        r = self.fails(2, "export", last, "--format", "c", "-o", os.path.join(self.tmp, "l"),
+                       "--quantize", "int8", "--calibrate", self.write("c3.csv", "a,b,l\n1,2,0\n"),
+                       "--label", "l")
+        self.assertRegex(r.err, r"last\.mlp:3:5: error: cannot quantise to int8: relu, identity, clip, "
+                                r"relu6 or no activation on the last layer, but found step here")
+        self.assertIn("act: relu, identity, clip, relu6 or none, or in hidden layers step, sigmoid or "
+                      "tanh; a final sigmoid, tanh or softmax stays in float", r.err)

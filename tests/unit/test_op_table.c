@@ -1,6 +1,7 @@
 /* test_op_table.c - what every op table entry must hold, checked for every op: sign facts that
  * are true at sample points, a verification class (with exact piecewise-linear semantics where
- * it claims them), a PyTorch reference case; and the new ops' conventions at their kinks. */
+ * it claims them), a PyTorch reference case, ONNX and C export entries that hold what their
+ * patterns need; and the new ops' conventions at their kinks. */
 #include "test.h"
 #include "util.h"
 
@@ -11,6 +12,7 @@
 #include "base/mem.h"
 #include "base/strbuf.h"
 #include "graph/graph.h"
+#include "graph/ops_c.h"
 #include "lang/parser.h"
 
 static unsigned signs_of(const double *v, int64_t n)
@@ -249,6 +251,36 @@ TEST(every_onnx_pattern_has_what_it_needs)
             CHECK_MSG(arity == 3 || (arity == 1 && o->lo < o->hi), "op %s: clip bounds",
                       mlp_op_name(op));
     }
+}
+
+TEST(every_c_entry_has_what_it_needs)
+{
+    /* The C generators and the quantiser read an op's C entry alone (graph/ops_c.h): each op is
+     * a leaf, has a lowering, or says why it has none, and its int8 role has the fields its
+     * form needs, for the operands the form reads. */
+    int pass = 0;
+    for (int op = 0; op < MLP_OP_COUNT; op++) {
+        const struct mlp_c_lowering *c = &mlp_op_c(op)->c;
+        const struct mlp_q8_op *q = &mlp_op_c(op)->q8;
+        const char *name = mlp_op_name(op);
+        int arity = mlp_op_arity(op);
+        bool leaf = mlp_op(op)->cls == MLP_CLASS_LEAF;
+        CHECK_MSG((c->leaf != MLP_C_NOT_LEAF) == leaf, "op %s: C leaf kind", name);
+        CHECK_MSG(leaf + (c->emit != NULL) + (c->unsupported != NULL) == 1, "op %s: C lowering", name);
+        CHECK_MSG((c->leaf == MLP_C_LEAF_STORED) == (c->leaf_word != NULL), "op %s: leaf word", name);
+        CHECK_MSG(!(c->uses & MLP_C_USES_OTHER) == !c->calls, "op %s: C calls", name);
+        if (q->form == MLP_Q8_TABLE)
+            CHECK_MSG(arity == 1 && q->f, "op %s: int8 table", name);
+        if (q->form == MLP_Q8_CLAMP)
+            CHECK_MSG(arity == 3 || (arity == 1 && q->lo < q->hi), "op %s: int8 clamp bounds", name);
+        if (q->form == MLP_Q8_PRODUCT || q->form == MLP_Q8_BIAS)
+            CHECK_MSG(arity == 2, "op %s: int8 layer part", name);
+        if (q->final)
+            CHECK_MSG(arity == 1 && q->final->run && q->final->code && q->final->fn &&
+                          strstr(q->final->code, q->final->fn), "op %s: int8 final", name);
+        pass += q->form == MLP_Q8_PASS && arity == 1;
+    }
+    CHECK_MSG(pass == 1, "one op passes an int8 layer's value on (got %d)", pass);
 }
 
 /* ---- the new ops' conventions (PyTorch's) ---- */

@@ -3,6 +3,7 @@
  * Conventions at the kinks, as the seed and PyTorch define them: step(z) = 1 for z >= 0 and its
  * derivative is 0 everywhere; relu'(0) = 0, so drelu(z) = 1 for z > 0 and 0 otherwise. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -97,3 +98,52 @@ ACTIVATION(DTANH, MLP_CLASS_SMOOTH, MLP_GENERIC(dtanh, v), dtanh_vjp, "tanh'", "
 ACTIVATION(DRELU, MLP_CLASS_PIECEWISE, v > 0 ? 1 : 0, NULL, "relu'", "\\operatorname{relu}'",
            .grad = MLP_GRAD_ZERO, .sign = MLP_SIGNS(Z, Z, P), .sign_back = true,
            .vsem = MLP_V_DRELU, .fold = {{P, MLP_FOLD_ONE}})
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+/* tanh'(v) = 1 - tanh(v)^2, with the square its own statement (no contraction). */
+static void emit_dtanh(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    P("        long i;\n        for (i = 0; i < %lld; i++) {\n", (long long)mlp_c_size(cg, id));
+    P("            float t = mlp_ftanh(a[i]);\n            float t2 = t * t;\n"
+      "            y[i] = 1 - t2;\n        }\n");
+    (void)low;
+}
+
+/* What the int8 tables of hidden sigmoid, tanh and step layers hold, in double. */
+static double q8_sigmoid_d(double v) { return 1 / (1 + exp(-v)); }
+static double q8_tanh_d(double v) { return tanh(v); }
+static double q8_step_d(double v) { return v >= 0 ? 1 : 0; }
+
+/* sigmoid and tanh as an int8 model's output, in float after the integer core: v = FN(v) with
+ * base/fexp.h's FN, which the generated file holds before these, so it calls no libm function. */
+#define Q8_MAP(X, NAME, FN) X(                                                                  \
+static void NAME(float *v, int32_t n)                                                           \
+{                                                                                               \
+    int32_t i;                                                                                  \
+    for (i = 0; i < n; i++)                                                                     \
+        v[i] = FN(v[i]);                                                                        \
+})
+Q8_MAP(MLP_C_CODE, q8_sigmoid, mlp_fsigmoid)
+Q8_MAP(MLP_C_CODE, q8_tanh, mlp_ftanh)
+static const struct mlp_q8_final sigmoid_final = {
+    q8_sigmoid, Q8_MAP(MLP_C_CODE_TEXT, q8_sigmoid, mlp_fsigmoid), "q8_sigmoid", MLP_C_USES_FSIGMOID,
+    0.5f};
+static const struct mlp_q8_final tanh_final = {
+    q8_tanh, Q8_MAP(MLP_C_CODE_TEXT, q8_tanh, mlp_ftanh), "q8_tanh", MLP_C_USES_FTANH, 0};
+
+MLP_C_OP(STEP, MLP_C_UNARY("v >= 0 ? 1 : 0", 0), MLP_Q8_TABLE_OF(q8_step_d, NULL))
+/* sigmoid, tanh, exp: base/fexp.h's functions, written into the file (no libm call) */
+MLP_C_OP(SIGMOID, MLP_C_UNARY("mlp_fsigmoid(v)", MLP_C_USES_FSIGMOID),
+         MLP_Q8_TABLE_OF(q8_sigmoid_d, &sigmoid_final))
+MLP_C_OP(TANH, MLP_C_UNARY("mlp_ftanh(v)", MLP_C_USES_FTANH),
+         MLP_Q8_TABLE_OF(q8_tanh_d, &tanh_final))
+/* relu: the clamp to [0, +inf), i.e. from the output's zero point up */
+MLP_C_OP(RELU, MLP_C_UNARY("v > 0 ? v : (v != v ? v : 0)", 0), MLP_Q8_CLAMP_TO(0, INFINITY))
+MLP_C_OP(IDENTITY, MLP_C_UNARY("v", 0), MLP_Q8_AS(MLP_Q8_PASS))
+MLP_C_OP(EXP, MLP_C_UNARY("mlp_fexp(v)", MLP_C_USES_FEXP), MLP_Q8_NO)
+MLP_C_OP(LOG, MLP_C_UNARY("logf(v)", MLP_C_USES_LOGF), MLP_Q8_NO)
+MLP_C_OP(DSIGMOID, MLP_C_UNARY("mlp_fsigmoid(v) * (1 - mlp_fsigmoid(v))", MLP_C_USES_FSIGMOID),
+         MLP_Q8_NO)
+MLP_C_OP(DTANH, MLP_C_EMIT(emit_dtanh, MLP_C_USES_FTANH), MLP_Q8_NO)
+MLP_C_OP(DRELU, MLP_C_UNARY("v > 0 ? 1 : 0", 0), MLP_Q8_NO)

@@ -1,5 +1,6 @@
 /* arith.c - elementwise + - * / and negation; a scalar operand broadcasts to the other's shape. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 /* add: y = a + b;  da = gy, db = gy */
 MLP_BINARY_FORWARD(add_forward, a + b)
@@ -75,3 +76,11 @@ const struct mlp_op_info mlp_op_info_NEG = {
     .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_N), .sign_back = true, .vsem = MLP_V_NEG,
     .math_form = MLP_MATH_NEG,
     .onnx = {MLP_ONNX_UNARY, "Neg"}};
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+MLP_C_OP(ADD, MLP_C_BINARY("a_ + b_"), MLP_Q8_AS(MLP_Q8_BIAS))
+MLP_C_OP(SUB, MLP_C_BINARY("a_ - b_"), MLP_Q8_NO)
+MLP_C_OP(MUL, MLP_C_BINARY("a_ * b_"), MLP_Q8_NO)
+MLP_C_OP(DIV, MLP_C_BINARY("a_ / b_"), MLP_Q8_NO)
+MLP_C_OP(NEG, MLP_C_UNARY("-v", 0), MLP_Q8_NO)

@@ -1,5 +1,6 @@
 /* layout.c - whole-sample structure: concat, slice, reshape, flatten, and argmax. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <stdio.h>
 
@@ -182,3 +183,36 @@ const struct mlp_op_info mlp_op_info_ARGMAX = {
     .cls = MLP_CLASS_SMOOTH, .shape = argmax_shape, .forward = argmax_forward,
     .grad = MLP_GRAD_NONE, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "argmax",
     .latex = "\\operatorname{argmax}", .sign_fn = argmax_signs};
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+enum { C_COPY, C_COPY_FROM_ATTR, C_COPY_TWO }; /* the forms of emit_copy */
+
+/* The same elements in another place: reshape, flatten, slice, concat. */
+static void emit_copy(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    const struct mlp_node *nd = mlp_node(cg->g, id);
+    int form = mlp_c_variant(cg, id);
+    int64_t n = mlp_c_size(cg, id), from = form == C_COPY_FROM_ATTR ? nd->attr[0] : 0;
+    int64_t na = form == C_COPY_TWO ? mlp_c_size(cg, low->in[0]) : n;
+    P("        long i;\n        for (i = 0; i < %lld; i++)\n            y[i] = a[%lld + i];\n",
+      (long long)na, (long long)from);
+    if (form == C_COPY_TWO)
+        P("        for (i = 0; i < %lld; i++)\n            y[%lld + i] = b[i];\n", (long long)(n - na),
+          (long long)na);
+}
+
+/* argmax: the first largest element, or the first NaN, as a float index. */
+static void emit_argmax(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    P("        long i, best = 0;\n        for (i = 0; i < %lld; i++) {\n", (long long)mlp_c_size(cg, low->in[0]));
+    P("            if (a[i] != a[i]) {\n                best = i;\n                break;\n            }\n"
+      "            if (a[i] > a[best])\n                best = i;\n        }\n        y[0] = (float)best;\n");
+    (void)id;
+}
+
+MLP_C_OP(CONCAT, MLP_C_FORM(emit_copy, C_COPY_TWO, 0), MLP_Q8_NO)
+MLP_C_OP(SLICE, MLP_C_FORM(emit_copy, C_COPY_FROM_ATTR, 0), MLP_Q8_NO)
+MLP_C_OP(RESHAPE, MLP_C_EMIT(emit_copy, 0), MLP_Q8_NO)
+MLP_C_OP(FLATTEN, MLP_C_EMIT(emit_copy, 0), MLP_Q8_NO)
+MLP_C_OP(ARGMAX, MLP_C_EMIT(emit_argmax, 0), MLP_Q8_NO)

@@ -1,5 +1,6 @@
 /* linalg.c - matrix products, transpose, outer and dot products (per sample). */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 #include "graph/lower.h"
 
 #include <stdio.h>
@@ -253,3 +254,100 @@ const struct mlp_op_info mlp_op_info_DOT = {
     .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "dot", .latex = "\\operatorname{dot}",
     .sign_fn = mlp_sign_products, .vsem = MLP_V_DOT, .math_form = MLP_MATH_DOT,
     .onnx = {MLP_ONNX_DOT}};
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+/* y = A x with A stored transposed ([k, m]): the same sums, in the same order, accumulated in y;
+ * the inner loop runs over contiguous outputs, so compilers vectorise it without reordering any
+ * sum. Four rows at a time, each output's four products added one after the other to a local
+ * (still in the order of p), so y is loaded and stored once per four rows, not once per row. */
+static void emit_matvec_t(struct mlp_c_emit *cg, int m, int k)
+{
+    P("        long i, p;\n        for (i = 0; i < %d; i++)\n            y[i] = 0;\n", m);
+    if (k >= 4) {
+        P("        for (p = 0; p + 3 < %d; p += 4) {\n", k);
+        P("            const float *r0 = a + p * %d, *r1 = r0 + %d, *r2 = r1 + %d, *r3 = r2 + %d;\n",
+          m, m, m, m);
+        P("            float x0 = b[p], x1 = b[p + 1], x2 = b[p + 2], x3 = b[p + 3];\n");
+        P("            for (i = 0; i < %d; i++) {\n                float s = y[i];\n", m);
+        for (int r = 0; r < 4; r++)
+            P("                float t%d = r%d[i] * x%d;\n                s += t%d;\n", r, r, r, r);
+        P("                y[i] = s;\n            }\n        }\n");
+    }
+    if (k % 4) {
+        P("        for (p = %d; p < %d; p++) {\n            const float *row = a + p * %d;\n",
+          k - k % 4, k, m);
+        P("            float xp = b[p];\n            for (i = 0; i < %d; i++) {\n", m);
+        P("                float t = row[i] * xp;\n                y[i] += t;\n            }\n        }\n");
+    }
+}
+
+/* matmul: each element a sum over the inner dimension, in order, from 0 (the executor's
+ * one-sample products; lower.h's transpose views become index orders). */
+static void emit_matmul(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    mlp_shape sa = mlp_node(cg->g, low->operand[0])->shape, sb = mlp_node(cg->g, low->operand[1])->shape;
+    int m = sa.rank == 2 ? sa.dim[0] : 1, k = sa.rank == 2 ? sa.dim[1] : sa.dim[0];
+    int n = sb.rank == 2 ? sb.dim[1] : 1;
+    /* op(A)[i][p] and op(B)[p][j] as stored: a transposed view reads its source by columns. */
+    if (n == 1 && low->trans[0]) {
+        /* A matrix-vector product with the matrix stored transposed ([k, m]): the same sums, in
+         * the same order, accumulated in y; the inner loop runs over contiguous outputs, so
+         * compilers vectorise it without reordering any sum. */
+        emit_matvec_t(cg, m, k);
+        return;
+    }
+    char ia[64], ib[64];
+    if (low->trans[0])
+        snprintf(ia, sizeof ia, "p * %d + i", m);
+    else
+        snprintf(ia, sizeof ia, "i * %d + p", k);
+    if (n == 1) /* a matrix-vector product: no column loop */
+        snprintf(ib, sizeof ib, "p");
+    else if (low->trans[1])
+        snprintf(ib, sizeof ib, "j * %d + p", k);
+    else
+        snprintf(ib, sizeof ib, "p * %d + j", n);
+    P("        long i, %sp;\n        for (i = 0; i < %d; i++)", n > 1 ? "j, " : "", m);
+    if (n > 1)
+        P("\n            for (j = 0; j < %d; j++)", n);
+    P(" {\n            float s = 0;\n            for (p = 0; p < %d; p++) {\n", k);
+    P("                float t = a[%s] * b[%s];\n                s += t;\n            }\n", ia, ib);
+    if (n > 1)
+        P("            y[i * %d + j] = s;\n        }\n", n);
+    else
+        P("            y[i] = s;\n        }\n");
+}
+
+static void emit_transpose(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    mlp_shape s = mlp_node(cg->g, low->operand[0])->shape;
+    P("        long i, j;\n        for (i = 0; i < %d; i++)\n", s.dim[0]);
+    P("            for (j = 0; j < %d; j++)\n                y[j * %d + i] = a[i * %d + j];\n",
+      s.dim[1], s.dim[0], s.dim[1]);
+    (void)id;
+}
+
+static void emit_outer(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    mlp_shape s = mlp_node(cg->g, id)->shape;
+    P("        long i, j;\n        for (i = 0; i < %d; i++)\n", s.dim[0]);
+    P("            for (j = 0; j < %d; j++)\n                y[i * %d + j] = a[i] * b[j];\n",
+      s.dim[1], s.dim[1]);
+    (void)low;
+}
+
+/* dot, sum, mean, sumsq: accumulated in double, as their kernels do. */
+static void emit_dot(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    P("        long i;\n        double s = 0;\n        for (i = 0; i < %lld; i++) {\n",
+      (long long)mlp_c_size(cg, low->in[0]));
+    P("            double t = (double)a[i] * (double)b[i];\n            s += t;\n        }\n"
+      "        y[0] = (float)s;\n");
+    (void)id;
+}
+
+MLP_C_OP(MATMUL, MLP_C_MATRIX_T(emit_matmul), MLP_Q8_AS(MLP_Q8_PRODUCT))
+MLP_C_OP(TRANSPOSE, MLP_C_EMIT(emit_transpose, 0), MLP_Q8_NO)
+MLP_C_OP(OUTER, MLP_C_EMIT(emit_outer, 0), MLP_Q8_NO)
+MLP_C_OP(DOT, MLP_C_EMIT(emit_dot, 0), MLP_Q8_NO)

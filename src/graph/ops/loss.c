@@ -11,6 +11,7 @@
  * minimises the batch mean of the per-sample loss; see src/train/trainer.c.
  */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -150,3 +151,11 @@ LOSS_INFO(SOFTMAX_XENT, class_shape, softmax_xent_forward, softmax_xent_vjp, "so
           "\\operatorname{softmax\\_xent}")
 LOSS_INFO(DSOFTMAX_XENT, class_shape, dsoftmax_xent_forward, dsoftmax_xent_vjp, "dsoftmax_xent",
           "\\operatorname{dsoftmax\\_xent}")
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+#define LOSS_WHY "a training loss (export the outputs a deployed model computes, not its loss)"
+MLP_C_OP(SQUARED_ERROR, MLP_C_UNSUPPORTED(LOSS_WHY), MLP_Q8_NO)
+MLP_C_OP(BCE_LOGITS, MLP_C_UNSUPPORTED(LOSS_WHY), MLP_Q8_NO)
+MLP_C_OP(SOFTMAX_XENT, MLP_C_UNSUPPORTED(LOSS_WHY), MLP_Q8_NO)
+MLP_C_OP(DSOFTMAX_XENT, MLP_C_UNSUPPORTED("the gradient of a training loss"), MLP_Q8_NO)

@@ -1,5 +1,6 @@
 /* norm.c - normalisation: layer_norm over a sample, and batch_norm in its inference form. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -83,3 +84,23 @@ const struct mlp_op_info mlp_op_info_BATCH_NORM_INFER = {
     .math = "batch_norm", .latex = "\\operatorname{batch\\_norm}", .min_args = 5,
     .defaults = {NULL, NULL, NULL, NULL, NULL, "1e-05"}, .sign_fn = mlp_sign_any,
     .onnx = {MLP_ONNX_BATCH_NORM}};
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+/* layer_norm(x, eps): mean and biased variance in double, y = (x - mean) / sqrt(var + eps). */
+static void emit_layer_norm(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    int64_t n = mlp_c_size(cg, id);
+    P("        long i;\n        double eps = b[0], mean = 0, var = 0, inv;\n");
+    P("        for (i = 0; i < %lld; i++)\n            mean += a[i];\n        mean /= (double)%lld;\n",
+      (long long)n, (long long)n);
+    P("        for (i = 0; i < %lld; i++) {\n            double d = a[i] - mean;\n            double d2 = d * d;\n"
+      "            var += d2;\n        }\n", (long long)n);
+    P("        inv = 1 / sqrt(var / (double)%lld + eps);\n", (long long)n);
+    P("        for (i = 0; i < %lld; i++)\n            y[i] = (float)((a[i] - mean) * inv);\n", (long long)n);
+    (void)low;
+}
+
+MLP_C_OP(LAYER_NORM, MLP_C_EMIT_CALLS(emit_layer_norm, "sqrt"), MLP_Q8_NO)
+MLP_C_OP(BATCH_NORM_INFER, MLP_C_NARY("float t = (a0 - a1) / sqrtf(a2 + a5);\n"
+    "            float u = t * a3;\n            r = u + a4;", "sqrtf"), MLP_Q8_NO)

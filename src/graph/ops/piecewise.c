@@ -4,6 +4,7 @@
  * 0 at their corners. Each gives verify its exact semantics as relu, step and drelu of affine
  * pre-activations (.lower): those pre-activations are its split points. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -212,3 +213,20 @@ static mlp_id dclip_lower(mlp_graph *g, const mlp_id *in)
 PIECEWISE_INFO(DCLIP, clip_shape, dclip_forward, NULL, "clip'", "\\operatorname{clip}'",
                .grad = MLP_GRAD_ZERO, .const_args = 6, .sign_fn = dclip_signs,
                .lower = dclip_lower)
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+/* Each the kernel's expression; clip (bounds from its operands 1 and 2) and relu6 (0, 6) are
+ * an int8 layer's clamp. */
+MLP_C_OP(LEAKY_RELU, MLP_C_NARY("r = a0 > 0 ? a0 : a0 * a1;", ""), MLP_Q8_NO)
+MLP_C_OP(DLEAKY_RELU, MLP_C_NARY("r = a0 > 0 ? 1 : a1;", ""), MLP_Q8_NO)
+MLP_C_OP(ABS, MLP_C_NARY("r = fabsf(a0);", "fabsf"), MLP_Q8_NO)
+MLP_C_OP(SIGN, MLP_C_NARY("r = a0 > 0 ? 1 : a0 < 0 ? -1 : 0;", ""), MLP_Q8_NO)
+MLP_C_OP(MAX, MLP_C_NARY("r = a0 != a0 || a0 > a1 ? a0 : a1;", ""), MLP_Q8_NO)
+MLP_C_OP(MIN, MLP_C_NARY("r = a0 != a0 || a0 < a1 ? a0 : a1;", ""), MLP_Q8_NO)
+MLP_C_OP(DMAX, MLP_C_NARY("r = a0 > a1 ? 1 : a0 == a1 ? 0.5 : 0;", ""), MLP_Q8_NO)
+MLP_C_OP(CLIP, MLP_C_NARY("r = a0 != a0 ? a0 : a0 < a1 ? a1 : a0 > a2 ? a2 : a0;", ""),
+         MLP_Q8_CLAMP_TO(0, 0))
+MLP_C_OP(RELU6, MLP_C_NARY("r = a0 != a0 ? a0 : a0 < 0 ? 0 : a0 > 6 ? 6 : a0;", ""),
+         MLP_Q8_CLAMP_TO(0, 6))
+MLP_C_OP(DCLIP, MLP_C_NARY("r = a1 < a0 && a0 < a2 ? 1 : 0;", ""), MLP_Q8_NO)

@@ -1,5 +1,6 @@
 /* reduce.c - reductions of a sample to a scalar (sum, mean, sumsq), and of a batch to one value. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 /* Per-sample sum of f(x) over all elements, accumulated in double for both dtypes (in index
  * order; several samples at once, common.h). TERM reads V, the element as a double. */
@@ -81,3 +82,34 @@ const struct mlp_op_info mlp_op_info_BATCH_SUM = {
     .vjp = batch_sum_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "Σ_batch",
     .latex = "\\sum_{\\text{batch}}",
     .sign_fn = mlp_sign_sum, .math_form = MLP_MATH_BATCH_SUM};
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+enum { C_SUM, C_MEAN, C_SUMSQ }; /* the forms of emit_reduce */
+
+static void emit_reduce(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    int form = mlp_c_variant(cg, id);
+    int64_t n = mlp_c_size(cg, low->in[0]);
+    P("        long i;\n        double s = 0;\n        for (i = 0; i < %lld; i++) {\n", (long long)n);
+    P("            double v = a[i];\n");
+    P(form == C_SUMSQ ? "            double t = v * v;\n            s += t;\n        }\n"
+                         : "            s += v;\n        }\n");
+    if (form == C_MEAN)
+        P("        y[0] = (float)(s / %lld.0);\n", (long long)n);
+    else
+        P("        y[0] = (float)s;\n");
+}
+
+/* batch_sum over the one sample of a call: the value itself (summed into zero, as the kernel). */
+static void emit_batch_sum(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    P("        long i;\n        for (i = 0; i < %lld; i++) {\n            y[i] = 0;\n"
+      "            y[i] += a[i];\n        }\n", (long long)mlp_c_size(cg, id));
+    (void)low;
+}
+
+MLP_C_OP(SUM, MLP_C_FORM(emit_reduce, C_SUM, 0), MLP_Q8_NO)
+MLP_C_OP(MEAN, MLP_C_FORM(emit_reduce, C_MEAN, 0), MLP_Q8_NO)
+MLP_C_OP(SUMSQ, MLP_C_FORM(emit_reduce, C_SUMSQ, 0), MLP_Q8_NO)
+MLP_C_OP(BATCH_SUM, MLP_C_EMIT(emit_batch_sum, 0), MLP_Q8_NO)

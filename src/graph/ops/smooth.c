@@ -1,6 +1,7 @@
 /* smooth.c - smooth elementwise functions (PyTorch's definitions and defaults), and the
  * derivatives their rules emit. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -153,3 +154,30 @@ MLP_UNARY_FORWARD(expm1_forward, expm1(v))
 CHAIN_VJP(expm1_vjp, MLP_OP_EXP)
 SMOOTH_INFO(EXPM1, mlp_shape_same, expm1_forward, expm1_vjp, "expm1", "\\operatorname{expm1}",
             .sign = MLP_SIGNS_SAME, .sign_back = true)
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+/* Each the kernel's expression, split into statements where it holds a multiply-add
+ * (GELU_TANH_C = 0.044715, SQRT_2_OVER_PI, SQRT_HALF, INV_SQRT_2PI as above), calling the
+ * functions <tgmath.h> picks above: float ones for float operands (expf, log1pf, sqrtf), double
+ * ones where a double constant makes the argument double (erf). */
+MLP_C_OP(SOFTPLUS, MLP_C_NARY("r = a0 > 20 ? a0 : log1pf(expf(a0));", "expf, log1pf"), MLP_Q8_NO)
+MLP_C_OP(GELU, MLP_C_NARY("r = 0.5 * a0 * (1 + erf(a0 * 0.70710678118654752440));", "erf"),
+         MLP_Q8_NO)
+MLP_C_OP(DGELU, MLP_C_NARY("double p = 0.5 * (1 + erf(a0 * 0.70710678118654752440)), q;\n"
+    "            q = a0 * exp(-0.5 * a0 * a0) * 0.39894228040143267794;\n            r = p + q;", "erf, exp"), MLP_Q8_NO)
+MLP_C_OP(GELU_TANH, MLP_C_NARY("double c3 = 0.044715 * a0 * a0 * a0;\n"
+    "            double u = 0.79788456080286535588 * (a0 + c3);\n"
+    "            r = 0.5 * a0 * (1 + tanh(u));", "tanh"), MLP_Q8_NO)
+MLP_C_OP(DGELU_TANH, MLP_C_NARY("double v = a0, c3 = 0.044715 * v * v * v, t, t2, k3, p, q;\n"
+    "            t = tanh(0.79788456080286535588 * (v + c3));\n            t2 = t * t;\n"
+    "            k3 = 3 * 0.044715 * v * v;\n            p = 0.5 * (1 + t);\n"
+    "            q = 0.5 * v * (1 - t2) * 0.79788456080286535588 * (1 + k3);\n"
+    "            r = (float)(p + q);", "tanh"), MLP_Q8_NO)
+MLP_C_OP(ELU, MLP_C_NARY("r = a0 > 0 ? a0 : a1 * expm1f(a0);", "expm1f"), MLP_Q8_NO)
+MLP_C_OP(DELU, MLP_C_NARY("r = a0 > 0 ? 1 : a1 * expf(a0);", "expf"), MLP_Q8_NO)
+MLP_C_OP(SILU, MLP_C_NARY_USES("r = a0 * mlp_fsigmoid(a0);", MLP_C_USES_FSIGMOID), MLP_Q8_NO)
+MLP_C_OP(SQRT, MLP_C_NARY("r = sqrtf(a0);", "sqrtf"), MLP_Q8_NO)
+MLP_C_OP(SQUARE, MLP_C_NARY("r = a0 * a0;", ""), MLP_Q8_NO)
+MLP_C_OP(LOG1P, MLP_C_NARY("r = log1pf(a0);", "log1pf"), MLP_Q8_NO)
+MLP_C_OP(EXPM1, MLP_C_NARY("r = expm1f(a0);", "expm1f"), MLP_Q8_NO)

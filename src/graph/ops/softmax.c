@@ -1,6 +1,7 @@
 /* softmax.c - softmax, log-softmax and log-sum-exp over a vector, computed stably: the maximum
  * is subtracted before exponentiating, so no finite input overflows. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <tgmath.h>
 
@@ -106,3 +107,48 @@ SOFTMAX_INFO(LOG_SOFTMAX, log_softmax_forward, log_softmax_vjp, "log_softmax",
              .onnx = {MLP_ONNX_SOFTMAX, "LogSoftmax"})
 SOFTMAX_INFO(LOGSUMEXP, logsumexp_forward, logsumexp_vjp, "logsumexp",
              "\\operatorname{logsumexp}", .sign_fn = mlp_sign_any)
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+enum { C_SOFTMAX, C_LOG_SOFTMAX, C_LOGSUMEXP }; /* the forms of emit_softmax */
+
+/* softmax: base/fexp.h's mlp_fsoftmax, the float32 kernel's own function.
+ * log_softmax, logsumexp: the largest element m (0 if infinite), s = sum exp(x - m) in double,
+ * then (x - m) - log(s) or m + log(s). */
+static void emit_softmax(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    int form = mlp_c_variant(cg, id);
+    int64_t n = mlp_c_size(cg, low->in[0]);
+    if (form == C_SOFTMAX) {
+        P("        mlp_fsoftmax(a, y, %lld);\n", (long long)n);
+        return;
+    }
+    P("        long i;\n        double m = -HUGE_VAL, s = 0, log_s;\n");
+    P("        for (i = 0; i < %lld; i++)\n            if (a[i] > m)\n                m = a[i];\n",
+      (long long)n);
+    P("        if (!(m > -HUGE_VAL && m < HUGE_VAL))\n            m = 0;\n");
+    P("        for (i = 0; i < %lld; i++)\n            s += exp(a[i] - m);\n", (long long)n);
+    P("        log_s = log(s);\n");
+    if (form == C_LOGSUMEXP) {
+        P("        y[0] = (float)(m + log_s);\n");
+        return;
+    }
+    P("        for (i = 0; i < %lld; i++)\n            y[i] = (float)((a[i] - m) - log_s);\n", (long long)n);
+}
+
+/* softmax as an int8 model's output, in float after the integer core: mlp_fsoftmax, so the
+ * generated file calls no libm function for it and computes what the float32 kernel does. */
+#define Q8_SOFTMAX(X) X(                                                                        \
+static void q8_softmax(float *v, int32_t n)                                                     \
+{                                                                                               \
+    mlp_fsoftmax(v, v, n);                                                                      \
+})
+Q8_SOFTMAX(MLP_C_CODE)
+static const struct mlp_q8_final softmax_final = {q8_softmax, Q8_SOFTMAX(MLP_C_CODE_TEXT), "q8_softmax",
+                                                  MLP_C_USES_FSOFTMAX, 0};
+
+MLP_C_OP(SOFTMAX, MLP_C_FORM(emit_softmax, C_SOFTMAX, MLP_C_USES_FSOFTMAX), MLP_Q8_FINAL(&softmax_final))
+MLP_C_OP(LOG_SOFTMAX, MLP_C_FORM(emit_softmax, C_LOG_SOFTMAX, MLP_C_USES_EXP | MLP_C_USES_LOG),
+         MLP_Q8_NO)
+MLP_C_OP(LOGSUMEXP, MLP_C_FORM(emit_softmax, C_LOGSUMEXP, MLP_C_USES_EXP | MLP_C_USES_LOG),
+         MLP_Q8_NO)

@@ -1,5 +1,6 @@
 /* structure.c - picking elements (x[i], W[i, j]), placing them back, and spreading a scalar. */
 #include "graph/ops/common.h"
+#include "graph/ops/cemit.h"
 
 #include <stdio.h>
 
@@ -154,3 +155,34 @@ const struct mlp_op_info mlp_op_info_BROADCAST = {
     .math = "broadcast", .latex = "\\operatorname{broadcast}",
     .sign = MLP_SIGNS_SAME, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_PER_SAMPLE,
     .extra = MLP_EXTRA_SHAPE};
+
+/* ---- the C lowerings (graph/ops_c.h) ---- */
+
+static void emit_index(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    const struct mlp_node *n = mlp_node(cg->g, id);
+    int64_t off = block_offset(mlp_node(cg->g, low->operand[0])->shape, n->attr);
+    P("        long i;\n        for (i = 0; i < %lld; i++)\n            y[i] = a[%lld + i];\n",
+      (long long)mlp_c_size(cg, id), (long long)off);
+}
+
+static void emit_unindex(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    const struct mlp_node *n = mlp_node(cg->g, id);
+    int64_t off = block_offset(n->shape, n->attr);
+    P("        long i;\n        for (i = 0; i < %lld; i++)\n            y[i] = 0;\n",
+      (long long)mlp_c_size(cg, id));
+    P("        for (i = 0; i < %lld; i++)\n            y[%lld + i] = a[i];\n",
+      (long long)mlp_c_size(cg, low->in[0]), (long long)off);
+}
+
+static void emit_broadcast(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
+{
+    P("        long i;\n        for (i = 0; i < %lld; i++)\n            y[i] = a[0];\n",
+      (long long)mlp_c_size(cg, id));
+    (void)low;
+}
+
+MLP_C_OP(INDEX, MLP_C_EMIT(emit_index, 0), MLP_Q8_NO)
+MLP_C_OP(UNINDEX, MLP_C_EMIT(emit_unindex, 0), MLP_Q8_NO)
+MLP_C_OP(BROADCAST, MLP_C_EMIT(emit_broadcast, 0), MLP_Q8_NO)
