@@ -187,9 +187,8 @@ static bool to_leaf(const struct S *s, const struct box *b)
     return b->depth >= LEAF_DEPTH * s->nx && unstable(s, b) <= LEAF_UNSTABLE * s->nx;
 }
 
-/* Push a box; `extra` is its smear, corner, known bounds and slopes (box_doubles - 2 nx). */
-static void push(struct S *s, const double *xl, const double *xu, const double *extra,
-                 uint64_t open, double score, int depth)
+void bab_push(struct S *s, const double *xl, const double *xu, const double *extra,
+              uint64_t open, double score, int depth)
 {
     mlp_xreserve(&s->stack, &s->cap, s->n + 1, sizeof *s->stack);
     struct box *b = &s->stack[s->n++];
@@ -269,7 +268,8 @@ static void half_task(struct S *s, struct wk *w, int task, void *ctx)
 }
 
 /* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
- * together; push the halves still open. False when no dimension can be halved in doubles. */
+ * together, or on a relu phase when that bounds better still (bab_relu.c); push the children
+ * still open. False when no dimension can be halved in doubles. */
 static bool branch(struct S *s, const struct box *b)
 {
     int nx = s->nx, dims[STRONG], bc = -1;
@@ -291,6 +291,8 @@ static bool branch(struct S *s, const struct box *b)
             memcpy(bscore, score, sizeof bscore);
         }
     }
+    if (bab_relu_branch(s, b, bestkey))
+        return true;
     if (bc < 0)
         return false;
     s->st->splits++;
@@ -305,7 +307,7 @@ static bool branch(struct S *s, const struct box *b)
         memcpy(u, b->xu, (size_t)nx * sizeof *u);
         int i = dims[bc];
         (h ? l : u)[i] = b->xl[i] + 0.5 * (b->xu[i] - b->xl[i]);
-        push(s, l, u, s->half[bc][h], bopen[h], bscore[h], b->depth + 1);
+        bab_push(s, l, u, s->half[bc][h], bopen[h], bscore[h], b->depth + 1);
     }
     return true;
 }
@@ -341,7 +343,7 @@ static int search(struct S *s)
     if (bab_attack_centre(s, s->rootl, s->rootu, s->half[0][0] + s->nx, open, PGD_STEPS) ||
         bab_attack_burst(s, s->rootl, s->rootu, open))
         return 0;
-    push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
+    bab_push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
     size_t box_bytes = sizeof(struct box) + s->box_doubles * sizeof(double);
     int rc = 1;
     for (long iter = 0; s->n > 0; iter++) {
@@ -365,7 +367,7 @@ static int search(struct S *s)
         if (t)
             progress(s, t);
         if (rc != 1) {
-            push(s, b.xl, b.xu, b.smear, b.open, b.score, b.depth); /* still open */
+            bab_push(s, b.xl, b.xu, b.smear, b.open, b.score, b.depth); /* still open */
             free(b.xl);
             break;
         }
