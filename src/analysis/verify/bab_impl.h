@@ -106,6 +106,9 @@ void bab_push(struct S *s, const double *xl, const double *xu, const double *ext
  * children's margins summed, a proved one counting 0, then the worse), push the open ones and
  * return true. */
 bool bab_relu_branch(struct S *s, const struct box *b, const double bestkey[2]);
+/* Fix unit q's phase in `known` (vbound_save's layout of `units` units): active (z >= 0) or
+ * inactive (z <= 0). Bounds computed inside it hold on the points with that phase. */
+void bab_relu_fix(double *known, int units, int q, bool active);
 
 /* bab_bound.c: bound the box [xl, xu] in w (inside a box whose units' bounds and rows' slopes
  * are `known`, or NULL: the root); returns the terms still open among `open`, their worst

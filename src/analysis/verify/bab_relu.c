@@ -85,6 +85,14 @@ static int relu_candidates(struct S *s, const struct box *b, int *units)
     return n;
 }
 
+void bab_relu_fix(double *known, int units, int q, bool active)
+{
+    if (active)
+        known[q] = fmax(known[q], 0); /* z >= 0 */
+    else
+        known[units + q] = fmin(known[units + q], 0); /* z <= 0 */
+}
+
 struct rtrial {
     const struct box *b;
     const int *units;
@@ -99,10 +107,7 @@ static void phase_task(struct S *s, struct wk *w, int task, void *ctx)
     struct rtrial *tr = ctx;
     int c = task / 2, h = task % 2, nu = w->bw.units, q = tr->units[c];
     double *k = tr->known[c][h];
-    if (h)
-        k[q] = fmax(k[q], 0); /* active: z >= 0 */
-    else
-        k[nu + q] = fmin(k[nu + q], 0); /* inactive: z <= 0 */
+    bab_relu_fix(k, nu, q, h);
     tr->open[c][h] = bab_evaluate(s, w, tr->b->xl, tr->b->xu, tr->b->open, k,
                                   &tr->score[c][h], tr->out[c][h]);
 }
