@@ -70,6 +70,9 @@ endif
 # verify's sound float bounds run with the rounding mode set upward: no round-to-nearest
 # assumptions there (src/analysis/verify/bound.c).
 $(BUILD)/src/analysis/verify/bound.o: KERNEL_FLAGS := -O3 -frounding-math -ffp-contract=off
+# The slopes' gradient (alpha.c) takes many points up the layers at once: a loop over the points
+# the vectoriser turns into vector operations without reordering any sum.
+$(BUILD)/src/analysis/verify/alpha.o: KERNEL_FLAGS := -O3 -ffp-contract=off
 
 # The elementwise kernels, the plan's fused kernels and the optimizers are loops the vectoriser must see (GCC
 # vectorises only at -O3). No contraction: each element keeps the operations it is written with,

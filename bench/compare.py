@@ -12,7 +12,9 @@ weights must hash equal), and evaluation of the 10,000 test images, against PyTo
 measured --repeats times, mlp and the peer alternating (and alternating who goes first); the
 table gives medians and the ratio peer time / mlp time (above 1: mlp is faster). The load
 average is printed before and after: on a shared machine absolute times are pessimistic and
-ratios are what a run can show. `--only gemm` and `--only mlp` give the GEMM and MLP-step table.
+ratios are what a run can show; MLP_BENCH_CLOCK=cpu times both sides by CPU time instead.
+`--only fashion` runs the Fashion-MNIST rows alone; `--only gemm` and `--only mlp` give the GEMM
+and MLP-step table.
 
 Both sides are timed the same way: one warm-up call, then 5 trials of as many calls as fill
 MLP_BENCH_SECONDS (default 0.1 s); the table shows the best trial's time per call (the median is
@@ -146,8 +148,9 @@ def main():
     ap.add_argument("--bench", default="build/release/mlp-bench", help="the mlp-bench program")
     ap.add_argument("--threads", type=int, default=1, help="threads for both (default 1)")
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--only", choices=("workloads", "gemm", "mlp", "all"), default="workloads",
-                    help="the workloads table (default), the GEMMs, the MLP step, or all")
+    ap.add_argument("--only", choices=("workloads", "fashion", "gemm", "mlp", "all"),
+                    default="workloads", help="the workloads table (default), its Fashion-MNIST "
+                    "rows alone, the GEMMs, the MLP step, or all")
     ap.add_argument("--repeats", type=int, default=5, help="rounds of each workload (default 5)")
     ap.add_argument("--no-fashion", action="store_true", help="skip the Fashion-MNIST rows")
     ap.add_argument("--dtype", choices=("f32", "f64"), help="run only this element type")
@@ -159,10 +162,11 @@ def main():
     print(f"mlp: {args.threads} thread(s); PyTorch {torch.__version__}: {torch.get_num_threads()} thread(s), "
           f"BLAS {torch_blas()}")
     print(f"started {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    if args.only in ("workloads", "all"):
+    if args.only in ("workloads", "fashion", "all"):
         from workloads import workloads
-        results.append(workloads(args.bench, args.repeats, seconds(), args.no_fashion))
-        if args.only == "workloads":
+        results.append(workloads(args.bench, args.repeats, seconds(), args.no_fashion,
+                                 args.only == "fashion"))
+        if args.only in ("workloads", "fashion"):
             return finish(args, results)
         print()
     print(f"time per call: best of {TRIALS} trials of {seconds()} s; speedup = PyTorch time / mlp time\n")

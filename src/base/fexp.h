@@ -31,10 +31,9 @@
  * infinity. Beyond [-104, 89] (where the result is 0 or infinity anyway) the arithmetic above
  * gives meaningless bits, which the last line replaces: masks from the comparisons x > 89 and
  * x < -104, both false for NaN, so a NaN passes through (it makes every float operation NaN).
- * Masks on the result, not a clamp of x (`x > 89 ? 89 : x`) or `x > 89 ? INFINITY : y`: GCC
- * turns those selects into branches (with exp(89) computed from constants on one arm, an
- * overflow it may not speculate under -ftrapping-math), and the loop is not vectorised; and a
- * clamp of x would put the comparison before the first product, on the critical path.
+ * The reduction and polynomial are mlp_fexp_core, which returns p = exp(r) and the biased n, so
+ * that the logistic and tanh, which know their argument's range, can scale once and skip the
+ * masks (below).
  * Measured error: MLP_FEXP_MAX_ULP below.
  *
  * Each function is the argument of an X macro, as q8_kernels.h's are:
@@ -52,16 +51,39 @@
  *   0.49999994f .. 0.001381439f   Q's coefficients c2 .. c6
  *   0x4b400000        the bits of 1.5 * 2^23, so k.u - 0x4b400000 = n (mod 2^32); adding 256
  *                     makes n + 256 in [105, 385] before halving (no shift of a negative value)
+ *   0xc2d00000, 0x41a00000   the bits of -104 and 20 (the clamp bounds of the sigmoid and tanh)
+ *   65u, 129u         256 - 127 - 64 and 256 - 127: (n - 65) << 23 is the float 2^(n - 256 + 64)
+ *   0x1p64f           2^64, the sigmoid's scale
  * mlp_ftanh: for |v| < 0.5493 (atanh 1/2) the odd polynomial |v| + |v|^3 P(v^2), P of degree 4
  * a minimax fit of relative error 5.3e-9 (after rounding to float; coefficients c3 .. c11
- * below); above, 1 - 2 / (exp(2|v|) + 1), which is 1 for large |v| (exp overflows to infinity)
- * and loses no accuracy to cancellation since the result is at least 1/2; the sign is v's (so
- * tanh(-0) = -0), and a NaN stays NaN (the comparison is false, the second form NaN). Both are
- * computed and one is kept by a bit mask: with `?:` GCC makes a branch of it, and the division
- * (which it cannot prove safe to run for both) keeps the loop from being vectorised.
+ * below); above, 1 - 2 / (e + 1) with e = exp(2|v|), which loses no accuracy to cancellation
+ * since the result is at least 1/2; the sign is v's (so tanh(-0) = -0), and a NaN stays NaN (the
+ * comparison is false, the second form NaN). Both are computed and one is kept by a bit mask:
+ * with `?:` GCC makes a branch of it, and the division (which it cannot prove safe to run for
+ * both) keeps the loop from being vectorised.
  * mlp_fsigmoid is mlp's float32 logistic: 1 / (1 + e^-v) for v >= 0, e^v / (1 + e^v) below, so
  * no large positive number is exponentiated; written as e = exp(-|v|) and a select of the
  * numerator, so it has no branch either.
+ * mlp_fsoftmax is the float32 softmax of n >= 1 values (y may be x): m the largest (0 when it is
+ * infinite or NaN: m - m is then not 0, as the float64 kernel's shift), e_i = mlp_fexp(x_i - m)
+ * and their float sum in index order, then e_i / s; all in float, so the library's float32
+ * kernel and the generated code compute the same thing with no double exp.
+ * Both know their exponent's range, so they call mlp_fexp_core, not mlp_fexp, and scale once,
+ * with no masks: tanh's 2|v| is clamped to 20 (tanh is 1 in float from 9.01 on), sigmoid's -|v|
+ * to -104 (e^-104 < 2^-150), and then one power of two is a normal float: 2^n for tanh, and for
+ * the sigmoid 2^(n + 64), i.e. e 2^64, with 1 + e written as 2^64 + e 2^64 and the numerator as
+ * 2^64 or e 2^64. Scaling by 2^64 is exact, so every normal case gives the bits of the unscaled
+ * formula, and a subnormal e^v, which mlp_fexp would round before the division, is rounded by the
+ * division instead, to the same bits since 1 + e = 1 there (checked: the same bits as the
+ * previous formula, exp(-|v|) from mlp_fexp, for all 2^32 floats; tanh too). That takes the
+ * second scaling product and the masks (two integer-register round trips in scalar code) off the
+ * chain: the 5-4-1 network's call fell from 31.6 to 29.0 ns (chained 55.1 to 51.5 ns; a long
+ * float32 sigmoid loop at -O3 from 1.61 to 1.38 ns per element, bench/export/RESULTS.md). The
+ * clamp bounds are not constants: -104 or the float below it, chosen by the argument's last
+ * bit (hi likewise). With a constant bound GCC's partial-redundancy pass computes the whole
+ * function as a constant on the clamped arm and branches to it, and the loop is no longer
+ * vectorised; with a bound that depends on the argument it emits a compare and a select (or a
+ * maxss). Either bound gives the same result (0 or 1).
  */
 #ifndef MLP_BASE_FEXP_H
 #define MLP_BASE_FEXP_H
@@ -74,14 +96,11 @@
  * tanhf 2.09). tests/unit/test_fexp.c checks the bound over every 256th float. */
 #define MLP_FEXP_MAX_ULP 1.03
 
-#define MLP_FEXP_CODE(X) X(                                                                         \
-static inline float mlp_fexp(float x)                                                               \
+#define MLP_FEXP_CORE_CODE(X) X(                                                                    \
+static inline float mlp_fexp_core(float x, uint32_t *n)                                             \
 {                                                                                                   \
-    union { float f; uint32_t u; } k, s1, s2, y;                                                    \
-    float t, kf, h, l, r, r2, r4, a, b, q, p;                                                       \
-    uint32_t big, small, n, n1;                                                                     \
-    big = 0u - (uint32_t)(x > 89.0f);                                                               \
-    small = 0u - (uint32_t)(x < -104.0f);                                                           \
+    union { float f; uint32_t u; } k;                                                               \
+    float t, kf, h, l, r, r2, r4, a, b, q;                                                          \
     t = x * 1.442695f;                                                                              \
     k.f = t + 12582912.0f;                                                                          \
     kf = k.f - 12582912.0f;                                                                         \
@@ -101,8 +120,19 @@ static inline float mlp_fexp(float x)                                           
     q = a + q;                                                                                      \
     q = q * r2;                                                                                     \
     q = q + r;                                                                                      \
-    p = q + 1.0f;                                                                                   \
-    n = k.u - 0x4b400000u + 256u;                                                                   \
+    *n = k.u - 0x4b400000u + 256u;                                                                  \
+    return q + 1.0f;                                                                                \
+})
+
+#define MLP_FEXP_CODE(X) X(                                                                         \
+static inline float mlp_fexp(float x)                                                               \
+{                                                                                                   \
+    union { float f; uint32_t u; } s1, s2, y;                                                       \
+    float p;                                                                                        \
+    uint32_t big, small, n, n1;                                                                     \
+    big = 0u - (uint32_t)(x > 89.0f);                                                               \
+    small = 0u - (uint32_t)(x < -104.0f);                                                           \
+    p = mlp_fexp_core(x, &n);                                                                       \
     n1 = n >> 1;                                                                                    \
     s1.u = (n1 - 1u) << 23;                                                                         \
     s2.u = (n - n1 - 1u) << 23;                                                                     \
@@ -115,19 +145,26 @@ static inline float mlp_fexp(float x)                                           
 #define MLP_FSIGMOID_CODE(X) X(                                                                     \
 static inline float mlp_fsigmoid(float v)                                                           \
 {                                                                                                   \
-    float a = v >= 0 ? -v : v;                                                                      \
-    float e = mlp_fexp(a);                                                                          \
-    float d = 1 + e;                                                                                \
-    float num = v >= 0 ? 1 : e;                                                                     \
+    union { float f; uint32_t u; } a, lo, s;                                                        \
+    uint32_t n;                                                                                     \
+    float e, d, num;                                                                                \
+    a.f = v >= 0 ? -v : v;                                                                          \
+    lo.u = 0xc2d00000u | (a.u & 1u);                                                                \
+    a.f = a.f < -104.0f ? lo.f : a.f;                                                               \
+    e = mlp_fexp_core(a.f, &n);                                                                     \
+    s.u = (n - 65u) << 23;                                                                          \
+    e = e * s.f;                                                                                    \
+    d = e + 0x1p64f;                                                                                \
+    num = v >= 0 ? 0x1p64f : e;                                                                     \
     return num / d;                                                                                 \
 })
 
 #define MLP_FTANH_CODE(X) X(                                                                        \
 static inline float mlp_ftanh(float v)                                                              \
 {                                                                                                   \
-    union { float f; uint32_t u; } a, small, large;                                                 \
-    uint32_t sign, below;                                                                           \
-    float x2, x3, p, e, d, q;                                                                       \
+    union { float f; uint32_t u; } a, hi, s, small, large;                                          \
+    uint32_t sign, below, n;                                                                        \
+    float x2, x3, p, x, e, d, q;                                                                    \
     a.f = v;                                                                                        \
     sign = a.u & 0x80000000u;                                                                       \
     a.u = a.u & 0x7fffffffu;                                                                        \
@@ -143,7 +180,12 @@ static inline float mlp_ftanh(float v)                                          
     x3 = x2 * a.f;                                                                                  \
     p = p * x3;                                                                                     \
     small.f = a.f + p;                                                                              \
-    e = mlp_fexp(a.f + a.f);                                                                        \
+    x = a.f + a.f;                                                                                  \
+    hi.u = 0x41a00000u | (a.u & 1u);                                                                \
+    x = x > 20.0f ? hi.f : x;                                                                       \
+    e = mlp_fexp_core(x, &n);                                                                       \
+    s.u = (n - 129u) << 23;                                                                         \
+    e = e * s.f;                                                                                    \
     d = e + 1;                                                                                      \
     q = 2 / d;                                                                                      \
     large.f = 1 - q;                                                                                \
@@ -152,11 +194,31 @@ static inline float mlp_ftanh(float v)                                          
     return a.f;                                                                                     \
 })
 
+#define MLP_FSOFTMAX_CODE(X) X(                                                                     \
+static inline void mlp_fsoftmax(const float *x, float *y, long n)                                   \
+{                                                                                                   \
+    long i;                                                                                         \
+    float m = x[0], s = 0, e;                                                                       \
+    for (i = 1; i < n; i++)                                                                         \
+        m = x[i] > m ? x[i] : m;                                                                    \
+    if (m - m != 0)                                                                                 \
+        m = 0;                                                                                      \
+    for (i = 0; i < n; i++) {                                                                       \
+        e = mlp_fexp(x[i] - m);                                                                     \
+        y[i] = e;                                                                                   \
+        s += e;                                                                                     \
+    }                                                                                               \
+    for (i = 0; i < n; i++)                                                                         \
+        y[i] = y[i] / s;                                                                            \
+})
+
 #define MLP_FEXP_EXPAND(...) __VA_ARGS__
 #define MLP_FEXP_STRING(...) #__VA_ARGS__
 
+MLP_FEXP_CORE_CODE(MLP_FEXP_EXPAND)
 MLP_FEXP_CODE(MLP_FEXP_EXPAND)
 MLP_FSIGMOID_CODE(MLP_FEXP_EXPAND)
 MLP_FTANH_CODE(MLP_FEXP_EXPAND)
+MLP_FSOFTMAX_CODE(MLP_FEXP_EXPAND)
 
 #endif

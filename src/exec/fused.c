@@ -138,10 +138,51 @@ DENSE_SMALL(double, dense_form_f64, act_row_f64)
 DENSE_DISPATCH(dense_small_f32, dense_form_f32)
 DENSE_DISPATCH(dense_small_f64, dense_form_f64)
 
+/* A dense layer's pass after its product Y (rows of m), over columns [j0, j0 + n): the bias
+ * and activation, or (W @ x [+ b]) * act'(z) from h = act(z); the same operations on each
+ * element wherever the columns are cut. */
+struct dense_cols {
+    const struct mlp_kargs *k;
+    int m;
+};
+
+static void dense_cols(void *arg, int j0, int n)
+{
+    const struct dense_cols *e = arg;
+    const struct mlp_kargs *k = e->k;
+    int m = e->m;
+    enum mlp_op op = k->node->op;
+    bool b_left = k->trans[3], c_left = k->trans[2];
+    if (op == MLP_OP_MUL) { /* (W @ x [+ b]) * act'(z), from h = act(z) */
+        enum mlp_op d = k->inode[2]->op;
+        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+            const T *h = (const T *)k->in[2] + r * k->in_stride[2] + j0;
+            const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] + j0 : NULL;
+            T *y = (T *)k->out + (int64_t)r * m + j0;
+            for (int i = 0; b && i < n; i++)
+                y[i] = b_left ? b[i] + y[i] : y[i] + b[i];
+            for (int i = 0; i < n; i++) {
+                T dv = (T)DERIV(d, h[i]);
+                y[i] = c_left ? dv * y[i] : y[i] * dv;
+            }
+        });
+        return;
+    }
+    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
+        const T *c = (const T *)k->in[2] + r * k->in_stride[2] + j0;
+        const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] + j0 : NULL;
+        T *y = (T *)k->out + (int64_t)r * m + j0;
+        if (c_left)
+            ADDEND_PASS(T, op, n, b, b_left, c[i] + y[i]);
+        else
+            ADDEND_PASS(T, op, n, b, b_left, y[i] + c[i]);
+    });
+}
+
 void mlp_dense_forward(const struct mlp_kargs *k)
 {
     const mlp_shape ws = k->inode[0]->shape;
-    bool ta = k->trans[0], c_left = k->trans[2];
+    bool ta = k->trans[0];
     int m = ws.dim[0], kk = ws.dim[1]; /* op(W)'s shape: the operand's own */
     if (mlp_gemm_is_small(k->rows, m, kk)) {
         if (k->dtype == MLP_F64)
@@ -150,36 +191,12 @@ void mlp_dense_forward(const struct mlp_kargs *k)
             dense_small_f32(k, m, kk);
         return;
     }
-    /* The vectors are the rows of X, so Y = X op(W)^T in one GEMM, exactly as matmul does. */
-    mlp_gemm_any(k, 0, !ta, k->rows, m, kk, k->in[1], kk, k->in[0], ta ? m : kk, 0, k->out, m);
-    enum mlp_op op = k->node->op;
-    if (op == MLP_OP_MATMUL) /* W @ x alone: no bias, no activation */
-        return;
-    bool b_left = k->trans[3];
-    if (op == MLP_OP_MUL) { /* (W @ x [+ b]) * act'(z), from h = act(z) */
-        enum mlp_op d = k->inode[2]->op;
-        MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
-            const T *h = (const T *)k->in[2] + r * k->in_stride[2];
-            const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
-            T *y = (T *)k->out + (int64_t)r * m;
-            for (int i = 0; b && i < m; i++)
-                y[i] = b_left ? b[i] + y[i] : y[i] + b[i];
-            for (int i = 0; i < m; i++) {
-                T dv = (T)DERIV(d, h[i]);
-                y[i] = c_left ? dv * y[i] : y[i] * dv;
-            }
-        });
-        return;
-    }
-    MLP_DISPATCH(k->dtype, for (int r = 0; r < k->rows; r++) {
-        const T *c = (const T *)k->in[2] + r * k->in_stride[2];
-        const T *b = k->in[3] ? (const T *)k->in[3] + r * k->in_stride[3] : NULL;
-        T *y = (T *)k->out + (int64_t)r * m;
-        if (c_left)
-            ADDEND_PASS(T, op, m, b, b_left, c[i] + y[i]);
-        else
-            ADDEND_PASS(T, op, m, b, b_left, y[i] + c[i]);
-    });
+    /* The vectors are the rows of X, so Y = X op(W)^T in one GEMM, exactly as matmul does; the
+     * bias and activation follow on each part's columns (split with the product). */
+    struct dense_cols e = {k, m};
+    mlp_gemm_then then = {dense_cols, &e};
+    mlp_gemm_any_then(k, 0, !ta, k->rows, m, kk, k->in[1], kk, k->in[0], ta ? m : kk, 0, k->out,
+                      m, k->node->op == MLP_OP_MATMUL ? NULL : &then);
 }
 
 #define ACT_BACKWARD_ROWS(k, n, rows)                                                           \

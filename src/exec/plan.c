@@ -399,6 +399,15 @@ int mlp_plan_set_threads(mlp_plan *p, int threads)
 int mlp_plan_threads(const mlp_plan *p) { return mlp_gemm_ctx_threads(p->gemm); }
 struct mlp_gemm_ctx *mlp_plan_gemm(const mlp_plan *p) { return p->gemm; }
 
+void mlp_plan_read_input(mlp_plan *p, mlp_id id, const void *src)
+{
+    const void *from = src ? src : mlp_plan_buffer(p, id);
+    for (int s = 0; from && s < p->nsteps; s++)
+        for (int i = 0; i < p->steps[s].low.arity; i++)
+            if (p->steps[s].low.in[i] == id)
+                p->steps[s].k.in[i] = from;
+}
+
 void mlp_plan_set_batch(mlp_plan *p, int batch)
 {
     p->batch = batch < 1 ? 1 : batch > p->max_batch ? p->max_batch : batch;

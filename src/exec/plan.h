@@ -36,6 +36,10 @@ int mlp_plan_set_threads(mlp_plan *p, int threads);
 int mlp_plan_threads(const mlp_plan *p);
 /* The GEMM context (and threads) the plan's products run on, for work beside the plan's. */
 struct mlp_gemm_ctx *mlp_plan_gemm(const mlp_plan *p);
+/* Let the following runs read input `id` from src (laid out as the plan's own buffer: one
+ * sample after another) instead of from the plan's buffer, or from that buffer again when src is
+ * NULL: data that already lies in memory batch after batch is read where it is, not copied. */
+void mlp_plan_read_input(mlp_plan *p, mlp_id id, const void *src);
 /* Set the batch size of the following runs (1..max_batch). */
 void mlp_plan_set_batch(mlp_plan *p, int batch);
 int mlp_plan_batch(const mlp_plan *p);

@@ -357,7 +357,22 @@ static char *header_text(struct gen *x)
     return mlp_sb_take(&sb);
 }
 
-#define FEXP_ANY (MLP_C_USES_FEXP | MLP_C_USES_FSIGMOID | MLP_C_USES_FTANH)
+#define FEXP_ANY (MLP_C_USES_FEXP | MLP_C_USES_FSIGMOID | MLP_C_USES_FTANH | MLP_C_USES_FSOFTMAX)
+
+void mlp_c_print_fexp(mlp_strbuf *sb, unsigned uses)
+{
+    if (!(uses & FEXP_ANY))
+        return;
+    mlp_c_print_kernel(sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
+    if (uses & (MLP_C_USES_FEXP | MLP_C_USES_FSOFTMAX))
+        mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FSIGMOID)
+        mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FTANH)
+        mlp_c_print_kernel(sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FSOFTMAX)
+        mlp_c_print_kernel(sb, MLP_FSOFTMAX_CODE(MLP_FEXP_STRING));
+}
 
 static char *source_text(struct gen *x, const char *body)
 {
@@ -368,14 +383,10 @@ static char *source_text(struct gen *x, const char *body)
                   x->uses & FEXP_ANY ? "#include <stdint.h>\n" : "");
     print_constants(x, &sb);
     if (x->uses & FEXP_ANY) {
-        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic and tanh, token for token the functions its float32 kernels\n"
-                         " * use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same bits on every\n"
-                         " * compiler under the flags above). */\n");
-        mlp_c_print_kernel(&sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
-        if (x->uses & MLP_C_USES_FSIGMOID)
-            mlp_c_print_kernel(&sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
-        if (x->uses & MLP_C_USES_FTANH)
-            mlp_c_print_kernel(&sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
+        mlp_sb_puts(&sb, "/* mlp's float32 exp, logistic, tanh and softmax, token for token the functions its\n"
+                         " * float32 kernels use (src/base/fexp.h: |error| <= 1 ulp, no libm call, the same\n"
+                         " * bits on every compiler under the flags above). */\n");
+        mlp_c_print_fexp(&sb, x->uses);
     }
     mlp_sb_printf(&sb, "void %s_predict_r(const float *input, float *output, float *workspace)\n{\n", n);
     mlp_sb_printf(&sb, "    float *ws = workspace;\n    (void)input;\n    (void)ws;\n%s}\n\n", body);

@@ -79,11 +79,7 @@ static void print_wrapper(mlp_strbuf *sb, const char *n, const char *u, const ml
     mlp_c_print_kernel(sb, MLP_Q8_QUANTIZE(MLP_Q8_STRING));
     mlp_c_print_kernel(sb, MLP_Q8_DEQUANTIZE(MLP_Q8_STRING));
     if (q->final) { /* its kernel after the base/fexp.h functions it calls */
-        mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
-        if (q->final->uses & MLP_C_USES_FSIGMOID)
-            mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
-        if (q->final->uses & MLP_C_USES_FTANH)
-            mlp_c_print_kernel(sb, MLP_FTANH_CODE(MLP_FEXP_STRING));
+        mlp_c_print_fexp(sb, q->final->uses);
         mlp_c_print_kernel(sb, q->final->code);
     }
     mlp_sb_printf(sb, "void %s_predict(const float *input, float *output)\n{\n"

@@ -19,5 +19,8 @@ void mlp_c_float(float f, char buf[40]);
  * base/fexp.h) laid out one statement per line, indented by brace depth; a struct or union
  * body stays on its line. */
 void mlp_c_print_kernel(mlp_strbuf *sb, const char *text);
+/* Write base/fexp.h's functions that `uses` (MLP_C_USES_F* bits) names, each after those it
+ * calls: mlp_fexp_core first, then mlp_fexp if wanted, then the rest. */
+void mlp_c_print_fexp(mlp_strbuf *sb, unsigned uses);
 
 #endif

@@ -29,10 +29,12 @@ enum {
     MLP_C_USES_EXP = 1 << 1,
     MLP_C_USES_LOG = 1 << 2,
     MLP_C_USES_OTHER = 1 << 3,    /* the functions named in the lowering's `calls` */
-    /* base/fexp.h's functions, written into the file (no libm call); the last two call the first */
+    /* base/fexp.h's functions, written into the file (no libm call) after mlp_fexp_core, which
+     * the first three call */
     MLP_C_USES_FEXP = 1 << 4,     /* mlp_fexp */
     MLP_C_USES_FSIGMOID = 1 << 5, /* mlp_fsigmoid */
     MLP_C_USES_FTANH = 1 << 6,    /* mlp_ftanh */
+    MLP_C_USES_FSOFTMAX = 1 << 7, /* mlp_fsoftmax (which calls mlp_fexp) */
 };
 
 /* Where a lowering writes: the graph it reads and the text it appends to. */
@@ -77,7 +79,7 @@ struct mlp_q8_final {
     void (*run)(float *v, int32_t n); /* the in-library reference's kernel ... */
     const char *code;                 /* ... and its tokens, which the generated C holds */
     const char *fn;                   /* its name there ("q8_sigmoid") */
-    unsigned uses;                    /* base/fexp.h functions it calls besides mlp_fexp */
+    unsigned uses;                    /* the base/fexp.h functions it calls (MLP_C_USES_F*) */
     float split;                      /* one output: the value between class 0 and class 1 */
 };
 

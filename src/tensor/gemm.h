@@ -54,11 +54,29 @@ static inline bool mlp_gemm_is_small(int M, int N, int K)
     return M < 4 || N < 4 || (double)M * N * K < 16.0 * 16 * 16;
 }
 
+/* An elementwise pass over finished columns of C (a bias and an activation, say), run as part
+ * of the product: fn(arg, j0, n) is called once the columns [j0, j0 + n) of C hold their
+ * result, on the thread that computed them, before the product returns; the calls cover
+ * 0..N-1 once each. A split product so splits its pass too (no extra hand-out of work, and the
+ * columns are still in that core's cache); the pass must treat every column alike, so that
+ * its result does not depend on where the split falls. */
+typedef struct mlp_gemm_then {
+    void (*fn)(void *arg, int j0, int n);
+    void *arg;
+} mlp_gemm_then;
+
 /* ctx may be NULL: the call then uses the best kernels and a temporary workspace. */
 void mlp_gemm_f64(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K, double alpha,
                   const double *A, int lda, const double *B, int ldb, double beta, double *C,
                   int ldc);
 void mlp_gemm_f32(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+/* The same followed by then's pass (NULL: none). */
+void mlp_gemm_then_f64(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K,
+                       double alpha, const double *A, int lda, const double *B, int ldb,
+                       double beta, double *C, int ldc, const mlp_gemm_then *then);
+void mlp_gemm_then_f32(mlp_gemm_ctx *ctx, int trans_a, int trans_b, int M, int N, int K,
+                       float alpha, const float *A, int lda, const float *B, int ldb, float beta,
+                       float *C, int ldc, const mlp_gemm_then *then);
 
 #endif

@@ -48,6 +48,7 @@ struct D(job) {
     REAL alpha, beta;
     const REAL *A, *B;
     REAL *C;
+    const mlp_gemm_then *then;
 };
 
 /* Part `part` computes columns [part * cols, ...) of C with its own workspace. Every element
@@ -71,33 +72,52 @@ static void D(part)(void *arg, int part, int parts)
         D_CAT(D(mlp_gemm_packed), generic)(j->ta, j->tb, j->M, n, j->K, j->alpha, j->A, j->lda,
                                            B, j->ldb, j->beta, j->C + j0, j->ldc,
                                            j->ctx->ws[part]);
+    if (j->then)
+        j->then->fn(j->then->arg, j0, n);
 }
 
-void D(mlp_gemm)(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL alpha,
-                 const REAL *A, int lda, const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
+/* The whole of C on this thread, then its pass. */
+static void D(unsplit)(int ta, int tb, int M, int N, int K, REAL alpha, const REAL *A, int lda,
+                       const REAL *B, int ldb, REAL beta, REAL *C, int ldc,
+                       const mlp_gemm_then *then)
 {
-    if (M <= 0 || N <= 0)
-        return;
     if (K <= 0 || alpha == 0) { /* C = beta C, where beta = 0 clears NaN too */
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++)
                 C[(size_t)i * ldc + j] = beta != 0 ? beta * C[(size_t)i * ldc + j] : 0;
-        return;
-    }
-    mlp_gemm_ctx *own = NULL;
-    if (!small_product(M, N, K) && !ctx)
-        ctx = own = mlp_gemm_ctx_new(MLP_GEMM_AUTO, 1);
-    if (small_product(M, N, K) || !ctx) {
+    } else {
         D(small)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+    if (then)
+        then->fn(then->arg, 0, N);
+}
+
+void D(mlp_gemm_then)(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL alpha,
+                      const REAL *A, int lda, const REAL *B, int ldb, REAL beta, REAL *C,
+                      int ldc, const mlp_gemm_then *then)
+{
+    if (M <= 0 || N <= 0)
+        return;
+    mlp_gemm_ctx *own = NULL;
+    if (K > 0 && alpha != 0 && !small_product(M, N, K) && !ctx)
+        ctx = own = mlp_gemm_ctx_new(MLP_GEMM_AUTO, 1);
+    if (K <= 0 || alpha == 0 || small_product(M, N, K) || !ctx) {
+        D(unsplit)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, then);
         return;
     }
-    struct D(job) job = {ctx, ta, tb, M, N, K, lda, ldb, ldc, N, alpha, beta, A, B, C};
+    struct D(job) job = {ctx, ta, tb, M, N, K, lda, ldb, ldc, N, alpha, beta, A, B, C, then};
     int parts = split_columns(ctx, M, N, K, 2 * VEC_WIDTH_MAX / (int)sizeof(REAL), &job.cols);
     if (parts > 1)
         mlp_pool_run(ctx->pool, D(part), &job);
     else
         D(part)(&job, 0, 1);
     mlp_gemm_ctx_free(own);
+}
+
+void D(mlp_gemm)(mlp_gemm_ctx *ctx, int ta, int tb, int M, int N, int K, REAL alpha,
+                 const REAL *A, int lda, const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
+{
+    D(mlp_gemm_then)(ctx, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
 }
 
 #undef OP

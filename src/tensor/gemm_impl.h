@@ -15,6 +15,7 @@
  * understood by clang), so the same source serves every target; -ffp-contract=fast turns the
  * multiply-adds into FMA instructions where the target has them.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -2,9 +2,13 @@
  *
  * Inputs such as images are half zeros (Fashion-MNIST: 50% of the pixels). Element (i, j) of C
  * is the sum over p of A[i][p] B[p][j], accumulated from +0 by multiply-adds in the order of p.
- * The accumulator is never -0 (it starts at +0, and in round-to-nearest x + y = 0 gives +0
- * unless both are -0), so adding a term A[i][p] B[p][j] = +-0 leaves it unchanged: dropping a p
- * where A[i][p] is zero gives the same bits, provided B[p][j] is finite (0 x inf is NaN). So for
+ * Adding a term A[i][p] B[p][j] = +-0 (B[p][j] finite: 0 x inf is NaN) leaves a nonzero sum
+ * unchanged and a zero sum zero, so dropping the p where A[i][p] is zero changes at most the
+ * sign of a zero: the accumulator starts at +0, but a multiply-add whose exact result underflows
+ * gives -0 (fma(1e-30, -1e-30, +0) in float), which a dropped +0 term would have made +0. The
+ * sums of the two can differ only as sparse -0 against dense +0 (from equal sums, a dropped term
+ * can turn only -0 into +0; the next kept term gives both the same value), so a tile whose sums
+ * have a -0 (rare) is summed again over every p, and otherwise has the dense kernel's bits. For
  * each MR-row micro-panel the kernel runs only over the p where some row is nonzero, and the rows
  * of an MC block are first ordered by where their nonzeros begin and end (the i-th result
  * depends only on row i, so the order of rows in the panels changes no value); for images,
@@ -50,9 +54,34 @@ static int G(row_key)(const REAL *a, int kc)
     return f == kc ? kc * (kc + 1) + kc : f * (kc + 1) + l;
 }
 
-/* C rows crow[0:mr], columns 0:nr = alpha * sum over the n listed p (idx; all p in order when
- * idx is NULL) of A rows ar[0:MR] times the B panel + beta * C, with store_tile's arithmetic. */
-static void G(kernel_rows)(int n, const int *restrict idx, const REAL *const *ar,
+/* Whether one of the n vectors at v has a lane -0: the bits of the smallest integer of REAL's
+ * width (the sign bit alone). */
+static int G(any_neg_zero)(const G(vec) *v, int n)
+{
+#define G_NEG_ZERO(T, MIN)                                                                         \
+    do {                                                                                           \
+        typedef T ints __attribute__((vector_size(VEC_BYTES)));                                    \
+        ints m = {0}, b;                                                                           \
+        for (int k = 0; k < n; k++) {                                                              \
+            memcpy(&b, &v[k], sizeof b);                                                           \
+            m |= b == MIN;                                                                         \
+        }                                                                                          \
+        for (size_t e = 0; e < sizeof m / sizeof m[0]; e++)                                        \
+            any |= m[e] != 0;                                                                      \
+    } while (0)
+    int any = 0;
+    if (sizeof(REAL) == 4)
+        G_NEG_ZERO(int32_t, INT32_MIN);
+    else
+        G_NEG_ZERO(int64_t, INT64_MIN);
+#undef G_NEG_ZERO
+    return any;
+}
+
+/* C rows crow[0:mr], columns 0:nr = alpha * sum over the n listed p (idx; all kc p in order
+ * when idx is NULL) of A rows ar[0:MR] times the B panel + beta * C, with store_tile's
+ * arithmetic. */
+static void G(kernel_rows)(int n, const int *restrict idx, int kc, const REAL *const *ar,
                            const REAL *restrict b, REAL *const *crow, int mr, int nr, REAL alpha,
                            REAL beta)
 {
@@ -80,6 +109,10 @@ static void G(kernel_rows)(int n, const int *restrict idx, const REAL *const *ar
         for (int p = 0; p < n; p++)
             G_STEP(p);
 #undef G_STEP
+    if (idx && n > 0 && G(any_neg_zero)(&acc[0][0], 2 * mr)) { /* perhaps +0 densely */
+        G(kernel_rows)(kc, NULL, kc, ar, b, crow, mr, nr, alpha, beta);
+        return;
+    }
     if (nr == NR) {
         for (int i = 0; i < mr; i++)
             for (int h = 0; h < 2; h++) {
@@ -157,7 +190,7 @@ static void G(sparse_block)(const REAL *A, int lda, int i0, int mc, int p0, int 
                 ar[i] = A + (size_t)r * lda + p0;
                 crow[i] = C + (size_t)r * ldc + jr;
             }
-            G(kernel_rows)(count[g], count[g] == kc ? NULL : idx + g * kc, ar,
+            G(kernel_rows)(count[g], count[g] == kc ? NULL : idx + g * kc, kc, ar,
                            Bp + (size_t)jr * kc, crow, mr, G(min)(NR, nc - jr), alpha, beta);
         }
 }

@@ -12,7 +12,8 @@
  *
  * Same bits as the packed path: element (i, j) is accumulated from +0 by the same multiply-adds
  * over p in order within the same KC slices, only terms B[p][j] A[p][i] = +-0 are dropped (A
- * finite: checked per slice; the accumulator is never -0, see gemm_sparse.h), and the store
+ * finite: checked per slice; a tile whose sums have a -0 is summed again over every p, see
+ * gemm_sparse.h), and the store
  * computes alpha acc (+ C): taken only where that is one rounding whichever way the compiler
  * contracts it (beta = 0, or alpha = beta = 1, which is how slices after the first accumulate
  * when alpha = 1). */
@@ -75,9 +76,9 @@ static int G(store_t)(G(vec) acc[TC][TV], REAL *C, int ldc, REAL alpha, REAL bet
 #endif
 }
 
-/* C[0:mr, 0:nc] = alpha * sum over the n listed p (all p in order when idx is NULL) of the
+/* C[0:mr, 0:nc] = alpha * sum over the n listed p (all kc p in order when idx is NULL) of the
  * rows A[p][0:TR) (row stride lda) times B[p][col[c]] + beta * C, stored transposed. */
-static void G(kernel_t)(int n, const int *restrict idx, const REAL *a, ptrdiff_t lda,
+static void G(kernel_t)(int n, const int *restrict idx, int kc, const REAL *a, ptrdiff_t lda,
                         const REAL *const *col, ptrdiff_t ldb, REAL *C, int ldc, int mr, int nc,
                         REAL alpha, REAL beta)
 {
@@ -110,6 +111,10 @@ static void G(kernel_t)(int n, const int *restrict idx, const REAL *a, ptrdiff_t
         for (int p = 0; p < n; p++)
             T_STEP(p);
 #undef T_STEP
+    if (idx && n > 0 && G(any_neg_zero)(&acc[0][0], TC * TV)) { /* perhaps +0 densely */
+        G(kernel_t)(kc, NULL, kc, a, lda, col, ldb, C, ldc, mr, nc, alpha, beta);
+        return;
+    }
     if (mr == TR && nc == TC && G(store_t)(acc, C, ldc, alpha, beta))
         return;
     REAL tile[TC][TR];
@@ -204,7 +209,7 @@ static int G(sparse_t_block)(int M, int nc, int kc, REAL alpha, const REAL *A, i
         const int *idx = n == kc ? NULL : list;
         for (int i = 0; i < M; i += TR) {
             const REAL *a = i < full ? A + i : ws;
-            G(kernel_t)(n, idx, a, i < full ? lda : TR, col, ldb, C + (size_t)i * ldc + j, ldc,
+            G(kernel_t)(n, idx, kc, a, i < full ? lda : TR, col, ldb, C + (size_t)i * ldc + j, ldc,
                         G(min)(TR, M - i), ncol, alpha, beta);
         }
     }

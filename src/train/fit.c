@@ -254,6 +254,31 @@ int mlp_fit_check_run(const struct mlp_fit *f, const mlp_plan *p, const int *idx
     return mlp_check_classes(f->g, p, f->xent, f->nxent, idx, 0, err);
 }
 
+/* Whether the plan's runs may read the features where the data set holds them: nothing but
+ * the plan's steps reads them (not the tally, not the class checks). */
+static bool features_in_place(const struct mlp_fit *f)
+{
+    bool ok = f->target != f->x && f->y != f->x;
+    for (int i = 0; i < f->nxent; i++)
+        ok &= mlp_node(f->g, f->xent[i])->in[1] != f->x;
+    return ok;
+}
+
+void mlp_fit_load_rows(const struct mlp_fit *f, mlp_plan *p, const mlp_dataset *d, int start,
+                       int b, const int *idx)
+{
+    if (!features_in_place(f)) {
+        mlp_fit_load(f, p, d, idx, b);
+        return;
+    }
+    float *y = mlp_plan_buffer(p, f->y);
+    if (y)
+        memcpy(y, d->y + (size_t)start * (size_t)d->ntarget,
+               (size_t)b * (size_t)d->ntarget * sizeof *y);
+    mlp_plan_read_input(p, f->x, d->x + (size_t)start * (size_t)d->nfeat);
+    mlp_plan_set_batch(p, b);
+}
+
 int mlp_fit_evaluate(const struct mlp_fit *f, const mlp_dataset *d, struct mlp_tally *t,
                      mlp_error *err)
 {
@@ -263,12 +288,13 @@ int mlp_fit_evaluate(const struct mlp_fit *f, const mlp_dataset *d, struct mlp_t
         int b = d->n - start < cap ? d->n - start : cap;
         for (int r = 0; r < b; r++)
             idx[r] = start + r;
-        mlp_fit_load(f, f->eval, d, idx, b);
+        mlp_fit_load_rows(f, f->eval, d, start, b, idx);
         mlp_plan_run(f->eval);
         rc = mlp_fit_check_run(f, f->eval, idx, err);
         if (rc == MLP_OK)
             mlp_fit_tally(f, f->eval, b, t);
     }
+    mlp_plan_read_input(f->eval, f->x, NULL);
     free(idx);
     return rc;
 }

@@ -38,6 +38,11 @@ void mlp_fit_free(struct mlp_fit *f);
 int mlp_fit_check_targets(const struct mlp_fit *f, const mlp_dataset *d, mlp_error *err);
 /* Copy samples idx[0..b) of d into p's inputs and set its batch size to b. */
 void mlp_fit_load(const struct mlp_fit *f, mlp_plan *p, const mlp_dataset *d, const int *idx, int b);
+/* The same for the samples start .. start+b-1 (idx: those numbers): the features are read where
+ * d holds them (mlp_plan_read_input; undo with NULL) unless something besides the plan's steps
+ * reads them. */
+void mlp_fit_load_rows(const struct mlp_fit *f, mlp_plan *p, const mlp_dataset *d, int start,
+                       int b, const int *idx);
 
 /* Running totals of what a plan's runs computed. */
 struct mlp_tally {

@@ -89,13 +89,14 @@ static int classify(const struct mlp_fit *f, const mlp_dataset *d, mlp_predictio
         int b = d->n - start < BATCH ? d->n - start : BATCH;
         for (int r = 0; r < b; r++)
             idx[r] = start + r;
-        mlp_fit_load(f, f->eval, d, idx, b);
+        mlp_fit_load_rows(f, f->eval, d, start, b, idx);
         mlp_plan_run(f->eval);
         const float *z = mlp_plan_buffer(f->eval, f->pred);
         for (int r = 0; r < b; r++)
             classify_row(f, z + (pn->batched ? (size_t)r * (size_t)size : 0), size,
                          &out->cls[start + r], out->values + (size_t)(start + r) * (size_t)size);
     }
+    mlp_plan_read_input(f->eval, f->x, NULL);
     free(idx);
     return MLP_OK;
 }

@@ -142,11 +142,13 @@ class ExportFloatTest(MlpTestCase):
         self.assertRegex(header, r"input\[0 \.\. 3\]  x\[4\]")
         self.assertRegex(header, r"output\[0 \.\. 1\]  y\[2\]")
         self.assertRegex(header, r"output\[2 \.\. 4\]  p\[3\]")
-        self.assertIn("Library calls: exp (link with -lm)", header)
+        # softmax is mlp_fsoftmax (base/fexp.h), float32 throughout, as mlp's float32 kernel
+        self.assertIn("Library calls: none.", header)
+        self.assertIn("mlp_fsoftmax(a, y, 3);", source)
         self.assertIn("static float workspace[NET_WORKSPACE_SIZE];", source)
         self.assertIn("static const float net_k", source)
         # the only mutable static is the documented workspace
-        statics = [l for l in source.splitlines() if re.match(r"\s*static (?!const|float \w+\(|inline float \w+\()", l)]
+        statics = [l for l in source.splitlines() if re.match(r"\s*static (?!const|float \w+\(|inline (float|void) \w+\()", l)]
         self.assertEqual(statics, ["    static float workspace[NET_WORKSPACE_SIZE];"])
 
     def test_operations_beyond_the_examples(self):

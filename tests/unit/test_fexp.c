@@ -164,3 +164,44 @@ TEST(fexp_float32_kernels_match_the_scalar_function)
     mlp_session_free(s);
     mlp_model_free(m);
 }
+
+/* The float32 softmax kernel is mlp_fsoftmax (float exp, float sum): its bits for each sample
+ * of a batch, within 1e-6 of the double-precision softmax, and the float64 kernel's answer
+ * where the largest element is infinite (shift 0: NaN there, 0 elsewhere). */
+TEST(fexp_float32_softmax_is_mlp_fsoftmax)
+{
+    enum { N = 10, B = 4 };
+    mlp_model *m = parse_ok("input x[10]\np = softmax(x)\noutput p\n");
+    CHECK(m);
+    mlp_error err = {0};
+    mlp_session *s = mlp_session_new(m, NULL, 0, MLP_F32, B, &err);
+    CHECK(s);
+    mlp_session_set_batch(s, B, NULL);
+    float *x = mlp_session_f32(s, mlp_session_input(s, "x", NULL));
+    srand(9);
+    for (int i = 0; i < B * N; i++)
+        x[i] = ((float)rand() / RAND_MAX - 0.5f) * (i < N ? 8.0f : 60.0f);
+    x[3 * N + 2] = INFINITY;
+    CHECK(mlp_session_run(s, &err) == MLP_OK);
+    const float *p = mlp_session_f32(s, mlp_session_value(s, "p", NULL));
+    for (int b = 0; b < B; b++) {
+        float want[N];
+        mlp_fsoftmax(x + b * N, want, N);
+        double mx = -INFINITY, sum = 0;
+        for (int i = 0; i < N; i++)
+            mx = x[b * N + i] > mx ? x[b * N + i] : mx;
+        for (int i = 0; i < N; i++)
+            sum += exp(x[b * N + i] - mx);
+        for (int i = 0; i < N; i++) {
+            CHECK_MSG(same_bits(want[i], p[b * N + i]), "sample %d element %d: %a vs %a", b, i,
+                      (double)p[b * N + i], (double)want[i]);
+            if (b < 3)
+                CHECK_MSG(fabs(p[b * N + i] - exp(x[b * N + i] - mx) / sum) <= 1e-6,
+                          "sample %d element %d: %.9g", b, i, (double)p[b * N + i]);
+            else
+                CHECK(i == 2 ? isnan(p[b * N + i]) : p[b * N + i] == 0);
+        }
+    }
+    mlp_session_free(s);
+    mlp_model_free(m);
+}

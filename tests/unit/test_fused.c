@@ -1,10 +1,12 @@
 /* test_fused.c - the dense-layer and activation-backward fusions (graph/lower.h) compute every
  * element with the same operations in the same order as the unfused nodes: a fused plan and an
  * unfused plan of the same graph must agree bit for bit, in float32 and float64, and the fused
- * plan must really hold no buffer for what it fused away. */
+ * plan must really hold no buffer for what it fused away. The fused plan also reads its inputs
+ * in place (mlp_plan_read_input) with the same bits. */
 #include "test.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "api/internal.h"
@@ -56,12 +58,15 @@ static void free_pair(struct pair *p)
 }
 
 /* Same random inputs into both plans (some exactly 0, where relu and step have their kinks),
- * run both; true when every target is bitwise equal. */
-static bool same_bits(struct pair *p, mlp_dtype dtype, int batch, unsigned seed)
+ * run both; true when every target is bitwise equal. With in_place, the fused plan reads its
+ * inputs from memory of their own (mlp_plan_read_input), its buffers holding NaNs. */
+static bool same_bits(struct pair *p, mlp_dtype dtype, int batch, unsigned seed, bool in_place)
 {
     mlp_rng rng;
     mlp_rng_seed(&rng, seed, 0);
     size_t es = dtype == MLP_F64 ? 8 : 4;
+    void *own[8];
+    int nown = 0;
     mlp_plan_set_batch(p->fused, batch);
     mlp_plan_set_batch(p->plain, batch);
     for (int i = 0; i < p->g->nnames; i++) {
@@ -72,12 +77,23 @@ static bool same_bits(struct pair *p, mlp_dtype dtype, int batch, unsigned seed)
         double *v = malloc((size_t)n * sizeof *v);
         for (int64_t e = 0; e < n; e++)
             v[e] = e % 7 == 3 ? 0 : 3 * mlp_rng_normal(&rng);
-        mlp_to_dtype(dtype, mlp_plan_buffer(p->fused, id), v, n);
         mlp_to_dtype(dtype, mlp_plan_buffer(p->plain, id), v, n);
+        if (in_place && nown < 8) {
+            own[nown] = malloc((size_t)n * es);
+            mlp_to_dtype(dtype, own[nown], v, n);
+            mlp_plan_read_input(p->fused, id, own[nown++]);
+            for (int64_t e = 0; e < n; e++)
+                v[e] = NAN;
+        }
+        mlp_to_dtype(dtype, mlp_plan_buffer(p->fused, id), v, n);
         free(v);
     }
     mlp_plan_run(p->fused);
     mlp_plan_run(p->plain);
+    for (int i = 0; i < p->g->nnames; i++)
+        mlp_plan_read_input(p->fused, p->g->names[i].node, NULL);
+    while (nown > 0)
+        free(own[--nown]);
     for (int t = 0; t < p->nt; t++) {
         const struct mlp_node *n = mlp_node(p->g, p->targets[t]);
         size_t bytes = (size_t)mlp_shape_size(n->shape) * (n->batched ? (size_t)batch : 1) * es;
@@ -140,9 +156,11 @@ TEST(fused_plans_equal_unfused_bit_for_bit)
             struct pair p = {0};
             CHECK_MSG(make_pair(&p, cases[c].model, dtype), "%s: no plans", cases[c].name);
             for (int batch = 1; batch <= BATCH; batch += BATCH - 1)
-                CHECK_MSG(same_bits(&p, dtype, batch, (unsigned)c + 1),
-                          "%s (%s, batch %d): fused and unfused plans differ", cases[c].name,
-                          d ? "f64" : "f32", batch);
+                for (int in_place = 0; in_place < 2; in_place++)
+                    CHECK_MSG(same_bits(&p, dtype, batch, (unsigned)c + 1, in_place),
+                              "%s (%s, batch %d%s): fused and unfused plans differ",
+                              cases[c].name, d ? "f64" : "f32", batch,
+                              in_place ? ", inputs read in place" : "");
             free_pair(&p);
         }
 }

@@ -211,6 +211,69 @@ TEST(gemm_is_deterministic_for_any_thread_count)
     free(D2);
 }
 
+/* A pass after the product (mlp_gemm_then_*): it sees each column once, already final (equal
+ * to the plain product's), on however many threads the product is split over. */
+struct then_check {
+    const float *want; /* the product */
+    float *C;
+    int M, N, bad;
+    int *seen; /* per column: calls that covered it */
+};
+
+static void then_check_cols(void *arg, int j0, int n)
+{
+    struct then_check *t = arg;
+    for (int j = j0; j < j0 + n; j++) {
+        t->seen[j]++;
+        for (int i = 0; i < t->M; i++) {
+            float *c = &t->C[(size_t)i * t->N + j];
+            t->bad |= *c != t->want[(size_t)i * t->N + j];
+            *c = *c * 2 + 1;
+        }
+    }
+}
+
+TEST(gemm_then_runs_the_pass_once_per_column_after_the_product)
+{
+    /* Plain loops (6 x 5 x 4), packed on one part (70 x 40 x 300) and split (70 x 333 x 300). */
+    static const struct dims sizes[] = {{6, 5, 4}, {70, 40, 300}, {70, 333, 300}};
+    enum { MAXE = 70 * 333 };
+    mlp_rng rng;
+    mlp_rng_seed(&rng, 7, 1);
+    float *A = malloc(MAXE * 5 * sizeof *A), *B = malloc(MAXE * 5 * sizeof *B);
+    float *want = malloc(MAXE * sizeof *want), *C = malloc(MAXE * sizeof *C);
+    int *seen = malloc(333 * sizeof *seen);
+    for (int i = 0; i < MAXE * 5; i++) {
+        A[i] = (float)mlp_rng_normal(&rng);
+        B[i] = (float)mlp_rng_normal(&rng);
+    }
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        struct dims d = sizes[s];
+        mlp_gemm_f32(NULL, 0, 1, d.M, d.N, d.K, 1, A, d.K, B, d.K, 0, want, d.N);
+        for (int threads = 1; threads <= 4; threads++) {
+            mlp_gemm_ctx *ctx = mlp_gemm_ctx_new(MLP_GEMM_AUTO, threads);
+            struct then_check t = {want, C, d.M, d.N, 0, seen};
+            mlp_gemm_then then = {then_check_cols, &t};
+            memset(seen, 0, (size_t)d.N * sizeof *seen);
+            mlp_gemm_then_f32(ctx, 0, 1, d.M, d.N, d.K, 1, A, d.K, B, d.K, 0, C, d.N, &then);
+            CHECK_MSG(!t.bad, "%dx%dx%d, %d threads: a column not final", d.M, d.N, d.K,
+                      threads);
+            for (int j = 0; j < d.N; j++)
+                CHECK_MSG(seen[j] == 1, "%dx%dx%d, %d threads: column %d seen %d times", d.M,
+                          d.N, d.K, threads, j, seen[j]);
+            for (int e = 0; e < d.M * d.N; e++)
+                t.bad |= C[e] != want[e] * 2 + 1;
+            CHECK_MSG(!t.bad, "%dx%dx%d, %d threads: the pass's result", d.M, d.N, d.K, threads);
+            mlp_gemm_ctx_free(ctx);
+        }
+    }
+    free(A);
+    free(B);
+    free(want);
+    free(C);
+    free(seen);
+}
+
 TEST(gemm_reading_a_in_place_equals_packing_it)
 {
     /* op(A) = A is read in place, op(A) = (A^T)^T is packed first (for a product this wide):
@@ -357,4 +420,58 @@ TEST(gemm_skipping_zeros_of_b_keeps_the_bits)
         mlp_gemm_ctx_free(ctx[x]);
     free(A), free(B), free(Bt), free(C1), free(C2);
     free(D), free(E), free(Et), free(G1), free(G2);
+}
+
+TEST(gemm_skipping_zeros_keeps_the_sign_of_a_zero)
+{
+    /* A multiply-add whose exact result underflows gives a zero with that result's sign:
+     * fma(1e-30, -1e-30, +0) = -0. Then a skipped term 0 * 1 = +0 would have made the dense
+     * sum +0 again, so a sparse sum that ends at -0 must not be taken as it is. Both sparse
+     * paths (zeros of A, op(A) = A; zeros of B, op(A) = A^T) against the packed ones, which
+     * run every p, in float and double (tiny values 1e-30 and 1e-200). */
+    enum { M = 70, N = 130, K = 40 };
+    float *A = calloc(M * K, sizeof *A), *At = calloc(K * M, sizeof *At);
+    float *B = malloc(K * N * sizeof *B), *Bt = malloc(N * K * sizeof *Bt);
+    float *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
+    double *D = calloc(M * K, sizeof *D), *Dt = calloc(K * M, sizeof *Dt);
+    double *E = malloc(K * N * sizeof *E), *Et = malloc(N * K * sizeof *Et);
+    double *G1 = malloc(M * N * sizeof *G1), *G2 = malloc(M * N * sizeof *G2);
+    for (int i = 0; i < M; i++) { /* A: a tiny value at p = 0 in every row, ones at p = 39 in
+                                   * rows 40 and up, zeros elsewhere */
+        A[i * K] = At[i] = 1e-30f;
+        D[i * K] = Dt[i] = 1e-200;
+        if (i >= 40)
+            A[i * K + K - 1] = At[(K - 1) * M + i] = 1, D[i * K + K - 1] = Dt[(K - 1) * M + i] = 1;
+    }
+    for (int p = 0; p < K; p++)
+        for (int j = 0; j < N; j++) {
+            bool tiny = p == 0;
+            B[p * N + j] = Bt[j * K + p] = tiny ? -1e-30f : 1;
+            E[p * N + j] = Et[j * K + p] = tiny ? -1e-200 : 1;
+        }
+    mlp_gemm_ctx *ctx[7];
+    int nctx = contexts(ctx);
+    for (int x = 0; x < nctx; x++) {
+        /* zeros of A: A B (sparse) against (A^T)^T B (packed) */
+        mlp_gemm_f32(ctx[x], 0, 0, M, N, K, 1, A, K, B, N, 0, C1, N);
+        mlp_gemm_f32(ctx[x], 1, 0, M, N, K, 1, At, M, B, N, 0, C2, N);
+        mlp_gemm_f64(ctx[x], 0, 0, M, N, K, 1, D, K, E, N, 0, G1, N);
+        mlp_gemm_f64(ctx[x], 1, 0, M, N, K, 1, Dt, M, E, N, 0, G2, N);
+        CHECK_MSG(!memcmp(C1, C2, M * N * sizeof *C1), "A's zeros, float, context %d", x);
+        CHECK_MSG(!memcmp(G1, G2, M * N * sizeof *G1), "A's zeros, double, context %d", x);
+        CHECK_MSG(!signbit(C2[0]) && !signbit(G2[0]), "the dense sum is +0, context %d", x);
+        /* zeros of B: Y^T X with X = At (K x M: the tiny values and zeros) and Y = B (K x N),
+         * a C of N x M, against Y^T (A)^T, X packed from its transpose */
+        mlp_gemm_f32(ctx[x], 1, 0, N, M, K, 1, B, N, At, M, 0, C1, M);
+        mlp_gemm_f32(ctx[x], 1, 1, N, M, K, 1, B, N, A, K, 0, C2, M);
+        mlp_gemm_f64(ctx[x], 1, 0, N, M, K, 1, E, N, Dt, M, 0, G1, M);
+        mlp_gemm_f64(ctx[x], 1, 1, N, M, K, 1, E, N, D, K, 0, G2, M);
+        CHECK_MSG(!memcmp(C1, C2, M * N * sizeof *C1), "B's zeros, float, context %d", x);
+        CHECK_MSG(!memcmp(G1, G2, M * N * sizeof *G1), "B's zeros, double, context %d", x);
+        CHECK_MSG(!signbit(C2[0]) && !signbit(G2[0]), "the dense sum is +0, context %d", x);
+    }
+    for (int x = 1; x < nctx; x++)
+        mlp_gemm_ctx_free(ctx[x]);
+    free(A), free(At), free(B), free(Bt), free(C1), free(C2);
+    free(D), free(Dt), free(E), free(Et), free(G1), free(G2);
 }

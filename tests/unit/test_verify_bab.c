@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/verify/alpha.h"
+#include "analysis/verify/alpha_layers.h"
 #include "analysis/verify/attack.h"
 #include "analysis/verify/bab_impl.h"
 #include "analysis/verify/bound.h"
@@ -233,6 +234,8 @@ struct fixture {
     struct vnet net;
     struct vdense d;
     double xl[3], xu[3];
+    struct vbwork bw; /* for 2 rows */
+    struct vatk a;
 };
 
 static void fixture_init(struct fixture *f, mlp_rng *rng, bool dyadic, int trial)
@@ -250,10 +253,14 @@ static void fixture_init(struct fixture *f, mlp_rng *rng, bool dyadic, int trial
         f->xl[i] = mlp_rng_uniform(rng) * 2 - 1;
         f->xu[i] = f->xl[i] + w * mlp_rng_uniform(rng);
     }
+    vbound_init(&f->bw, &f->d, 2);
+    vatk_init(&f->a, &f->d);
 }
 
 static void fixture_free(struct fixture *f)
 {
+    vatk_free(&f->a);
+    vbound_free(&f->bw);
     vdense_free(&f->d);
     vnet_free(&f->net);
     mlp_model_free(f->m);
@@ -289,27 +296,23 @@ static void bounds_contain_samples(bool dyadic, uint64_t seed)
     for (int trial = 0; trial < 100; trial++) {
         struct fixture f;
         fixture_init(&f, &rng, dyadic, trial);
-        struct vbwork bw;
-        vbound_init(&bw, &f.d, 2);
+        struct vbwork *bw = &f.bw;
+        struct vatk *a = &f.a;
         double ub[2];
-        vbound_forward(&bw, f.xl, f.xu, NULL);
-        vbound_rows(&bw, f.xl, f.xu, 2, ROWS, ub);
-        struct vatk a;
-        vatk_init(&a, &f.d);
+        vbound_forward(bw, f.xl, f.xu, NULL);
+        vbound_rows(bw, f.xl, f.xu, 2, ROWS, ub);
         for (int s = 0; s < 200; s++) {
             double x[3];
             for (int i = 0; i < 3; i++)
                 x[i] = f.xl[i] + (f.xu[i] - f.xl[i]) * mlp_rng_uniform(&rng);
-            vatk_forward(&a, x);
+            vatk_forward(a, x);
             for (int l = 0; l < f.d.nl; l++)
                 for (int j = 0; j < f.d.L[l].out; j++)
-                    CHECK_MSG(a.z[l][j] >= bw.l[l][j] - 1e-9 && a.z[l][j] <= bw.u[l][j] + 1e-9,
+                    CHECK_MSG(a->z[l][j] >= bw->l[l][j] - 1e-9 && a->z[l][j] <= bw->u[l][j] + 1e-9,
                               "trial %d layer %d unit %d: %g not in [%g, %g]\n%s", trial, l, j,
-                              a.z[l][j], bw.l[l][j], bw.u[l][j], f.model);
+                              a->z[l][j], bw->l[l][j], bw->u[l][j], f.model);
         }
-        CHECK_MSG(sampled_excess(&a, &rng, &f, ub) <= 1e-9, "trial %d\n%s", trial, f.model);
-        vatk_free(&a);
-        vbound_free(&bw);
+        CHECK_MSG(sampled_excess(a, &rng, &f, ub) <= 1e-9, "trial %d\n%s", trial, f.model);
         fixture_free(&f);
     }
 }
@@ -339,35 +342,31 @@ static void alpha_bounds_contain_samples(bool dyadic, uint64_t seed)
     for (int trial = 0; trial < 100; trial++) {
         struct fixture f;
         fixture_init(&f, &rng, dyadic, trial);
-        struct vbwork bw;
-        vbound_init(&bw, &f.d, 2);
-        struct vatk a;
-        vatk_init(&a, &f.d);
+        struct vbwork *bw = &f.bw;
+        struct vatk *a = &f.a;
         double plain[2], best[2] = {INFINITY, INFINITY}, ub[2];
-        double *alpha = calloc(2 * (size_t)bw.units + 1, sizeof *alpha);
-        vbound_forward(&bw, f.xl, f.xu, NULL);
-        vbound_rows(&bw, f.xl, f.xu, 2, ROWS, plain);
+        double *alpha = calloc(2 * (size_t)bw->units + 1, sizeof *alpha);
+        vbound_forward(bw, f.xl, f.xu, NULL);
+        vbound_rows(bw, f.xl, f.xu, 2, ROWS, plain);
         for (int r = 0; r < 2; r++)
-            vbound_default_alpha(&bw, alpha + (size_t)r * bw.units);
-        valpha_begin(&bw, 2, alpha);
+            vbound_default_alpha(bw, alpha + (size_t)r * bw->units);
+        valpha_begin(bw, 2, alpha);
         for (int it = 0; it < 8; it++)
-            valpha_step(&bw, f.xl, f.xu, 2, ROWS, alpha, it, best);
+            valpha_step(bw, f.xl, f.xu, 2, ROWS, alpha, it, best);
         CHECK(best[0] <= plain[0] && best[1] <= plain[1]); /* step 0 has DeepPoly's slopes */
         better += best[0] < plain[0] || best[1] < plain[1];
-        CHECK_MSG(sampled_excess(&a, &rng, &f, best) <= 1e-9, "trial %d\n%s", trial, f.model);
-        for (int k = 0; k < 2 * bw.units; k++)
+        CHECK_MSG(sampled_excess(a, &rng, &f, best) <= 1e-9, "trial %d\n%s", trial, f.model);
+        for (int k = 0; k < 2 * bw->units; k++)
             alpha[k] = 3 * mlp_rng_uniform(&rng) - 1; /* in [-1, 2] */
-        vbound_rows_alpha(&bw, f.xl, f.xu, 2, ROWS, alpha, ub);
-        CHECK_MSG(sampled_excess(&a, &rng, &f, ub) <= 1e-9, "trial %d\n%s", trial, f.model);
+        vbound_rows_alpha(bw, f.xl, f.xu, 2, ROWS, alpha, ub);
+        CHECK_MSG(sampled_excess(a, &rng, &f, ub) <= 1e-9, "trial %d\n%s", trial, f.model);
         for (int i = 0; i < f.d.nl - 1; i++) { /* planted: no offsets */
             int n = f.d.L[i].out;
-            memset(bw.slope[i] + 2 * n, 0, 2 * (size_t)n * sizeof *bw.slope[i]);
+            memset(bw->slope[i] + 2 * n, 0, 2 * (size_t)n * sizeof *bw->slope[i]);
         }
-        vbound_rows_alpha(&bw, f.xl, f.xu, 2, ROWS, alpha, ub);
-        caught += sampled_excess(&a, &rng, &f, ub) > 1e-9;
+        vbound_rows_alpha(bw, f.xl, f.xu, 2, ROWS, alpha, ub);
+        caught += sampled_excess(a, &rng, &f, ub) > 1e-9;
         free(alpha);
-        vatk_free(&a);
-        vbound_free(&bw);
         fixture_free(&f);
     }
     printf("  optimised slopes tighter in %d of 100; planted variant caught in %d\n", better,
@@ -481,4 +480,97 @@ TEST(verify_vnnlib_phase_split_bounds_contain_sampled_values)
 TEST(verify_vnnlib_phase_split_bounds_contain_sampled_values_exact_layers)
 {
     phase_bounds_contain_samples(true, 38);
+}
+
+/* The most a sampled pre-activation of any layer lies outside the forward pass's bounds (200
+ * points of the box, in doubles); <= 0 when the bounds contain them all. */
+static double layers_excess(struct vatk *a, mlp_rng *rng, const struct fixture *f,
+                            const struct vbwork *bw)
+{
+    double worst = -INFINITY;
+    for (int s = 0; s < 200; s++) {
+        double x[3];
+        for (int i = 0; i < 3; i++)
+            x[i] = f->xl[i] + (f->xu[i] - f->xl[i]) * mlp_rng_uniform(rng);
+        vatk_forward(a, x);
+        for (int l = 0; l < f->d.nl; l++)
+            for (int j = 0; j < f->d.L[l].out; j++)
+                worst = fmax(worst, fmax(bw->l[l][j] - a->z[l][j], a->z[l][j] - bw->u[l][j]));
+    }
+    return worst;
+}
+
+/* A planted unsound hook: the offsets of the layers below m dropped (the ends they are taken
+ * over zeroed), then the real one. */
+static void planted_hook(struct vbwork *w, int m, const double *xl, const double *xu, void *ctx)
+{
+    for (int i = 0; i < m; i++) {
+        int n = w->d->L[i].out;
+        memset(w->slope[i] + 2 * n, 0, 2 * (size_t)n * sizeof *w->slope[i]);
+    }
+    valayers_hook(w, m, xl, xu, ctx);
+}
+
+/* The hidden layers' own slopes (alpha_layers.h): every layer's bounds, after optimisation
+ * steps, warm-started again from the slopes they saved, and with random slopes far outside
+ * [0, 1], contain the sampled pre-activations, and the optimised ones are never looser than the
+ * plain ones (often tighter). The same check catches the planted variant (no offsets). */
+static void layer_bounds_contain_samples(bool dyadic, uint64_t seed)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, seed, 0);
+    int tighter = 0, caught = 0;
+    for (int trial = 0; trial < 100; trial++) {
+        struct fixture f;
+        fixture_init(&f, &rng, dyadic, trial);
+        struct vbwork *bw = &f.bw;
+        struct vatk *a = &f.a;
+        struct valayers va;
+        valayers_init(&va, bw, 8);
+        size_t n = valayers_size(&f.d);
+        double *store = calloc(n + 1, sizeof *store), *plain = calloc(2 * bw->units + 1, 8);
+        vbound_forward(bw, f.xl, f.xu, NULL);
+        vbound_save(bw, plain);
+        va.store = store;
+        bw->layer_hook = valayers_hook;
+        bw->hook_ctx = &va;
+        valayers_clear(&f.d, store);
+        bool tight = false;
+        for (int pass = 0; pass < 2; pass++) { /* the second starts from the saved slopes */
+            vbound_forward(bw, f.xl, f.xu, plain); /* inside the plain bounds, as a box's */
+            CHECK_MSG(layers_excess(a, &rng, &f, bw) <= 1e-9, "trial %d\n%s", trial, f.model);
+            for (int i = 0, at = 0; i < f.d.nl - 1; at += f.d.L[i++].out)
+                for (int j = 0; j < f.d.L[i].out; j++) {
+                    CHECK(bw->l[i][j] >= plain[at + j] && bw->u[i][j] <= plain[bw->units + at + j]);
+                    tight |= bw->l[i][j] > plain[at + j] || bw->u[i][j] < plain[bw->units + at + j];
+                }
+        }
+        tighter += tight;
+        va.steps = 1; /* random slopes, bounded as they are */
+        for (size_t k = 0; k < n; k++)
+            store[k] = 3 * mlp_rng_uniform(&rng) - 1; /* in [-1, 2] */
+        vbound_forward(bw, f.xl, f.xu, NULL);
+        CHECK_MSG(layers_excess(a, &rng, &f, bw) <= 1e-9, "trial %d\n%s", trial, f.model);
+        bw->layer_hook = planted_hook;
+        vbound_forward(bw, f.xl, f.xu, NULL);
+        caught += layers_excess(a, &rng, &f, bw) > 1e-9;
+        free(store);
+        free(plain);
+        valayers_free(&va);
+        fixture_free(&f);
+    }
+    printf("  hidden layers' optimised bounds tighter in %d of 100; planted variant caught in %d\n",
+           tighter, caught);
+    CHECK(tighter >= 10);
+    CHECK(caught >= 10);
+}
+
+TEST(verify_vnnlib_layer_slopes_bounds_contain_sampled_values)
+{
+    layer_bounds_contain_samples(false, 37);
+}
+
+TEST(verify_vnnlib_layer_slopes_bounds_contain_sampled_values_exact_layers)
+{
+    layer_bounds_contain_samples(true, 38);
 }

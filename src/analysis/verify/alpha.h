@@ -17,6 +17,8 @@
 
 #include "analysis/verify/bound.h"
 
+#include <stdbool.h>
+
 /* Start optimising R rows (R <= w->arows) from the slopes alpha (R sets of units): clears the
  * optimiser's state and takes alpha as each row's best so far. */
 void valpha_begin(struct vbwork *w, int R, const double *alpha);
@@ -25,6 +27,11 @@ void valpha_begin(struct vbwork *w, int R, const double *alpha);
  * slopes; then alpha moves by one gradient step (step: 0, 1, ... since valpha_begin). */
 void valpha_step(struct vbwork *w, const double *xl, const double *xu, int R, const double *C,
                  double *alpha, int step, double *best);
+/* valpha_step for the 2 R rows +z_j, -z_j of layer m's units j = unit[r] (vbound_units_alpha:
+ * bounds into best[r], best[R + r]; alpha: 2 R sets of units), called from w->layer_hook; the
+ * gradient step only when `move` (not after the last bound that will be kept). */
+void valpha_units_step(struct vbwork *w, int m, const double *xl, const double *xu, int R,
+                       const int *unit, double *alpha, int step, bool move, double *best);
 /* The best slopes found since valpha_begin (R sets of units). */
 const double *valpha_best(const struct vbwork *w);
 

@@ -31,19 +31,13 @@ const double *vatk_forward(struct vatk *a, const double *x)
     const double *in = x;
     for (int i = 0; i < d->nl; i++) {
         const struct vlayer *L = &d->L[i];
-        double *z = a->z[i];
-        for (int j = 0; j < L->out; j++) {
-            const double *w = L->whi + (size_t)j * L->in;
-            double s = L->bhi[j];
-            for (int k = 0; k < L->in; k++) {
-                double v = in[k];
-                if (i > 0 && v < 0)
-                    v = 0; /* relu of the previous layer */
-                s += w[k] * v;
-            }
-            z[j] = s;
+        if (i > 0) { /* relu of the previous layer (its z stays as computed, for the gradient) */
+            for (int k = 0; k < L->in; k++)
+                a->h[k] = in[k] < 0 ? 0 : in[k];
+            in = a->h;
         }
-        in = z;
+        vdense_affine(L, in, a->z[i]);
+        in = a->z[i];
     }
     return a->z[d->nl - 1];
 }

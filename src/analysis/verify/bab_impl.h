@@ -12,6 +12,7 @@
 #ifndef MLP_ANALYSIS_VERIFY_BAB_IMPL_H
 #define MLP_ANALYSIS_VERIFY_BAB_IMPL_H
 
+#include "analysis/verify/alpha_layers.h"
 #include "analysis/verify/attack.h"
 #include "analysis/verify/bab.h"
 #include "analysis/verify/bound.h"
@@ -49,7 +50,8 @@ struct box {
     double *corner;  /* where the worst atom's linear upper bound is largest: a start for the
                       * counterexample search */
     double *known;   /* the hidden units' bounds here (vbound_save), then the rows' lower
-                      * relu slopes (alpha.h: na sets of units), where its halves start from */
+                      * relu slopes (alpha.h: na sets of units), where its halves start from,
+                      * then the hidden layers' slopes (alpha_layers.h: s->layer_doubles) */
     uint64_t open; /* terms not yet proved impossible in the box */
     double score;  /* its worst open term's margin */
     int depth;
@@ -65,6 +67,8 @@ struct wk {
     double *hplain;        /* the plain bounds' input coefficients (2 na nx) */
     int *sel;              /* the rows being optimised (na) */
     double *csub, *asub;   /* their C rows (na ny) and slopes (na sets of units) */
+    struct valayers va;    /* the hidden layers' slopes' optimiser (bab_tighten) */
+    double *tight;         /* bab_tighten's result (box_doubles - 2 nx) */
     mpq_t *point;          /* the counterexample this thread found last (nx rationals) */
     long steps, cands;     /* attack counts of the task being run */
 };
@@ -81,7 +85,7 @@ struct S {
     mlp_pool *pool; /* nw parts; NULL with one thread */
     double *rootl, *rootu;
     double *half[NCAND][2]; /* smear, corner, known of the halves tried (box_doubles - 2 nx) */
-    size_t box_doubles;
+    size_t box_doubles, layer_doubles; /* layer_doubles: alpha_layers.h's store, at the end */
     struct box *stack;
     int n, cap;
     mlp_rng rng;
@@ -116,6 +120,11 @@ void bab_relu_fix(double *known, int units, int q, bool active);
  * (box_doubles - 2 nx doubles) unless NULL. */
 uint64_t bab_evaluate(const struct S *s, struct wk *w, const double *xl, const double *xu,
                       uint64_t open, const double *known, double *score, double *out);
+
+/* bab_tighten.c: bound b again with the hidden layers' bounds optimised (alpha_layers.h),
+ * inside its own bounds and from its slopes, which take the results; the terms still open
+ * (b->open, b->score and its smear, corner and bounds updated). */
+uint64_t bab_tighten(struct S *s, struct wk *w, struct box *b);
 
 /* bab_attack.c: gradient ascent from the centre of [xl, xu] and from `corner` (NULL: none)
  * for each open term, on the calling thread; a burst of SAMPLES random points, ascents from the

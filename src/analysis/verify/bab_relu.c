@@ -146,9 +146,12 @@ bool bab_relu_branch(struct S *s, const struct box *b, const double bestkey[2])
         int first = tr.score[bc][1] > tr.score[bc][0];
         for (int k = 0; k < 2; k++) {
             int h = k ? first : !first;
-            if (tr.open[bc][h])
-                bab_push(s, b->xl, b->xu, tr.out[bc][h], tr.open[bc][h], tr.score[bc][h],
-                         b->depth + 1);
+            if (!tr.open[bc][h])
+                continue;
+            double *o = tr.out[bc][h]; /* the layers' slopes: b's (bab_evaluate keeps none) */
+            memcpy(o + extra - s->layer_doubles, b->xl + s->box_doubles - s->layer_doubles,
+                   s->layer_doubles * sizeof *o);
+            bab_push(s, b->xl, b->xu, o, tr.open[bc][h], tr.score[bc][h], b->depth + 1);
         }
     }
     free(mem);

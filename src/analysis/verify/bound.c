@@ -20,9 +20,8 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
 {
     memset(w, 0, sizeof *w);
     w->d = d;
-    w->arows = rows;
     rows = rows > 2 * d->width ? rows : 2 * d->width; /* intermediate bounds: 2 rows a unit */
-    w->rows = rows;
+    w->rows = w->arows = rows;
     size_t W = (size_t)d->width, n1 = (size_t)d->nx + 1;
     w->l = mlp_xcalloc((size_t)d->nl, sizeof *w->l);
     w->u = mlp_xcalloc((size_t)d->nl, sizeof *w->u);
@@ -62,8 +61,9 @@ void vbound_init(struct vbwork *w, const struct vdense *d, int rows)
     w->am = dalloc(A);
     w->av = dalloc(A);
     w->abest = dalloc(A);
-    w->az = dalloc(W > (size_t)d->nx ? W : (size_t)d->nx);
-    w->aa = dalloc(W > (size_t)d->nx ? W : (size_t)d->nx);
+    size_t wide = W > (size_t)d->nx ? W : (size_t)d->nx; /* alpha.c: a point per row */
+    w->az = dalloc((size_t)w->arows * wide);
+    w->aa = dalloc((size_t)w->arows * wide);
     w->aub = dalloc((size_t)w->arows);
 }
 
@@ -265,6 +265,8 @@ void vbound_forward(struct vbwork *w, const double *xl, const double *xu, const 
         clamp(w, i, known, &at);
         if (i < d->nl - 1) {
             refine(w, i, xl, xu);
+            if (w->layer_hook)
+                w->layer_hook(w, i, xl, xu, w->hook_ctx);
             set_slopes(w, i);
         }
     }
@@ -424,18 +426,12 @@ static void back_from(struct vbwork *w, int m, int R, const double *xl, const do
     }
 }
 
-/* Tighten layer m's bounds by back-substitution, for its units the forward pass left
- * unstable: rows +e_j (upper) and -e_j (lower). */
-static void refine(struct vbwork *w, int m, const double *xl, const double *xu)
+/* Back-substitute the rows +e_j (ub[r]) and -e_j (ub[R + r]) of layer m's R units
+ * unit[r], with the rows' own lower slopes (alpha, NULL: DeepPoly's). */
+static void units_back(struct vbwork *w, int m, const double *xl, const double *xu, int R,
+                       const int *unit, const double *alpha, double *ub)
 {
-    const struct vdense *d = w->d;
-    int out = d->L[m].out, R = 0;
-    int *unit = (int *)w->alpha; /* scratch: at most width ints fit in width doubles */
-    for (int j = 0; j < out; j++)
-        if (w->l[m][j] < 0 && w->u[m][j] > 0)
-            unit[R++] = j;
-    if (!R)
-        return;
+    int out = w->d->L[m].out;
     memset(w->G, 0, (size_t)2 * R * out * sizeof *w->G);
     for (int r = 0; r < R; r++) {
         w->G[(size_t)r * out + unit[r]] = 1;
@@ -444,13 +440,36 @@ static void refine(struct vbwork *w, int m, const double *xl, const double *xu)
     w->nlive[m] = 0; /* G's nonzero columns are the rows' units (set_slopes comes later) */
     for (int r = 0; r < R; r++)
         w->live[m][w->nlive[m]++] = unit[r];
+    back_from(w, m, 2 * R, xl, xu, alpha, ub);
+}
+
+/* Tighten layer m's bounds by back-substitution, for its units the forward pass left
+ * unstable: rows +e_j (upper) and -e_j (lower). */
+static void refine(struct vbwork *w, int m, const double *xl, const double *xu)
+{
+    int out = w->d->L[m].out, R = 0;
+    int *unit = (int *)w->alpha; /* scratch: at most width ints fit in width doubles */
+    for (int j = 0; j < out; j++)
+        if (w->l[m][j] < 0 && w->u[m][j] > 0)
+            unit[R++] = j;
+    if (!R)
+        return;
     double *ub = w->rub;
-    back_from(w, m, 2 * R, xl, xu, NULL, ub);
+    units_back(w, m, xl, xu, R, unit, NULL, ub);
     for (int r = 0; r < R; r++) {
         int j = unit[r];
         w->u[m][j] = fmin(w->u[m][j], ub[r]);
         w->l[m][j] = fmax(w->l[m][j], -ub[R + r]);
     }
+}
+
+void vbound_units_alpha(struct vbwork *w, int m, const double *xl, const double *xu, int R,
+                        const int *unit, const double *alpha, double *ub)
+{
+    int mode = fegetround();
+    fesetround(FE_UPWARD);
+    units_back(w, m, xl, xu, R, unit, alpha, ub);
+    fesetround(mode);
 }
 
 void vbound_rows(struct vbwork *w, const double *xl, const double *xu, int R, const double *C,

@@ -40,8 +40,13 @@ struct vbwork {
     int *off;           /* per relu layer: its units' offset in a set of units (0, ...) */
     /* per-row lower slopes (alpha.h): the rows' H on each relu layer's outputs, kept by
      * vbound_rows_alpha for the slopes' gradient (arows x units), and the optimiser's state */
-    int arows;          /* rows that can have their own slopes (vbound_init's rows) */
+    int arows;          /* rows that can have their own slopes (vbound_init's rows, and at
+                         * least 2 x width: a layer's units' two bounds, alpha_layers.h) */
     double *hsave, *am, *av, *abest, *az, *aa, *aub;
+    /* called by vbound_forward after layer m's back-substitution, before its relaxation is
+     * fixed (NULL: none): may tighten w->l[m], w->u[m] with sound bounds (alpha_layers.h) */
+    void (*layer_hook)(struct vbwork *w, int m, const double *xl, const double *xu, void *ctx);
+    void *hook_ctx;
 };
 
 void vbound_init(struct vbwork *w, const struct vdense *d, int rows);
@@ -64,6 +69,12 @@ void vbound_rows(struct vbwork *w, const double *xl, const double *xu, int R, co
  * relu layer's outputs in w->hsave (for valpha_optimise's gradient). */
 void vbound_rows_alpha(struct vbwork *w, const double *xl, const double *xu, int R,
                        const double *C, const double *alpha, double *ub);
+/* Upper bounds of +z_j (ub[r]) and -z_j (ub[R + r]) for the R units j = unit[r] of layer m
+ * (1 <= m < nl - 1, after vbound_forward has fixed layers < m, e.g. from w->layer_hook), each
+ * of the 2 R rows with its own lower slopes alpha + r units on the layers below m; sound for
+ * any slopes, as vbound_rows_alpha (whose w->hsave it fills the same way). */
+void vbound_units_alpha(struct vbwork *w, int m, const double *xl, const double *xu, int R,
+                        const int *unit, const double *alpha, double *ub);
 /* DeepPoly's lower slopes (1 when u > -l, else 0) for the last forward pass, into alpha (one
  * set of units). */
 void vbound_default_alpha(const struct vbwork *w, double *alpha);

@@ -159,3 +159,30 @@ void vdense_free(struct vdense *d)
     free(d->L);
     memset(d, 0, sizeof *d);
 }
+
+void vdense_affine(const struct vlayer *L, const double *a, double *z)
+{
+    int in = L->in, j = 0;
+    for (; j + 4 <= L->out; j += 4) {
+        const double *w0 = L->whi + (size_t)j * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+        double s0 = L->bhi[j], s1 = L->bhi[j + 1], s2 = L->bhi[j + 2], s3 = L->bhi[j + 3];
+        for (int k = 0; k < in; k++) {
+            double v = a[k];
+            s0 += w0[k] * v;
+            s1 += w1[k] * v;
+            s2 += w2[k] * v;
+            s3 += w3[k] * v;
+        }
+        z[j] = s0;
+        z[j + 1] = s1;
+        z[j + 2] = s2;
+        z[j + 3] = s3;
+    }
+    for (; j < L->out; j++) {
+        const double *w = L->whi + (size_t)j * in;
+        double s = L->bhi[j];
+        for (int k = 0; k < in; k++)
+            s += w[k] * a[k];
+        z[j] = s;
+    }
+}

@@ -33,5 +33,10 @@ struct vdense {
  * then uses the region enumeration instead. */
 int vdense_from_net(struct vdense *d, const struct vnet *net, int root, mlp_error *err);
 void vdense_free(struct vdense *d);
+/* z = W a + b in doubles with W's and b's upper ends, each z[j] summed in the order
+ * b[j] + W[j][0] a[0] + W[j][1] a[1] + ... (four rows at a time: independent sums, the same
+ * values as one row at a time). Not rounded in any direction: for the attack and the slopes'
+ * gradient, never for a bound. */
+void vdense_affine(const struct vlayer *L, const double *a, double *z);
 
 #endif

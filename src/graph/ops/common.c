@@ -92,11 +92,19 @@ bool mlp_shape_require(mlp_graph *g, const struct mlp_node *n, const char *need)
     return false;
 }
 
+void mlp_gemm_any_then(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K,
+                       const void *A, int lda, const void *B, int ldb, double beta, void *C,
+                       int ldc, const struct mlp_gemm_then *then)
+{
+    if (k->dtype == MLP_F64)
+        mlp_gemm_then_f64(k->gemm, ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc, then);
+    else
+        mlp_gemm_then_f32(k->gemm, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, (float)beta, C, ldc,
+                          then);
+}
+
 void mlp_gemm_any(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K, const void *A,
                   int lda, const void *B, int ldb, double beta, void *C, int ldc)
 {
-    if (k->dtype == MLP_F64)
-        mlp_gemm_f64(k->gemm, ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
-    else
-        mlp_gemm_f32(k->gemm, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, (float)beta, C, ldc);
+    mlp_gemm_any_then(k, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, NULL);
 }

@@ -273,5 +273,10 @@ double mlp_sum_exp_shifted(mlp_dtype dtype, const void *x, int64_t n, double *sh
  * context (its packing workspace). */
 void mlp_gemm_any(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K, const void *A,
                   int lda, const void *B, int ldb, double beta, void *C, int ldc);
+/* The same with an elementwise pass over C's columns split with the product (tensor/gemm.h). */
+struct mlp_gemm_then;
+void mlp_gemm_any_then(const struct mlp_kargs *k, int ta, int tb, int M, int N, int K,
+                       const void *A, int lda, const void *B, int ldb, double beta, void *C,
+                       int ldc, const struct mlp_gemm_then *then);
 
 #endif

@@ -48,6 +48,10 @@ static void softmax_family(const struct mlp_kargs *k, int mode)
     size_t es = mlp_dtype_size(k->dtype);
     for (int r = 0; r < k->rows; r++) {
         const void *x = (const char *)k->in[0] + (size_t)(r * k->in_stride[0]) * es;
+        if (mode == SOFTMAX && !f64) { /* all in float, as the generated C */
+            mlp_fsoftmax(x, (float *)k->out + r * n, (long)n);
+            continue;
+        }
         const double *xd = f64 ? x : NULL;
         const float *xf = f64 ? NULL : x;
         double m, s = mlp_sum_exp_shifted(k->dtype, x, n, &m), log_s = log(s);
@@ -108,49 +112,42 @@ SOFTMAX_INFO(LOGSUMEXP, logsumexp_forward, logsumexp_vjp, "logsumexp",
 
 enum { C_SOFTMAX, C_LOG_SOFTMAX, C_LOGSUMEXP }; /* the forms of emit_softmax */
 
-/* softmax, log_softmax, logsumexp: the largest element m (0 if infinite),
- * s = sum exp(x - m) in double, then exp(x - m) / s, (x - m) - log(s) or m + log(s). */
+/* softmax: base/fexp.h's mlp_fsoftmax, the float32 kernel's own function.
+ * log_softmax, logsumexp: the largest element m (0 if infinite), s = sum exp(x - m) in double,
+ * then (x - m) - log(s) or m + log(s). */
 static void emit_softmax(struct mlp_c_emit *cg, mlp_id id, const struct mlp_lowered *low)
 {
     int form = mlp_c_variant(cg, id);
     int64_t n = mlp_c_size(cg, low->in[0]);
-    P("        long i;\n        double m = -HUGE_VAL, s = 0%s;\n", form == C_SOFTMAX ? "" : ", log_s");
+    if (form == C_SOFTMAX) {
+        P("        mlp_fsoftmax(a, y, %lld);\n", (long long)n);
+        return;
+    }
+    P("        long i;\n        double m = -HUGE_VAL, s = 0, log_s;\n");
     P("        for (i = 0; i < %lld; i++)\n            if (a[i] > m)\n                m = a[i];\n",
       (long long)n);
     P("        if (!(m > -HUGE_VAL && m < HUGE_VAL))\n            m = 0;\n");
     P("        for (i = 0; i < %lld; i++)\n            s += exp(a[i] - m);\n", (long long)n);
-    if (form != C_SOFTMAX)
-        P("        log_s = log(s);\n");
+    P("        log_s = log(s);\n");
     if (form == C_LOGSUMEXP) {
         P("        y[0] = (float)(m + log_s);\n");
         return;
     }
-    P("        for (i = 0; i < %lld; i++) {\n            double v = a[i] - m;\n", (long long)n);
-    P(form == C_SOFTMAX ? "            y[i] = (float)(exp(v) / s);\n        }\n"
-                           : "            y[i] = (float)(v - log_s);\n        }\n");
+    P("        for (i = 0; i < %lld; i++)\n            y[i] = (float)((a[i] - m) - log_s);\n", (long long)n);
 }
 
-/* softmax as an int8 model's output, in float after the integer core: over mlp_fexp, so the
- * generated file calls no libm function for it. */
+/* softmax as an int8 model's output, in float after the integer core: mlp_fsoftmax, so the
+ * generated file calls no libm function for it and computes what the float32 kernel does. */
 #define Q8_SOFTMAX(X) X(                                                                        \
 static void q8_softmax(float *v, int32_t n)                                                     \
 {                                                                                               \
-    int32_t i;                                                                                  \
-    float m = v[0], s = 0;                                                                      \
-    for (i = 1; i < n; i++)                                                                     \
-        m = v[i] > m ? v[i] : m;                                                                \
-    for (i = 0; i < n; i++) {                                                                   \
-        v[i] = mlp_fexp(v[i] - m);                                                              \
-        s += v[i];                                                                              \
-    }                                                                                           \
-    for (i = 0; i < n; i++)                                                                     \
-        v[i] = v[i] / s;                                                                        \
+    mlp_fsoftmax(v, v, n);                                                                      \
 })
 Q8_SOFTMAX(MLP_C_CODE)
 static const struct mlp_q8_final softmax_final = {q8_softmax, Q8_SOFTMAX(MLP_C_CODE_TEXT), "q8_softmax",
-                                                  0, 0};
+                                                  MLP_C_USES_FSOFTMAX, 0};
 
-MLP_C_OP(SOFTMAX, MLP_C_FORM(emit_softmax, C_SOFTMAX, MLP_C_USES_EXP), MLP_Q8_FINAL(&softmax_final))
+MLP_C_OP(SOFTMAX, MLP_C_FORM(emit_softmax, C_SOFTMAX, MLP_C_USES_FSOFTMAX), MLP_Q8_FINAL(&softmax_final))
 MLP_C_OP(LOG_SOFTMAX, MLP_C_FORM(emit_softmax, C_LOG_SOFTMAX, MLP_C_USES_EXP | MLP_C_USES_LOG),
          MLP_Q8_NO)
 MLP_C_OP(LOGSUMEXP, MLP_C_FORM(emit_softmax, C_LOGSUMEXP, MLP_C_USES_EXP | MLP_C_USES_LOG),
