@@ -114,6 +114,10 @@ bool bab_relu_branch(struct S *s, const struct box *b, const double bestkey[2]);
  * inactive (z <= 0). Bounds computed inside it hold on the points with that phase. */
 void bab_relu_fix(double *known, int units, int q, bool active);
 
+/* bab_bound.c: the rows worth optimising into sel: for each open term, the row nearest to
+ * proving it impossible (its smallest bound ub); how many. */
+int bab_pick_rows(const struct prob *pr, const double *ub, uint64_t open, int *sel);
+
 /* bab_bound.c: bound the box [xl, xu] in w (inside a box whose units' bounds and rows' slopes
  * are `known`, or NULL: the root); returns the terms still open among `open`, their worst
  * margin in *score, and when some are open its smear, corner, bounds and slopes into `out`

@@ -16,10 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Phase splits are tried on RCAND units, from depth RELU_DEPTH on, where input splitting
- * stalls: its best halves' margins sum to at least STALL times the box's own. Tried on every
- * box (STALL 0) they cost more bounds than they save; N3,3 phi2 (open after 25 s before) holds
- * with STALL 0.8 or 1, RCAND 4 in 9.5 s; RCAND 2 or a fixed depth 10-20 did not close it. */
+/* 1: phase splits are tried (0: never, the default). Measured on the merged engine (hidden-layer
+ * slopes; docs/verify.md, ACAS Xu): N3,3 phi2 14.4 -> 6.6 s CPU, but N4,2 phi2 7.3 -> 8.9 s and
+ * N1,1 phi6, N3,3 phi9 (11.0 s, 5.7 s) unknown after 20 s, so not taken. When on, they are tried
+ * on RCAND units, from depth RELU_DEPTH on, where input splitting stalls: its best halves'
+ * margins sum to at least STALL times the box's own. Tried on every box (STALL 0) they cost
+ * more bounds than they save; STALL 1.5 closed fewer; RCAND 2 or a fixed depth 10-20 did not
+ * close N3,3 phi2 on the engine without hidden-layer slopes. */
+#ifndef RELU_SPLIT
+#define RELU_SPLIT 0
+#endif
 #ifndef RELU_DEPTH
 #define RELU_DEPTH 0
 #endif
@@ -30,21 +36,14 @@
 #define STALL 0.8
 #endif
 
-/* The row that decides b's worst open term (for each open term, its row of smallest bound;
- * of those, the largest), after bab_evaluate of b in w; -1 when none. */
-static int worst_row(const struct prob *pr, const double *ub, uint64_t open)
+/* The row that decides the worst open term (of the rows nearest to proving each open term,
+ * the one of largest bound ub); -1 when none. sel: scratch (pr->na ints). */
+static int worst_row(const struct prob *pr, const double *ub, uint64_t open, int *sel)
 {
-    int worst = -1;
-    for (int t = 0; t < pr->nt; t++) {
-        if (!(open >> t & 1))
-            continue;
-        int arg = pr->tproof[t][0];
-        for (int j = 1; j < pr->plen[t]; j++)
-            if (ub[pr->tproof[t][j]] < ub[arg])
-                arg = pr->tproof[t][j];
-        if (worst < 0 || ub[arg] > ub[worst])
-            worst = arg;
-    }
+    int worst = -1, R = bab_pick_rows(pr, ub, open, sel);
+    for (int q = 0; q < R; q++)
+        if (worst < 0 || ub[sel[q]] > ub[worst])
+            worst = sel[q];
     return worst;
 }
 
@@ -59,7 +58,7 @@ static int relu_candidates(struct S *s, const struct box *b, int *units)
     double sc, gap[RCAND];
     uint64_t open = bab_evaluate(s, w, b->xl, b->xu, b->open, b->known, &sc, NULL);
     s->st->boxes++;
-    int r = worst_row(&s->pr, w->ub, open);
+    int r = worst_row(&s->pr, w->ub, open, w->sel);
     if (r < 0)
         return 0;
     vbound_rows_alpha(&w->bw, b->xl, b->xu, 1, s->pr.C + (size_t)r * s->ny,
@@ -115,7 +114,7 @@ static void phase_task(struct S *s, struct wk *w, int task, void *ctx)
 bool bab_relu_branch(struct S *s, const struct box *b, const double bestkey[2])
 {
     int units[RCAND];
-    if (b->depth < RELU_DEPTH || !(bestkey[0] >= STALL * b->score))
+    if (!RELU_SPLIT || b->depth < RELU_DEPTH || !(bestkey[0] >= STALL * b->score))
         return false;
     int nc = relu_candidates(s, b, units);
     if (nc == 0)
