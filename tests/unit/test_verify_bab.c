@@ -11,6 +11,7 @@
 #include "analysis/verify/alpha.h"
 #include "analysis/verify/alpha_layers.h"
 #include "analysis/verify/attack.h"
+#include "analysis/verify/bab_impl.h"
 #include "analysis/verify/bound.h"
 #include "analysis/verify/dense.h"
 #include "analysis/verify/net.h"
@@ -382,6 +383,103 @@ TEST(verify_vnnlib_alpha_bounds_contain_sampled_values)
 TEST(verify_vnnlib_alpha_bounds_contain_sampled_values_exact_layers)
 {
     alpha_bounds_contain_samples(true, 36);
+}
+
+/* Relu phase splits (bab_relu.c): with one unstable unit's phase fixed in the known bounds
+ * (bab_relu_fix), the forward pass and the rows' bounds contain every sampled point that has
+ * that phase, on random networks, boxes and units; fixing a phase often tightens the bounds.
+ * The same check catches a planted unsound variant: each child's bounds taken as holding on
+ * the other phase's points (the phases swapped). */
+static void phase_bounds_contain_samples(bool dyadic, uint64_t seed)
+{
+    mlp_rng rng;
+    mlp_rng_seed(&rng, seed, 0);
+    int tighter = 0, caught = 0, splits = 0;
+    for (int trial = 0; trial < 100; trial++) {
+        struct fixture f;
+        fixture_init(&f, &rng, dyadic, trial);
+        struct vbwork bw;
+        vbound_init(&bw, &f.d, 2);
+        struct vatk a;
+        vatk_init(&a, &f.d);
+        double plain[2], ub[2][2];
+        size_t nu = (size_t)bw.units;
+        double *known = calloc(2 * nu + 1, sizeof *known), *k = calloc(2 * nu + 1, sizeof *k);
+        double *kl[2] = {calloc(nu + 1, sizeof *k), calloc(nu + 1, sizeof *k)};
+        double *ku[2] = {calloc(nu + 1, sizeof *k), calloc(nu + 1, sizeof *k)};
+        vbound_forward(&bw, f.xl, f.xu, NULL);
+        vbound_rows(&bw, f.xl, f.xu, 2, ROWS, plain);
+        vbound_save(&bw, known);
+        int unst[64], n = 0;
+        for (size_t q = 0; q < nu && n < 64; q++)
+            if (known[q] < 0 && known[nu + q] > 0)
+                unst[n++] = (int)q;
+        if (n > 0) {
+            splits++;
+            int q = unst[mlp_rng_below(&rng, (uint64_t)n)], layer = 0;
+            while (layer + 1 < f.d.nl - 1 && bw.off[layer + 1] <= q)
+                layer++;
+            for (int h = 0; h < 2; h++) {
+                memcpy(k, known, 2 * nu * sizeof *k);
+                bab_relu_fix(k, (int)nu, q, h);
+                vbound_forward(&bw, f.xl, f.xu, k);
+                vbound_rows(&bw, f.xl, f.xu, 2, ROWS, ub[h]);
+                vbound_save(&bw, k);
+                memcpy(kl[h], k, nu * sizeof *k);
+                memcpy(ku[h], k + nu, nu * sizeof *k);
+            }
+            tighter += fmax(ub[0][0], ub[1][0]) < plain[0] || fmax(ub[0][1], ub[1][1]) < plain[1];
+            bool bad = false;
+            for (int s = 0; s < 400; s++) {
+                double x[3];
+                for (int i = 0; i < 3; i++)
+                    x[i] = f.xl[i] + (f.xu[i] - f.xl[i]) * mlp_rng_uniform(&rng);
+                const double *y = vatk_forward(&a, x);
+                double zq = a.z[layer][q - bw.off[layer]];
+                for (int h = 0; h < 2; h++) {
+                    if (h ? zq < 0 : zq > 0)
+                        continue;
+                    for (int l = 0, at = 0; l < f.d.nl - 1; at += f.d.L[l++].out)
+                        for (int j = 0; j < f.d.L[l].out; j++)
+                            CHECK_MSG(a.z[l][j] >= kl[h][at + j] - 1e-9 &&
+                                          a.z[l][j] <= ku[h][at + j] + 1e-9,
+                                      "trial %d phase %d layer %d unit %d\n%s", trial, h, l, j,
+                                      f.model);
+                    for (int r = 0; r < 2; r++) {
+                        double v = ROWS[2 * r] * y[0] + ROWS[2 * r + 1] * y[1];
+                        CHECK_MSG(v <= ub[h][r] + 1e-9, "trial %d phase %d row %d\n%s", trial,
+                                  h, r, f.model);
+                        bad = bad || v > ub[!h][r] + 1e-9; /* planted: the phases swapped */
+                    }
+                }
+            }
+            caught += bad;
+        }
+        free(known);
+        free(k);
+        for (int h = 0; h < 2; h++) {
+            free(kl[h]);
+            free(ku[h]);
+        }
+        vatk_free(&a);
+        vbound_free(&bw);
+        fixture_free(&f);
+    }
+    printf("  %d phase splits: tighter in %d; planted variant caught in %d\n", splits, tighter,
+           caught);
+    CHECK(splits >= 30);
+    CHECK(tighter >= 5);
+    CHECK(caught >= 5);
+}
+
+TEST(verify_vnnlib_phase_split_bounds_contain_sampled_values)
+{
+    phase_bounds_contain_samples(false, 37);
+}
+
+TEST(verify_vnnlib_phase_split_bounds_contain_sampled_values_exact_layers)
+{
+    phase_bounds_contain_samples(true, 38);
 }
 
 /* The most a sampled pre-activation of any layer lies outside the forward pass's bounds (200

@@ -198,9 +198,8 @@ static bool to_leaf(const struct S *s, const struct box *b)
     return b->depth >= LEAF_DEPTH * s->nx && unstable(s, b) <= LEAF_UNSTABLE * s->nx;
 }
 
-/* Push a box; `extra` is its smear, corner, known bounds and slopes (box_doubles - 2 nx). */
-static void push(struct S *s, const double *xl, const double *xu, const double *extra,
-                 uint64_t open, double score, int depth)
+void bab_push(struct S *s, const double *xl, const double *xu, const double *extra,
+              uint64_t open, double score, int depth)
 {
     mlp_xreserve(&s->stack, &s->cap, s->n + 1, sizeof *s->stack);
     struct box *b = &s->stack[s->n++];
@@ -280,7 +279,8 @@ static void half_task(struct S *s, struct wk *w, int task, void *ctx)
 }
 
 /* Split b along the input dimension (of the STRONG with most smear) whose halves bound best
- * together; push the halves still open. False when no dimension can be halved in doubles. */
+ * together, or on a relu phase when that bounds better still (bab_relu.c); push the children
+ * still open. False when no dimension can be halved in doubles. */
 static bool branch(struct S *s, const struct box *b)
 {
     int nx = s->nx, dims[STRONG], bc = -1;
@@ -302,6 +302,8 @@ static bool branch(struct S *s, const struct box *b)
             memcpy(bscore, score, sizeof bscore);
         }
     }
+    if (bab_relu_branch(s, b, bestkey))
+        return true;
     if (bc < 0)
         return false;
     s->st->splits++;
@@ -319,7 +321,7 @@ static bool branch(struct S *s, const struct box *b)
         double *half = s->half[bc][h]; /* the layers' slopes: b's (the halves keep none) */
         memcpy(half + s->box_doubles - 2 * (size_t)nx - s->layer_doubles,
                b->xl + s->box_doubles - s->layer_doubles, s->layer_doubles * sizeof *half);
-        push(s, l, u, half, bopen[h], bscore[h], b->depth + 1);
+        bab_push(s, l, u, half, bopen[h], bscore[h], b->depth + 1);
     }
     return true;
 }
@@ -356,7 +358,7 @@ static int search(struct S *s)
         bab_attack_burst(s, s->rootl, s->rootu, open))
         return 0;
     valayers_clear(s->d, s->half[0][0] + s->box_doubles - 2 * (size_t)s->nx - s->layer_doubles);
-    push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
+    bab_push(s, s->rootl, s->rootu, s->half[0][0], open, score, 0);
     size_t box_bytes = sizeof(struct box) + s->box_doubles * sizeof(double);
     int rc = 1;
     for (long iter = 0; s->n > 0; iter++) {
@@ -383,7 +385,7 @@ static int search(struct S *s)
         if (t)
             progress(s, t);
         if (rc != 1) {
-            push(s, b.xl, b.xu, b.smear, b.open, b.score, b.depth); /* still open */
+            bab_push(s, b.xl, b.xu, b.smear, b.open, b.score, b.depth); /* still open */
             free(b.xl);
             break;
         }

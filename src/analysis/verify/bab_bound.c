@@ -43,9 +43,7 @@ static uint64_t decide(const struct prob *pr, const double *ub, uint64_t open, d
     return open;
 }
 
-/* The rows worth optimising into sel: for each open term, the row nearest to proving it
- * impossible (its smallest bound); how many. */
-static int pick_rows(const struct prob *pr, const double *ub, uint64_t open, int *sel)
+int bab_pick_rows(const struct prob *pr, const double *ub, uint64_t open, int *sel)
 {
     int R = 0;
     for (int t = 0; t < pr->nt; t++) {
@@ -72,7 +70,7 @@ static uint64_t optimise(const struct S *s, struct wk *w, const double *xl, cons
 {
     const struct prob *pr = &s->pr;
     size_t nu = (size_t)w->bw.units, ny = (size_t)s->ny, nx = (size_t)s->nx;
-    int R = pick_rows(pr, w->ub, open, w->sel);
+    int R = bab_pick_rows(pr, w->ub, open, w->sel);
     for (int q = 0; q < R; q++) {
         memcpy(w->csub + q * ny, pr->C + (size_t)w->sel[q] * ny, ny * sizeof *w->csub);
         memcpy(w->asub + q * nu, w->alpha + (size_t)w->sel[q] * nu, nu * sizeof *w->asub);

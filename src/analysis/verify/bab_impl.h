@@ -101,6 +101,23 @@ struct S {
 typedef void (*bab_task_fn)(struct S *s, struct wk *w, int task, void *ctx);
 void bab_run_tasks(struct S *s, int n, bab_task_fn fn, void *ctx);
 
+/* Push a box; `extra` is its smear, corner, known bounds and slopes (box_doubles - 2 nx). */
+void bab_push(struct S *s, const double *xl, const double *xu, const double *extra,
+              uint64_t open, double score, int depth);
+
+/* bab_relu.c: when b is deep enough, try splitting it on the phase of a few unstable relus;
+ * if one's children bound better together than bestkey (the best input split's: the
+ * children's margins summed, a proved one counting 0, then the worse), push the open ones and
+ * return true. */
+bool bab_relu_branch(struct S *s, const struct box *b, const double bestkey[2]);
+/* Fix unit q's phase in `known` (vbound_save's layout of `units` units): active (z >= 0) or
+ * inactive (z <= 0). Bounds computed inside it hold on the points with that phase. */
+void bab_relu_fix(double *known, int units, int q, bool active);
+
+/* bab_bound.c: the rows worth optimising into sel: for each open term, the row nearest to
+ * proving it impossible (its smallest bound ub); how many. */
+int bab_pick_rows(const struct prob *pr, const double *ub, uint64_t open, int *sel);
+
 /* bab_bound.c: bound the box [xl, xu] in w (inside a box whose units' bounds and rows' slopes
  * are `known`, or NULL: the root); returns the terms still open among `open`, their worst
  * margin in *score, and when some are open its smear, corner, bounds and slopes into `out`
