@@ -290,6 +290,9 @@ struct mlp_onnx_out {
     const char *type; /* the ONNX op type of UNARY, BINARY, AFFINE, SOFTMAX and ALPHA */
     double lo, hi;    /* CLIP of one operand: its fixed bounds (relu6) */
 };
+/* An entry's .onnx: MLP_ONNX_OP(UNARY, "Relu"), MLP_ONNX_OP(MATMUL, NULL), MLP_ONNX_CLIP_TO(0, 6). */
+#define MLP_ONNX_OP(form_, type_) {.form = MLP_ONNX_##form_, .type = type_}
+#define MLP_ONNX_CLIP_TO(lo_, hi_) {.form = MLP_ONNX_CLIP, .type = "Clip", .lo = lo_, .hi = hi_}
 
 /* Everything about one op. Every field is read through this table: no part of the library
  * outside src/graph/ops/ decides anything by an op's name. */

@@ -72,25 +72,25 @@ static void dtanh_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool
 ACTIVATION(STEP, MLP_CLASS_PIECEWISE, v >= 0 ? 1 : 0, NULL, "step", "\\operatorname{step}",
            .grad = MLP_GRAD_ZERO, .sign = MLP_SIGNS(Z, P, P), .sign_back = true,
            .vsem = MLP_V_STEP, .fold = {{Z | P, MLP_FOLD_ONE}},
-           .onnx = {MLP_ONNX_STEP})
+           .onnx = MLP_ONNX_OP(STEP, NULL))
 ACTIVATION(SIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_sigmoid, v), sigmoid_vjp, "σ", "\\sigma",
            .sign = MLP_SIGNS(P, P, P),
-           .onnx = {MLP_ONNX_UNARY, "Sigmoid"})
+           .onnx = MLP_ONNX_OP(UNARY, "Sigmoid"))
 ACTIVATION(TANH, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_tanh, v), tanh_vjp, "tanh", "\\tanh", .sign = MLP_SIGNS_SAME,
            .sign_back = true,
-           .onnx = {MLP_ONNX_UNARY, "Tanh"})
+           .onnx = MLP_ONNX_OP(UNARY, "Tanh"))
 ACTIVATION(RELU, MLP_CLASS_PIECEWISE, v > 0 ? v : (v != v ? v : 0), relu_vjp, "relu",
            "\\operatorname{relu}", .sign = MLP_SIGNS(Z, Z, P), .sign_back = true,
            .vsem = MLP_V_RELU, .fold = {{Z | P, MLP_FOLD_OPERAND}},
-           .onnx = {MLP_ONNX_UNARY, "Relu"})
+           .onnx = MLP_ONNX_OP(UNARY, "Relu"))
 ACTIVATION(IDENTITY, MLP_CLASS_PIECEWISE, v, identity_vjp, "id", "\\operatorname{id}",
            .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_COPY,
-           .onnx = {MLP_ONNX_UNARY, "Identity"})
+           .onnx = MLP_ONNX_OP(UNARY, "Identity"))
 ACTIVATION(EXP, MLP_CLASS_SMOOTH, MLP_GENERIC(mlp_exp, v), exp_vjp, "exp", "\\exp",
            .sign = MLP_SIGNS(P, P, P),
-           .onnx = {MLP_ONNX_UNARY, "Exp"})
+           .onnx = MLP_ONNX_OP(UNARY, "Exp"))
 ACTIVATION(LOG, MLP_CLASS_SMOOTH, log(v), log_vjp, "log", "\\log", .sign_fn = mlp_sign_any,
-           .onnx = {MLP_ONNX_UNARY, "Log"})
+           .onnx = MLP_ONNX_OP(UNARY, "Log"))
 ACTIVATION(DSIGMOID, MLP_CLASS_SMOOTH, MLP_GENERIC(dsigmoid, v), dsigmoid_vjp, "σ'", "\\sigma'",
            .sign = MLP_SIGNS(P, P, P))
 ACTIVATION(DTANH, MLP_CLASS_SMOOTH, MLP_GENERIC(dtanh, v), dtanh_vjp, "tanh'", "\\tanh'",

@@ -14,7 +14,7 @@ const struct mlp_op_info mlp_op_info_ADD = {
     .vjp = add_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "+", .prec = MLP_PREC_ADD,
     .math = "+", .latex = "+",
     .sign_fn = mlp_sign_add, .vsem = MLP_V_ADD, .math_form = MLP_MATH_SUM,
-    .onnx = {MLP_ONNX_AFFINE, "Add"}};
+    .onnx = MLP_ONNX_OP(AFFINE, "Add")};
 
 /* sub: y = a - b;  da = gy, db = -gy */
 MLP_BINARY_FORWARD(sub_forward, a - b)
@@ -29,7 +29,7 @@ const struct mlp_op_info mlp_op_info_SUB = {
     .vjp = sub_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "-", .prec = MLP_PREC_ADD,
     .math = "−", .latex = "-",
     .sign_fn = mlp_sign_sub, .vsem = MLP_V_SUB, .math_form = MLP_MATH_SUM,
-    .onnx = {MLP_ONNX_BINARY, "Sub"}};
+    .onnx = MLP_ONNX_OP(BINARY, "Sub")};
 
 /* mul: y = a * b (elementwise);  da = gy * b, db = gy * a */
 MLP_BINARY_FORWARD(mul_forward, a * b)
@@ -45,7 +45,7 @@ const struct mlp_op_info mlp_op_info_MUL = {
     .vjp = mul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "*", .prec = MLP_PREC_MUL,
     .math = "∘", .latex = "\\circ",
     .sign_fn = mlp_sign_times, .vsem = MLP_V_MUL, .math_form = MLP_MATH_PRODUCT,
-    .onnx = {MLP_ONNX_BINARY, "Mul"}};
+    .onnx = MLP_ONNX_OP(BINARY, "Mul")};
 
 /* div: y = a / b;  da = gy / b, db = -gy * y / b */
 MLP_BINARY_FORWARD(div_forward, a / b)
@@ -60,7 +60,7 @@ const struct mlp_op_info mlp_op_info_DIV = {
     .vjp = div_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "/", .prec = MLP_PREC_MUL,
     .math = "/", .latex = "/",
     .sign_fn = mlp_sign_div, .vsem = MLP_V_DIV, .math_form = MLP_MATH_DIV,
-    .onnx = {MLP_ONNX_BINARY, "Div"}};
+    .onnx = MLP_ONNX_OP(BINARY, "Div")};
 
 /* neg: y = -a;  da = -gy */
 MLP_UNARY_FORWARD(neg_forward, -v)
@@ -75,7 +75,7 @@ const struct mlp_op_info mlp_op_info_NEG = {
     .latex = "-",
     .sign = MLP_SIGNS(MLP_S_P, MLP_S_Z, MLP_S_N), .sign_back = true, .vsem = MLP_V_NEG,
     .math_form = MLP_MATH_NEG,
-    .onnx = {MLP_ONNX_UNARY, "Neg"}};
+    .onnx = MLP_ONNX_OP(UNARY, "Neg")};
 
 /* ---- the C lowerings (graph/ops_c.h) ---- */
 

@@ -69,7 +69,7 @@ static mlp_id concat_call(mlp_graph *g, enum mlp_op op, const mlp_id *args, int 
 LAYOUT_INFO(CONCAT, concat_shape, concat_forward, concat_vjp, "concat", "\\operatorname{concat}",
             .max_args = MLP_MAX_CALL_ARGS, .call = concat_call, .sign_fn = mlp_sign_union,
             .vsem = MLP_V_MOVE,
-            .onnx = {MLP_ONNX_CONCAT})
+            .onnx = MLP_ONNX_OP(CONCAT, NULL))
 
 /* ---- slice(v, start, stop): elements start .. stop - 1 of a vector ---- */
 static bool slice_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)
@@ -143,11 +143,11 @@ static void reshape_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bo
 LAYOUT_INFO(RESHAPE, reshape_shape, reshape_forward, reshape_vjp, "reshape",
             "\\operatorname{reshape}", .extra = MLP_EXTRA_SHAPE, .sign = MLP_SIGNS_SAME,
             .sign_back = true, .vsem = MLP_V_MOVE,
-            .onnx = {MLP_ONNX_RESHAPE})
+            .onnx = MLP_ONNX_OP(RESHAPE, NULL))
 LAYOUT_INFO(FLATTEN, flatten_shape, reshape_forward, reshape_vjp, "flatten",
             "\\operatorname{flatten}", .sign = MLP_SIGNS_SAME, .sign_back = true,
             .vsem = MLP_V_MOVE,
-            .onnx = {MLP_ONNX_RESHAPE})
+            .onnx = MLP_ONNX_OP(RESHAPE, NULL))
 
 /* ---- argmax(v): the index of the first largest element (a nan counts as largest) ---- */
 static bool argmax_shape(mlp_graph *g, const struct mlp_node *nd, mlp_shape *out)

@@ -129,7 +129,7 @@ const struct mlp_op_info mlp_op_info_MATMUL = {
     .vjp = matmul_vjp, .syntax = MLP_SYNTAX_INFIX, .symbol = "@", .prec = MLP_PREC_MUL,
     .math = "", .latex = "",
     .sign_fn = mlp_sign_products, .vsem = MLP_V_MATMUL, .math_form = MLP_MATH_MATMUL,
-    .onnx = {MLP_ONNX_MATMUL}};
+    .onnx = MLP_ONNX_OP(MATMUL, NULL)};
 
 /* ---- transpose: [m,n] -> [n,m] ---- */
 
@@ -165,7 +165,7 @@ const struct mlp_op_info mlp_op_info_TRANSPOSE = {
     .vjp = transpose_vjp, .syntax = MLP_SYNTAX_T, .prec = MLP_PREC_POSTFIX, .math = "ᵀ",
     .latex = "^\\top",
     .sign = MLP_SIGNS_SAME, .sign_back = true, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_TRANSPOSE,
-    .onnx = {MLP_ONNX_TRANSPOSE}};
+    .onnx = MLP_ONNX_OP(TRANSPOSE, NULL)};
 
 /* ---- outer: [m] x [n] -> [m,n] ---- */
 
@@ -253,7 +253,7 @@ const struct mlp_op_info mlp_op_info_DOT = {
     .cls = MLP_CLASS_BILINEAR, .shape = dot_shape, .forward = dot_forward, .vjp = dot_vjp,
     .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM, .math = "dot", .latex = "\\operatorname{dot}",
     .sign_fn = mlp_sign_products, .vsem = MLP_V_DOT, .math_form = MLP_MATH_DOT,
-    .onnx = {MLP_ONNX_DOT}};
+    .onnx = MLP_ONNX_OP(DOT, NULL)};
 
 /* ---- the C lowerings (graph/ops_c.h) ---- */
 

@@ -83,7 +83,7 @@ const struct mlp_op_info mlp_op_info_BATCH_NORM_INFER = {
     .vjp = batch_norm_vjp, .syntax = MLP_SYNTAX_CALL, .prec = MLP_PREC_ATOM,
     .math = "batch_norm", .latex = "\\operatorname{batch\\_norm}", .min_args = 5,
     .defaults = {NULL, NULL, NULL, NULL, NULL, "1e-05"}, .sign_fn = mlp_sign_any,
-    .onnx = {MLP_ONNX_BATCH_NORM}};
+    .onnx = MLP_ONNX_OP(BATCH_NORM, NULL)};
 
 /* ---- the C lowerings (graph/ops_c.h) ---- */
 

@@ -42,7 +42,7 @@ PIECEWISE_INFO(LEAKY_RELU, mlp_shape_scalar_args, leaky_relu_forward, leaky_relu
                "leaky_relu", "\\operatorname{leaky\\_relu}", .min_args = 1,
                .defaults = {NULL, "0.01"}, .sign_fn = leaky_relu_signs, .lower = leaky_relu_lower,
                .fold = {{Z | P, MLP_FOLD_OPERAND}},
-               .onnx = {MLP_ONNX_ALPHA, "LeakyRelu"})
+               .onnx = MLP_ONNX_OP(ALPHA, "LeakyRelu"))
 
 /* ---- leaky_relu'(x, a) = 1 for x > 0, else a ---- */
 MLP_NARY_FORWARD(dleaky_relu_forward, 2, a[0] > 0 ? 1 : a[1])
@@ -79,7 +79,7 @@ static mlp_id abs_lower(mlp_graph *g, const mlp_id *in)
 PIECEWISE_INFO(ABS, mlp_shape_same, abs_forward, abs_vjp, "abs", "\\operatorname{abs}",
                .math_form = MLP_MATH_ABS, .sign = MLP_SIGNS(P, Z, P), .sign_back = true,
                .lower = abs_lower, .fold = {{Z | P, MLP_FOLD_OPERAND}},
-               .onnx = {MLP_ONNX_UNARY, "Abs"})
+               .onnx = MLP_ONNX_OP(UNARY, "Abs"))
 
 /* ---- sign(x): -1, 0 or 1 (0 for nan, as PyTorch) ---- */
 MLP_UNARY_FORWARD(sign_forward, v > 0 ? 1 : v < 0 ? -1 : 0)
@@ -112,10 +112,10 @@ static mlp_id min_lower(mlp_graph *g, const mlp_id *in)
 }
 PIECEWISE_INFO(MAX, mlp_shape_elementwise, max_forward, max_min_vjp, "max", "\\max",
                .sign_fn = mlp_sign_max, .lower = max_lower,
-               .onnx = {MLP_ONNX_BINARY, "Max"})
+               .onnx = MLP_ONNX_OP(BINARY, "Max"))
 PIECEWISE_INFO(MIN, mlp_shape_elementwise, min_forward, max_min_vjp, "min", "\\min",
                .sign_fn = mlp_sign_min, .lower = min_lower,
-               .onnx = {MLP_ONNX_BINARY, "Min"})
+               .onnx = MLP_ONNX_OP(BINARY, "Min"))
 
 /* ---- dmax(a, b) = 1 if a > b, 1/2 if a = b, else 0: d max(a, b) / da ---- */
 MLP_NARY_FORWARD(dmax_forward, 2, a[0] > a[1] ? 1 : a[0] == a[1] ? 0.5 : 0)
@@ -171,7 +171,7 @@ static mlp_id clip_lower(mlp_graph *g, const mlp_id *in)
 }
 PIECEWISE_INFO(CLIP, clip_shape, clip_forward, clip_vjp, "clip", "\\operatorname{clip}",
                .const_args = 6, .sign_fn = clip_signs, .lower = clip_lower,
-               .onnx = {MLP_ONNX_CLIP, "Clip"})
+               .onnx = MLP_ONNX_OP(CLIP, "Clip"))
 
 /* ---- relu6(x) = clip(x, 0, 6) ---- */
 MLP_UNARY_FORWARD(relu6_forward, v != v ? v : v < 0 ? 0 : v > 6 ? 6 : v)
@@ -188,7 +188,7 @@ static mlp_id relu6_lower(mlp_graph *g, const mlp_id *in)
 }
 PIECEWISE_INFO(RELU6, mlp_shape_same, relu6_forward, relu6_vjp, "relu6", "\\operatorname{relu6}",
                .sign = MLP_SIGNS(Z, Z, P), .sign_back = true, .lower = relu6_lower,
-               .onnx = {MLP_ONNX_CLIP, "Clip", 0, 6})
+               .onnx = MLP_ONNX_CLIP_TO(0, 6))
 
 /* ---- dclip(x, lo, hi) = 1 if lo < x < hi, else 0: d clip / dx ---- */
 MLP_NARY_FORWARD(dclip_forward, 3, a[1] < a[0] && a[0] < a[2] ? 1 : 0)

@@ -31,14 +31,14 @@ MLP_UNARY_FORWARD(softplus_forward, v > 20 ? v : log1p(exp(v)))
 CHAIN_VJP(softplus_vjp, MLP_OP_SIGMOID)
 SMOOTH_INFO(SOFTPLUS, mlp_shape_same, softplus_forward, softplus_vjp, "softplus",
             "\\operatorname{softplus}", .sign = MLP_SIGNS(P, P, P),
-            .onnx = {MLP_ONNX_UNARY, "Softplus"})
+            .onnx = MLP_ONNX_OP(UNARY, "Softplus"))
 
 /* ---- gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 (PyTorch's default, exact form) ---- */
 MLP_UNARY_FORWARD(gelu_forward, 0.5 * v * (1 + erf(v * SQRT_HALF)))
 CHAIN_VJP(gelu_vjp, MLP_OP_DGELU)
 SMOOTH_INFO(GELU, mlp_shape_same, gelu_forward, gelu_vjp, "gelu", "\\operatorname{gelu}",
             .sign = MLP_SIGNS_SAME, .sign_back = true,
-            .onnx = {MLP_ONNX_GELU})
+            .onnx = MLP_ONNX_OP(GELU, NULL))
 
 /* ---- gelu'(x) = Phi(x) + x phi(x) ---- */
 MLP_UNARY_FORWARD(dgelu_forward,
@@ -90,7 +90,7 @@ static unsigned elu_signs(const unsigned *in)
 }
 SMOOTH_INFO(ELU, mlp_shape_scalar_args, elu_forward, elu_vjp, "elu", "\\operatorname{elu}",
             .min_args = 1, .defaults = {NULL, "1"}, .sign_fn = elu_signs,
-            .onnx = {MLP_ONNX_ALPHA, "Elu"})
+            .onnx = MLP_ONNX_OP(ALPHA, "Elu"))
 
 /* ---- elu'(x, a) = 1 for x > 0, else a exp(x) ---- */
 MLP_NARY_FORWARD(delu_forward, 2, a[0] > 0 ? 1 : a[1] * exp(a[0]))
@@ -127,7 +127,7 @@ static void sqrt_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const bool 
 }
 SMOOTH_INFO(SQRT, mlp_shape_same, sqrt_forward, sqrt_vjp, "√", "\\sqrt",
             .sign = MLP_SIGNS(ANY, Z, P),
-            .onnx = {MLP_ONNX_UNARY, "Sqrt"})
+            .onnx = MLP_ONNX_OP(UNARY, "Sqrt"))
 
 /* ---- square(x) = x^2;  dx = 2 gy x ---- */
 MLP_UNARY_FORWARD(square_forward, v * v)

@@ -100,11 +100,11 @@ static void logsumexp_vjp(mlp_graph *g, mlp_id y, mlp_id gy, mlp_id gx[], const 
 
 SOFTMAX_INFO(SOFTMAX, softmax_forward, softmax_vjp, "softmax", "\\operatorname{softmax}",
              .sign = MLP_SIGNS(MLP_S_P, MLP_S_P, MLP_S_P),
-             .onnx = {MLP_ONNX_SOFTMAX, "Softmax"})
+             .onnx = MLP_ONNX_OP(SOFTMAX, "Softmax"))
 SOFTMAX_INFO(LOG_SOFTMAX, log_softmax_forward, log_softmax_vjp, "log_softmax",
              "\\operatorname{log\\,softmax}",
              .sign = MLP_SIGNS(MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z, MLP_S_N | MLP_S_Z),
-             .onnx = {MLP_ONNX_SOFTMAX, "LogSoftmax"})
+             .onnx = MLP_ONNX_OP(SOFTMAX, "LogSoftmax"))
 SOFTMAX_INFO(LOGSUMEXP, logsumexp_forward, logsumexp_vjp, "logsumexp",
              "\\operatorname{logsumexp}", .sign_fn = mlp_sign_any)
 

@@ -87,7 +87,7 @@ const struct mlp_op_info mlp_op_info_INDEX = {
     .cls = MLP_CLASS_LINEAR, .shape = index_shape, .forward = index_forward, .vjp = index_vjp,
     .syntax = MLP_SYNTAX_INDEX, .prec = MLP_PREC_POSTFIX, .math = "[]", .latex = "[]",
     .sign = MLP_SIGNS_SAME, .vsem = MLP_V_MOVE, .math_form = MLP_MATH_INDEX,
-    .onnx = {MLP_ONNX_INDEX}};
+    .onnx = MLP_ONNX_OP(INDEX, NULL)};
 
 /* ---- unindex(x, [shape], i, ...): zeros of `shape` with x placed at [i, ...] ---- */
 
