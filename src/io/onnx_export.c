@@ -392,11 +392,10 @@ static bool softmax_like(struct exporter *ex, mlp_id id, const char *op, const c
 }
 
 /* batch_norm_infer(x, mean, var, gamma, beta, eps): BatchNormalization(x, gamma, beta, mean,
- * var) over a batch of vectors, eps a constant number. Builds whose ops take fewer than six
- * operands have no batch_norm_infer. */
+ * var) over a batch of vectors, eps a constant number. */
+_Static_assert(MLP_MAX_ARITY >= 6, "batch_norm_infer reads six operands");
 static bool batch_norm(struct exporter *ex, mlp_id id, const char *out)
 {
-#if MLP_MAX_ARITY >= 6
     const struct mlp_node *n = nd(ex, id);
     double eps;
     if (!nd(ex, n->in[0])->batched || nd(ex, n->in[0])->shape.rank != 1 ||
@@ -409,10 +408,6 @@ static bool batch_norm(struct exporter *ex, mlp_id id, const char *out)
                          opnd(ex, id, 2)};
     attr_float(add_node(ex, "BatchNormalization", in, 5, out), "epsilon", eps);
     return true;
-#else
-    (void)out;
-    return ex_fail(ex, id, "not in this build");
-#endif
 }
 
 /* concat(a, b) of two vectors per sample (both batched, or both constants): Concat on the last

@@ -119,6 +119,23 @@ static void G(store_tile)(G(vec) acc[MR][2], REAL *C, int ldc, REAL alpha, REAL 
         }
 }
 
+/* C[0:mr, 0:nr] = alpha * acc + beta * C. A partial tile goes through a buffer and the same
+ * store code, so an element's arithmetic never depends on where the tile boundaries fall. */
+static void G(store_part)(G(vec) acc[MR][2], REAL *C, int ldc, int mr, int nr, REAL alpha,
+                          REAL beta)
+{
+    if (mr == MR && nr == NR) {
+        G(store_tile)(acc, C, ldc, alpha, beta);
+        return;
+    }
+    REAL tile[MR * NR];
+    for (int i = 0; i < mr && beta != 0; i++)
+        memcpy(tile + i * NR, C + (size_t)i * ldc, (size_t)nr * sizeof *tile);
+    G(store_tile)(acc, tile, NR, alpha, beta);
+    for (int i = 0; i < mr; i++)
+        memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
+}
+
 /* C[0:mr, 0:nr] = alpha * (A panel x B panel) + beta * C. A partial tile goes through a
  * buffer and the same store code, so an element's arithmetic never depends on where the tile
  * boundaries fall (results are identical for any split of the columns over threads). */
@@ -136,16 +153,7 @@ static void G(kernel)(int kc, const REAL *restrict a, const REAL *restrict b, RE
             acc[i][1] += ai * b1;
         }
     }
-    if (mr == MR && nr == NR) {
-        G(store_tile)(acc, C, ldc, alpha, beta);
-        return;
-    }
-    REAL tile[MR * NR];
-    for (int i = 0; i < mr && beta != 0; i++)
-        memcpy(tile + i * NR, C + (size_t)i * ldc, (size_t)nr * sizeof *tile);
-    G(store_tile)(acc, tile, NR, alpha, beta);
-    for (int i = 0; i < mr; i++)
-        memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
+    G(store_part)(acc, C, ldc, mr, nr, alpha, beta);
 }
 
 /* The same tile with op(A) read where it lies instead of from a packed panel: element (i, p) of
@@ -170,16 +178,7 @@ static void G(kernel_direct)(int kc, const REAL *a, ptrdiff_t rs, ptrdiff_t cs,
             acc[i][1] += ai * b1;
         }
     }
-    if (mr == MR && nr == NR) {
-        G(store_tile)(acc, C, ldc, alpha, beta);
-        return;
-    }
-    REAL tile[MR * NR];
-    for (int i = 0; i < mr && beta != 0; i++)
-        memcpy(tile + i * NR, C + (size_t)i * ldc, (size_t)nr * sizeof *tile);
-    G(store_tile)(acc, tile, NR, alpha, beta);
-    for (int i = 0; i < mr; i++)
-        memcpy(C + (size_t)i * ldc, tile + i * NR, (size_t)nr * sizeof *tile);
+    G(store_part)(acc, C, ldc, mr, nr, alpha, beta);
 }
 
 #include "tensor/gemm_sparse.h"

@@ -1,11 +1,23 @@
 """Helpers for the CLI tests: run `mlp` and look at what it printed."""
+import ast
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unittest
 
 MLP = os.environ.get("MLP", os.path.abspath("build/release/mlp"))
+
+
+def params(text):
+    """{name: value} of the `param NAME[...] = LITERAL` lines of a model text, in order."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"param (\w+)(?:\[[\d,]+\])? = (.*)", line)
+        if m:
+            out[m.group(1)] = ast.literal_eval(m.group(2))
+    return out
 
 
 class Result:

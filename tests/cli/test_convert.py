@@ -1,21 +1,9 @@
 """mlp convert (seed problem 2) and mlp equiv."""
-import ast
 import os
-import re
 
-from mlptest import MlpTestCase
+from mlptest import MlpTestCase, params
 
 SIG = "examples/seed/sigmoid-mlp.mlp"
-
-
-def params(text):
-    """{name: value} of the `param NAME[...] = LITERAL` lines of a model text."""
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r"param (\w+)(?:\[[\d,]+\])? = (.*)", line)
-        if m:
-            out[m.group(1)] = ast.literal_eval(m.group(2))
-    return out
 
 
 class Convert(MlpTestCase):

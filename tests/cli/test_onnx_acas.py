@@ -1,28 +1,16 @@
 """The 45 ACAS Xu networks: the .onnx and .nnet copies import as the same function."""
-import ast
 import glob
 import os
 import random
-import re
 import struct
 
-from mlptest import MlpTestCase
+from mlptest import MlpTestCase, params
 
 ACAS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "benchmarks", "acasxu")
 
 
 def f32(v):
     return struct.unpack("f", struct.pack("f", v))[0]
-
-
-def params(text):
-    """{name: value} of the `param NAME[...] = LITERAL` lines of a model text, in order."""
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r"param (\w+)(?:\[[\d,]+\])? = (.*)", line)
-        if m:
-            out[m.group(1)] = ast.literal_eval(m.group(2))
-    return out
 
 
 def flat(v):
