@@ -31,9 +31,9 @@
  * infinity. Beyond [-104, 89] (where the result is 0 or infinity anyway) the arithmetic above
  * gives meaningless bits, which the last line replaces: masks from the comparisons x > 89 and
  * x < -104, both false for NaN, so a NaN passes through (it makes every float operation NaN).
- * The reduction and polynomial are mlp_fexp_core, which returns p = exp(r) and the biased n, so
- * that the logistic and tanh, which know their argument's range, can scale once and skip the
- * masks (below).
+ * The reduction is mlp_fexp_reduce (r and the biased n) and with the polynomial mlp_fexp_core
+ * (p = exp(r)), so that the logistic and tanh, which know their argument's range, can scale
+ * once and skip the masks (below).
  * Measured error: MLP_FEXP_MAX_ULP below.
  *
  * Each function is the argument of an X macro, as q8_kernels.h's are:
@@ -54,6 +54,7 @@
  *   0xc2d00000, 0x41a00000   the bits of -104 and 20 (the clamp bounds of the sigmoid and tanh)
  *   65u, 129u         256 - 127 - 64 and 256 - 127: (n - 65) << 23 is the float 2^(n - 256 + 64)
  *   0x1p64f           2^64, the sigmoid's scale
+ *   12, 120, 60       the Pade approximant's coefficients (exact in float)
  * mlp_ftanh: for |v| < 0.5493 (atanh 1/2) the odd polynomial |v| + |v|^3 P(v^2), P of degree 4
  * a minimax fit of relative error 5.3e-9 (after rounding to float; coefficients c3 .. c11
  * below); above, 1 - 2 / (e + 1) with e = exp(2|v|), which loses no accuracy to cancellation
@@ -62,20 +63,30 @@
  * with `?:` GCC makes a branch of it, and the division (which it cannot prove safe to run for
  * both) keeps the loop from being vectorised.
  * mlp_fsigmoid is mlp's float32 logistic: 1 / (1 + e^-v) for v >= 0, e^v / (1 + e^v) below, so
- * no large positive number is exponentiated; written as e = exp(-|v|) and a select of the
- * numerator, so it has no branch either.
+ * no large positive number is exponentiated; written with e = exp(-|v|) and a select of the
+ * numerator, so it has no branch either. Its exp(r) is not the polynomial but the [3/3] Pade
+ * approximant P(r) / P(-r), P(r) = E + O with E = 120 + 12 r^2 and O = r (60 + r^2)
+ * (mlp_fexp_pade returns P(r) and, through q, P(-r) = E - O): its error, r^7 / 100800 at most
+ * (6e-12 relative on |r| <= 0.3466), is nothing beside float's rounding, and since the logistic
+ * divides anyway, e / (1 + e) = 2^n P / (Q + 2^n P) costs no second division: five operations
+ * on the chain after r instead of the polynomial's seven and the addition of 1, and no constant
+ * but 12, 120 and 60. With the reduction's exact scaling below that made the 5-4-1 network's
+ * generated C 29 -> 24 ns per call at -O2 (18 ns with -mavx) and a long float32 sigmoid loop at
+ * -O3 1.65 -> 1.24 ns per element, for an error of 2.62 ulp instead of 2.40 (all 2^32 floats).
+ * tanh keeps the polynomial: near its switch to the exp form (tanh = 1/2) the Pade's roundings
+ * gave 1.75 ulp against 1.38.
  * mlp_fsoftmax is the float32 softmax of n >= 1 values (y may be x): m the largest (0 when it is
  * infinite or NaN: m - m is then not 0, as the float64 kernel's shift), e_i = mlp_fexp(x_i - m)
  * and their float sum in index order, then e_i / s; all in float, so the library's float32
  * kernel and the generated code compute the same thing with no double exp.
- * Both know their exponent's range, so they call mlp_fexp_core, not mlp_fexp, and scale once,
- * with no masks: tanh's 2|v| is clamped to 20 (tanh is 1 in float from 9.01 on), sigmoid's -|v|
- * to -104 (e^-104 < 2^-150), and then one power of two is a normal float: 2^n for tanh, and for
- * the sigmoid 2^(n + 64), i.e. e 2^64, with 1 + e written as 2^64 + e 2^64 and the numerator as
- * 2^64 or e 2^64. Scaling by 2^64 is exact, so every normal case gives the bits of the unscaled
- * formula, and a subnormal e^v, which mlp_fexp would round before the division, is rounded by the
- * division instead, to the same bits since 1 + e = 1 there (checked: the same bits as the
- * previous formula, exp(-|v|) from mlp_fexp, for all 2^32 floats; tanh too). That takes the
+ * Both know their exponent's range, so they reduce it themselves, not by mlp_fexp, and scale
+ * once, with no masks: tanh's 2|v| is clamped to 20 (tanh is 1 in float from 9.01 on), sigmoid's
+ * -|v| to -104 (e^-104 < 2^-150), and then one power of two is a normal float: 2^n for tanh, and
+ * for the sigmoid 2^(n + 64), i.e. 2^n P 2^64, with Q + 2^n P written as Q 2^64 + 2^n P 2^64 and
+ * the numerator as Q 2^64 or 2^n P 2^64. Scaling by 2^64 is exact, so every normal case gives
+ * the bits of the unscaled formula, and a subnormal e^v, which mlp_fexp would round before the
+ * division, is rounded by the division instead (with the polynomial this was checked to give the
+ * bits of exp(-|v|) from mlp_fexp for all 2^32 floats; tanh too). That takes the
  * second scaling product and the masks (two integer-register round trips in scalar code) off the
  * chain: the 5-4-1 network's call fell from 31.6 to 29.0 ns (chained 55.1 to 51.5 ns; a long
  * float32 sigmoid loop at -O3 from 1.61 to 1.38 ns per element, bench/export/RESULTS.md). The
@@ -91,23 +102,32 @@
 #include <stdint.h>
 
 /* The largest error of mlp_fexp, in ulps of the exact result (double exp): 1.027 over all
- * 2^32 floats (measured once, exhaustively, at 1.027 for x = 0x1.4cbe9ap+2; mlp_fsigmoid 2.402,
- * as with libm's expf in the same formula; mlp_ftanh 1.38 over every 256th float, glibc's
- * tanhf 2.09). tests/unit/test_fexp.c checks the bound over every 256th float. */
+ * 2^32 floats (measured once, exhaustively, at 1.027 for x = 0x1.4cbe9ap+2); mlp_fsigmoid's is
+ * 2.62 (at -0x1.1ca0dap+0, all floats; 2.402 with the polynomial, as with libm's expf in the same
+ * formula), mlp_ftanh's 1.38 over every 256th float (glibc's tanhf 2.09).
+ * tests/unit/test_fexp.c checks the bounds over every 256th float. */
 #define MLP_FEXP_MAX_ULP 1.03
 
-#define MLP_FEXP_CORE_CODE(X) X(                                                                    \
-static inline float mlp_fexp_core(float x, uint32_t *n)                                             \
+#define MLP_FEXP_REDUCE_CODE(X) X(                                                                  \
+static inline float mlp_fexp_reduce(float x, uint32_t *n)                                           \
 {                                                                                                   \
     union { float f; uint32_t u; } k;                                                               \
-    float t, kf, h, l, r, r2, r4, a, b, q;                                                          \
+    float t, kf, h, l, r;                                                                           \
     t = x * 1.442695f;                                                                              \
     k.f = t + 12582912.0f;                                                                          \
     kf = k.f - 12582912.0f;                                                                         \
     h = kf * 0.693145751953125f;                                                                    \
     r = x - h;                                                                                      \
     l = kf * 1.4286068e-06f;                                                                        \
-    r = r - l;                                                                                      \
+    *n = k.u - 0x4b400000u + 256u;                                                                  \
+    return r - l;                                                                                   \
+})
+
+#define MLP_FEXP_CORE_CODE(X) X(                                                                    \
+static inline float mlp_fexp_core(float x, uint32_t *n)                                             \
+{                                                                                                   \
+    float r, r2, r4, a, b, q;                                                                       \
+    r = mlp_fexp_reduce(x, n);                                                                      \
     r2 = r * r;                                                                                     \
     a = r * 0.1666652f;                                                                             \
     a = a + 0.49999994f;                                                                            \
@@ -120,8 +140,20 @@ static inline float mlp_fexp_core(float x, uint32_t *n)                         
     q = a + q;                                                                                      \
     q = q * r2;                                                                                     \
     q = q + r;                                                                                      \
-    *n = k.u - 0x4b400000u + 256u;                                                                  \
     return q + 1.0f;                                                                                \
+})
+
+#define MLP_FEXP_PADE_CODE(X) X(                                                                    \
+static inline float mlp_fexp_pade(float r, float *q)                                                \
+{                                                                                                   \
+    float r2, e, o;                                                                                 \
+    r2 = r * r;                                                                                     \
+    e = r2 * 12.0f;                                                                                 \
+    e = e + 120.0f;                                                                                 \
+    o = r2 + 60.0f;                                                                                 \
+    o = o * r;                                                                                      \
+    *q = e - o;                                                                                     \
+    return e + o;                                                                                   \
 })
 
 #define MLP_FEXP_CODE(X) X(                                                                         \
@@ -147,15 +179,17 @@ static inline float mlp_fsigmoid(float v)                                       
 {                                                                                                   \
     union { float f; uint32_t u; } a, lo, s;                                                        \
     uint32_t n;                                                                                     \
-    float e, d, num;                                                                                \
+    float r, p, q, sp, q64, d, num;                                                                 \
     a.f = v >= 0 ? -v : v;                                                                          \
     lo.u = 0xc2d00000u | (a.u & 1u);                                                                \
     a.f = a.f < -104.0f ? lo.f : a.f;                                                               \
-    e = mlp_fexp_core(a.f, &n);                                                                     \
+    r = mlp_fexp_reduce(a.f, &n);                                                                   \
+    p = mlp_fexp_pade(r, &q);                                                                       \
     s.u = (n - 65u) << 23;                                                                          \
-    e = e * s.f;                                                                                    \
-    d = e + 0x1p64f;                                                                                \
-    num = v >= 0 ? 0x1p64f : e;                                                                     \
+    sp = p * s.f;                                                                                   \
+    q64 = q * 0x1p64f;                                                                              \
+    d = q64 + sp;                                                                                   \
+    num = v >= 0 ? q64 : sp;                                                                        \
     return num / d;                                                                                 \
 })
 
@@ -215,7 +249,9 @@ static inline void mlp_fsoftmax(const float *x, float *y, long n)               
 #define MLP_FEXP_EXPAND(...) __VA_ARGS__
 #define MLP_FEXP_STRING(...) #__VA_ARGS__
 
+MLP_FEXP_REDUCE_CODE(MLP_FEXP_EXPAND)
 MLP_FEXP_CORE_CODE(MLP_FEXP_EXPAND)
+MLP_FEXP_PADE_CODE(MLP_FEXP_EXPAND)
 MLP_FEXP_CODE(MLP_FEXP_EXPAND)
 MLP_FSIGMOID_CODE(MLP_FEXP_EXPAND)
 MLP_FTANH_CODE(MLP_FEXP_EXPAND)

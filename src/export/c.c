@@ -363,9 +363,13 @@ void mlp_c_print_fexp(mlp_strbuf *sb, unsigned uses)
 {
     if (!(uses & FEXP_ANY))
         return;
-    mlp_c_print_kernel(sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
+    mlp_c_print_kernel(sb, MLP_FEXP_REDUCE_CODE(MLP_FEXP_STRING));
+    if (uses & (MLP_C_USES_FEXP | MLP_C_USES_FTANH | MLP_C_USES_FSOFTMAX))
+        mlp_c_print_kernel(sb, MLP_FEXP_CORE_CODE(MLP_FEXP_STRING));
     if (uses & (MLP_C_USES_FEXP | MLP_C_USES_FSOFTMAX))
         mlp_c_print_kernel(sb, MLP_FEXP_CODE(MLP_FEXP_STRING));
+    if (uses & MLP_C_USES_FSIGMOID)
+        mlp_c_print_kernel(sb, MLP_FEXP_PADE_CODE(MLP_FEXP_STRING));
     if (uses & MLP_C_USES_FSIGMOID)
         mlp_c_print_kernel(sb, MLP_FSIGMOID_CODE(MLP_FEXP_STRING));
     if (uses & MLP_C_USES_FTANH)

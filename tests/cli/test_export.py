@@ -55,6 +55,11 @@ class ExportFloatTest(MlpTestCase):
         xs = cx.random_inputs(SAMPLES, size_in, seed, scale)
         got2 = cx.run_harness(exe2, xs, SAMPLES)
         self.assertEqual(cx.run_harness(exe0, xs, SAMPLES), got2, f"{model}: -O0 and -O2 differ")
+        # With all of this CPU's instructions (FMA among them on x86-64 since 2013): ISO C's
+        # -ffp-contract=off keeps every product rounded, so the bits are still -O0's.
+        exe_n = os.path.join(self.tmp, "hn")
+        cx.build(self.tmp, "net", exe_n, flags=["-O2", "-march=native"])
+        self.assertEqual(cx.run_harness(exe_n, xs, SAMPLES), got2, f"{model}: -march=native differs")
         if clang and cx.have("clang"):
             exe_c = os.path.join(self.tmp, "hc")
             cx.build(self.tmp, "net", exe_c, cc="clang", flags=["-O2"])

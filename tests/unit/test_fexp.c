@@ -80,9 +80,10 @@ TEST(fexp_error_over_every_256th_float)
     printf("  mlp_fexp: largest error %.3f ulp (at %a); mlp_fsigmoid %.3f ulp (at %a)\n", worst,
            (double)at, worst_sig, (double)at_sig);
     CHECK_MSG(worst <= MLP_FEXP_MAX_ULP, "mlp_fexp(%a): %.3f ulp", (double)at, worst);
-    /* The logistic adds the rounding of 1 + e and of the division: libm's expf in the same
-     * formula measures 2.18 ulp too, at the same input. */
-    CHECK_MSG(worst_sig <= 2.5, "mlp_fsigmoid(%a): %.3f ulp", (double)at_sig, worst_sig);
+    /* The logistic adds the roundings of its Pade quotient's P and Q, of Q + 2^n P and of the
+     * division: 2.40 ulp on this sample, 2.62 over all floats (libm's expf in e / (1 + e): 2.18
+     * on this sample). A wrong coefficient or a lost 2^64 costs far more. */
+    CHECK_MSG(worst_sig <= 2.7, "mlp_fsigmoid(%a): %.3f ulp", (double)at_sig, worst_sig);
 }
 
 TEST(fexp_special_values)
